@@ -1,0 +1,238 @@
+/**
+ * Reading an AWS config as text: lines with their own endings, sections as the AWS CLI sees them, and
+ * sso-sync's managed blocks. The text is a "byte string" (each char one byte, latin1), so that whatever bytes
+ * the file holds, including invalid UTF-8, are written back exactly.
+ */
+import { createHash } from 'node:crypto';
+
+/** One line of the file: its text without the ending, and the ending itself (`''` on a last line without one). */
+export interface Line {
+  text: string;
+  eol: '\r\n' | '\n' | '';
+}
+
+/** A section header as the AWS CLI reads it. */
+export interface SectionRef {
+  /** `profile` for `[profile X]` and `[default]`, `sso-session` for `[sso-session X]`, else `other`. */
+  kind: 'profile' | 'sso-session' | 'other';
+  /** The name the AWS CLI uses (quotes removed), or the raw header for `other`. */
+  name: string;
+  /** 0-based line index of the header. */
+  line: number;
+  /** The `key = value` pairs directly in the section (continuation lines joined with `\n`). */
+  values: Map<string, string>;
+}
+
+/** An sso-sync managed block found in the file. */
+export interface BlockRegion {
+  session: string;
+  /** 0-based line indexes of the BEGIN and END markers. */
+  begin: number;
+  end: number;
+  /** The checksum written in the BEGIN marker and the one the body has now; they differ after a hand edit. */
+  declaredChecksum: string;
+  actualChecksum: string;
+  /** Sections inside the block. */
+  sections: SectionRef[];
+}
+
+/** Why a file cannot be merged; each names a 1-based line. */
+export interface Damage {
+  line: number;
+  problem: string;
+}
+
+/** A whole file, understood. */
+export interface ScannedConfig {
+  lines: Line[];
+  bom: boolean;
+  /** The line ending new lines are written with: the file's first, or `\n` for a file without any. */
+  eol: '\r\n' | '\n';
+  blocks: BlockRegion[];
+  /** Sections outside every managed block. */
+  outside: SectionRef[];
+  damage: Damage[];
+}
+
+const bomBytes = '\xEF\xBB\xBF';
+const markerPrefix = 'sso-sync';
+/** Recognises anything that claims to be a marker, however damaged, so that damage is refused, not ignored. */
+const markerLike = /^\s*[#;]+\s*(BEGIN|END)\s+sso-sync\b/i;
+const beginMarker = /^# BEGIN sso-sync ([A-Za-z0-9._-]+) \(.*\bchecksum ([0-9a-f]{8})\)$/;
+const endMarker = /^# END sso-sync ([A-Za-z0-9._-]+)$/;
+
+/** Splits a byte string into lines, keeping each line's own ending (a lone `\r` stays inside the line). */
+export function splitLines(text: string): Line[] {
+  const lines: Line[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) {
+      lines.push({ text: text.slice(start), eol: '' });
+      break;
+    }
+    const crlf = nl > start && text[nl - 1] === '\r';
+    lines.push({ text: text.slice(start, crlf ? nl - 1 : nl), eol: crlf ? '\r\n' : '\n' });
+    start = nl + 1;
+  }
+  return lines;
+}
+
+/** Joins lines back; `joinLines(splitLines(t)) === t` for every t. */
+export function joinLines(lines: readonly Line[]): string {
+  let out = '';
+  for (const l of lines) out += l.text + l.eol;
+  return out;
+}
+
+/** The checksum of a block body: its lines joined with `\n`, so a CRLF conversion is not a hand edit. */
+export function bodyChecksum(bodyLines: readonly string[]): string {
+  return createHash('sha256').update(bodyLines.join('\n'), 'latin1').digest('hex').slice(0, 8);
+}
+
+/** The BEGIN marker line for a session's block with the given body checksum. */
+export function beginMarkerLine(session: string, checksum: string): string {
+  return `# BEGIN ${markerPrefix} ${session} (managed: edits inside are replaced; checksum ${checksum})`;
+}
+
+/** The END marker line for a session's block. */
+export function endMarkerLine(session: string): string {
+  return `# END ${markerPrefix} ${session}`;
+}
+
+/** Splits a section header's words the way a POSIX shell would (quotes and backslashes); undefined when unbalanced. */
+export function shellWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && '\\"$`'.includes(text[i + 1] ?? 'x')) word += text[++i];
+      else word += ch;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      inWord = true;
+      if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '\\') {
+        if (i + 1 >= text.length) return undefined;
+        word += text[++i];
+      } else word += ch;
+    }
+  }
+  if (quote !== undefined) return undefined;
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Classifies a section header's inner text as the AWS CLI does (`profile X`, `default`, `sso-session X`). */
+export function classifyHeader(header: string): { kind: SectionRef['kind']; name: string } {
+  if (header === 'default') return { kind: 'profile', name: 'default' };
+  for (const kind of ['profile', 'sso-session'] as const) {
+    if (header.startsWith(kind)) {
+      const words = shellWords(header);
+      if (words?.length === 2 && words[0] === kind) return { kind, name: words[1]! };
+    }
+  }
+  return { kind: 'other', name: header };
+}
+
+/**
+ * Walks the lines as Python's configparser does (the AWS CLI's parser): comment lines are skipped wherever
+ * they stand, an indented line after an option continues its value, any other `[...]` line opens a section.
+ * Returns the sections of lines [from, to).
+ */
+export function readSections(lines: readonly Line[], from = 0, to = lines.length): SectionRef[] {
+  const sections: SectionRef[] = [];
+  let current: SectionRef | undefined;
+  let option: string | undefined;
+  let indentLevel = 0;
+  for (let i = from; i < to; i++) {
+    const raw = lines[i]!.text;
+    const value = raw.trim();
+    if (value === '' || value.startsWith('#') || value.startsWith(';')) continue;
+    const indent = raw.length - raw.trimStart().length;
+    if (current !== undefined && option !== undefined && indent > indentLevel) {
+      current.values.set(option, `${current.values.get(option) ?? ''}\n${value}`);
+      continue;
+    }
+    indentLevel = indent;
+    const header = /^\[(.+)\]/.exec(value);
+    if (header) {
+      current = { ...classifyHeader(header[1]!), line: i, values: new Map() };
+      sections.push(current);
+      option = undefined;
+      continue;
+    }
+    const eq = /^([^=:]*?)\s*[=:]\s*(.*)$/.exec(value);
+    if (current !== undefined && eq && eq[1] !== '') {
+      option = eq[1]!.toLowerCase();
+      current.values.set(option, eq[2]!);
+    }
+  }
+  return sections;
+}
+
+/** Reads a whole file: its lines, blocks, the sections outside the blocks, and any damage to the markers. */
+export function scanConfig(text: string): ScannedConfig {
+  const bom = text.startsWith(bomBytes);
+  const lines = splitLines(bom ? text.slice(bomBytes.length) : text);
+  const eol: '\r\n' | '\n' = lines.find((l) => l.eol !== '')?.eol || '\n';
+  const damage: Damage[] = [];
+  const blocks: BlockRegion[] = [];
+  let open: { session: string; begin: number; checksum: string } | undefined;
+
+  lines.forEach((line, i) => {
+    const text = line.text.replace(/[ \t\r]+$/, '');
+    if (!markerLike.test(text)) return;
+    const begin = beginMarker.exec(text);
+    const end = endMarker.exec(text);
+    if (!begin && !end) {
+      damage.push({ line: i + 1, problem: 'a damaged sso-sync marker (it must stand at the start of the line, exactly as sso-sync wrote it)' });
+    } else if (begin) {
+      if (open) damage.push({ line: i + 1, problem: `a BEGIN marker inside the block for "${open.session}" opened on line ${open.begin + 1} (its END marker is missing)` });
+      open = { session: begin[1]!, begin: i, checksum: begin[2]! };
+    } else if (!open) {
+      damage.push({ line: i + 1, problem: `an END marker for "${end![1]}" without a BEGIN marker before it` });
+    } else if (end![1] !== open.session) {
+      damage.push({ line: i + 1, problem: `an END marker for "${end![1]}" closing the block for "${open.session}" opened on line ${open.begin + 1}` });
+      open = undefined;
+    } else {
+      const body = lines.slice(open.begin + 1, i).map((l) => l.text.replace(/\r$/, ''));
+      blocks.push({
+        session: open.session,
+        begin: open.begin,
+        end: i,
+        declaredChecksum: open.checksum,
+        actualChecksum: bodyChecksum(body),
+        sections: readSections(lines, open.begin + 1, i),
+      });
+      open = undefined;
+    }
+  });
+  if (open) damage.push({ line: open.begin + 1, problem: `the block for "${open.session}" has no END marker` });
+
+  const seen = new Map<string, number>();
+  for (const b of blocks) {
+    const first = seen.get(b.session);
+    if (first !== undefined) damage.push({ line: b.begin + 1, problem: `a second block for "${b.session}" (the first starts on line ${first + 1})` });
+    else seen.set(b.session, b.begin);
+  }
+
+  const outside: SectionRef[] = [];
+  let from = 0;
+  for (const b of blocks) {
+    outside.push(...readSections(lines, from, b.begin));
+    from = b.end + 1;
+  }
+  outside.push(...readSections(lines, from, lines.length));
+  return { lines, bom, eol, blocks, outside, damage };
+}

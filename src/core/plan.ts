@@ -1,0 +1,190 @@
+/**
+ * The heart of a sync, pure: (file text, assignments, rules) -> new file text and what changed, or a refusal.
+ * Called again on the new content when the file changed between reading and writing.
+ */
+import { renderBlock } from './block.js';
+import { scanConfig, type Damage, type SectionRef } from './config-text.js';
+import { mergeBlocks } from './merge.js';
+import { buildProfiles, type Skipped } from './profile-names.js';
+import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
+
+/** What the portal API returned for one session in this run. */
+export interface SessionFetch {
+  session: SessionDef;
+  assignments: readonly Assignment[];
+}
+
+/** When a result that removes profiles is applied. */
+export interface RemovalGuard {
+  /** Hold a block's update when it would remove more than this share (0..1) of its profiles. */
+  maxRemovalShare: number;
+  /** Apply such an update anyway. */
+  allowMassRemoval: boolean;
+}
+
+/** Everything a plan needs. */
+export interface PlanInput {
+  /** The file as a byte string, or undefined when it does not exist yet. */
+  text: string | undefined;
+  fetched: readonly SessionFetch[];
+  /** Names of every configured session, also those not synced in this run (their blocks are not orphans). */
+  configuredSessions: readonly string[];
+  rules: ProfileRules;
+  guard: RemovalGuard;
+}
+
+/** A profile as it stands in the file, for the log. */
+export interface ProfileRecord {
+  name: string;
+  accountId: string | undefined;
+  roleName: string | undefined;
+  values: Record<string, string>;
+}
+
+/** A profile whose keys differ between the file and the new result. */
+export interface ProfileChange {
+  name: string;
+  accountId: string;
+  roleName: string;
+  /** Keys whose values differ, with both values (undefined where a key is absent). */
+  keys: { key: string; before: string | undefined; after: string | undefined }[];
+}
+
+/** What a plan does to one session's block. */
+export interface SessionOutcome {
+  session: string;
+  added: Profile[];
+  removed: ProfileRecord[];
+  changed: ProfileChange[];
+  skipped: Skipped[];
+  /** Profiles in the block after this plan is applied. */
+  profileCount: number;
+  /** Set when the update is held back by the removal guard; the block stays as it was. */
+  held: { wouldRemove: number; of: number; maxRemovalShare: number } | undefined;
+  /** Set when the block was edited by hand since sso-sync wrote it: the sections whose content is replaced. */
+  handEdited: { sections: string[] } | undefined;
+  /** True when a section outside the blocks defines this sso-session, so the block does not repeat it. */
+  sessionDefinedOutside: boolean;
+  /** Keys where that outside definition disagrees with the settings (the AWS CLI reads the outside one). */
+  sessionConflicts: string[];
+}
+
+/** The result of planning. */
+export type Plan =
+  | { ok: true; text: string; changed: boolean; outcomes: SessionOutcome[]; orphanBlocks: string[] }
+  | { ok: false; damage: Damage[] };
+
+function recordOf(section: SectionRef): ProfileRecord {
+  return {
+    name: section.name,
+    accountId: section.values.get('sso_account_id'),
+    roleName: section.values.get('sso_role_name'),
+    values: Object.fromEntries(section.values),
+  };
+}
+
+function diffProfiles(before: ReadonlyMap<string, ProfileRecord>, after: readonly Profile[]) {
+  const added: Profile[] = [];
+  const changed: ProfileChange[] = [];
+  const afterNames = new Set(after.map((p) => p.name));
+  for (const p of after) {
+    const old = before.get(p.name);
+    if (!old) {
+      added.push(p);
+      continue;
+    }
+    const now = Object.fromEntries(p.keys);
+    const keys = [...new Set([...Object.keys(old.values), ...Object.keys(now)])]
+      .sort()
+      .filter((k) => old.values[k] !== now[k])
+      .map((key) => ({ key, before: old.values[key], after: now[key] }));
+    if (keys.length > 0) changed.push({ name: p.name, accountId: p.accountId, roleName: p.roleName, keys });
+  }
+  const removed = [...before.values()].filter((r) => !afterNames.has(r.name));
+  return { added, changed, removed };
+}
+
+/** Plans one sync over a file's text; never reads or writes anything itself. */
+export function planSync(input: PlanInput): Plan {
+  const scan = scanConfig(input.text ?? '');
+  if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
+
+  const syncing = new Set(input.fetched.map((f) => f.session.name));
+  // Names used outside the blocks rewritten now: the person's own sections, and other sessions' blocks.
+  const takenProfiles = new Set<string>();
+  const outsideSessions = new Map<string, SectionRef>();
+  for (const s of scan.outside) {
+    if (s.kind === 'profile') takenProfiles.add(s.name);
+    if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
+  }
+  for (const b of scan.blocks) {
+    if (syncing.has(b.session)) continue;
+    for (const s of b.sections) if (s.kind === 'profile') takenProfiles.add(s.name);
+  }
+
+  const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
+  const { profiles, skipped } = buildProfiles(
+    input.fetched.flatMap((f) => f.assignments),
+    input.rules,
+    sessions,
+    takenProfiles,
+  );
+
+  const blocks = new Map<string, string[]>();
+  const outcomes: SessionOutcome[] = [];
+  for (const { session } of [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1))) {
+    const region = scan.blocks.find((b) => b.session === session.name);
+    const before = new Map(
+      (region?.sections ?? []).filter((s) => s.kind === 'profile').map((s) => [s.name, recordOf(s)] as const),
+    );
+    const mine = profiles.filter((p) => p.session === session.name);
+    const outside = outsideSessions.get(session.name);
+    const sessionConflicts = outside
+      ? [
+          ['sso_start_url', session.startUrl],
+          ['sso_region', session.region],
+        ]
+          .filter(([k, v]) => outside.values.get(k!) !== v)
+          .map(([k]) => k!)
+      : [];
+    const lines = renderBlock({ session: session.name, sessionSection: outside ? undefined : session, profiles: mine });
+    const diff = diffProfiles(before, mine);
+
+    const share = before.size === 0 ? 0 : diff.removed.length / before.size;
+    const massRemoval = before.size > 0 && (mine.length === 0 || share > input.guard.maxRemovalShare);
+    const held = massRemoval && !input.guard.allowMassRemoval
+      ? { wouldRemove: diff.removed.length, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
+      : undefined;
+
+    let handEdited: SessionOutcome['handEdited'];
+    if (region && region.declaredChecksum !== region.actualChecksum) {
+      const replaced = new Set([...diff.changed.map((c) => c.name), ...diff.removed.map((r) => r.name)]);
+      for (const s of region.sections) {
+        const sameSession = s.kind === 'sso-session' && s.name === session.name && !outside
+          && s.values.get('sso_start_url') === session.startUrl && s.values.get('sso_region') === session.region
+          && s.values.get('sso_registration_scopes') === session.scopes.join(',');
+        if (s.kind !== 'profile' && !sameSession) replaced.add(`[${s.kind === 'other' ? s.name : `${s.kind} ${s.name}`}]`);
+      }
+      handEdited = { sections: [...replaced].sort() };
+    }
+
+    if (!held) blocks.set(session.name, lines);
+    outcomes.push({
+      session: session.name,
+      added: held ? [] : diff.added,
+      removed: held ? [] : diff.removed,
+      changed: held ? [] : diff.changed,
+      skipped: skipped.filter((s) => s.assignment.session === session.name),
+      profileCount: held ? before.size : mine.length,
+      held,
+      handEdited: held ? undefined : handEdited,
+      sessionDefinedOutside: outside !== undefined,
+      sessionConflicts,
+    });
+  }
+
+  const configured = new Set(input.configuredSessions);
+  const orphanBlocks = scan.blocks.filter((b) => !configured.has(b.session)).map((b) => b.session);
+  const text = mergeBlocks(scan, blocks);
+  return { ok: true, text, changed: text !== (input.text ?? ''), outcomes, orphanBlocks };
+}

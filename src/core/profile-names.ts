@@ -1,0 +1,191 @@
+/** Where names are computed: assignments + rules -> profiles, with safe, unique, stable names. */
+import { createHash } from 'node:crypto';
+import { matchesAny, globMatcher } from './glob.js';
+import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
+
+/** The naming rules that reproduce the seed script when settings say nothing. */
+export const defaultRules: ProfileRules = {
+  name: '{account}-{role}',
+  stripPrefix: [],
+  roleAlias: { AdministratorAccess: 'admin', ReadOnlyAccess: '' },
+  excludeRoles: [],
+  excludeAccounts: [],
+  regions: [],
+  defaultRegion: undefined,
+  set: {},
+};
+
+/** Keys sso-sync computes itself; settings may not set them through `set`. */
+export const reservedKeys = ['sso_session', 'sso_account_id', 'sso_role_name', 'region'] as const;
+
+/** Placeholders a name template may use. */
+export const namePlaceholders = ['account', 'account_id', 'role', 'role_name', 'session'] as const;
+
+/** Longest profile name sso-sync generates; longer names are cut before uniqueness is settled. */
+export const maxNameLength = 128;
+
+const accountIdPattern = /^\d{12}$/;
+// IAM role names (and so permission set names) use only these characters; anything else cannot be a real
+// role and could break a `key = value` line, so such an assignment is skipped instead of written.
+const roleNamePattern = /^[\w+=,.@-]{1,128}$/;
+// Generated names that would stand for something else in the AWS config: `[profile default]` is the default profile.
+const reservedNames = new Set(['default']);
+
+/** Why an assignment produced no profile. */
+export type SkipReason = 'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken';
+
+/** An assignment that produced no profile, and why; the sync logs each. */
+export interface Skipped {
+  reason: SkipReason;
+  assignment: Assignment;
+  /** For `name-taken`: the profile name a section outside sso-sync's blocks already uses. */
+  name?: string;
+}
+
+/** Profiles for a set of assignments, plus what was skipped. */
+export interface NamingResult {
+  profiles: Profile[];
+  skipped: Skipped[];
+}
+
+/**
+ * Turns a text into a name every SDK accepts: only `A-Za-z0-9._-` survive, any other run becomes one `-`,
+ * runs of `-` fold into one, and no `-` is left at either end.
+ */
+export function safeName(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** The `{account}` part: lowercased, spaces to `-`, the first matching configured prefix stripped. */
+export function accountPart(accountName: string, stripPrefix: readonly string[]): string {
+  const normal = (s: string) => s.toLowerCase().replace(/\s+/g, '-');
+  let name = normal(accountName);
+  for (const prefix of stripPrefix) {
+    const p = normal(prefix);
+    if (p !== '' && name.startsWith(p) && name.length > p.length) {
+      name = name.slice(p.length);
+      break;
+    }
+  }
+  return safeName(name);
+}
+
+/** The `{role}` part: the alias when one is set (`""` drops the role), else the role name itself. */
+export function rolePart(roleName: string, roleAlias: Readonly<Record<string, string>>): string {
+  const alias = Object.hasOwn(roleAlias, roleName) ? roleAlias[roleName] : undefined;
+  return safeName(alias ?? roleName);
+}
+
+/**
+ * Fills a name template. An empty placeholder takes one neighbouring separator with it, so
+ * `{account}-{role}` with no role part gives `prod`, not `prod-`.
+ */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  const filled = template.replace(/([-_.]?)\{([a-z_]+)\}([-_.]?)/g, (whole, before: string, key: string, after: string) => {
+    const value = Object.hasOwn(values, key) ? values[key]! : whole;
+    if (value !== '') return before + value + after;
+    // Keep one separator if the placeholder sat between two of them.
+    return before !== '' && after !== '' ? before : '';
+  });
+  return safeName(filled);
+}
+
+/** The name an assignment gets before uniqueness is settled. */
+export function baseName(a: Assignment, rules: ProfileRules): string {
+  const account = accountPart(a.accountName, rules.stripPrefix) || a.accountId;
+  const name = fillTemplate(rules.name, {
+    account,
+    account_id: a.accountId,
+    role: rolePart(a.roleName, rules.roleAlias),
+    role_name: safeName(a.roleName),
+    session: safeName(a.session),
+  });
+  const cut = name.slice(0, maxNameLength).replace(/-+$/, '');
+  return cut === '' ? a.accountId : cut;
+}
+
+function shortHash(a: Assignment): string {
+  return createHash('sha256').update(`${a.session}\n${a.accountId}\n${a.roleName}`).digest('hex').slice(0, 8);
+}
+
+/**
+ * Settles uniqueness. Every name shared by two or more assignments (or reserved) gets the account id as a
+ * suffix; names still shared then get the session; any left get a hash of the assignment. Each round looks
+ * only at the set of names, never at the order, so the result does not depend on the API's order.
+ */
+export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRules): string[] {
+  const names = assignments.map((a) => baseName(a, rules));
+  const suffixes: ((a: Assignment) => string)[] = [(a) => a.accountId, (a) => safeName(a.session), shortHash];
+  for (const suffix of suffixes) {
+    const counts = new Map<string, number>();
+    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+    let clashes = false;
+    names.forEach((n, i) => {
+      if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) {
+        names[i] = `${n}-${suffix(assignments[i]!)}`;
+        clashes = true;
+      }
+    });
+    if (!clashes) break;
+  }
+  return names;
+}
+
+function regionFor(name: string, rules: ProfileRules, session: SessionDef | undefined): string | undefined {
+  for (const r of rules.regions) if (globMatcher(r.match)(name)) return r.region;
+  return rules.defaultRegion ?? session?.region;
+}
+
+function assignmentKey(a: Assignment): string {
+  return `${a.session}\n${a.accountId}\n${a.roleName}`;
+}
+
+/**
+ * Builds the profiles for a set of assignments.
+ * `taken` holds the profile names already used by sections outside the blocks being rewritten: those win,
+ * and the generated profile is skipped (reported as `name-taken`).
+ */
+export function buildProfiles(
+  assignments: readonly Assignment[],
+  rules: ProfileRules,
+  sessions: ReadonlyMap<string, SessionDef>,
+  taken: ReadonlySet<string>,
+): NamingResult {
+  const skipped: Skipped[] = [];
+  const seen = new Set<string>();
+  const kept: Assignment[] = [];
+  for (const a of assignments) {
+    if (seen.has(assignmentKey(a))) continue; // the same assignment twice (a repeated page) is one profile
+    seen.add(assignmentKey(a));
+    if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
+    else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
+    else if (matchesAny(rules.excludeAccounts, a.accountName, a.accountId)) skipped.push({ reason: 'excluded-account', assignment: a });
+    else if (matchesAny(rules.excludeRoles, a.roleName)) skipped.push({ reason: 'excluded-role', assignment: a });
+    else kept.push(a);
+  }
+  const bases = kept.map((a) => baseName(a, rules));
+  const names = uniqueNames(kept, rules);
+  const profiles: Profile[] = [];
+  kept.forEach((a, i) => {
+    const name = names[i]!;
+    if (taken.has(name)) {
+      skipped.push({ reason: 'name-taken', assignment: a, name });
+      return;
+    }
+    const keys: [string, string][] = [
+      ['sso_session', a.session],
+      ['sso_account_id', a.accountId],
+      ['sso_role_name', a.roleName],
+    ];
+    // Region rules match the name before any uniqueness suffix, so `*-eu` still matches `prod-eu-111111111111`.
+    const region = regionFor(bases[i]!, rules, sessions.get(a.session));
+    if (region !== undefined) keys.push(['region', region]);
+    for (const key of Object.keys(rules.set).sort()) keys.push([key, rules.set[key]!]);
+    profiles.push({ name, session: a.session, accountId: a.accountId, accountName: a.accountName, roleName: a.roleName, keys });
+  });
+  profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return { profiles, skipped };
+}
