@@ -1,0 +1,67 @@
+/** Finding and reading the settings file; every problem is reported at once, naming the file and the key. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { SsoSyncError } from '../errors.js';
+import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
+
+/** Where the settings file is: `--settings`, else `SSO_SYNC_SETTINGS`, else the XDG config directory. */
+export function settingsPath(explicit: string | undefined, env: NodeJS.ProcessEnv): { file: string; explicit: boolean } {
+  const given = explicit ?? env.SSO_SYNC_SETTINGS;
+  if (given) return { file: path.resolve(given), explicit: true };
+  const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME ?? '', '.config');
+  return { file: path.join(configHome, 'sso-sync', 'settings.yaml'), explicit: false };
+}
+
+function keyPath(issuePath: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of issuePath) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  return out || '(top level)';
+}
+
+/** Formats zod issues as `file: key: problem` lines. */
+export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const where = keyPath(i.path);
+    if (i.code === 'unrecognized_keys') return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
+    // A bad record key (a session name, a `set` key) carries the reason in its own nested issues.
+    if (i.code === 'invalid_key') return `${file}: ${where}: invalid key: ${i.issues.map((n) => n.message).join('; ')}`;
+    return `${file}: ${where}: ${i.message}`;
+  });
+}
+
+/** Parses and validates settings text; throws one error listing every problem. */
+export function parseSettings(text: string, file: string): Settings {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
+    throw invalid(file, lines);
+  }
+  const result = settingsSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) throw invalid(file, describeIssues(file, result.error.issues));
+  return resolveSettings(result.data, file);
+}
+
+function invalid(file: string, problems: string[]): SsoSyncError {
+  return new SsoSyncError(
+    'settings.invalid',
+    `the settings file is not valid:\n  ${problems.join('\n  ')}\nFix ${file} and run again (see the settings reference in the README).`,
+  );
+}
+
+/** Loads the settings; with no file at the default place, zero configuration applies. */
+export async function loadSettings(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<Settings> {
+  const { file, explicit: named } = settingsPath(explicit, env);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !named) return zeroSettings();
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code);
+    throw new SsoSyncError('settings.invalid', `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`);
+  }
+  return parseSettings(text, file);
+}
