@@ -16,8 +16,7 @@ export type ErrorCode =
   | 'settings.invalid'
   | 'aws.failed'
   | 'sign-in.required'
-  | 'config.refused'
-  | 'sync.held';
+  | 'config.refused';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -25,8 +24,6 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   'aws.failed': ExitCode.aws,
   'sign-in.required': ExitCode.signInRequired,
   'config.refused': ExitCode.configRefused,
-  // A held sync wrote nothing on purpose; it is not an AWS failure but it is not a success either.
-  'sync.held': ExitCode.configRefused,
 };
 
 /** An error a person can act on: the message says what happened, where, and what to do next. */

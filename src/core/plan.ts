@@ -65,8 +65,6 @@ export interface SessionOutcome {
   handEdited: { sections: string[] } | undefined;
   /** True when a section outside the blocks defines this sso-session, so the block does not repeat it. */
   sessionDefinedOutside: boolean;
-  /** Keys where that outside definition disagrees with the settings (the AWS CLI reads the outside one). */
-  sessionConflicts: string[];
 }
 
 /** The result of planning. */
@@ -139,14 +137,6 @@ export function planSync(input: PlanInput): Plan {
     );
     const mine = profiles.filter((p) => p.session === session.name);
     const outside = outsideSessions.get(session.name);
-    const sessionConflicts = outside
-      ? [
-          ['sso_start_url', session.startUrl],
-          ['sso_region', session.region],
-        ]
-          .filter(([k, v]) => outside.values.get(k!) !== v)
-          .map(([k]) => k!)
-      : [];
     const lines = renderBlock({ session: session.name, sessionSection: outside ? undefined : session, profiles: mine });
     const diff = diffProfiles(before, mine);
 
@@ -179,7 +169,6 @@ export function planSync(input: PlanInput): Plan {
       held,
       handEdited: held ? undefined : handEdited,
       sessionDefinedOutside: outside !== undefined,
-      sessionConflicts,
     });
   }
 

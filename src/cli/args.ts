@@ -1,0 +1,77 @@
+/** The command line: parsed with node:util's parseArgs, strictly, into what the person asked for. */
+import { parseArgs } from 'node:util';
+import { SsoSyncError } from '../errors.js';
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'once'; sessions: string[]; dryRun: boolean; allowMassRemoval: boolean; settingsFile: string | undefined; logLevel: string | undefined }
+  | { kind: 'unavailable'; name: string };
+
+/** The text `sso-sync --help` prints. */
+export const usage = `sso-sync: keeps the IAM Identity Center profiles in your AWS config in sync
+
+Usage:
+  sso-sync --once [--dry-run]     sync now, then exit
+  sso-sync --help | --version
+
+Options:
+  --once                  run one sync cycle and exit
+  --dry-run               print the diff the sync would make to the AWS config; write nothing
+  --session NAME          sync only this sso-session (repeatable)
+  --settings FILE         settings file (default: $SSO_SYNC_SETTINGS, else $XDG_CONFIG_HOME/sso-sync/settings.yaml)
+  --allow-mass-removal    apply a result that removes every profile of a block, or more than sync.max_removal_share
+  --log-level LEVEL       debug, info (default), warn or error
+
+Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, SSO_SYNC_SETTINGS, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR.
+Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 sign-in required, 4 AWS config refused.
+`;
+
+const laterCommands = new Set(['login', 'status', 'log', 'service']);
+const levels = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** Parses argv (without node and the script); bad usage throws an error that exits 2. */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        once: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        session: { type: 'string', multiple: true },
+        settings: { type: 'string' },
+        'allow-mass-removal': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new SsoSyncError('usage', `${(error as Error).message.split('\n')[0]}\nRun \`sso-sync --help\` for the options.`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+  const [first, ...rest] = positionals;
+  if (first !== undefined) {
+    if (laterCommands.has(first)) return { kind: 'unavailable', name: first };
+    throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`);
+  }
+  if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once: `sso-sync --once --dry-run`.');
+  if (v['log-level'] !== undefined && !levels.has(v['log-level'])) {
+    throw new SsoSyncError('usage', `--log-level must be one of debug, info, warn, error (got ${JSON.stringify(v['log-level'])}).`);
+  }
+  if (!v.once) return { kind: 'unavailable', name: 'daemon' };
+  return {
+    kind: 'once',
+    sessions: v.session ?? [],
+    dryRun: v['dry-run'] ?? false,
+    allowMassRemoval: v['allow-mass-removal'] ?? false,
+    settingsFile: v.settings,
+    logLevel: v['log-level'],
+  };
+}

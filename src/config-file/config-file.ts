@@ -1,0 +1,234 @@
+/**
+ * Where the file is written: the AWS config read as bytes and replaced atomically, one sso-sync writer at a time.
+ *
+ * Written here rather than with write-file-atomic because a sync needs two things that library does not offer:
+ * a check, after the temp file is ready and just before the rename, that nobody changed the file since it was
+ * read (and a redo of the merge when someone did), and an fsync of the directory after the rename.
+ * The rest follows the same recipe: real path first, mode and owner kept, temp file beside the target,
+ * fsync, rename, temp file removed on every path.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chown, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { SsoSyncError } from '../errors.js';
+
+/** The AWS config to manage: `AWS_CONFIG_FILE` (with `~` expanded, as the AWS CLI does) or `~/.aws/config`. */
+export function configPath(env: NodeJS.ProcessEnv): string {
+  const home = env.HOME || os.homedir();
+  const given = env.AWS_CONFIG_FILE;
+  if (given) return path.resolve(given.replace(/^~(?=$|\/)/, home));
+  return path.join(home, '.aws', 'config');
+}
+
+/** The file as found: its bytes (as a latin1 string) or undefined when it does not exist, and where it really is. */
+export interface ConfigSnapshot {
+  /** The path given. */
+  path: string;
+  /** The path written: the symlink's target when `path` is a symlink. */
+  realPath: string;
+  text: string | undefined;
+}
+
+function refused(message: string, cause?: unknown): SsoSyncError {
+  return new SsoSyncError('config.refused', message, { cause });
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EDQUOT':
+      return 'the disk quota is exceeded';
+    default:
+      return code ?? String(error);
+  }
+}
+
+/** Resolves where writes go; a dangling symlink or a directory is refused, not replaced. */
+async function resolveTarget(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const link = await lstat(file).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    const target = await readlink(file);
+    throw refused(`${file} is a symbolic link to ${target}, which does not exist. Create the target or remove the link, then run again.`);
+  }
+  // The file does not exist: write it where it is named, below the real path of its closest existing parent.
+  let dir = path.dirname(file);
+  const rest = [path.basename(file)];
+  for (;;) {
+    try {
+      return path.join(await realpath(dir), ...rest);
+    } catch {
+      rest.unshift(path.basename(dir));
+      const up = path.dirname(dir);
+      if (up === dir) return file;
+      dir = up;
+    }
+  }
+}
+
+/** Reads the AWS config as bytes; a file that exists but cannot be read is refused (exit 4). */
+export async function readConfig(file: string): Promise<ConfigSnapshot> {
+  let realPath: string;
+  try {
+    realPath = await resolveTarget(file);
+  } catch (error) {
+    if (error instanceof SsoSyncError) throw error;
+    throw refused(`cannot find where ${file} is: ${describeFsError(error)}.`, error);
+  }
+  try {
+    const info = await stat(realPath);
+    if (info.isDirectory()) throw refused(`${file} is a directory, not a file. Move it away, then run again.`);
+    return { path: file, realPath, text: (await readFile(realPath)).toString('latin1') };
+  } catch (error) {
+    if (error instanceof SsoSyncError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: file, realPath, text: undefined };
+    throw refused(`cannot read ${file}: ${describeFsError(error)}. Fix its permissions, then run again.`, error);
+  }
+}
+
+/** What a write attempt computes from the file's current content: the new content, or undefined for "no change". */
+export type Rewrite = (current: string | undefined) => string | undefined;
+
+/** How a write ended. */
+export interface WriteResult {
+  written: boolean;
+  /** The content that was replaced (undefined when the file did not exist). */
+  previous: string | undefined;
+  /** The content now in the file. */
+  text: string | undefined;
+  /** How many times the merge was redone because someone else changed the file meanwhile. */
+  redone: number;
+}
+
+/** Options for writeConfig. */
+export interface WriteOptions {
+  /** Called with the content about to be replaced, after the re-check and before the rename (e.g. a backup). */
+  beforeCommit?: (previous: string | undefined, next: string) => Promise<void>;
+  /** How many times to redo the merge when the file keeps changing under us. */
+  maxRedo?: number;
+  /** Test hook: runs after the temp file is written, before the re-check. */
+  afterTempWritten?: () => Promise<void>;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the rename itself durable. Some file systems refuse fsync on a directory; the rename already happened.
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    /* not supported here */
+  } finally {
+    await handle.close();
+  }
+}
+
+async function currentBytes(realPath: string): Promise<string | undefined> {
+  try {
+    return (await readFile(realPath)).toString('latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function writeTemp(realPath: string, text: string): Promise<string> {
+  const dir = path.dirname(realPath);
+  const info = await stat(realPath).catch(() => undefined);
+  const temp = path.join(dir, `.${path.basename(realPath)}.sso-sync-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', info ? info.mode & 0o7777 : 0o600);
+  try {
+    await handle.writeFile(Buffer.from(text, 'latin1'));
+    if (info) {
+      await handle.chmod(info.mode & 0o7777); // the umask narrowed the mode given to open
+      if (info.uid !== process.getuid?.() || info.gid !== process.getgid?.()) {
+        // Only root can give a file away; anyone else keeps their own ownership.
+        await chown(temp, info.uid, info.gid).catch(() => undefined);
+      }
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return temp;
+}
+
+/**
+ * Replaces the file atomically with what `rewrite` computes from its current content. Holds a lock so that two
+ * sso-sync processes never write at once; redoes the merge when another program changed the file between the
+ * read and the rename. A new file is created 0600 in a 0700 directory.
+ */
+export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, options: WriteOptions = {}): Promise<WriteResult> {
+  const { realPath } = snapshot;
+  const dir = path.dirname(realPath);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw refused(`cannot create the directory ${dir}: ${describeFsError(error)}. Nothing was written.`, error);
+  }
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(realPath, {
+      realpath: false,
+      lockfilePath: `${realPath}.sso-sync.lock`,
+      stale: 30_000,
+      retries: { retries: 30, minTimeout: 100, maxTimeout: 1_000 },
+      onCompromised: () => undefined, // the re-check before the rename still guards the content
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOCKED') throw refused(`another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`, error);
+    throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`, error);
+  }
+  let temp: string | undefined;
+  try {
+    const maxRedo = options.maxRedo ?? 5;
+    let current = snapshot.text;
+    for (let redone = 0; redone <= maxRedo; redone++) {
+      const next = rewrite(current);
+      if (next === undefined || next === current) return { written: false, previous: current, text: current, redone };
+      try {
+        temp = await writeTemp(realPath, next);
+      } catch (error) {
+        throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
+      }
+      await options.afterTempWritten?.();
+      const now = await currentBytes(realPath);
+      if (now !== current) {
+        // Someone else wrote the file since we read it: merge again on their content.
+        await unlink(temp).catch(() => undefined);
+        temp = undefined;
+        current = now;
+        continue;
+      }
+      await options.beforeCommit?.(current, next);
+      await rename(temp, realPath);
+      temp = undefined;
+      await fsyncDir(dir);
+      return { written: true, previous: current, text: next, redone };
+    }
+    throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
+  } catch (error) {
+    if (error instanceof SsoSyncError) throw error;
+    throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
+  } finally {
+    if (temp) await unlink(temp).catch(() => undefined);
+    await release().catch(() => undefined);
+  }
+}

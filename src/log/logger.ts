@@ -1,0 +1,43 @@
+/** The logger at the edge: pino JSON lines, or readable lines on a terminal; secrets are censored by key. */
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+/** Keys that could hold a secret, wherever they appear in a log object. */
+export const secretKeys = ['accessToken', 'refreshToken', 'clientSecret', 'deviceCode', 'codeVerifier', 'authorizationCode', 'token'];
+
+/** Options for the logger. */
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go: a file descriptor (1 stdout, 2 stderr). */
+  fd: 1 | 2;
+  /** Readable lines instead of JSON (a terminal). */
+  human: boolean;
+  color: boolean;
+}
+
+/** Creates the process's logger. */
+export function createLogger(options: LoggerOptions): Logger {
+  const stream: DestinationStream = options.human
+    ? pretty({
+        destination: options.fd,
+        sync: true,
+        colorize: options.color,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,event',
+        messageFormat: '{event} {msg}',
+        singleLine: true,
+      })
+    : pino.destination({ dest: options.fd, sync: true });
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: [...secretKeys, ...secretKeys.map((k) => `*.${k}`)], censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+}

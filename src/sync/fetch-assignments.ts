@@ -1,0 +1,56 @@
+/** Fetching one session's assignments: every account, then each account's roles with bounded concurrency. */
+import type { SsoApi } from '../aws/sso-api.js';
+import type { Assignment, SessionDef } from '../core/types.js';
+import { SsoSyncError } from '../errors.js';
+import { mapBounded } from './bounded.js';
+
+/** What to run to sign in again; the message every "sign-in required" ends with. */
+export function signInHint(session: string): string {
+  return `run \`aws sso login --sso-session ${session}\`, then sync again`;
+}
+
+function isUnauthorized(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'UnauthorizedException' || e?.$metadata?.httpStatusCode === 401;
+}
+
+/** A one-line description of an SDK error: its name, status and message, cut short. Never holds a token. */
+export function describeAwsError(error: unknown): string {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+  const attempts = e?.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
+  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 200);
+  return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
+}
+
+/** Turns a failed portal call into the error a person reads. */
+export function portalError(session: string, what: string, error: unknown): SsoSyncError {
+  if (isUnauthorized(error)) {
+    return new SsoSyncError('sign-in.required', `the token for sso-session ${session} was refused while ${what}: ${signInHint(session)}`, { cause: error });
+  }
+  return new SsoSyncError(
+    'aws.failed',
+    `${what} for sso-session ${session} failed: ${describeAwsError(error)}. Nothing was written; check the network and run again.`,
+    { retryable: true, cause: error },
+  );
+}
+
+/** Every (account, role) the token can use, in the API's order. */
+export async function fetchAssignments(api: SsoApi, session: SessionDef, accessToken: string, concurrency: number): Promise<Assignment[]> {
+  let accounts;
+  try {
+    accounts = await api.listAccounts(accessToken);
+  } catch (error) {
+    throw portalError(session.name, 'listing accounts', error);
+  }
+  const roles = await mapBounded(accounts, concurrency, async (account) => {
+    try {
+      return await api.listAccountRoles(accessToken, account.accountId);
+    } catch (error) {
+      throw portalError(session.name, `listing the roles of account ${account.accountId}`, error);
+    }
+  });
+  return accounts.flatMap((account, i) =>
+    roles[i]!.map((roleName) => ({ session: session.name, accountId: account.accountId, accountName: account.accountName, roleName })),
+  );
+}

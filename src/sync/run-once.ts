@@ -1,0 +1,226 @@
+/** One sync cycle: settings, config, tokens, assignments, plan, write, and a log line for every change. */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { SsoApi } from '../aws/sso-api.js';
+import type { Clock } from '../clock/clock.js';
+import { configPath, readConfig, writeConfig } from '../config-file/config-file.js';
+import { scanConfig, type Damage } from '../core/config-text.js';
+import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
+import type { Skipped } from '../core/profile-names.js';
+import { ExitCode, SsoSyncError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { loadSettings } from '../settings/load.js';
+import { readUsableToken } from '../token/cache.js';
+import { fetchAssignments } from './fetch-assignments.js';
+import { selectSessions, sessionsFromConfig } from './sessions.js';
+
+/** What a sync needs from outside. */
+export interface SyncDeps {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  log: Logger;
+  /** A portal API client for a region. */
+  createApi: (region: string) => SsoApi;
+  /** Where a dry run prints its diff. */
+  out: (text: string) => void;
+}
+
+/** What the person asked for. */
+export interface SyncRequest {
+  sessions: string[];
+  dryRun: boolean;
+  allowMassRemoval: boolean;
+  settingsFile: string | undefined;
+}
+
+/** How a sync ended. */
+export interface SyncReport {
+  exitCode: ExitCode;
+  written: boolean;
+  outcomes: SessionOutcome[];
+  failures: { session: string; error: SsoSyncError }[];
+}
+
+/** sso-sync's state directory: `$XDG_STATE_HOME/sso-sync`, else `~/.local/state/sso-sync`. */
+export function stateDir(env: NodeJS.ProcessEnv): string {
+  const home = env.HOME || os.homedir();
+  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'sso-sync');
+}
+
+/** Quotes text that came from the API before it goes into a message, so it cannot fake a log line. */
+const q = (text: string | undefined) => JSON.stringify(text ?? '');
+
+function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
+  const lines = damage.map((d) => `${file}:${d.line}: ${d.problem}`);
+  return new SsoSyncError(
+    'config.refused',
+    `the sso-sync markers in ${file} are damaged, so it was not written:\n  ${lines.join('\n  ')}\n` +
+      'Repair or delete the damaged block by hand (every line between a BEGIN and its END marker is sso-sync\'s), then run again.',
+  );
+}
+
+function skipMessage(s: Skipped): string {
+  const a = s.assignment;
+  const what = `account ${q(a.accountName)} (${q(a.accountId)}), role ${q(a.roleName)}`;
+  switch (s.reason) {
+    case 'name-taken':
+      return `profile ${s.name} is already defined outside sso-sync's blocks; that section wins and the profile for ${what} is not generated (rename one of them to get both)`;
+    case 'invalid-account-id':
+      return `the API returned ${what} with an account id that is not 12 digits; skipped`;
+    case 'invalid-role-name':
+      return `the API returned ${what} with a role name that is not a valid IAM role name; skipped`;
+    case 'excluded-account':
+      return `${what} is excluded by profiles.exclude_accounts`;
+    case 'excluded-role':
+      return `${what} is excluded by profiles.exclude_roles`;
+  }
+}
+
+async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string): Promise<string> {
+  const dir = path.join(stateDir(env), 'backups');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+  const file = path.join(dir, `config-${stamp}.bak`);
+  await writeFile(file, Buffer.from(text, 'latin1'), { mode: 0o600, flag: 'wx' });
+  await chmod(file, 0o600);
+  return file;
+}
+
+function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; written: boolean; durationMs: number }): void {
+  const base = { session: o.session, ...(extra.dryRun ? { dryRun: true } : {}) };
+  const verb = extra.dryRun ? 'would be ' : '';
+  for (const p of o.added) {
+    log.info({ event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName }, `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`);
+  }
+  for (const p of o.removed) {
+    log.info({ event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName }, `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`);
+  }
+  for (const c of o.changed) {
+    const keys = c.keys.map((k) => k.key);
+    log.info({ event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys: c.keys }, `${c.name} ${verb}changed (${keys.join(', ')})`);
+  }
+  for (const s of o.skipped) {
+    const level = s.reason.startsWith('excluded') ? 'debug' : 'warn';
+    log[level]({ event: 'profile.skipped', ...base, reason: s.reason, profile: s.name, accountId: s.assignment.accountId, role: s.assignment.roleName }, skipMessage(s));
+  }
+  if (o.held) {
+    const { wouldRemove, of, maxRemovalShare } = o.held;
+    log.error(
+      { event: 'sync.held', ...base, wouldRemove, of, maxRemovalShare },
+      `the update for sso-session ${o.session} would remove ${wouldRemove} of its ${of} profiles (more than ${Math.round(maxRemovalShare * 100)}%), so it was held and the block left as it was; ` +
+        `if the assignments really were removed, run \`sso-sync --once --allow-mass-removal --session ${o.session}\``,
+    );
+  }
+  log.info(
+    { event: 'sync.completed', ...base, added: o.added.length, removed: o.removed.length, changed: o.changed.length, profiles: o.profileCount, held: o.held !== undefined, written: extra.written, durationMs: extra.durationMs },
+    `sso-session ${o.session}: ${o.profileCount} profiles, ${o.added.length} added, ${o.removed.length} removed, ${o.changed.length} changed${extra.dryRun ? ' (dry run, nothing written)' : extra.written ? '' : ', file unchanged'}`,
+  );
+}
+
+/** Runs one sync cycle. Whole-run problems (settings, a refused file) throw; a failing session is reported. */
+export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<SyncReport> {
+  const { env, clock, log } = deps;
+  const started = clock.now();
+  const settings = await loadSettings(request.settingsFile, env);
+  const file = configPath(env);
+  const snapshot = await readConfig(file);
+  const scan = scanConfig(snapshot.text ?? '');
+  // A damaged file is refused before any network call.
+  if (scan.damage.length > 0) throw damageError(file, scan.damage);
+  if (scan.bom) {
+    log.warn(
+      { event: 'config.bom', file },
+      `${file} starts with a UTF-8 byte-order mark, which the AWS CLI v2 cannot read ("Unable to parse config file"); sso-sync keeps it, but remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' ${file}`,
+    );
+  }
+
+  const fromConfig = sessionsFromConfig(scan.outside);
+  for (const p of fromConfig.problems) {
+    log.warn({ event: 'session.unusable', session: p.session, file }, `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`);
+  }
+  const { sessions, conflicts } = selectSessions(settings.sessions, fromConfig.sessions, request.sessions, settings.source);
+  for (const c of conflicts) {
+    log.warn(
+      { event: 'session.conflict', session: c.session, keys: c.keys, file, settings: settings.source },
+      `sso-session ${c.session} is defined both in ${file} and in ${settings.source}, with different ${c.keys.join(', ')}; the section in ${file} is used, as the AWS CLI uses it`,
+    );
+  }
+  log.debug({ event: 'sync.started', sessions: sessions.map((s) => s.name), file, dryRun: request.dryRun }, `syncing ${sessions.map((s) => s.name).join(', ')}`);
+
+  const fetched: SessionFetch[] = [];
+  const failures: SyncReport['failures'] = [];
+  for (const session of sessions) {
+    try {
+      const token = await readUsableToken(env.HOME || os.homedir(), session, new Date(clock.now()));
+      const api = deps.createApi(session.region);
+      const assignments = await fetchAssignments(api, session, token.accessToken, settings.sync.concurrency);
+      const stats = api.stats();
+      log.debug({ event: 'fetch.completed', session: session.name, assignments: assignments.length, ...stats }, `fetched ${assignments.length} assignments for ${session.name} in ${stats.requests} requests (${stats.retries} retries, ${stats.throttled} throttled)`);
+      fetched.push({ session, assignments });
+    } catch (error) {
+      if (!(error instanceof SsoSyncError)) throw error;
+      failures.push({ session: session.name, error });
+      const event = error.code === 'sign-in.required' ? 'login.required' : 'sync.failed';
+      log.error({ event, session: session.name, code: error.code }, error.message);
+    }
+  }
+
+  const guard = { maxRemovalShare: settings.sync.maxRemovalShare, allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval };
+  const planFor = (text: string | undefined): Extract<Plan, { ok: true }> => {
+    const plan = planSync({
+      text,
+      fetched,
+      configuredSessions: [...settings.sessions.map((s) => s.name), ...fromConfig.sessions.map((s) => s.name)],
+      rules: settings.rules,
+      guard,
+    });
+    if (!plan.ok) throw damageError(file, plan.damage);
+    return plan;
+  };
+
+  let plan = planFor(snapshot.text);
+  let written = false;
+  if (request.dryRun) {
+    if (plan.changed) {
+      const show = (t: string | undefined) => Buffer.from(t ?? '', 'latin1').toString('utf8');
+      deps.out(createTwoFilesPatch(file, file, show(snapshot.text), show(plan.text), 'current', 'after sync (dry run)'));
+    } else {
+      deps.out(`no change to ${file}\n`);
+    }
+  } else if (fetched.length > 0) {
+    let backupFile: string | undefined;
+    const result = await writeConfig(
+      snapshot,
+      (current) => {
+        plan = planFor(current);
+        return plan.changed ? plan.text : undefined;
+      },
+      {
+        beforeCommit: async (previous) => {
+          if (previous !== undefined && plan.outcomes.some((o) => o.handEdited)) backupFile = await backup(env, clock, previous);
+        },
+      },
+    );
+    written = result.written;
+    if (result.redone > 0) log.info({ event: 'config.raced', file, redone: result.redone }, `${file} changed while syncing; merged again on the new content`);
+    for (const o of plan.outcomes) {
+      if (o.handEdited && written) {
+        log.warn(
+          { event: 'block.edited', session: o.session, replaced: o.handEdited.sections, backup: backupFile, file },
+          `the sso-sync block for ${o.session} in ${file} was edited by hand; the edits were replaced (${o.handEdited.sections.join(', ') || 'comments or spacing'}). The previous file is saved in ${backupFile}; put lasting changes outside the block or in the settings`,
+        );
+      }
+    }
+  }
+  for (const orphan of plan.orphanBlocks) {
+    log.warn({ event: 'block.orphaned', session: orphan, file }, `${file} has an sso-sync block for sso-session ${orphan}, which is no longer configured; it is left as it is (delete it by hand if it is no longer wanted)`);
+  }
+  const durationMs = clock.now() - started;
+  for (const o of plan.outcomes) logOutcome(log, o, { dryRun: request.dryRun, written, durationMs });
+
+  const held = plan.outcomes.filter((o) => o.held);
+  const exitCode = failures[0]?.error.exitCode ?? (held.length > 0 ? ExitCode.aws : ExitCode.ok);
+  return { exitCode, written, outcomes: plan.outcomes, failures };
+}

@@ -1,0 +1,87 @@
+/**
+ * The AWS CLI's SSO token cache, `~/.aws/sso/cache/<sha1 of the sso-session name>.json`, shared with the CLI.
+ * Reading only: a file sso-sync cannot use is reported, never rewritten.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SessionDef } from '../core/types.js';
+import { SsoSyncError } from '../errors.js';
+import { signInHint } from '../sync/fetch-assignments.js';
+
+/** A cached token; the secret fields never leave this object in a message. */
+export interface CachedToken {
+  file: string;
+  startUrl: string | undefined;
+  region: string | undefined;
+  accessToken: string;
+  expiresAt: Date;
+  refreshToken: string | undefined;
+}
+
+/** A token closer to expiry than this is treated as expired: a sync takes time and clocks drift. */
+export const expiryMarginMs = 60_000;
+
+/** Where the AWS CLI keeps the token of an sso-session. */
+export function tokenCachePath(home: string, session: string): string {
+  const key = createHash('sha1').update(session, 'utf8').digest('hex');
+  return path.join(home, '.aws', 'sso', 'cache', `${key}.json`);
+}
+
+/** Parses the CLI's timestamps: `2026-01-01T08:00:00Z`, with an offset, or the older `…UTC` suffix. */
+export function parseCacheTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const iso = value.trim().replace(/\s*UTC$/, 'Z');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(iso)) return undefined;
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+function unusable(session: string, file: string, why: string): SsoSyncError {
+  return new SsoSyncError('sign-in.required', `the token cache file ${file} for sso-session ${session} ${why}: ${signInHint(session)}`);
+}
+
+/** Validates a cache file's text; throws "sign-in required" naming the file and what is wrong (never the content). */
+export function parseCachedToken(text: string, file: string, session: string): CachedToken {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the text, which may hold a token: say only what happened.
+    throw unusable(session, file, 'is not valid JSON (truncated or damaged)');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw unusable(session, file, 'does not hold a JSON object');
+  const d = data as Record<string, unknown>;
+  if (typeof d.accessToken !== 'string' || d.accessToken === '') throw unusable(session, file, 'has no accessToken');
+  const expiresAt = parseCacheTime(d.expiresAt);
+  if (!expiresAt) throw unusable(session, file, 'has no valid expiresAt time');
+  const optional = (key: string) => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
+  return { file, startUrl: optional('startUrl'), region: optional('region'), accessToken: d.accessToken, expiresAt, refreshToken: optional('refreshToken') };
+}
+
+/** Checks a token belongs to the session and is fresh enough for a sync at `now`. */
+export function checkUsable(token: CachedToken, session: SessionDef, now: Date): CachedToken {
+  if (token.startUrl !== undefined && token.startUrl.replace(/\/+$/, '') !== session.startUrl.replace(/\/+$/, '')) {
+    throw unusable(session.name, token.file, `was issued for ${token.startUrl}, not for ${session.startUrl}`);
+  }
+  if (token.expiresAt.getTime() - now.getTime() < expiryMarginMs) {
+    throw unusable(session.name, token.file, `holds a token that expired at ${token.expiresAt.toISOString().replace(/\.\d+Z$/, 'Z')}`);
+  }
+  return token;
+}
+
+/** Reads the session's cached token and checks it can be used now. */
+export async function readUsableToken(home: string, session: SessionDef, now: Date): Promise<CachedToken> {
+  const file = tokenCachePath(home, session.name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new SsoSyncError('sign-in.required', `sso-sync has no token for sso-session ${session.name} (no ${file}): ${signInHint(session.name)}`);
+    }
+    throw unusable(session.name, file, `cannot be read (${code ?? 'error'})`);
+  }
+  return checkUsable(parseCachedToken(text, file, session.name), session, now);
+}
