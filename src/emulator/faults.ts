@@ -1,0 +1,85 @@
+/** Injected faults: which request gets which failure, decided by pure counting over a list of fault rules. */
+import { ApiError, invalidRequest, unauthorized } from './api-error.js';
+
+/** What a fault does to the request it hits. */
+export type FaultAction = 'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request';
+
+/** A fault rule: skip `after` matching requests, then fail the next `times` (default: all) with `action`. */
+export interface Fault {
+  route?: 'accounts' | 'roles' | 'any';
+  after?: number;
+  times?: number;
+  action: FaultAction;
+}
+
+/** A fault rule with its counters: matching requests seen so far, and how many of them it failed. */
+export interface ArmedFault {
+  readonly fault: Fault;
+  readonly seen: number;
+  readonly fired: number;
+}
+
+const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
+  'server-error', 'unavailable', 'unauthorized', 'malformed', 'drop', 'invalid-request',
+]);
+const ROUTES: ReadonlySet<string> = new Set(['accounts', 'roles', 'any']);
+
+/** Validates fault rules and starts their counters at zero; every problem is reported at once. */
+export function armFaults(faults: readonly Fault[]): ArmedFault[] {
+  const problems: string[] = [];
+  faults.forEach((fault, i) => {
+    if (!ACTIONS.has(fault.action)) problems.push(`faults[${i}].action: unknown action ${JSON.stringify(fault.action)}`);
+    if (fault.route !== undefined && !ROUTES.has(fault.route)) {
+      problems.push(`faults[${i}].route: unknown route ${JSON.stringify(fault.route)}`);
+    }
+    for (const key of ['after', 'times'] as const) {
+      const value = fault[key];
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        problems.push(`faults[${i}].${key}: must be an integer >= 0, got ${value}`);
+      }
+    }
+  });
+  if (problems.length > 0) throw new RangeError(`invalid faults:\n  - ${problems.join('\n  - ')}`);
+  return faults.map((fault) => ({ fault: { ...fault }, seen: 0, fired: 0 }));
+}
+
+/**
+ * Counts a request to `route` against every matching rule and picks the first rule inside its window.
+ * Every matching rule counts the request, so `after` means "after N requests to that route", whichever rule
+ * (if any) failed them; `times` counts only the requests the rule itself failed.
+ */
+export function nextFault(
+  armed: readonly ArmedFault[],
+  route: string,
+): { action?: FaultAction; armed: ArmedFault[] } {
+  let action: FaultAction | undefined;
+  const next = armed.map((entry) => {
+    const { fault } = entry;
+    if ((fault.route ?? 'any') !== 'any' && fault.route !== route) return entry;
+    const seen = entry.seen + 1;
+    const inWindow = seen > (fault.after ?? 0) && entry.fired < (fault.times ?? Infinity);
+    if (action === undefined && inWindow) {
+      action = fault.action;
+      return { fault, seen, fired: entry.fired + 1 };
+    }
+    return { fault, seen, fired: entry.fired };
+  });
+  return action === undefined ? { armed: next } : { action, armed: next };
+}
+
+/** The error reply for the faults that answer with one; 'malformed' and 'drop' are written by the server. */
+export function faultError(action: FaultAction): ApiError | undefined {
+  switch (action) {
+    case 'server-error':
+      return new ApiError(500, 'InternalServerException', 'Injected fault: internal server error');
+    case 'unavailable':
+      return new ApiError(503, 'ServiceUnavailableException', 'Injected fault: service unavailable');
+    case 'unauthorized':
+      return unauthorized('Injected fault: session token not found or invalid');
+    case 'invalid-request':
+      return invalidRequest('Injected fault: invalid request');
+    case 'malformed':
+    case 'drop':
+      return undefined;
+  }
+}

@@ -1,0 +1,295 @@
+/** A real HTTP server on 127.0.0.1 speaking the IAM Identity Center portal API, with latency, throttling and faults. */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TokenStore } from './access-tokens.js';
+import { ApiError, tooManyRequests, unauthorized } from './api-error.js';
+import { armFaults, faultError, nextFault, type ArmedFault, type Fault, type FaultAction } from './faults.js';
+import { parseFixture, type Fixture } from './fixture.js';
+import { MAX_PAGE_SIZE } from './pagination.js';
+import { indexFixture, portalRoutes, type PortalData } from './portal-routes.js';
+import { findRoute, type Reply, type Route, type RouteRequest } from './route-table.js';
+import { bucketConfig, fullBucket, takeToken, type BucketConfig, type BucketState } from './token-bucket.js';
+
+// Re-exported so that users of the emulator import its whole API from this one module.
+/** Fault rules, as in EmulatorOptions.faults. */
+export type { Fault, FaultAction } from './faults.js';
+/** The accounts and roles served. */
+export type { Fixture, FixtureAccount } from './fixture.js';
+
+/** How an emulator behaves: what it serves, where, how slowly, and how it misbehaves. */
+export interface EmulatorOptions {
+  fixture: Fixture;
+  port?: number;
+  latencyMs?: number;
+  throttle?: { ratePerSecond: number; burst?: number };
+  faults?: Fault[];
+  defaultPageSize?: number;
+}
+
+/** Counters since the emulator started; every request counts, throttled and faulted ones included. */
+export interface EmulatorStats {
+  /** Requests received, whatever their outcome. */
+  requests: number;
+  /** Requests per route name ('accounts', 'roles'; 'unmatched' for unknown paths). */
+  byRoute: Record<string, number>;
+  /** Requests answered 429 by the throttle. */
+  throttled: number;
+  /** Requests an injected fault hit (dropped ones included). */
+  faultsFired: number;
+  /** Connections destroyed without a response by a 'drop' fault. */
+  dropped: number;
+  /** Requests being handled right now. */
+  inFlight: number;
+  /** The most requests ever handled at once (latency waits included), to check a client's concurrency bound. */
+  maxInFlight: number;
+  /** Responses sent, by HTTP status. */
+  statusCodes: Record<number, number>;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. http://127.0.0.1:34567; give it to the SDK as its endpoint. */
+  url: string;
+  port: number;
+  /** Issues a bearer token the list routes accept (default lifetime one hour; zero or less: already expired). */
+  issueAccessToken(opts?: { expiresInSeconds?: number }): { accessToken: string; expiresAt: Date };
+  /** Makes a token unusable from now on. */
+  revokeAccessToken(token: string): void;
+  /** Replaces the assignments served from the next request on. */
+  setFixture(f: Fixture): void;
+  /** Replaces the fault rules, with fresh counters. */
+  setFaults(f: Fault[]): void;
+  /** A snapshot of the counters. */
+  stats(): EmulatorStats;
+  /** Every secret the emulator ever issued, so tests can assert none of them reached a log or a file. */
+  issuedSecrets(): string[];
+  /** Closes the server and every open connection; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Mutable state of one emulator; lives in the closure of startEmulator, never at module level. */
+interface EmulatorState {
+  data: PortalData;
+  faults: ArmedFault[];
+  bucket: BucketState | undefined;
+  stats: EmulatorStats;
+}
+
+function checkOptions(options: EmulatorOptions): void {
+  const problems: string[] = [];
+  const { port = 0, latencyMs = 0, defaultPageSize = 20 } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`port must be an integer 0..65535, got ${port}`);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) problems.push(`latencyMs must be a number >= 0, got ${latencyMs}`);
+  if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
+    problems.push(`defaultPageSize must be an integer 1..${MAX_PAGE_SIZE}, got ${defaultPageSize}`);
+  }
+  if (problems.length > 0) throw new RangeError(`invalid emulator options:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** Starts an emulator listening on 127.0.0.1 (never another interface); resolves once it accepts connections. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  checkOptions(options);
+  const latencyMs = options.latencyMs ?? 0;
+  const defaultPageSize = options.defaultPageSize ?? 20;
+  const throttle: BucketConfig | undefined = options.throttle && bucketConfig(options.throttle);
+
+  const state: EmulatorState = {
+    data: indexFixture(parseFixture(options.fixture, 'emulator options')),
+    faults: armFaults(options.faults ?? []),
+    bucket: throttle && fullBucket(throttle, Date.now()),
+    stats: {
+      requests: 0,
+      byRoute: {},
+      throttled: 0,
+      faultsFired: 0,
+      dropped: 0,
+      inFlight: 0,
+      maxInFlight: 0,
+      statusCodes: {},
+    },
+  };
+  const tokens = new TokenStore();
+  // Aborted by stop(), so requests sleeping in the latency wait end at once instead of holding the process open.
+  const stopping = new AbortController();
+  const routes: Route[] = [...portalRoutes(() => state.data, defaultPageSize)];
+
+  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+    state.stats.statusCodes[status] = (state.stats.statusCodes[status] ?? 0) + 1;
+    if (res.destroyed) return;
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-amzn-requestid': randomUUID(),
+      ...headers,
+    });
+    res.end(body);
+  }
+
+  function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
+    send(res, error.status, JSON.stringify({ message: error.message }), {
+      'x-amzn-errortype': error.type,
+      ...headers,
+    });
+  }
+
+  function sendReply(res: ServerResponse, reply: Reply): void {
+    send(res, reply.status, reply.body === undefined ? '' : JSON.stringify(reply.body), reply.headers);
+  }
+
+  /** Answers a request that a fault hit, or drops its connection without an answer. */
+  function sendFault(req: IncomingMessage, res: ServerResponse, action: FaultAction, route: Route): void {
+    if (action === 'drop') {
+      state.stats.dropped += 1;
+      req.socket.destroy();
+      return;
+    }
+    if (action === 'malformed') {
+      // A reply cut off mid-way, as a proxy that lost its upstream might send it.
+      const list = route.name === 'roles' ? 'roleList' : 'accountList';
+      send(res, 200, `{"${list}":[{"accountId":"1111`);
+      return;
+    }
+    const error = faultError(action);
+    if (error !== undefined) sendError(res, error);
+  }
+
+  async function readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new ApiError(413, 'PayloadTooLargeException', 'request body is too large');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { stats } = state;
+    // Prefixed rather than resolved against a base, so a request line like `//x` stays a path and not a host.
+    const url = new URL(`http://127.0.0.1${req.url ?? '/'}`);
+    const method = req.method ?? 'GET';
+    const match = findRoute(routes, method, url.pathname);
+    const routeName = match.kind === 'found' ? match.route.name : 'unmatched';
+    stats.requests += 1;
+    stats.byRoute[routeName] = (stats.byRoute[routeName] ?? 0) + 1;
+
+    const body = await readBody(req);
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: stopping.signal });
+
+    if (throttle !== undefined && state.bucket !== undefined) {
+      const taken = takeToken(state.bucket, throttle, Date.now());
+      state.bucket = taken.state;
+      if (!taken.allowed) {
+        stats.throttled += 1;
+        sendError(res, tooManyRequests());
+        return;
+      }
+    }
+
+    if (match.kind === 'no-path') {
+      sendError(res, new ApiError(404, 'UnknownOperationException', `no route for ${method} ${url.pathname}`));
+      return;
+    }
+    if (match.kind === 'wrong-method') {
+      const error = new ApiError(405, 'MethodNotAllowedException', `${method} is not allowed on ${url.pathname}`);
+      sendError(res, error, { allow: match.allowed.join(', ') });
+      return;
+    }
+    const { route } = match;
+
+    const fault = nextFault(state.faults, route.name);
+    state.faults = fault.armed;
+    if (fault.action !== undefined) {
+      stats.faultsFired += 1;
+      sendFault(req, res, fault.action, route);
+      return;
+    }
+
+    if (route.auth === 'bearer') {
+      const header = req.headers['x-amz-sso_bearer_token'];
+      const status = tokens.check(Array.isArray(header) ? header[0] : header, Date.now());
+      // The service says the same for every case; the emulator says which, to make failing tests easy to read.
+      if (status !== 'valid') {
+        sendError(res, unauthorized(`Session token not found or invalid (${status} token)`));
+        return;
+      }
+    }
+
+    const request: RouteRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    sendReply(res, await route.handle(request));
+  }
+
+  const server = createServer((req, res) => {
+    const { stats } = state;
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    res.once('close', () => {
+      stats.inFlight -= 1;
+    });
+    handle(req, res).catch((error: unknown) => {
+      if (stopping.signal.aborted) {
+        // Stopped while this request waited: its connection is being closed anyway.
+        req.socket.destroy();
+        return;
+      }
+      const apiError =
+        error instanceof ApiError
+          ? error
+          : new ApiError(500, 'InternalServerException', `emulator failure: ${(error as Error).message}`);
+      if (res.headersSent) req.socket.destroy();
+      else sendError(res, apiError);
+    });
+  });
+  // Malformed HTTP: drop the connection, as a load balancer would; nothing to report to the caller.
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    issueAccessToken(opts = {}) {
+      return tokens.issue(Date.now(), opts.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS);
+    },
+    revokeAccessToken(token) {
+      tokens.revoke(token);
+    },
+    setFixture(f) {
+      state.data = indexFixture(parseFixture(f, 'setFixture'));
+    },
+    setFaults(f) {
+      state.faults = armFaults(f);
+    },
+    stats() {
+      const { stats } = state;
+      return { ...stats, byRoute: { ...stats.byRoute }, statusCodes: { ...stats.statusCodes } };
+    },
+    issuedSecrets() {
+      return tokens.all();
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        stopping.abort();
+        // close() stops accepting and waits for connections; closeAllConnections() ends the idle keep-alive ones
+        // (and any still in progress) so that wait is short.
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
+}
