@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chown, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, chown, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -181,6 +181,12 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw refused(`cannot create the directory ${dir}: ${describeFsError(error)}. Nothing was written.`, error);
+  }
+  try {
+    // proper-lockfile retries every error, not just a held lock: fail fast where nothing can be written.
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`, error);
   }
   let release: () => Promise<void>;
   try {

@@ -1,0 +1,309 @@
+/** `sso-sync --once` as a person runs it: the built CLI, a temp HOME, the emulator, the real SDK. */
+import assert from 'node:assert/strict';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
+import { chownTree, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+
+const userText = `# my own settings, kept as they are\n[default]\nregion = eu-west-1\noutput = json\n\n${sessionSection()}`;
+
+test('a first sync writes one profile per account and role into a managed block, and logs each', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  const token = box.signIn();
+
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  const text = readFileSync(box.configFile, 'utf8');
+  assert.ok(text.startsWith(userText), 'the person\'s own lines are kept byte for byte');
+  const expected = builtinFixture().accounts.reduce((n, a) => n + a.roles.length, 0);
+  assert.equal(profileNames(text).length, expected);
+  assert.match(text, /^# BEGIN sso-sync mycorp .*checksum [0-9a-f]{8}\)$/m);
+  assert.match(text, /^# END sso-sync mycorp$/m);
+  assert.doesNotMatch(text.slice(userText.length), /\[sso-session mycorp\]/, 'the session section the person wrote is not repeated');
+
+  const added = logLines(run.stdout).filter((l) => l.event === 'profile.added');
+  assert.equal(added.length, expected);
+  for (const l of added) assert.match(String(l.accountId), /^\d{12}$/);
+  const done = logLines(run.stdout).find((l) => l.event === 'sync.completed');
+  assert.equal(done?.added, expected);
+  assert.ok(!run.stdout.includes(token) && !run.stderr.includes(token), 'the access token never reaches the output');
+});
+
+test('a second sync with nothing new writes nothing: the mtime stays', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const before = readFileSync(box.configFile);
+  const mtime = mtimeNs(box.configFile);
+  const again = await box.run(['--once']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(mtimeNs(box.configFile), mtime);
+  assert.deepEqual(readFileSync(box.configFile), before);
+  const done = logLines(again.stdout).find((l) => l.event === 'sync.completed');
+  assert.deepEqual([done?.added, done?.removed, done?.changed, done?.written], [0, 0, 0, false]);
+});
+
+test('changed assignments are added, removed and logged on the next sync', async (t) => {
+  const fixture = builtinFixture();
+  const box = await sandbox({ fixture });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const [gone, ...rest] = fixture.accounts;
+  box.emulator.setFixture({ accounts: [...rest, { accountId: '999999999999', accountName: 'MyCorp New Team', roles: ['AdministratorAccess'] }] });
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = logLines(run.stdout);
+  const removed = lines.filter((l) => l.event === 'profile.removed');
+  assert.deepEqual(removed.map((l) => l.accountId), gone!.roles.map(() => gone!.accountId));
+  assert.deepEqual(lines.filter((l) => l.event === 'profile.added').map((l) => [l.accountId, l.role]), [['999999999999', 'AdministratorAccess']]);
+  const text = readFileSync(box.configFile, 'utf8');
+  assert.ok(!text.includes(`sso_account_id = ${gone!.accountId}`));
+  assert.match(text, /sso_account_id = 999999999999/);
+});
+
+test('pagination across several pages of accounts yields every account exactly once', async (t) => {
+  const fixture = generateFixture({ accounts: 250, rolesPerAccount: 2, seed: 7 });
+  const box = await sandbox({ fixture });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  box.signIn();
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  const text = readFileSync(box.configFile, 'utf8');
+  const ids = [...text.matchAll(/^sso_account_id = (\d+)$/gm)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, 250);
+  assert.equal(ids.length, 500);
+  assert.ok(box.emulator.stats().byRoute.accounts! >= 3, 'ListAccounts took several pages');
+});
+
+test('a throttled emulator is absorbed by pacing and retries: the sync completes', async (t) => {
+  const fixture = generateFixture({ accounts: 150, rolesPerAccount: 3, seed: 3 });
+  const box = await sandbox({ fixture, latencyMs: 5, throttle: { ratePerSecond: 40, burst: 10 } });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  box.signIn();
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(box.emulator.stats().throttled > 0, 'the emulator did throttle');
+  assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 450);
+});
+
+for (const [fault, code] of [
+  [{ route: 'roles', after: 3, action: 'server-error' }, 1],
+  [{ route: 'roles', after: 2, action: 'malformed' }, 1],
+  [{ route: 'accounts', action: 'drop' }, 1],
+  [{ route: 'roles', after: 4, action: 'unauthorized' }, 3],
+] as const) {
+  test(`a ${fault.action} fault fails the sync with exit ${code} and leaves the file byte-identical`, async (t) => {
+    const box = await sandbox({ fixture: builtinFixture() });
+    t.after(() => box.close());
+    box.writeConfig(userText);
+    box.signIn();
+    assert.equal((await box.run(['--once'])).code, 0);
+    box.emulator.setFixture(generateFixture({ accounts: 20, rolesPerAccount: 2 }));
+    box.emulator.setFaults([fault]);
+    const before = readFileSync(box.configFile);
+    const mtime = mtimeNs(box.configFile);
+    const run = await box.run(['--once']);
+    assert.equal(run.code, code, run.stderr);
+    assert.deepEqual(readFileSync(box.configFile), before);
+    assert.equal(mtimeNs(box.configFile), mtime);
+    assert.match(run.stderr, code === 3 ? /sign|login/ : /Nothing was written/);
+    assert.ok(logLines(run.stdout).some((l) => l.event === (code === 3 ? 'login.required' : 'sync.failed')));
+  });
+}
+
+test('no token, an expired token, a damaged cache file: exit 3 naming the command to run', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  const before = readFileSync(box.configFile);
+
+  const none = await box.run(['--once']);
+  assert.equal(none.code, 3);
+  assert.match(none.stderr, /no token for sso-session mycorp .*aws sso login --sso-session mycorp/s);
+
+  box.signIn('mycorp', { expiresInSeconds: -60 });
+  const expired = await box.run(['--once']);
+  assert.equal(expired.code, 3);
+  assert.match(expired.stderr, /expired at .*aws sso login --sso-session mycorp/s);
+
+  const cacheDir = path.join(box.home, '.aws', 'sso', 'cache');
+  const file = path.join(cacheDir, readdirSync(cacheDir)[0]!);
+  writeFileSync(file, '{"accessToken": "abc-secret-part", "expiresAt": ');
+  const damaged = await box.run(['--once']);
+  assert.equal(damaged.code, 3);
+  assert.ok(damaged.stderr.includes(file), 'the message names the cache file');
+  assert.ok(!damaged.stderr.includes('abc-secret-part'), 'the message never quotes the file');
+  assert.equal(readFileSync(file, 'utf8'), '{"accessToken": "abc-secret-part", "expiresAt": ', 'the damaged cache file is not rewritten');
+  assert.deepEqual(readFileSync(box.configFile), before);
+});
+
+test('--dry-run prints a unified diff and writes nothing', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  const mtime = mtimeNs(box.configFile);
+  const run = await box.run(['--once', '--dry-run']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^--- .*config\tcurrent$/m);
+  assert.match(run.stdout, /^\+\+\+ .*config\tafter sync \(dry run\)$/m);
+  assert.match(run.stdout, /^\+\[profile mycorp-prod-admin\]$/m);
+  assert.ok(logLines(run.stdout).length === 0, 'log lines go to stderr, the diff alone to stdout');
+  assert.ok(logLines(run.stderr).some((l) => l.event === 'profile.added' && l.dryRun === true));
+  assert.equal(mtimeNs(box.configFile), mtime);
+  assert.equal(readFileSync(box.configFile, 'utf8'), userText);
+});
+
+test('damaged markers are refused with exit 4; the file is not touched', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  const damaged = `${userText}\n# BEGIN sso-sync mycorp (managed: edits inside are replaced; checksum 00000000)\n[profile kept]\nregion = x\n\n[profile after-the-damage]\nregion = y\n`;
+  box.writeConfig(damaged);
+  box.signIn();
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 4);
+  assert.match(run.stderr, /config:\d+: the block for "mycorp" has no END marker/);
+  assert.equal(readFileSync(box.configFile, 'utf8'), damaged);
+  assert.equal(box.emulator.stats().requests, 0, 'no call to AWS for a file that cannot be written');
+});
+
+test('a result that would remove most profiles is held unless allowed', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const before = readFileSync(box.configFile);
+  box.emulator.setFixture({ accounts: [] });
+  const held = await box.run(['--once']);
+  assert.equal(held.code, 1);
+  assert.match(held.stderr, /held/);
+  assert.ok(logLines(held.stdout).some((l) => l.event === 'sync.held' && l.session === 'mycorp'));
+  assert.deepEqual(readFileSync(box.configFile), before);
+
+  const allowed = await box.run(['--once', '--allow-mass-removal']);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 0);
+  assert.ok(readFileSync(box.configFile, 'utf8').startsWith(userText));
+});
+
+test('a symlinked config stays a symlink and its target is written', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  const dotfiles = path.join(box.home, 'dotfiles');
+  mkdirSync(dotfiles);
+  const target = path.join(dotfiles, 'aws-config');
+  writeFileSync(target, userText, { mode: 0o640 });
+  chmodSync(target, 0o640);
+  mkdirSync(path.dirname(box.configFile), { recursive: true });
+  symlinkSync(target, box.configFile);
+  box.signIn();
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(lstatSync(box.configFile).isSymbolicLink());
+  assert.equal(realpathSync(box.configFile), target);
+  assert.ok(readFileSync(target, 'utf8').startsWith(userText));
+  assert.ok(profileNames(readFileSync(target, 'utf8')).length > 0);
+  assert.equal(statSync(target).mode & 0o777, 0o640, 'the mode is kept');
+  assert.deepEqual(readdirSync(dotfiles), ['aws-config'], 'no temp file left beside the target');
+});
+
+test('a new config file is created 0600 in a 0700 directory', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  const file = path.join(box.home, 'fresh', 'aws', 'config');
+  writeFileSync(path.join(box.home, 'settings.yaml'), 'sessions:\n  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-north-1\n');
+  box.signIn();
+  const run = await box.run(['--once', '--settings', path.join(box.home, 'settings.yaml')], { env: { AWS_CONFIG_FILE: file } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^\[sso-session mycorp\]\nsso_region = eu-north-1\nsso_start_url = https:\/\/d-1234567890.awsapps.com\/start\nsso_registration_scopes = sso:account:access$/m);
+});
+
+test('a read-only directory: a clear error, exit 4, nothing lost', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  const awsDir = path.dirname(box.configFile);
+  // Root ignores permissions, so as root the CLI runs as an unprivileged user who owns the temp HOME.
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  if (asUser.uid !== undefined) {
+    chmodSync(box.home, 0o755);
+    chownTree(box.home, asUser.uid, asUser.gid!);
+  }
+  chmodSync(awsDir, 0o500);
+  const run = await box.run(['--once'], asUser).finally(() => chmodSync(awsDir, 0o700));
+  assert.equal(run.code, 4, run.stderr);
+  assert.ok(run.stderr.includes(`cannot write in ${awsDir}: permission denied`), run.stderr);
+  assert.match(run.stderr, /permission denied/);
+  assert.equal(readFileSync(box.configFile, 'utf8'), userText);
+});
+
+test('two sso-sync processes at once: the lock keeps the file whole', async (t) => {
+  const box = await sandbox({ fixture: generateFixture({ accounts: 40, rolesPerAccount: 2 }), latencyMs: 2 });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  const runs = await Promise.all([box.run(['--once']), box.run(['--once']), box.run(['--once'])]);
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const text = readFileSync(box.configFile, 'utf8');
+  assert.equal(text.match(/^# BEGIN sso-sync mycorp /gm)?.length, 1);
+  assert.equal(profileNames(text).length, 80);
+  assert.equal(new Set(profileNames(text)).size, 80);
+  assert.ok(text.startsWith(userText));
+});
+
+test('bad usage and bad settings exit 2 with the problem named', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  const unknownFlag = await box.run(['--once', '--bogus']);
+  assert.equal(unknownFlag.code, 2);
+  assert.match(unknownFlag.stderr, /--bogus/);
+  const unknownSession = await box.run(['--once', '--session', 'nope']);
+  assert.equal(unknownSession.code, 2);
+  assert.match(unknownSession.stderr, /no sso-session named nope; the known sessions are mycorp/);
+  const settings = path.join(box.home, 'bad.yaml');
+  writeFileSync(settings, 'profiles:\n  default_region: nowhere\n  nmae: x\n');
+  const bad = await box.run(['--once', '--settings', settings]);
+  assert.equal(bad.code, 2);
+  assert.ok(bad.stderr.includes(`${settings}: profiles.default_region: expected an AWS region`));
+  assert.ok(bad.stderr.includes(`${settings}: profiles: unknown key nmae`));
+  const missing = await box.run(['--once', '--settings', path.join(box.home, 'none.yaml')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /does not exist/);
+  const noSession = await box.run(['--once'], { env: { AWS_CONFIG_FILE: path.join(box.home, 'empty') } });
+  assert.equal(noSession.code, 2);
+  assert.match(noSession.stderr, /no sso-session to sync/);
+});
+
+test('a hand edit inside the block is replaced, backed up, and named in the log', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const synced = readFileSync(box.configFile, 'utf8');
+  const edited = synced.replace(/(\[profile mycorp-prod-admin\]\n(?:.*\n)*?region = )eu-north-1/, '$1us-east-1');
+  assert.notEqual(edited, synced);
+  writeFileSync(box.configFile + '.tmp', edited);
+  renameSync(box.configFile + '.tmp', box.configFile);
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(readFileSync(box.configFile, 'utf8'), synced);
+  const line = logLines(run.stdout).find((l) => l.event === 'block.edited');
+  assert.deepEqual(line?.replaced, ['mycorp-prod-admin']);
+  assert.equal(readFileSync(String(line?.backup), 'utf8'), edited, 'the backup holds the edited file');
+});

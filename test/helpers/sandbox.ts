@@ -1,0 +1,127 @@
+/** A temp HOME with an AWS config and a token cache, an emulator on 127.0.0.1, and the built CLI as a child. */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
+
+/** The built CLI entry. */
+export const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** An sso-session section as `aws configure sso-session` writes it. */
+export const sessionSection = (name = 'mycorp', startUrl = 'https://d-1234567890.awsapps.com/start') =>
+  `[sso-session ${name}]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\nsso_registration_scopes = sso:account:access\n`;
+
+/** What a CLI run printed and how it exited. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A test's world; `close()` stops the emulator and removes the temp HOME. */
+export interface Sandbox {
+  home: string;
+  configFile: string;
+  emulator: Emulator;
+  env: NodeJS.ProcessEnv;
+  /** Writes a token the emulator accepts into the AWS CLI's cache for the session; returns it. */
+  signIn(session?: string, options?: { expiresInSeconds?: number; startUrl?: string }): string;
+  writeConfig(text: string | Buffer): void;
+  run(args: string[], options?: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; timeoutMs?: number }): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+/** Starts a sandbox with an emulator for the given fixture. */
+export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-test-'));
+  const emulator = await startEmulator(options);
+  const configFile = path.join(home, '.aws', 'config');
+  mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true, mode: 0o700 });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_ENDPOINT_URL_SSO: emulator.url,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
+    // The SDK must not find anything of the machine's own AWS set-up.
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
+  };
+  return {
+    home,
+    configFile,
+    emulator,
+    env,
+    signIn(session = 'mycorp', opts = {}) {
+      const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: opts.expiresInSeconds ?? 3600 });
+      const file = path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update(session).digest('hex')}.json`);
+      const cached = {
+        startUrl: opts.startUrl ?? 'https://d-1234567890.awsapps.com/start',
+        region: 'eu-north-1',
+        accessToken,
+        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
+      writeFileSync(file, JSON.stringify(cached), { mode: 0o600 });
+      return accessToken;
+    },
+    writeConfig(text) {
+      mkdirSync(path.dirname(configFile), { recursive: true });
+      writeFileSync(configFile, text);
+    },
+    run(args, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [cliPath, ...args], {
+          env: { ...env, ...opts.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, stdout, stderr });
+        });
+      });
+    },
+    async close() {
+      await emulator.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON log lines of a run's output. */
+export function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Names of the `[profile …]` sections in a config text. */
+export function profileNames(text: string): string[] {
+  return [...text.matchAll(/^\[profile ([^\]]+)\]$/gm)].map((m) => m[1]!);
+}
+
+/** Gives a whole tree to a user (for tests that must not run as root to see permissions bite). */
+export function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(full, uid, gid);
+    else chownSync(full, uid, gid);
+  }
+}
+
+/** The mtime of a file in nanoseconds, to show a file was not rewritten. */
+export function mtimeNs(file: string): bigint {
+  return statSync(file, { bigint: true }).mtimeNs;
+}
