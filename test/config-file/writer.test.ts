@@ -1,0 +1,78 @@
+/** The atomic writer: a change by someone else between read and rename is merged again, never overwritten. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readConfig, writeConfig } from '../../src/config-file/config-file.js';
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-writer-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a write racing another writer merges again on the new content', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  const snapshot = await readConfig(file);
+  let raced = false;
+  const seen: (string | undefined)[] = [];
+  const result = await writeConfig(
+    snapshot,
+    (current) => {
+      seen.push(current);
+      return `${current}# block\n`;
+    },
+    {
+      afterTempWritten: async () => {
+        if (raced) return;
+        raced = true;
+        writeFileSync(file, '[default]\nregion = b\n'); // someone else edits the file meanwhile
+      },
+    },
+  );
+  assert.equal(result.written, true);
+  assert.equal(result.redone, 1);
+  assert.deepEqual(seen, ['[default]\nregion = a\n', '[default]\nregion = b\n']);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n', 'the other writer\'s edit is kept');
+  assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['config'], 'no temp or lock file is left');
+});
+
+test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, 'x = 0\n');
+  let n = 0;
+  await assert.rejects(
+    writeConfig(await readConfig(file), (current) => `${current}y = 1\n`, {
+      maxRedo: 2,
+      afterTempWritten: async () => writeFileSync(file, `x = ${++n}\n`),
+    }),
+    (error: Error & { code?: string }) => error.code === 'config.refused' && /kept changing/.test(error.message),
+  );
+  assert.equal(readFileSync(file, 'utf8'), `x = ${n}\n`);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['config']);
+});
+
+test('no change computed means no write', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, 'same\n');
+  const result = await writeConfig(await readConfig(file), (current) => current);
+  assert.equal(result.written, false);
+});
+
+test('a directory or a dangling symlink in place of the config is refused', async (t) => {
+  const dir = tempDir(t);
+  await assert.rejects(readConfig(dir), /is a directory/);
+  const link = path.join(dir, 'config');
+  (await import('node:fs')).symlinkSync(path.join(dir, 'missing-target'), link);
+  await assert.rejects(readConfig(link), /symbolic link to .*missing-target, which does not exist/);
+});
+
+test('bytes that are not UTF-8 survive a write unchanged', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  const original = Buffer.from([0xef, 0xbb, 0xbf, 0x5b, 0x61, 0x5d, 0x0d, 0x0a, 0x6b, 0x3d, 0xff, 0xfe, 0xe9, 0x0d, 0x0a]);
+  writeFileSync(file, original);
+  await writeConfig(await readConfig(file), (current) => `${current}# added\r\n`);
+  assert.deepEqual(readFileSync(file), Buffer.concat([original, Buffer.from('# added\r\n')]));
+});
