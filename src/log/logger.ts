@@ -28,6 +28,7 @@ export function createLogger(options: LoggerOptions): Logger {
         ignore: 'pid,hostname,event',
         messageFormat: '{event} {msg}',
         singleLine: true,
+        hideObject: true, // each message already names the profile, account and role
       })
     : pino.destination({ dest: options.fd, sync: true });
   return pino(
