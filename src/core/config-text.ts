@@ -227,12 +227,12 @@ export function scanConfig(text: string): ScannedConfig {
     else seen.set(b.session, b.begin);
   }
 
-  const outside: SectionRef[] = [];
+  let outside: SectionRef[] = [];
   let from = 0;
   for (const b of blocks) {
-    outside.push(...readSections(lines, from, b.begin));
+    outside = outside.concat(readSections(lines, from, b.begin));
     from = b.end + 1;
   }
-  outside.push(...readSections(lines, from, lines.length));
+  outside = outside.concat(readSections(lines, from, lines.length));
   return { lines, bom, eol, blocks, outside, damage };
 }

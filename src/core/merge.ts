@@ -12,17 +12,21 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
   const out: Line[] = [];
   const withEol = (text: string): Line => ({ text, eol: scan.eol });
   const placed = new Set<string>();
+  // A loop, not push(...slice): spreading a very large file's lines into arguments overflows the stack.
+  const keep = (from: number, to: number) => {
+    for (let k = from; k < to; k++) out.push(scan.lines[k]!);
+  };
   let i = 0;
   for (const region of [...scan.blocks].sort((a, b) => a.begin - b.begin)) {
     const replacement = blocks.get(region.session);
     if (replacement === undefined) continue;
-    out.push(...scan.lines.slice(i, region.begin));
+    keep(i, region.begin);
     const last = scan.lines[region.end]!.eol; // a block at the very end keeps the file's missing final newline
     replacement.forEach((text, k) => out.push(k === replacement.length - 1 ? { text, eol: last } : withEol(text)));
     i = region.end + 1;
     placed.add(region.session);
   }
-  out.push(...scan.lines.slice(i));
+  keep(i, scan.lines.length);
 
   const fresh = [...blocks.keys()].filter((s) => !placed.has(s)).sort();
   for (const session of fresh) {
@@ -36,7 +40,7 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
       if (tail.text.trim() !== '') out.push(withEol(''));
       lines.forEach((text, k) => out.push(k === lines.length - 1 && missingFinalNewline ? { text, eol: '' } : withEol(text)));
     } else {
-      out.push(...lines.map(withEol));
+      for (const text of lines) out.push(withEol(text));
     }
   }
   return (scan.bom ? bomBytes : '') + joinLines(out);

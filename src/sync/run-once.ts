@@ -194,7 +194,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     const result = await writeConfig(
       snapshot,
       (current) => {
-        plan = planFor(current);
+        // The plan for the content read first is already made; only a file changed meanwhile needs a new one.
+        if (current !== snapshot.text) plan = planFor(current);
         return plan.changed ? plan.text : undefined;
       },
       {
