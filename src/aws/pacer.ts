@@ -57,7 +57,7 @@ export class AdaptivePacer {
   /** A request sent at `sentAt` was throttled. Only requests sent after the last decrease lower the rate again. */
   onThrottle(sentAt: number): void {
     this.throttled++;
-    if (sentAt < this.lastDecrease) return;
+    if (sentAt <= this.lastDecrease) return;
     const now = this.clock.now();
     const measured = this.recent.filter((t) => t >= now - 1000).length;
     const base = Math.min(this.rate, Math.max(measured, this.options.minRate));

@@ -1,0 +1,104 @@
+/** Settings: defaults, validation that names file and key, every problem reported together. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadSettings, parseSettings, settingsPath } from '../../src/settings/load.js';
+
+const problems = (text: string) => {
+  try {
+    parseSettings(text, '/s.yaml');
+  } catch (error) {
+    assert.equal((error as { exitCode?: number }).exitCode, 2);
+    return (error as Error).message.split('\n').filter((l) => l.startsWith('  /s.yaml')).map((l) => l.trim());
+  }
+  assert.fail('expected the settings to be refused');
+};
+
+test('an empty file gives the defaults that reproduce the seed naming', () => {
+  const s = parseSettings('', '/s.yaml');
+  assert.equal(s.rules.name, '{account}-{role}');
+  assert.deepEqual(s.rules.roleAlias, { AdministratorAccess: 'admin', ReadOnlyAccess: '' });
+  assert.deepEqual(s.sync, { concurrency: 8, maxRemovalShare: 0.5, allowMassRemoval: false });
+  assert.equal(s.schedule, '*/30 * * * *');
+  assert.deepEqual(s.sessions, []);
+});
+
+test('the illustrative settings of the design load as written', () => {
+  const s = parseSettings(
+    `schedule: "*/30 * * * *"
+sessions:
+  mycorp:
+    start_url: https://d-1234567890.awsapps.com/start
+    region: eu-north-1
+    scopes: [sso:account:access]
+profiles:
+  name: "{account}-{role}"
+  strip_prefix: [mycorp-]
+  role_alias: { AdministratorAccess: admin, ReadOnlyAccess: "" , Billing: bill }
+  exclude_roles: []
+  exclude_accounts: ["*sandbox*"]
+  regions:
+    - { match: "*-eu", region: eu-west-3 }
+    - { match: "*-us", region: us-west-2 }
+  default_region: eu-west-1
+  set: { duration_seconds: 43200, output: json }
+`,
+    '/s.yaml',
+  );
+  assert.deepEqual(s.sessions, [{ name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] }]);
+  assert.deepEqual(s.rules.set, { duration_seconds: '43200', output: 'json' });
+  assert.equal(s.rules.roleAlias.Billing, 'bill');
+  assert.equal(s.rules.roleAlias.AdministratorAccess, 'admin');
+  assert.equal(s.rules.regions.length, 2);
+});
+
+test('every problem is reported at once, each with its key', () => {
+  const found = problems(`sessions:
+  "my corp":
+    start_url: https://x.awsapps.com/start
+    region: eu-north-1
+  ok:
+    start_url: http://insecure.example/start
+    region: north
+profiles:
+  name: "{acount}-{role}"
+  set: { region: eu-west-1, "Output": json, output: "two\\nlines" }
+  regions: [{ match: "*", region: eu-west-1, extra: 1 }]
+sync: { concurrency: 0, max_removal_share: 2 }
+typo: 1
+`);
+  const expect = [
+    'sessions.my corp: invalid key',
+    'sessions.ok.start_url:',
+    'sessions.ok.region: expected an AWS region',
+    'profiles.name: unknown placeholder {acount}',
+    'profiles.set.region: invalid key: this key is computed by sso-sync',
+    'profiles.set.Output: invalid key',
+    'profiles.set.output: expected one line',
+    'profiles.regions[0]: unknown key extra',
+    'sync.concurrency:',
+    'sync.max_removal_share:',
+    '(top level): unknown key typo',
+  ];
+  for (const e of expect) assert.ok(found.some((l) => l.includes(e)), `missing "${e}" in:\n${found.join('\n')}`);
+});
+
+test('YAML syntax errors name the line', () => {
+  assert.deepEqual(problems('sessions:\n  a: 1\n  a: 2\n').map((l) => l.split(': ')[0]), ['/s.yaml:3']);
+});
+
+test('where the settings are looked for, and zero configuration when the default file is absent', async (t) => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-settings-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  assert.equal(settingsPath(undefined, { HOME: home }).file, path.join(home, '.config', 'sso-sync', 'settings.yaml'));
+  assert.equal(settingsPath(undefined, { HOME: home, XDG_CONFIG_HOME: '/x' }).file, '/x/sso-sync/settings.yaml');
+  assert.equal(settingsPath(undefined, { HOME: home, SSO_SYNC_SETTINGS: '/e.yaml' }).file, '/e.yaml');
+  assert.equal(settingsPath('/flag.yaml', { HOME: home, SSO_SYNC_SETTINGS: '/e.yaml' }).file, '/flag.yaml');
+  assert.equal((await loadSettings(undefined, { HOME: home })).source, undefined);
+  await assert.rejects(loadSettings(path.join(home, 'none.yaml'), { HOME: home }), /cannot read the settings file .*none\.yaml: it does not exist/);
+  await assert.rejects(loadSettings(home, { HOME: home }), /it is a directory/);
+  writeFileSync(path.join(home, 'ok.yaml'), 'sync: { concurrency: 3 }\n');
+  assert.equal((await loadSettings(undefined, { HOME: home, SSO_SYNC_SETTINGS: path.join(home, 'ok.yaml') })).sync.concurrency, 3);
+});
