@@ -1,10 +1,12 @@
 /**
- * The AWS CLI's SSO token cache, `~/.aws/sso/cache/<sha1 of the sso-session name>.json`, shared with the CLI.
- * Reading only: a file sso-sync cannot use is reported, never rewritten.
+ * The AWS CLI's SSO token cache, `~/.aws/sso/cache/<sha1 of the sso-session name>.json`, shared with the CLI:
+ * `aws sso login` signs sso-sync in and `sso-sync login` signs the AWS CLI in. A file sso-sync cannot use is
+ * reported, never rewritten; only a new login or a refresh replaces it.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import { signInHint } from '../sync/fetch-assignments.js';
@@ -17,7 +19,15 @@ export interface CachedToken {
   accessToken: string;
   expiresAt: Date;
   refreshToken: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  registrationExpiresAt: Date | undefined;
+  /** Keys sso-sync does not know, kept when the file is rewritten. */
+  other: Record<string, unknown>;
 }
+
+/** The fields sso-sync writes, in the AWS CLI's order. */
+const knownKeys = ['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'];
 
 /** A token closer to expiry than this is treated as expired: a sync takes time and clocks drift. */
 export const expiryMarginMs = 60_000;
@@ -55,8 +65,19 @@ export function parseCachedToken(text: string, file: string, session: string): C
   if (typeof d.accessToken !== 'string' || d.accessToken === '') throw unusable(session, file, 'has no accessToken');
   const expiresAt = parseCacheTime(d.expiresAt);
   if (!expiresAt) throw unusable(session, file, 'has no valid expiresAt time');
-  const optional = (key: string) => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
-  return { file, startUrl: optional('startUrl'), region: optional('region'), accessToken: d.accessToken, expiresAt, refreshToken: optional('refreshToken') };
+  const optional = (key: string) => (typeof d[key] === 'string' && d[key] !== '' ? (d[key] as string) : undefined);
+  return {
+    file,
+    startUrl: optional('startUrl'),
+    region: optional('region'),
+    accessToken: d.accessToken,
+    expiresAt,
+    refreshToken: optional('refreshToken'),
+    clientId: optional('clientId'),
+    clientSecret: optional('clientSecret'),
+    registrationExpiresAt: parseCacheTime(d.registrationExpiresAt),
+    other: Object.fromEntries(Object.entries(d).filter(([k]) => !knownKeys.includes(k))),
+  };
 }
 
 /** Checks a token belongs to the session and is fresh enough for a sync at `now`. */
@@ -84,4 +105,33 @@ export async function readUsableToken(home: string, session: SessionDef, now: Da
     throw unusable(session.name, file, `cannot be read (${code ?? 'error'})`);
   }
   return checkUsable(parseCachedToken(text, file, session.name), session, now);
+}
+
+/** Formats a time as the AWS CLI writes it: `2026-01-01T08:00:00Z`, whole seconds, UTC. */
+export function formatCacheTime(time: Date): string {
+  return time.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The JSON text of a cache file, in the AWS CLI's field names and time format; absent fields are left out. */
+export function serializeToken(token: Omit<CachedToken, 'file'>): string {
+  const data: Record<string, unknown> = {
+    startUrl: token.startUrl,
+    region: token.region,
+    accessToken: token.accessToken,
+    expiresAt: formatCacheTime(token.expiresAt),
+    clientId: token.clientId,
+    clientSecret: token.clientSecret,
+    registrationExpiresAt: token.registrationExpiresAt && formatCacheTime(token.registrationExpiresAt),
+    refreshToken: token.refreshToken,
+    ...token.other,
+  };
+  return JSON.stringify(Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+}
+
+/** Writes a session's cache file atomically, mode 0600 in a 0700 directory. */
+export async function writeToken(home: string, session: string, token: Omit<CachedToken, 'file'>): Promise<string> {
+  const file = tokenCachePath(home, session);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, serializeToken(token), { mode: 0o600, fsync: true });
+  return file;
 }
