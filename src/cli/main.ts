@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /** The composition root: wires the real clock, logger, file system and SDK clients; the only place that exits. */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { TokenKeeper } from '../auth/token-keeper.js';
+import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock } from '../clock/clock.js';
 import { ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
@@ -36,7 +39,15 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
       const log = createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: command.logLevel ?? env.SSO_SYNC_LOG_LEVEL });
       const report = await runOnce(
-        { env, clock: systemClock, log, createApi: (region) => createSsoApi(region, systemClock), out: (t) => process.stdout.write(t) },
+        {
+          env,
+          clock: systemClock,
+          log,
+          createApi: (region) => createSsoApi(region, systemClock),
+          createKeeper: (refreshWindowMs) =>
+            new TokenKeeper({ home: env.HOME || os.homedir(), clock: systemClock, log, oidc: (region) => createOidcApi(region, env), refreshWindowMs }),
+          out: (t) => process.stdout.write(t),
+        },
         command,
       );
       for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);

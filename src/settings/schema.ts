@@ -11,6 +11,8 @@ export interface Settings {
   sessions: SessionDef[];
   rules: ProfileRules;
   sync: { concurrency: number; maxRemovalShare: number; allowMassRemoval: boolean };
+  /** Refresh an access token when less than this many milliseconds of its life remain. */
+  refreshWindowMs: number;
 }
 
 /** The defaults that apply to every key the file leaves out. */
@@ -19,6 +21,8 @@ export const defaults = {
   scopes: ['sso:account:access'],
   concurrency: 8,
   maxRemovalShare: 0.5,
+  // The AWS CLI refreshes inside the last 15 minutes; sso-sync refreshes well before so others find a fresh token.
+  refreshWindowMinutes: 30,
 } as const;
 
 /** Characters allowed in a session name: it appears in section headers, markers and the token cache key. */
@@ -74,6 +78,9 @@ export const settingsSchema = z.strictObject({
     max_removal_share: z.number().min(0).max(1).optional(),
     allow_mass_removal: z.boolean().optional(),
   }).optional(),
+  token: z.strictObject({
+    refresh_window_minutes: z.number().min(1).max(24 * 60).optional(),
+  }).optional(),
 });
 
 /** Applies defaults to a validated file. */
@@ -103,6 +110,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       maxRemovalShare: raw.sync?.max_removal_share ?? defaults.maxRemovalShare,
       allowMassRemoval: raw.sync?.allow_mass_removal ?? false,
     },
+    refreshWindowMs: (raw.token?.refresh_window_minutes ?? defaults.refreshWindowMinutes) * 60_000,
   };
 }
 

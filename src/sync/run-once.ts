@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
+import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
 import { configPath, readConfig, writeConfig } from '../config-file/config-file.js';
 import { scanConfig, type Damage } from '../core/config-text.js';
@@ -12,7 +13,6 @@ import type { Skipped } from '../core/profile-names.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
-import { readUsableToken } from '../token/cache.js';
 import { fetchAssignments } from './fetch-assignments.js';
 import { selectSessions, sessionsFromConfig } from './sessions.js';
 
@@ -23,6 +23,8 @@ export interface SyncDeps {
   log: Logger;
   /** A portal API client for a region. */
   createApi: (region: string) => SsoApi;
+  /** Keeps tokens fresh; built from the settings' refresh window. */
+  createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
 }
@@ -149,13 +151,23 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   log.debug({ event: 'sync.started', sessions: sessions.map((s) => s.name), file, dryRun: request.dryRun }, `syncing ${sessions.map((s) => s.name).join(', ')}`);
 
+  const keeper = deps.createKeeper(settings.refreshWindowMs);
   const fetched: SessionFetch[] = [];
   const failures: SyncReport['failures'] = [];
   for (const session of sessions) {
     try {
-      const token = await readUsableToken(env.HOME || os.homedir(), session, new Date(clock.now()));
       const api = deps.createApi(session.region);
-      const assignments = await fetchAssignments(api, session, token.accessToken, settings.sync.concurrency);
+      const token = await keeper.tokenForSync(session);
+      let assignments;
+      try {
+        assignments = await fetchAssignments(api, session, token.accessToken, settings.sync.concurrency);
+      } catch (error) {
+        if (!(error instanceof SsoSyncError && error.code === 'sign-in.required')) throw error;
+        // The service refused a token that looked valid: refresh once and try again; a second refusal stands.
+        log.info({ event: 'token.rejected', session: session.name }, `the service refused the token for ${session.name}; refreshing it once`);
+        const fresh = await keeper.refresh(session, token.accessToken);
+        assignments = await fetchAssignments(api, session, fresh.accessToken, settings.sync.concurrency);
+      }
       const stats = api.stats();
       log.debug({ event: 'fetch.completed', session: session.name, assignments: assignments.length, ...stats }, `fetched ${assignments.length} assignments for ${session.name} in ${stats.requests} requests (${stats.retries} retries, ${stats.throttled} throttled)`);
       fetched.push({ session, assignments });

@@ -91,20 +91,25 @@ export function checkUsable(token: CachedToken, session: SessionDef, now: Date):
   return token;
 }
 
-/** Reads the session's cached token and checks it can be used now. */
-export async function readUsableToken(home: string, session: SessionDef, now: Date): Promise<CachedToken> {
-  const file = tokenCachePath(home, session.name);
+/** Reads and validates the session's cache file; a missing or unusable file means sign-in is required. */
+export async function readToken(home: string, session: string): Promise<CachedToken> {
+  const file = tokenCachePath(home, session);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new SsoSyncError('sign-in.required', `sso-sync has no token for sso-session ${session.name} (no ${file}): ${signInHint(session.name)}`);
+      throw new SsoSyncError('sign-in.required', `sso-sync has no token for sso-session ${session} (no ${file}): ${signInHint(session)}`);
     }
-    throw unusable(session.name, file, `cannot be read (${code ?? 'error'})`);
+    throw unusable(session, file, `cannot be read (${code ?? 'error'})`);
   }
-  return checkUsable(parseCachedToken(text, file, session.name), session, now);
+  return parseCachedToken(text, file, session);
+}
+
+/** Reads the session's cached token and checks it can be used now. */
+export async function readUsableToken(home: string, session: SessionDef, now: Date): Promise<CachedToken> {
+  return checkUsable(await readToken(home, session.name), session, now);
 }
 
 /** Formats a time as the AWS CLI writes it: `2026-01-01T08:00:00Z`, whole seconds, UTC. */

@@ -1,0 +1,131 @@
+/**
+ * Keeping tokens fresh: a token nearing expiry is refreshed with its refresh token before a sync uses it, well
+ * ahead of the AWS CLI's own 15-minute window, so that every tool finds a valid token. One refresh per session
+ * at a time; transient failures are retried; when no refresh can succeed, sign-in is required.
+ */
+import type { OidcApi } from '../aws/oidc-api.js';
+import type { Clock } from '../clock/clock.js';
+import type { SessionDef } from '../core/types.js';
+import { SsoSyncError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { describeAwsError, signInHint } from '../sync/fetch-assignments.js';
+import { checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
+
+/** What the keeper needs from outside. */
+export interface KeeperDeps {
+  home: string;
+  clock: Clock;
+  log: Logger;
+  oidc: (region: string) => OidcApi;
+  /** Refresh when less than this remains of the access token's life. */
+  refreshWindowMs: number;
+  /** Attempts for a refresh that fails for a passing reason (network, 5xx, throttling), and the first backoff. */
+  attempts?: number;
+  baseDelayMs?: number;
+}
+
+// Answers that no retry will change: the refresh token or the client registration is no longer good.
+const hopeless = new Set(['InvalidGrantException', 'InvalidClientException', 'UnauthorizedClientException', 'AccessDeniedException', 'ExpiredTokenException', 'InvalidRequestException', 'InvalidScopeException']);
+
+/** Why a cached token cannot be refreshed, or undefined when it can. */
+export function refreshBlocker(token: CachedToken, now: Date): string | undefined {
+  if (!token.refreshToken) return 'holds no refresh token (it came from a sign-in that did not issue one)';
+  if (!token.clientId || !token.clientSecret) return 'holds no client registration to refresh with';
+  if (token.registrationExpiresAt && token.registrationExpiresAt.getTime() <= now.getTime()) {
+    return `holds a client registration that expired at ${formatCacheTime(token.registrationExpiresAt)}`;
+  }
+  return undefined;
+}
+
+function signInRequired(session: string, state: string, why: string): SsoSyncError {
+  return new SsoSyncError('sign-in.required', `the token for sso-session ${session} ${state} and cannot be refreshed: ${why}; ${signInHint(session)}`);
+}
+
+/** Keeps the tokens of every session fresh; one per process. */
+export class TokenKeeper {
+  private readonly inFlight = new Map<string, Promise<CachedToken>>();
+
+  constructor(private readonly deps: KeeperDeps) {}
+
+  /** A token a sync can use now: refreshed first when it is inside the refresh window. */
+  async tokenForSync(session: SessionDef): Promise<CachedToken> {
+    const token = await readToken(this.deps.home, session.name);
+    const now = this.deps.clock.now();
+    if (token.expiresAt.getTime() - now > this.deps.refreshWindowMs) return checkUsable(token, session, new Date(now));
+    return checkUsable(await this.refresh(session), session, new Date(this.deps.clock.now()));
+  }
+
+  /**
+   * Refreshes the session's token. With `rejected`, the service refused that access token (a 401), so it is not
+   * used again even if it has time left. Concurrent callers share one refresh.
+   */
+  refresh(session: SessionDef, rejected?: string): Promise<CachedToken> {
+    const running = this.inFlight.get(session.name);
+    if (running) return running;
+    const refreshing = this.refreshNow(session, rejected).finally(() => this.inFlight.delete(session.name));
+    this.inFlight.set(session.name, refreshing);
+    return refreshing;
+  }
+
+  private async refreshNow(session: SessionDef, rejected: string | undefined): Promise<CachedToken> {
+    const { clock, log, home } = this.deps;
+    // Read again: another sso-sync or the AWS CLI may have refreshed or signed in meanwhile.
+    const current = await readToken(home, session.name);
+    const now = new Date(clock.now());
+    const left = current.expiresAt.getTime() - now.getTime();
+    if (rejected !== undefined && current.accessToken !== rejected) return current;
+    if (rejected === undefined && left > this.deps.refreshWindowMs) return current;
+    const stillUsable = rejected === undefined && left >= expiryMarginMs;
+    const state = rejected !== undefined ? 'was refused by the service' : `expired at ${formatCacheTime(current.expiresAt)}`;
+
+    const blocker = refreshBlocker(current, now);
+    if (blocker) {
+      if (stillUsable) {
+        log.debug({ event: 'token.unrefreshable', session: session.name }, `the token for ${session.name} ${blocker}; it stays valid until ${formatCacheTime(current.expiresAt)}`);
+        return current;
+      }
+      throw signInRequired(session.name, state, `${current.file} ${blocker}`);
+    }
+
+    const api = this.deps.oidc(current.region ?? session.region);
+    const attempts = this.deps.attempts ?? 4;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const grant = await api.createToken(
+          { clientId: current.clientId!, clientSecret: current.clientSecret! },
+          { grantType: 'refresh_token', refreshToken: current.refreshToken! },
+        );
+        const issuedAt = clock.now();
+        const { file: _file, ...kept } = current;
+        const next: Omit<CachedToken, 'file'> = {
+          ...kept,
+          accessToken: grant.accessToken,
+          expiresAt: new Date(issuedAt + grant.expiresInSeconds * 1000),
+          // The service may rotate the refresh token; when it returns none, the old one is not kept either.
+          refreshToken: grant.refreshToken,
+        };
+        const onDisk = await readToken(home, session.name).catch(() => undefined);
+        if (onDisk && onDisk.accessToken !== current.accessToken) return onDisk; // a sign-in won the race: keep it
+        const file = await writeToken(home, session.name, next);
+        log.info(
+          { event: 'token.refreshed', session: session.name, expiresAt: formatCacheTime(next.expiresAt), rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken },
+          `refreshed the token for sso-session ${session.name}; valid until ${formatCacheTime(next.expiresAt)}`,
+        );
+        return { ...next, file };
+      } catch (error) {
+        failure = error;
+        if (hopeless.has((error as Error)?.name)) break;
+        log.warn({ event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) }, `refreshing the token for ${session.name} failed (${describeAwsError(error)}); attempt ${attempt} of ${attempts}`);
+        if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
+      }
+    }
+    const why = describeAwsError(failure);
+    if (stillUsable) {
+      log.warn({ event: 'token.refresh_failed', session: session.name, error: why }, `could not refresh the token for ${session.name} (${why}); the current one stays valid until ${formatCacheTime(current.expiresAt)}`);
+      return current;
+    }
+    if (hopeless.has((failure as Error)?.name)) throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
+    throw new SsoSyncError('aws.failed', `refreshing the token for sso-session ${session.name} failed: ${why}. Check the network and run again.`, { retryable: true, cause: failure });
+  }
+}
