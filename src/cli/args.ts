@@ -7,6 +7,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'once'; sessions: string[]; dryRun: boolean; allowMassRemoval: boolean; settingsFile: string | undefined; logLevel: string | undefined }
+  | { kind: 'login'; session: string | undefined; deviceCode: boolean; noBrowser: boolean; timeoutSeconds: number; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'unavailable'; name: string };
 
 /** The text `sso-sync --help` prints. */
@@ -14,6 +15,7 @@ export const usage = `sso-sync: keeps the IAM Identity Center profiles in your A
 
 Usage:
   sso-sync --once [--dry-run]     sync now, then exit
+  sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
   sso-sync --help | --version
 
 Options:
@@ -24,11 +26,17 @@ Options:
   --allow-mass-removal    apply a result that removes every profile of a block, or more than sync.max_removal_share
   --log-level LEVEL       debug, info (default), warn or error
 
+Options of login:
+  --session NAME          the sso-session to sign in to (needed when several are configured)
+  --device-code           use the device code flow instead of a browser redirect to this machine
+  --no-browser            do not open a browser; print the URL to open elsewhere
+  --timeout SECONDS       how long to wait for the sign-in (default 300)
+
 Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, SSO_SYNC_SETTINGS, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR.
 Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 sign-in required, 4 AWS config refused.
 `;
 
-const laterCommands = new Set(['login', 'status', 'log', 'service']);
+const laterCommands = new Set(['status', 'log', 'service']);
 const levels = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /** Parses argv (without node and the script); bad usage throws an error that exits 2. */
@@ -46,6 +54,9 @@ export function parseCommand(argv: readonly string[]): Command {
         settings: { type: 'string' },
         'allow-mass-removal': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'device-code': { type: 'boolean' },
+        'no-browser': { type: 'boolean' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -57,14 +68,34 @@ export function parseCommand(argv: readonly string[]): Command {
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
   const [first, ...rest] = positionals;
+  const only = (allowed: string[], command: string) => {
+    const stray = Object.keys(v).filter((k) => !allowed.includes(k));
+    if (stray.length > 0) throw new SsoSyncError('usage', `--${stray[0]} does not go with ${command}. Run \`sso-sync --help\`.`);
+  };
+  if (v['log-level'] !== undefined && !levels.has(v['log-level'])) {
+    throw new SsoSyncError('usage', `--log-level must be one of debug, info, warn, error (got ${JSON.stringify(v['log-level'])}).`);
+  }
+  if (first === 'login' && rest.length === 0) {
+    only(['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
+    if ((v.session?.length ?? 0) > 1) throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
+    const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600) throw new SsoSyncError('usage', `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`);
+    return {
+      kind: 'login',
+      session: v.session?.[0],
+      deviceCode: v['device-code'] ?? false,
+      noBrowser: v['no-browser'] ?? false,
+      timeoutSeconds: timeout,
+      settingsFile: v.settings,
+      logLevel: v['log-level'],
+    };
+  }
   if (first !== undefined) {
     if (laterCommands.has(first)) return { kind: 'unavailable', name: first };
     throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`);
   }
   if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once: `sso-sync --once --dry-run`.');
-  if (v['log-level'] !== undefined && !levels.has(v['log-level'])) {
-    throw new SsoSyncError('usage', `--log-level must be one of debug, info, warn, error (got ${JSON.stringify(v['log-level'])}).`);
-  }
+  only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], v.once ? '--once' : 'the daemon');
   if (!v.once) return { kind: 'unavailable', name: 'daemon' };
   return {
     kind: 'once',

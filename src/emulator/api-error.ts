@@ -1,14 +1,27 @@
-/** The service's error replies: an HTTP status, the `x-amzn-ErrorType` name the SDK turns into an error class, a message. */
+/** The services' error replies: an HTTP status, the `x-amzn-ErrorType` name the SDK turns into an error class, a message. */
 
-/** An error reply; handlers throw it and the server writes it in the service's wire format. */
+/**
+ * An error reply; handlers throw it and the server writes it in the service's wire format. The portal API sends
+ * `{"message": ...}`; the OIDC API sends `{"error": <oauthError>, "error_description": <message>}`, so an error with
+ * an `oauthError` code is written the OIDC way.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly type: string;
-  constructor(status: number, type: string, message: string) {
+  readonly oauthError: string | undefined;
+  constructor(status: number, type: string, message: string, oauthError?: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.type = type;
+    this.oauthError = oauthError;
+  }
+
+  /** The JSON body the service would send for this error. */
+  wireBody(): Record<string, string> {
+    return this.oauthError === undefined
+      ? { message: this.message }
+      : { error: this.oauthError, error_description: this.message };
   }
 }
 

@@ -1,12 +1,22 @@
 /** Injected faults: which request gets which failure, decided by pure counting over a list of fault rules. */
 import { ApiError, invalidRequest, unauthorized } from './api-error.js';
+import { oidcError } from './oidc-errors.js';
+import type { RouteApi } from './route-table.js';
 
-/** What a fault does to the request it hits. */
+/**
+ * What a fault does to the request it hits. Errors come in the format of the route's API: on OIDC routes
+ * 'server-error' is InternalServerException with `error: server_error`, 'unauthorized' is the OIDC's 401,
+ * InvalidClientException, and 'invalid-request' is InvalidRequestException with `error: invalid_request`.
+ */
 export type FaultAction = 'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request';
+
+/** The routes a fault can be aimed at: portal ('accounts', 'roles'), OIDC (the rest), or every route ('any'). */
+export type FaultRoute = 'accounts' | 'roles' | 'register' | 'device-authorization' | 'token' | 'authorize' | 'any';
 
 /** A fault rule: skip `after` matching requests, then fail the next `times` (default: all) with `action`. */
 export interface Fault {
-  route?: 'accounts' | 'roles' | 'any';
+  /** Default 'any', which includes the OIDC routes: aim at 'accounts' or 'roles' to leave sign-in alone. */
+  route?: FaultRoute;
   after?: number;
   times?: number;
   action: FaultAction;
@@ -22,7 +32,9 @@ export interface ArmedFault {
 const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'server-error', 'unavailable', 'unauthorized', 'malformed', 'drop', 'invalid-request',
 ]);
-const ROUTES: ReadonlySet<string> = new Set(['accounts', 'roles', 'any']);
+const ROUTES: ReadonlySet<string> = new Set<FaultRoute>([
+  'accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize', 'any',
+]);
 
 /** Validates fault rules and starts their counters at zero; every problem is reported at once. */
 export function armFaults(faults: readonly Fault[]): ArmedFault[] {
@@ -67,19 +79,39 @@ export function nextFault(
   return action === undefined ? { armed: next } : { action, armed: next };
 }
 
-/** The error reply for the faults that answer with one; 'malformed' and 'drop' are written by the server. */
-export function faultError(action: FaultAction): ApiError | undefined {
+/** The error reply for the faults that answer with one, in the route's API's format; 'malformed' and 'drop' are written by the server. */
+export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiError | undefined {
+  const oidc = api === 'oidc';
   switch (action) {
     case 'server-error':
-      return new ApiError(500, 'InternalServerException', 'Injected fault: internal server error');
+      return oidc
+        ? oidcError('InternalServerException', 'Injected fault: internal server error')
+        : new ApiError(500, 'InternalServerException', 'Injected fault: internal server error');
     case 'unavailable':
-      return new ApiError(503, 'ServiceUnavailableException', 'Injected fault: service unavailable');
+      // Not in the OIDC model, so the SDK raises it as a plain SSOOIDCServiceException named by this type.
+      return new ApiError(503, 'ServiceUnavailableException', 'Injected fault: service unavailable', oidc ? 'temporarily_unavailable' : undefined);
     case 'unauthorized':
-      return unauthorized('Injected fault: session token not found or invalid');
+      return oidc
+        ? oidcError('InvalidClientException', 'Injected fault: invalid client')
+        : unauthorized('Injected fault: session token not found or invalid');
     case 'invalid-request':
-      return invalidRequest('Injected fault: invalid request');
+      return oidc ? oidcError('InvalidRequestException', 'Injected fault: invalid request') : invalidRequest('Injected fault: invalid request');
     case 'malformed':
     case 'drop':
       return undefined;
   }
+}
+
+/** The first field each route's reply starts with, to cut a 'malformed' reply off inside it. */
+const FIRST_FIELD: Readonly<Record<string, string>> = {
+  accounts: '"accountList":[{"accountId":"1111',
+  roles: '"roleList":[{"accountId":"1111',
+  register: '"clientId":"',
+  'device-authorization': '"deviceCode":"',
+  token: '"accessToken":"aoa',
+};
+
+/** A 200 body cut off mid-way, as a proxy that lost its upstream might send it. */
+export function malformedBody(route: string): string {
+  return `{${FIRST_FIELD[route] ?? '"'}`;
 }

@@ -1,4 +1,4 @@
-/** The emulator's route table: method + path -> handler, so each API (portal now, OIDC later) adds its own rows. */
+/** The emulator's route table: method + path -> handler, so each API (the portal and OIDC) adds its own rows. */
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** A request as a handler sees it: already routed, body read to the end. */
@@ -17,11 +17,18 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** One row of the table. `name` keys statistics and fault rules; `auth` says whether the bearer token is checked. */
+/** Which service a route belongs to; the throttle models the portal's rate limit and applies to portal routes only. */
+export type RouteApi = 'portal' | 'oidc';
+
+/**
+ * One row of the table. `name` keys statistics and fault rules; `api` picks the throttle and the format of
+ * injected faults; `auth` says whether the bearer token is checked.
+ */
 export interface Route {
   method: 'GET' | 'POST';
   path: string;
   name: string;
+  api: RouteApi;
   auth: 'bearer' | 'none';
   handle(request: RouteRequest): Reply | Promise<Reply>;
 }

@@ -6,7 +6,7 @@ import { mapBounded } from './bounded.js';
 
 /** What to run to sign in again; the message every "sign-in required" ends with. */
 export function signInHint(session: string): string {
-  return `run \`aws sso login --sso-session ${session}\`, then sync again`;
+  return `run \`sso-sync login --session ${session}\` (or \`aws sso login --sso-session ${session}\`)`;
 }
 
 function isUnauthorized(error: unknown): boolean {

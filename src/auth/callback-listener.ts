@@ -1,0 +1,84 @@
+/**
+ * The loopback listener of the authorization code flow: 127.0.0.1 only, a random port, one path. It accepts one
+ * callback carrying the expected `state` and closes; anything else is answered with an error and ignored.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SsoSyncError } from '../errors.js';
+
+/** The path of the redirect URI. */
+export const callbackPath = '/oauth/callback';
+
+/** What a callback brought. */
+export type CallbackResult = { code: string } | { error: string; description: string | undefined };
+
+/** A running listener. */
+export interface CallbackListener {
+  /** `http://127.0.0.1:PORT/oauth/callback` */
+  redirectUri: string;
+  /** Resolves with the first callback that carries the right state; rejects on timeout. Closes the listener. */
+  result: Promise<CallbackResult>;
+  close(): Promise<void>;
+}
+
+function page(res: ServerResponse, status: number, title: string, text: string): void {
+  const body = `<!doctype html><html><head><meta charset="utf-8"><title>sso-sync: ${title}</title></head>` +
+    `<body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body></html>`;
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  res.end(body);
+}
+
+/** Starts the listener; `state` is the value the authorize request carried. */
+export async function startCallbackListener(state: string, timeoutMs: number): Promise<CallbackListener> {
+  let settle: (r: CallbackResult) => void = () => undefined;
+  let fail: (e: Error) => void = () => undefined;
+  const result = new Promise<CallbackResult>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  let done = false;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (done) return page(res, 410, 'Already signed in', 'This sign-in is finished. You can close this tab.');
+    if (req.method !== 'GET' || url.pathname !== callbackPath) return page(res, 404, 'Not found', 'sso-sync is waiting for the sign-in callback only.');
+    if (url.searchParams.get('state') !== state) {
+      // Not our sign-in (or a forged request): refuse it and go on waiting for the real one.
+      return page(res, 400, 'Sign-in not recognised', 'This callback does not belong to the sign-in sso-sync started. Start again with sso-sync login.');
+    }
+    const error = url.searchParams.get('error');
+    const code = url.searchParams.get('code');
+    done = true;
+    if (error) {
+      page(res, 200, 'Sign-in was not completed', 'The sign-in was refused. You can close this tab and see the terminal.');
+      settle({ error, description: url.searchParams.get('error_description') ?? undefined });
+    } else if (!code) {
+      page(res, 400, 'Sign-in failed', 'The callback carried no authorization code. You can close this tab and see the terminal.');
+      settle({ error: 'missing_code', description: 'the callback carried no authorization code' });
+    } else {
+      page(res, 200, 'Signed in', 'sso-sync is signed in. You can close this tab.');
+      settle({ code });
+    }
+  });
+  server.keepAliveTimeout = 1;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let timer: NodeJS.Timeout | undefined;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      clearTimeout(timer);
+      done = true;
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  timer = setTimeout(() => {
+    fail(new SsoSyncError('sign-in.required', `no sign-in arrived within ${Math.round(timeoutMs / 1000)} seconds; run \`sso-sync login\` again (or \`sso-sync login --device-code\` where the browser cannot reach this machine).`));
+  }, timeoutMs);
+  const finished = result.finally(close);
+  finished.catch(() => undefined); // whoever awaits `result` sees the failure; a listener closed early has none
+  return { redirectUri: `http://127.0.0.1:${port}${callbackPath}`, result: finished, close };
+}

@@ -1,0 +1,187 @@
+/**
+ * Signing in: the authorization code flow with PKCE on a loopback redirect (the default) or the device code
+ * flow, then the token written into the AWS CLI's cache, where the CLI finds it too.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { DeviceAuthorization, OidcApi, Registration, TokenGrant } from '../aws/oidc-api.js';
+import type { Clock } from '../clock/clock.js';
+import type { SessionDef } from '../core/types.js';
+import { SsoSyncError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { describeAwsError } from '../sync/fetch-assignments.js';
+import { formatCacheTime, writeToken, type CachedToken } from '../token/cache.js';
+import { startCallbackListener } from './callback-listener.js';
+import { loadRegistration, saveRegistration, type Flow } from './registrations.js';
+
+/** What sign-in needs from outside. */
+export interface LoginDeps {
+  home: string;
+  stateDir: string;
+  clock: Clock;
+  log: Logger;
+  oidc: OidcApi;
+  /** Opens a URL in the browser; resolves false when it could not. */
+  openBrowser: (url: string) => Promise<boolean>;
+  /** Text for the person at the terminal (URLs, the user code). */
+  tell: (text: string) => void;
+}
+
+/** How to sign in. */
+export interface LoginOptions {
+  session: SessionDef;
+  deviceCode: boolean;
+  noBrowser: boolean;
+  /** How long to wait for the person to finish in the browser. */
+  timeoutMs: number;
+}
+
+const clientName = 'sso-sync';
+const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** URL-safe base64 without padding (RFC 7636). */
+export function base64url(bytes: Buffer): string {
+  return bytes.toString('base64url');
+}
+
+/** The S256 code challenge of a PKCE verifier. */
+export function codeChallenge(verifier: string): string {
+  return base64url(createHash('sha256').update(verifier, 'ascii').digest());
+}
+
+function failed(session: string, what: string, error: unknown): SsoSyncError {
+  if (error instanceof SsoSyncError) return error;
+  return new SsoSyncError('aws.failed', `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. Check the network and run again.`, { cause: error });
+}
+
+async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): Promise<Registration> {
+  const now = deps.clock.now();
+  const kept = await loadRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, now);
+  if (kept) {
+    deps.log.debug({ event: 'login.registration_reused', session: session.name, flow }, `reusing the client registration for ${session.name} until ${formatCacheTime(kept.expiresAt)}`);
+    return kept;
+  }
+  const fresh = await deps.oidc.registerClient({
+    clientName,
+    scopes: session.scopes,
+    ...(flow === 'authorization-code'
+      ? {
+          grantTypes: ['authorization_code', 'refresh_token'],
+          // RFC 8252: a loopback redirect is registered without a port; each sign-in picks a free one.
+          redirectUris: ['http://127.0.0.1/oauth/callback'],
+          issuerUrl: session.startUrl,
+        }
+      : { grantTypes: [deviceGrant, 'refresh_token'] }),
+  }).catch((error: unknown) => {
+    throw failed(session.name, 'registering the client', error);
+  });
+  await saveRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, fresh);
+  deps.log.debug({ event: 'login.registered', session: session.name, flow }, `registered a client for ${session.name}, valid until ${formatCacheTime(fresh.expiresAt)}`);
+  return fresh;
+}
+
+async function show(deps: LoginDeps, options: LoginOptions, url: string, intro: string): Promise<void> {
+  const opened = options.noBrowser ? false : await deps.openBrowser(url);
+  deps.tell(`${intro}${opened ? ' A browser window was opened; if it did not appear, open' : ' Open'} this URL in a browser:\n\n  ${url}\n\n`);
+}
+
+async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Registration): Promise<TokenGrant> {
+  const { session } = options;
+  const verifier = base64url(randomBytes(48));
+  const state = base64url(randomBytes(24));
+  const listener = await startCallbackListener(state, options.timeoutMs);
+  try {
+    const authorize = new URL(`${deps.oidc.endpoint()}/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: reg.clientId,
+      redirect_uri: listener.redirectUri,
+      state,
+      code_challenge_method: 'S256',
+      code_challenge: codeChallenge(verifier),
+      scopes: session.scopes.join(' '),
+    }).toString();
+    await show(deps, options, authorize.toString(), `Signing in to sso-session ${session.name} (${session.startUrl}).`);
+    const result = await listener.result;
+    if ('error' in result) {
+      const denied = result.error === 'access_denied';
+      throw new SsoSyncError(
+        'sign-in.required',
+        denied
+          ? `the sign-in to sso-session ${session.name} was denied in the browser; run \`sso-sync login --session ${session.name}\` to try again.`
+          : `the sign-in to sso-session ${session.name} failed: ${result.error}${result.description ? ` (${result.description.slice(0, 200)})` : ''}; run \`sso-sync login --session ${session.name}\` again.`,
+      );
+    }
+    return await deps.oidc
+      .createToken(reg, { grantType: 'authorization_code', code: result.code, codeVerifier: verifier, redirectUri: listener.redirectUri })
+      .catch((error: unknown) => {
+        throw failed(session.name, 'exchanging the authorization code for a token', error);
+      });
+  } finally {
+    await listener.close();
+  }
+}
+
+async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Registration): Promise<TokenGrant> {
+  const { session } = options;
+  const { clock } = deps;
+  let device: DeviceAuthorization;
+  try {
+    device = await deps.oidc.startDeviceAuthorization(reg, session.startUrl);
+  } catch (error) {
+    throw failed(session.name, 'starting the device authorization', error);
+  }
+  await show(
+    deps,
+    options,
+    device.verificationUriComplete ?? device.verificationUri,
+    `Signing in to sso-session ${session.name} (${session.startUrl}) with a device code. Check that the page shows the code ${device.userCode}.`,
+  );
+  const deadline = clock.now() + Math.min(device.expiresInSeconds * 1000, options.timeoutMs);
+  let intervalMs = Math.max(1, device.intervalSeconds) * 1000;
+  for (;;) {
+    await clock.sleep(intervalMs);
+    try {
+      return await deps.oidc.createToken(reg, { grantType: deviceGrant, deviceCode: device.deviceCode });
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'AuthorizationPendingException') {
+        // still waiting for the person
+      } else if (name === 'SlowDownException') {
+        intervalMs += 5_000; // RFC 8628 §3.5
+      } else if (name === 'ExpiredTokenException') {
+        throw new SsoSyncError('sign-in.required', `the device code for sso-session ${session.name} expired before it was approved; run \`sso-sync login --session ${session.name} --device-code\` again.`);
+      } else if (name === 'AccessDeniedException') {
+        throw new SsoSyncError('sign-in.required', `the sign-in to sso-session ${session.name} was denied; run \`sso-sync login --session ${session.name} --device-code\` to try again.`);
+      } else {
+        throw failed(session.name, 'waiting for the device code to be approved', error);
+      }
+    }
+    if (clock.now() + intervalMs > deadline) {
+      throw new SsoSyncError('sign-in.required', `the device code for sso-session ${session.name} was not approved in time; run \`sso-sync login --session ${session.name} --device-code\` again.`);
+    }
+  }
+}
+
+/** Signs in to a session and writes the token to the AWS CLI's cache; returns the cached token. */
+export async function login(deps: LoginDeps, options: LoginOptions): Promise<CachedToken> {
+  const flow: Flow = options.deviceCode ? 'device-code' : 'authorization-code';
+  const reg = await registration(deps, options.session, flow);
+  const grant = flow === 'device-code' ? await deviceCodeFlow(deps, options, reg) : await authorizationCodeFlow(deps, options, reg);
+  const token: Omit<CachedToken, 'file'> = {
+    startUrl: options.session.startUrl,
+    region: options.session.region,
+    accessToken: grant.accessToken,
+    expiresAt: new Date(deps.clock.now() + grant.expiresInSeconds * 1000),
+    clientId: reg.clientId,
+    clientSecret: reg.clientSecret,
+    registrationExpiresAt: reg.expiresAt,
+    refreshToken: grant.refreshToken,
+    other: {},
+  };
+  const file = await writeToken(deps.home, options.session.name, token);
+  deps.log.info(
+    { event: 'login.completed', session: options.session.name, flow, expiresAt: formatCacheTime(token.expiresAt), refreshable: grant.refreshToken !== undefined },
+    `signed in to sso-session ${options.session.name}; the token is valid until ${formatCacheTime(token.expiresAt)}${grant.refreshToken ? ' and will be refreshed before then' : ''}`,
+  );
+  return { ...token, file };
+}
