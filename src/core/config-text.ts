@@ -100,7 +100,11 @@ export function endMarkerLine(session: string): string {
   return `# END ${markerPrefix} ${session}`;
 }
 
-/** Splits a section header's words the way a POSIX shell would (quotes and backslashes); undefined when unbalanced. */
+/**
+ * Splits a section header's words as Python's `shlex.split` does (the AWS CLI's rule): whitespace is space, tab,
+ * CR and LF; quotes group; a backslash escapes any character outside quotes, and only `"` and `\\` inside double
+ * quotes. Undefined where shlex raises (an unclosed quote, a trailing backslash).
+ */
 export function shellWords(text: string): string[] | undefined {
   const words: string[] = [];
   let word = '';
@@ -113,9 +117,9 @@ export function shellWords(text: string): string[] | undefined {
       else word += ch;
     } else if (quote === '"') {
       if (ch === '"') quote = undefined;
-      else if (ch === '\\' && '\\"$`'.includes(text[i + 1] ?? 'x')) word += text[++i];
+      else if (ch === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) word += text[++i];
       else word += ch;
-    } else if (/\s/.test(ch)) {
+    } else if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') {
       if (inWord) words.push(word);
       word = '';
       inWord = false;
@@ -133,33 +137,61 @@ export function shellWords(text: string): string[] | undefined {
   return words;
 }
 
-/** Classifies a section header's inner text as the AWS CLI does (`profile X`, `default`, `sso-session X`). */
+/**
+ * Classifies a section header's inner text as the AWS CLI does: a header that merely *starts* with `profile`
+ * or `sso-session` and splits into two words names that profile or session (`[profile-old prod]` is profile
+ * `prod` to the CLI), and `default` is the default profile.
+ */
 export function classifyHeader(header: string): { kind: SectionRef['kind']; name: string } {
   if (header === 'default') return { kind: 'profile', name: 'default' };
   for (const kind of ['profile', 'sso-session'] as const) {
     if (header.startsWith(kind)) {
       const words = shellWords(header);
-      if (words?.length === 2 && words[0] === kind) return { kind, name: words[1]! };
+      return words?.length === 2 ? { kind, name: words[1]! } : { kind: 'other', name: header };
     }
   }
   return { kind: 'other', name: header };
 }
 
+// Python's whitespace (str.strip, and \s in its re): wider than JavaScript's trim, which also strips U+FEFF.
+const pySpace = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const pyStripRe = new RegExp(`^[${pySpace}]+|[${pySpace}]+$`, 'g');
+const pyLeadingRe = new RegExp(`^[${pySpace}]*`);
+const pyOptionRe = new RegExp(`^(.*?)[${pySpace}]*[=:][${pySpace}]*(.*)$`);
+
+/** Python's `str.strip()`. */
+export function pyStrip(text: string): string {
+  return text.replace(pyStripRe, '');
+}
+
+/**
+ * The lines Python reads from some of the file's lines: decoded as UTF-8 and split on every line break its
+ * universal newlines know, a lone `\r` included (sso-sync's own lines break only at `\n`).
+ */
+function pythonLines(lines: readonly Line[], from: number, to: number): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  for (let i = from; i < to; i++) {
+    const raw = lines[i]!.text;
+    const text = /[^\x00-\x7f]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+    for (const piece of text.split('\r')) out.push({ text: piece, line: i });
+  }
+  return out;
+}
+
 /**
  * Walks the lines as Python's configparser does (the AWS CLI's parser): comment lines are skipped wherever
  * they stand, an indented line after an option continues its value, any other `[...]` line opens a section.
- * Returns the sections of lines [from, to).
+ * Returns the sections of lines [from, to), with names and values decoded from UTF-8.
  */
 export function readSections(lines: readonly Line[], from = 0, to = lines.length): SectionRef[] {
   const sections: SectionRef[] = [];
   let current: SectionRef | undefined;
   let option: string | undefined;
   let indentLevel = 0;
-  for (let i = from; i < to; i++) {
-    const raw = lines[i]!.text;
-    const value = raw.trim();
+  for (const { text: raw, line } of pythonLines(lines, from, to)) {
+    const value = pyStrip(raw);
     if (value === '' || value.startsWith('#') || value.startsWith(';')) continue;
-    const indent = raw.length - raw.trimStart().length;
+    const indent = pyLeadingRe.exec(raw)![0].length;
     if (current !== undefined && option !== undefined && indent > indentLevel) {
       current.values.set(option, `${current.values.get(option) ?? ''}\n${value}`);
       continue;
@@ -167,15 +199,15 @@ export function readSections(lines: readonly Line[], from = 0, to = lines.length
     indentLevel = indent;
     const header = /^\[(.+)\]/.exec(value);
     if (header) {
-      current = { ...classifyHeader(header[1]!), line: i, values: new Map() };
+      current = { ...classifyHeader(header[1]!), line, values: new Map() };
       sections.push(current);
       option = undefined;
       continue;
     }
-    const eq = /^([^=:]*?)\s*[=:]\s*(.*)$/.exec(value);
+    const eq = pyOptionRe.exec(value);
     if (current !== undefined && eq && eq[1] !== '') {
-      option = eq[1]!.toLowerCase();
-      current.values.set(option, eq[2]!);
+      option = pyStrip(eq[1]!).toLowerCase();
+      current.values.set(option, pyStrip(eq[2]!));
     }
   }
   return sections;
@@ -185,7 +217,9 @@ export function readSections(lines: readonly Line[], from = 0, to = lines.length
 export function scanConfig(text: string): ScannedConfig {
   const bom = text.startsWith(bomBytes);
   const lines = splitLines(bom ? text.slice(bomBytes.length) : text);
-  const eol: '\r\n' | '\n' = lines.find((l) => l.eol !== '')?.eol || '\n';
+  // A file whose only line ends in a lone CR becomes CRLF once a newline follows it; choosing CRLF now keeps the
+  // next sync's choice the same.
+  const eol: '\r\n' | '\n' = lines.find((l) => l.eol !== '')?.eol || (lines.at(-1)?.text.endsWith('\r') ? '\r\n' : '\n');
   const damage: Damage[] = [];
   const blocks: BlockRegion[] = [];
   let open: { session: string; begin: number; checksum: string } | undefined;

@@ -3,7 +3,7 @@
  * Called again on the new content when the file changed between reading and writing.
  */
 import { renderBlock } from './block.js';
-import { scanConfig, type Damage, type SectionRef } from './config-text.js';
+import { classifyHeader, scanConfig, type Damage, type SectionRef } from './config-text.js';
 import { mergeBlocks } from './merge.js';
 import { buildProfiles, type Skipped } from './profile-names.js';
 import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
@@ -102,6 +102,25 @@ function diffProfiles(before: ReadonlyMap<string, ProfileRecord>, after: readonl
   return { added, changed, removed };
 }
 
+/**
+ * The text of each section of a block body, by name (a profile's name, `[header]` for other sections, and
+ * `(top of the block)` for lines before the first header), trailing blank lines left out.
+ */
+function sectionTexts(body: readonly string[]): Map<string, string> {
+  const texts = new Map<string, string[]>();
+  let name = '(top of the block)';
+  for (const raw of body) {
+    const line = raw.replace(/\r$/, '');
+    const header = /^\s*\[(.+)\]/.exec(line);
+    if (header) {
+      const c = classifyHeader(header[1]!);
+      name = c.kind === 'profile' ? c.name : `[${header[1]}]`;
+    }
+    texts.set(name, [...(texts.get(name) ?? []), line]);
+  }
+  return new Map([...texts].map(([n, l]) => [n, l.join('\n').replace(/\n+$/, '')]));
+}
+
 /** Plans one sync over a file's text; never reads or writes anything itself. */
 export function planSync(input: PlanInput): Plan {
   const scan = scanConfig(input.text ?? '');
@@ -148,14 +167,10 @@ export function planSync(input: PlanInput): Plan {
 
     let handEdited: SessionOutcome['handEdited'];
     if (region && region.declaredChecksum !== region.actualChecksum) {
-      const replaced = new Set([...diff.changed.map((c) => c.name), ...diff.removed.map((r) => r.name)]);
-      for (const s of region.sections) {
-        const sameSession = s.kind === 'sso-session' && s.name === session.name && !outside
-          && s.values.get('sso_start_url') === session.startUrl && s.values.get('sso_region') === session.region
-          && s.values.get('sso_registration_scopes') === session.scopes.join(',');
-        if (s.kind !== 'profile' && !sameSession) replaced.add(`[${s.kind === 'other' ? s.name : `${s.kind} ${s.name}`}]`);
-      }
-      handEdited = { sections: [...replaced].sort() };
+      const old = sectionTexts(scan.lines.slice(region.begin + 1, region.end).map((l) => l.text));
+      const now = sectionTexts(lines.slice(1, -1));
+      const replaced = [...old].filter(([name, text]) => now.get(name) !== text).map(([name]) => name);
+      handEdited = { sections: replaced.sort() };
     }
 
     if (!held) blocks.set(session.name, lines);

@@ -90,7 +90,8 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
     // Keep one separator if the placeholder sat between two of them.
     return before !== '' && after !== '' ? before : '';
   });
-  return safeName(filled);
+  // An empty placeholder at either end leaves its separator behind (`{account}.{role}` -> `prod.`).
+  return safeName(filled).replace(/^[-_.]+|[-_.]+$/g, '');
 }
 
 /** The name an assignment gets before uniqueness is settled. */

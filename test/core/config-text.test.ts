@@ -274,8 +274,9 @@ function pythonSections(reading: Extract<ReturnType<typeof readWithPython>[strin
 function ourSections(file: string) {
   return readSections(splitLines(file)).map((s: SectionRef) => ({
     kind: s.kind,
-    name: text(s.name),
-    values: Object.fromEntries([...s.values].map(([k, v]) => [text(k), text(v)])),
+    // readSections decodes UTF-8 itself, as Python does: names and values arrive as text.
+    name: s.name,
+    values: Object.fromEntries(s.values),
   }));
 }
 
