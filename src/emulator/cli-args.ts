@@ -1,5 +1,6 @@
 /** Command-line flags of the emulator entry point, parsed and checked without side effects. */
 import { parseArgs } from 'node:util';
+import type { RefreshTokenPolicy } from './oidc-store.js';
 
 /** Where the emulator's accounts come from. */
 export type FixtureChoice =
@@ -13,7 +14,12 @@ export interface EmulatorCliConfig {
   fixture: FixtureChoice;
   latencyMs: number;
   throttle?: { ratePerSecond: number; burst?: number };
+  /** Lifetime of the printed access token and of those that sign-in issues. */
   tokenLifetimeSeconds: number;
+  autoApproveDevice: boolean;
+  refreshTokens: RefreshTokenPolicy;
+  refreshTokenLifetimeSeconds?: number;
+  registrationLifetimeSeconds?: number;
 }
 
 /** The outcome of parsing: a configuration, a request for help, or every problem found in the flags. */
@@ -22,7 +28,7 @@ export type ParsedArgs = { kind: 'run'; config: EmulatorCliConfig } | { kind: 'h
 /** Usage text printed by --help and after a flag error. */
 export const USAGE = `usage: npm run emulator -- [options]
 
-Runs a local IAM Identity Center portal API on 127.0.0.1 and prints an access token for it.
+Runs a local IAM Identity Center portal and OIDC API on 127.0.0.1 and prints an access token for it.
 
   --port N              port to listen on (default: any free port)
   --fixture FILE        accounts and roles as JSON (default: a built-in demo organisation)
@@ -32,8 +38,16 @@ Runs a local IAM Identity Center portal API on 127.0.0.1 and prints an access to
   --latency MS          delay before every response, in milliseconds (default 0)
   --rate N              allow N requests per second, answer 429 beyond that (default: unlimited)
   --burst N             requests allowed at once before --rate applies (default: the rate; needs --rate)
-  --token-lifetime S    lifetime of the printed access token, in seconds (default 3600)
+  --token-lifetime S    lifetime of access tokens (the printed one and sign-ins'), in seconds (default 3600)
+  --auto-approve        approve device code sign-ins at once, as if the user clicked approve
+  --refresh-tokens P    what a refresh returns: rotate (a new refresh token, the old one dies), same, or none
+                        (default rotate)
+  --refresh-lifetime S  how long a sign-in can be refreshed, in seconds (default 28800)
+  --registration-lifetime S
+                        how long a client registration lasts, in seconds (default 7776000, 90 days)
   -h, --help            show this help`;
+
+const REFRESH_POLICIES: readonly RefreshTokenPolicy[] = ['rotate', 'same', 'none'];
 
 function wholeNumber(name: string, raw: string | undefined, problems: string[], min = 0, max = Number.MAX_SAFE_INTEGER) {
   if (raw === undefined) return undefined;
@@ -62,6 +76,10 @@ export function parseEmulatorArgs(argv: string[]): ParsedArgs {
         rate: { type: 'string' },
         burst: { type: 'string' },
         'token-lifetime': { type: 'string' },
+        'auto-approve': { type: 'boolean' },
+        'refresh-tokens': { type: 'string' },
+        'refresh-lifetime': { type: 'string' },
+        'registration-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -78,6 +96,12 @@ export function parseEmulatorArgs(argv: string[]): ParsedArgs {
   const latencyMs = wholeNumber('latency', values.latency, problems) ?? 0;
   const burst = wholeNumber('burst', values.burst, problems, 1);
   const tokenLifetimeSeconds = wholeNumber('token-lifetime', values['token-lifetime'], problems, 1) ?? 3600;
+  const refreshTokenLifetimeSeconds = wholeNumber('refresh-lifetime', values['refresh-lifetime'], problems, 1);
+  const registrationLifetimeSeconds = wholeNumber('registration-lifetime', values['registration-lifetime'], problems, 1);
+  const refreshTokens = (values['refresh-tokens'] ?? 'rotate') as RefreshTokenPolicy;
+  if (!REFRESH_POLICIES.includes(refreshTokens)) {
+    problems.push(`--refresh-tokens must be one of ${REFRESH_POLICIES.join(', ')}, got ${JSON.stringify(refreshTokens)}`);
+  }
 
   let ratePerSecond: number | undefined;
   if (values.rate !== undefined) {
@@ -99,7 +123,16 @@ export function parseEmulatorArgs(argv: string[]): ParsedArgs {
   if (values.fixture !== undefined) fixture = { kind: 'file', path: values.fixture };
   if (accounts !== undefined) fixture = { kind: 'generated', accounts, rolesPerAccount: roles ?? 3, seed: seed ?? 1 };
 
-  const config: EmulatorCliConfig = { port, fixture, latencyMs, tokenLifetimeSeconds };
+  const config: EmulatorCliConfig = {
+    port,
+    fixture,
+    latencyMs,
+    tokenLifetimeSeconds,
+    autoApproveDevice: values['auto-approve'] === true,
+    refreshTokens,
+  };
+  if (refreshTokenLifetimeSeconds !== undefined) config.refreshTokenLifetimeSeconds = refreshTokenLifetimeSeconds;
+  if (registrationLifetimeSeconds !== undefined) config.registrationLifetimeSeconds = registrationLifetimeSeconds;
   if (ratePerSecond !== undefined) config.throttle = burst === undefined ? { ratePerSecond } : { ratePerSecond, burst };
   return { kind: 'run', config };
 }

@@ -49,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
     port: config.port,
     latencyMs: config.latencyMs,
     ...(config.throttle === undefined ? {} : { throttle: config.throttle }),
+    accessTokenLifetimeSeconds: config.tokenLifetimeSeconds,
+    autoApproveDevice: config.autoApproveDevice,
+    refreshTokens: config.refreshTokens,
+    ...(config.refreshTokenLifetimeSeconds === undefined ? {} : { refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds }),
+    ...(config.registrationLifetimeSeconds === undefined ? {} : { registrationLifetimeSeconds: config.registrationLifetimeSeconds }),
   });
   const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: config.tokenLifetimeSeconds });
   const roleCount = fixture.accounts.reduce((sum, account) => sum + account.roles.length, 0);
@@ -60,6 +65,11 @@ async function main(argv: string[]): Promise<number> {
       '',
       'Point the AWS SDK at it with:',
       `  export AWS_ENDPOINT_URL_SSO=${emulator.url}`,
+      `  export AWS_ENDPOINT_URL_SSO_OIDC=${emulator.url}`,
+      '',
+      config.autoApproveDevice
+        ? 'Sign-in: device codes are approved at once; the authorize page approves.'
+        : 'Sign-in: the authorize page approves; device codes wait for approval (start with --auto-approve to approve them).',
       '',
       `Access token (expires ${expiresAt.toISOString()}):`,
       `  ${accessToken}`,

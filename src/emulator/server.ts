@@ -1,38 +1,71 @@
-/** A real HTTP server on 127.0.0.1 speaking the IAM Identity Center portal API, with latency, throttling and faults. */
+/** A real HTTP server on 127.0.0.1 speaking the IAM Identity Center portal and OIDC APIs, with latency, throttling and faults. */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenStore } from './access-tokens.js';
 import { ApiError, tooManyRequests, unauthorized } from './api-error.js';
-import { armFaults, faultError, nextFault, type ArmedFault, type Fault, type FaultAction } from './faults.js';
+import { armFaults, faultError, malformedBody, nextFault, type ArmedFault, type Fault, type FaultAction } from './faults.js';
 import { parseFixture, type Fixture } from './fixture.js';
 import { MAX_PAGE_SIZE } from './pagination.js';
+import { oidcRoutes } from './oidc-routes.js';
+import { OidcStore, type OidcSettings, type RefreshTokenPolicy } from './oidc-store.js';
 import { indexFixture, portalRoutes, type PortalData } from './portal-routes.js';
 import { findRoute, type Reply, type Route, type RouteRequest } from './route-table.js';
 import { bucketConfig, fullBucket, takeToken, type BucketConfig, type BucketState } from './token-bucket.js';
 
 // Re-exported so that users of the emulator import its whole API from this one module.
 /** Fault rules, as in EmulatorOptions.faults. */
-export type { Fault, FaultAction } from './faults.js';
+export type { Fault, FaultAction, FaultRoute } from './faults.js';
+/** What a refresh returns, as in EmulatorOptions.refreshTokens. */
+export type { RefreshTokenPolicy } from './oidc-store.js';
 /** The accounts and roles served. */
 export type { Fixture, FixtureAccount } from './fixture.js';
+
+/** What the user does when the browser reaches the authorize page. */
+export type AuthorizeDecision = 'approve' | 'deny';
 
 /** How an emulator behaves: what it serves, where, how slowly, and how it misbehaves. */
 export interface EmulatorOptions {
   fixture: Fixture;
   port?: number;
+  /** Delay before every response, portal and OIDC alike. */
   latencyMs?: number;
+  /** The portal's rate limit; OIDC requests are never throttled (they are a separate service with its own limits). */
   throttle?: { ratePerSecond: number; burst?: number };
   faults?: Fault[];
   defaultPageSize?: number;
+  /** Lifetime of access tokens from CreateToken, and the default for issueAccessToken (default 3600). */
+  accessTokenLifetimeSeconds?: number;
+  /**
+   * How long a sign-in can be refreshed, from the device or authorization code grant that started it; refresh
+   * tokens that rotation hands out later keep that end (default 28800, Identity Center's default session length).
+   */
+  refreshTokenLifetimeSeconds?: number;
+  /** Lifetime of a client registration, after which its id and secret get InvalidClientException (default 90 days). */
+  registrationLifetimeSeconds?: number;
+  /** How long a device code waits for the user before polls get ExpiredTokenException (default 600). */
+  deviceCodeLifetimeSeconds?: number;
+  /** The device flow's polling interval; a pending poll sooner than this after the last gets SlowDownException (default 1; 0: never). */
+  deviceInterval?: number;
+  /**
+   * What a refresh_token grant returns (default 'rotate'): 'rotate' a new refresh token, the presented one
+   * unusable from then on; 'same' the presented one again; 'none' no refresh token (the presented one stays valid).
+   * Sign-ins (device and authorization code grants) return a refresh token whenever the client registered the
+   * refresh_token grant.
+   */
+  refreshTokens?: RefreshTokenPolicy;
+  /** Device authorizations start approved, as if the user approved at once (for running the emulator by hand). */
+  autoApproveDevice?: boolean;
+  /** What the authorize page does (default 'approve'); setAuthorizeDecision changes it. */
+  authorizeDecision?: AuthorizeDecision;
 }
 
 /** Counters since the emulator started; every request counts, throttled and faulted ones included. */
 export interface EmulatorStats {
   /** Requests received, whatever their outcome. */
   requests: number;
-  /** Requests per route name ('accounts', 'roles'; 'unmatched' for unknown paths). */
+  /** Requests per route name ('accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize'; 'unmatched' for unknown paths). */
   byRoute: Record<string, number>;
   /** Requests answered 429 by the throttle. */
   throttled: number;
@@ -50,10 +83,10 @@ export interface EmulatorStats {
 
 /** A running emulator. */
 export interface Emulator {
-  /** Base URL, e.g. http://127.0.0.1:34567; give it to the SDK as its endpoint. */
+  /** Base URL, e.g. http://127.0.0.1:34567; give it to both SDK clients as their endpoint. */
   url: string;
   port: number;
-  /** Issues a bearer token the list routes accept (default lifetime one hour; zero or less: already expired). */
+  /** Issues a bearer token the list routes accept (default lifetime accessTokenLifetimeSeconds; zero or less: already expired). */
   issueAccessToken(opts?: { expiresInSeconds?: number }): { accessToken: string; expiresAt: Date };
   /** Makes a token unusable from now on. */
   revokeAccessToken(token: string): void;
@@ -63,20 +96,47 @@ export interface Emulator {
   setFaults(f: Fault[]): void;
   /** A snapshot of the counters. */
   stats(): EmulatorStats;
-  /** Every secret the emulator ever issued, so tests can assert none of them reached a log or a file. */
+  /** The user approves the device authorization showing `userCode`; throws if it is unknown, expired or decided. */
+  approveDevice(userCode: string): void;
+  /** The user denies the device authorization showing `userCode`; throws if it is unknown, expired or decided. */
+  denyDevice(userCode: string): void;
+  /** User codes of the device authorizations still waiting for the user, oldest first. */
+  pendingDeviceAuthorizations(): string[];
+  /** What the authorize page does from now on. */
+  setAuthorizeDecision(decision: AuthorizeDecision): void;
+  /** Makes a refresh token unusable (InvalidGrantException); throws for a token this emulator never issued. */
+  revokeRefreshToken(token: string): void;
+  /** Ends a client registration now (InvalidClientException from then on); throws for an unknown client id. */
+  expireRegistration(clientId: string): void;
+  /**
+   * Every secret the emulator ever issued (access and refresh tokens, client secrets, device and authorization
+   * codes) and every PKCE verifier it accepted, so tests can assert none of them reached a log or a file.
+   */
   issuedSecrets(): string[];
   /** Closes the server and every open connection; safe to call more than once. */
   stop(): Promise<void>;
 }
 
-const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 const MAX_BODY_BYTES = 1024 * 1024;
+
+const OIDC_DEFAULTS: OidcSettings = {
+  accessTokenLifetimeSeconds: 3600,
+  refreshTokenLifetimeSeconds: 8 * 3600,
+  registrationLifetimeSeconds: 90 * 24 * 3600,
+  deviceCodeLifetimeSeconds: 600,
+  deviceIntervalSeconds: 1,
+  refreshTokens: 'rotate',
+  autoApproveDevice: false,
+};
+const REFRESH_POLICIES: ReadonlySet<string> = new Set<RefreshTokenPolicy>(['rotate', 'same', 'none']);
+const DECISIONS: ReadonlySet<string> = new Set<AuthorizeDecision>(['approve', 'deny']);
 
 /** Mutable state of one emulator; lives in the closure of startEmulator, never at module level. */
 interface EmulatorState {
   data: PortalData;
   faults: ArmedFault[];
   bucket: BucketState | undefined;
+  authorizeDecision: AuthorizeDecision;
   stats: EmulatorStats;
 }
 
@@ -88,7 +148,36 @@ function checkOptions(options: EmulatorOptions): void {
   if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
     problems.push(`defaultPageSize must be an integer 1..${MAX_PAGE_SIZE}, got ${defaultPageSize}`);
   }
+  const lifetimes = [
+    'accessTokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'registrationLifetimeSeconds', 'deviceCodeLifetimeSeconds',
+  ] as const;
+  for (const key of lifetimes) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) problems.push(`${key} must be an integer >= 1, got ${value}`);
+  }
+  const { deviceInterval } = options;
+  if (deviceInterval !== undefined && (!Number.isInteger(deviceInterval) || deviceInterval < 0)) {
+    problems.push(`deviceInterval must be an integer >= 0, got ${deviceInterval}`);
+  }
+  if (options.refreshTokens !== undefined && !REFRESH_POLICIES.has(options.refreshTokens)) {
+    problems.push(`refreshTokens must be 'rotate', 'same' or 'none', got ${JSON.stringify(options.refreshTokens)}`);
+  }
+  if (options.authorizeDecision !== undefined && !DECISIONS.has(options.authorizeDecision)) {
+    problems.push(`authorizeDecision must be 'approve' or 'deny', got ${JSON.stringify(options.authorizeDecision)}`);
+  }
   if (problems.length > 0) throw new RangeError(`invalid emulator options:\n  - ${problems.join('\n  - ')}`);
+}
+
+function oidcSettings(options: EmulatorOptions): OidcSettings {
+  return {
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? OIDC_DEFAULTS.accessTokenLifetimeSeconds,
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? OIDC_DEFAULTS.refreshTokenLifetimeSeconds,
+    registrationLifetimeSeconds: options.registrationLifetimeSeconds ?? OIDC_DEFAULTS.registrationLifetimeSeconds,
+    deviceCodeLifetimeSeconds: options.deviceCodeLifetimeSeconds ?? OIDC_DEFAULTS.deviceCodeLifetimeSeconds,
+    deviceIntervalSeconds: options.deviceInterval ?? OIDC_DEFAULTS.deviceIntervalSeconds,
+    refreshTokens: options.refreshTokens ?? OIDC_DEFAULTS.refreshTokens,
+    autoApproveDevice: options.autoApproveDevice ?? OIDC_DEFAULTS.autoApproveDevice,
+  };
 }
 
 /** Starts an emulator listening on 127.0.0.1 (never another interface); resolves once it accepts connections. */
@@ -102,6 +191,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     data: indexFixture(parseFixture(options.fixture, 'emulator options')),
     faults: armFaults(options.faults ?? []),
     bucket: throttle && fullBucket(throttle, Date.now()),
+    authorizeDecision: options.authorizeDecision ?? 'approve',
     stats: {
       requests: 0,
       byRoute: {},
@@ -114,15 +204,28 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
   };
   const tokens = new TokenStore();
+  const settings = oidcSettings(options);
+  const oidc = new OidcStore(settings, tokens);
   // Aborted by stop(), so requests sleeping in the latency wait end at once instead of holding the process open.
   const stopping = new AbortController();
-  const routes: Route[] = [...portalRoutes(() => state.data, defaultPageSize)];
+  let baseUrl = '';
+  const routes: Route[] = [
+    ...portalRoutes(() => state.data, defaultPageSize),
+    ...oidcRoutes({
+      store: oidc,
+      settings,
+      baseUrl: () => baseUrl,
+      authorizeDecision: () => state.authorizeDecision,
+      now: () => Date.now(),
+    }),
+  ];
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
     state.stats.statusCodes[status] = (state.stats.statusCodes[status] ?? 0) + 1;
     if (res.destroyed) return;
     res.writeHead(status, {
-      'content-type': 'application/json',
+      // A redirect has no body, so it says nothing about a body's type.
+      ...(body === '' ? {} : { 'content-type': 'application/json' }),
       'content-length': String(Buffer.byteLength(body)),
       'x-amzn-requestid': randomUUID(),
       ...headers,
@@ -131,7 +234,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
-    send(res, error.status, JSON.stringify({ message: error.message }), {
+    send(res, error.status, JSON.stringify(error.wireBody()), {
       'x-amzn-errortype': error.type,
       ...headers,
     });
@@ -149,12 +252,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     if (action === 'malformed') {
-      // A reply cut off mid-way, as a proxy that lost its upstream might send it.
-      const list = route.name === 'roles' ? 'roleList' : 'accountList';
-      send(res, 200, `{"${list}":[{"accountId":"1111`);
+      send(res, 200, malformedBody(route.name));
       return;
     }
-    const error = faultError(action);
+    const error = faultError(action, route.api);
     if (error !== undefined) sendError(res, error);
   }
 
@@ -182,7 +283,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const body = await readBody(req);
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: stopping.signal });
 
-    if (throttle !== undefined && state.bucket !== undefined) {
+    const throttled = match.kind !== 'found' || match.route.api === 'portal';
+    if (throttled && throttle !== undefined && state.bucket !== undefined) {
       const taken = takeToken(state.bucket, throttle, Date.now());
       state.bucket = taken.state;
       if (!taken.allowed) {
@@ -257,13 +359,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
   });
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: baseUrl,
     port,
     issueAccessToken(opts = {}) {
-      return tokens.issue(Date.now(), opts.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS);
+      return tokens.issue(Date.now(), opts.expiresInSeconds ?? settings.accessTokenLifetimeSeconds);
     },
     revokeAccessToken(token) {
       tokens.revoke(token);
@@ -278,8 +381,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const { stats } = state;
       return { ...stats, byRoute: { ...stats.byRoute }, statusCodes: { ...stats.statusCodes } };
     },
+    approveDevice(userCode) {
+      oidc.decideDevice(userCode, 'approve', Date.now());
+    },
+    denyDevice(userCode) {
+      oidc.decideDevice(userCode, 'deny', Date.now());
+    },
+    pendingDeviceAuthorizations() {
+      return oidc.pendingUserCodes(Date.now());
+    },
+    setAuthorizeDecision(decision) {
+      if (!DECISIONS.has(decision)) throw new RangeError(`setAuthorizeDecision: expected 'approve' or 'deny', got ${decision}`);
+      state.authorizeDecision = decision;
+    },
+    revokeRefreshToken(token) {
+      oidc.revokeRefreshToken(token);
+    },
+    expireRegistration(clientId) {
+      oidc.expireRegistration(clientId, Date.now());
+    },
     issuedSecrets() {
-      return tokens.all();
+      return [...tokens.all(), ...oidc.secrets()];
     },
     stop() {
       stopped ??= new Promise<void>((resolve) => {

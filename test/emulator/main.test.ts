@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ListAccountsCommand, SSOClient } from '@aws-sdk/client-sso';
+import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
 import { parseEmulatorArgs } from '../../src/emulator/cli-args.js';
 
 const MAIN = fileURLToPath(new URL('../../src/emulator/main.js', import.meta.url));
@@ -12,7 +13,14 @@ const MAIN = fileURLToPath(new URL('../../src/emulator/main.js', import.meta.url
 test('flags parse into a configuration', () => {
   assert.deepEqual(parseEmulatorArgs([]), {
     kind: 'run',
-    config: { port: 0, fixture: { kind: 'builtin' }, latencyMs: 0, tokenLifetimeSeconds: 3600 },
+    config: {
+      port: 0,
+      fixture: { kind: 'builtin' },
+      latencyMs: 0,
+      tokenLifetimeSeconds: 3600,
+      autoApproveDevice: false,
+      refreshTokens: 'rotate',
+    },
   });
   const parsed = parseEmulatorArgs(['--accounts', '500', '--roles', '4', '--rate', '2.5', '--burst', '10', '--latency', '30']);
   assert.deepEqual(parsed, {
@@ -22,17 +30,39 @@ test('flags parse into a configuration', () => {
       fixture: { kind: 'generated', accounts: 500, rolesPerAccount: 4, seed: 1 },
       latencyMs: 30,
       tokenLifetimeSeconds: 3600,
+      autoApproveDevice: false,
+      refreshTokens: 'rotate',
       throttle: { ratePerSecond: 2.5, burst: 10 },
+    },
+  });
+  const oidc = parseEmulatorArgs([
+    '--auto-approve', '--refresh-tokens', 'none', '--refresh-lifetime', '60', '--registration-lifetime', '120', '--token-lifetime', '30',
+  ]);
+  assert.deepEqual(oidc, {
+    kind: 'run',
+    config: {
+      port: 0,
+      fixture: { kind: 'builtin' },
+      latencyMs: 0,
+      tokenLifetimeSeconds: 30,
+      autoApproveDevice: true,
+      refreshTokens: 'none',
+      refreshTokenLifetimeSeconds: 60,
+      registrationLifetimeSeconds: 120,
     },
   });
   assert.deepEqual(parseEmulatorArgs(['--help']), { kind: 'help' });
 });
 
 test('bad flags are all reported', () => {
-  const parsed = parseEmulatorArgs(['--port', '70000', '--fixture', 'a.json', '--accounts', 'x', '--burst', '2', '--rate', '0']);
+  const parsed = parseEmulatorArgs([
+    '--port', '70000', '--fixture', 'a.json', '--accounts', 'x', '--burst', '2', '--rate', '0', '--refresh-tokens', 'forever',
+    '--registration-lifetime', '0',
+  ]);
   assert.equal(parsed.kind, 'error');
   const problems = parsed.kind === 'error' ? parsed.problems.join('\n') : '';
-  for (const expected of ['--port', '--accounts must', '--rate', '--fixture and --accounts']) {
+  const expectations = ['--port', '--accounts must', '--rate', '--fixture and --accounts', '--refresh-tokens', '--registration-lifetime'];
+  for (const expected of expectations) {
     assert.ok(problems.includes(expected), `${expected} in ${problems}`);
   }
   assert.equal(parseEmulatorArgs(['--bogus']).kind, 'error');
@@ -76,4 +106,52 @@ test('it prints the endpoint and a working token, and stops cleanly on SIGTERM',
   child.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0);
+});
+
+test('with --auto-approve, a device code sign-in against the printed OIDC endpoint completes at once', async () => {
+  const child = spawn(process.execPath, [MAIN, '--auto-approve', '--token-lifetime', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Ctrl+C')) resolve();
+      });
+    });
+    child.removeAllListeners('exit');
+    const endpoint = /AWS_ENDPOINT_URL_SSO_OIDC=(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    assert.ok(endpoint, stdout);
+    assert.match(stdout, /approved at once/);
+
+    const oidc = new SSOOIDCClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
+    const sso = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
+    try {
+      const client = await oidc.send(
+        new RegisterClientCommand({ clientName: 'by-hand', clientType: 'public', grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'] }),
+      );
+      const credentials = { clientId: client.clientId, clientSecret: client.clientSecret };
+      const device = await oidc.send(
+        new StartDeviceAuthorizationCommand({ ...credentials, startUrl: 'https://d-1234567890.awsapps.com/start' }),
+      );
+      const token = await oidc.send(
+        new CreateTokenCommand({
+          ...credentials,
+          grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+          deviceCode: device.deviceCode,
+        }),
+      );
+      assert.equal(token.expiresIn, 120);
+      const page = await sso.send(new ListAccountsCommand({ accessToken: token.accessToken }));
+      assert.ok((page.accountList?.length ?? 0) > 0);
+    } finally {
+      oidc.destroy();
+      sso.destroy();
+    }
+  } finally {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0);
+  }
 });
