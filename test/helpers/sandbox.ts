@@ -22,6 +22,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A CLI process the test acts on while it runs. */
+export interface Running {
+  /** Resolves with the first match of the pattern in stdout + stderr so far (waits up to 20 s). */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  done: Promise<RunResult>;
+}
+
 /** A test's world; `close()` stops the emulator and removes the temp HOME. */
 export interface Sandbox {
   home: string;
@@ -32,6 +39,8 @@ export interface Sandbox {
   signIn(session?: string, options?: { expiresInSeconds?: number; startUrl?: string }): string;
   writeConfig(text: string | Buffer): void;
   run(args: string[], options?: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; timeoutMs?: number }): Promise<RunResult>;
+  /** Starts the CLI and lets the test act while it runs (read what it printed, play the browser). */
+  start(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Running;
   close(): Promise<void>;
 }
 
@@ -45,6 +54,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
     PATH: process.env.PATH,
     HOME: home,
     AWS_ENDPOINT_URL_SSO: emulator.url,
+    AWS_ENDPOINT_URL_SSO_OIDC: emulator.url,
     XDG_CONFIG_HOME: path.join(home, '.config'),
     XDG_STATE_HOME: path.join(home, '.local', 'state'),
     // The SDK must not find anything of the machine's own AWS set-up.
@@ -71,6 +81,42 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
     writeConfig(text) {
       mkdirSync(path.dirname(configFile), { recursive: true });
       writeFileSync(configFile, text);
+    },
+    start(args, opts = {}) {
+      let output = '';
+      const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+      const check = () => {
+        for (const w of [...waiters]) {
+          const m = output.match(w.pattern);
+          if (m) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(m);
+          }
+        }
+      };
+      const child = spawn(process.execPath, [cliPath, ...args], { env: { ...env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), (output += d), check()));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), (output += d), check()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+      const done = new Promise<RunResult>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, stdout, stderr });
+        });
+      });
+      return {
+        done,
+        waitFor(pattern) {
+          return new Promise((resolve, reject) => {
+            const limit = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), 20_000);
+            waiters.push({ pattern, resolve: (m) => (clearTimeout(limit), resolve(m)) });
+            check();
+          });
+        },
+      };
     },
     run(args, opts = {}) {
       return new Promise((resolve, reject) => {
