@@ -56,7 +56,14 @@ function required<T>(value: T | undefined, what: string): T {
 /** An OidcApi on the SDK's SSO OIDC client for one region. */
 export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
   // Retries belong to the callers: device polling and refresh each have their own rules for each error.
-  const client = new SSOOIDCClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } });
+  const override = env.AWS_ENDPOINT_URL_SSO_OIDC;
+  const client = new SSOOIDCClient({
+    region,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    // The SDK reads the variable from process.env itself; passing it makes the injected env the one that counts.
+    ...(override ? { endpoint: override } : {}),
+  });
   return {
     endpoint: () => oidcEndpoint(region, env),
     async registerClient(input) {
