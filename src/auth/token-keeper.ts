@@ -3,6 +3,9 @@
  * ahead of the AWS CLI's own 15-minute window, so that every tool finds a valid token. One refresh per session
  * at a time; transient failures are retried; when no refresh can succeed, sign-in is required.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import type { OidcApi } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
@@ -19,6 +22,8 @@ export interface KeeperDeps {
   oidc: (region: string) => OidcApi;
   /** Refresh when less than this remains of the access token's life. */
   refreshWindowMs: number;
+  /** Where the per-session refresh locks live, so that sso-sync processes never refresh the same token at once. */
+  lockDir: string;
   /** Attempts for a refresh that fails for a passing reason (network, 5xx, throttling), and the first backoff. */
   attempts?: number;
   baseDelayMs?: number;
@@ -62,9 +67,33 @@ export class TokenKeeper {
   refresh(session: SessionDef, rejected?: string): Promise<CachedToken> {
     const running = this.inFlight.get(session.name);
     if (running) return running;
-    const refreshing = this.refreshNow(session, rejected).finally(() => this.inFlight.delete(session.name));
+    const refreshing = this.locked(session, () => this.refreshNow(session, rejected)).finally(() => this.inFlight.delete(session.name));
     this.inFlight.set(session.name, refreshing);
     return refreshing;
+  }
+
+  /**
+   * Runs a refresh under the session's lock. Refresh tokens rotate: two processes refreshing with the same one
+   * would have the second refused, so the second waits, then finds the first one's token in the cache.
+   */
+  private async locked<T>(session: SessionDef, work: () => Promise<T>): Promise<T> {
+    await mkdir(this.deps.lockDir, { recursive: true, mode: 0o700 });
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(path.join(this.deps.lockDir, `refresh-${session.name}`), {
+        realpath: false,
+        stale: 30_000,
+        retries: { retries: 60, minTimeout: 50, maxTimeout: 500 },
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      throw new SsoSyncError('aws.failed', `another sso-sync kept the token refresh of sso-session ${session.name} locked; run again in a moment.`, { retryable: true, cause: error });
+    }
+    try {
+      return await work();
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   private async refreshNow(session: SessionDef, rejected: string | undefined): Promise<CachedToken> {
@@ -120,6 +149,11 @@ export class TokenKeeper {
         if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
       }
     }
+    // The AWS CLI (which does not take sso-sync's lock) may have refreshed with the same, now rotated, refresh
+    // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
+    if (hopeless.has((failure as Error)?.name)) await clock.sleep(500);
+    const meanwhile = await readToken(home, session.name).catch(() => undefined);
+    if (meanwhile && meanwhile.accessToken !== current.accessToken && meanwhile.expiresAt.getTime() - clock.now() >= expiryMarginMs) return meanwhile;
     const why = describeAwsError(failure);
     if (stillUsable) {
       log.warn({ event: 'token.refresh_failed', session: session.name, error: why }, `could not refresh the token for ${session.name} (${why}); the current one stays valid until ${formatCacheTime(current.expiresAt)}`);

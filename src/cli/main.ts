@@ -2,6 +2,7 @@
 /** The composition root: wires the real clock, logger, file system and SDK clients; the only place that exits. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
@@ -34,7 +35,14 @@ function syncDeps(env: NodeJS.ProcessEnv, log: Logger): SyncDeps {
     log,
     createApi: (region) => createSsoApi(region, systemClock),
     createKeeper: (refreshWindowMs) =>
-      new TokenKeeper({ home: env.HOME || os.homedir(), clock: systemClock, log, oidc: (region) => createOidcApi(region, env), refreshWindowMs }),
+      new TokenKeeper({
+        home: env.HOME || os.homedir(),
+        clock: systemClock,
+        log,
+        oidc: (region) => createOidcApi(region, env),
+        refreshWindowMs,
+        lockDir: path.join(stateDir(env), 'locks'),
+      }),
     out: (t) => process.stdout.write(t),
   };
 }

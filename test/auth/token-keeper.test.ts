@@ -36,7 +36,7 @@ test('concurrent callers share one refresh; the cache then holds the refreshed t
     clientId: registration.clientId, clientSecret: registration.clientSecret, registrationExpiresAt: registration.expiresAt, refreshToken: grant.refreshToken, other: {},
   });
 
-  const keeper = new TokenKeeper({ home, clock: systemClock, log: pino({ level: 'silent' }), oidc: () => oidc, refreshWindowMs: 30 * 60_000 });
+  const keeper = new TokenKeeper({ home, clock: systemClock, log: pino({ level: 'silent' }), oidc: () => oidc, refreshWindowMs: 30 * 60_000, lockDir: path.join(home, 'locks') });
   const before = emulator.stats().byRoute.token ?? 0;
   const tokens = await Promise.all(Array.from({ length: 5 }, () => keeper.tokenForSync(session)));
   assert.equal((emulator.stats().byRoute.token ?? 0) - before, 1, 'one CreateToken for five callers');

@@ -142,3 +142,12 @@ test('a passing failure of the token service is retried with backoff', async (t)
   assert.ok(logLines(run.stdout).some((l) => l.event === 'token.refresh_retry'));
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
 });
+
+test('two syncs refreshing the same expired token at once both succeed: the loser uses the winner\'s token', async (t) => {
+  const box = await signedIn(t, { latencyMs: 300 }); // both refreshes are in flight together
+  writeCache(box, { ...readCache(box), expiresAt: at(-60_000) });
+  const [a, b] = await Promise.all([box.run(['--once']), box.run(['--once'])]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.ok(Date.parse(readCache(box).expiresAt!) > Date.now());
+});
