@@ -12,7 +12,7 @@ import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeAwsError, signInHint } from '../sync/fetch-assignments.js';
-import { checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
+import { checkStartUrl, checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
 
 /** What the keeper needs from outside. */
 export interface KeeperDeps {
@@ -54,7 +54,8 @@ export class TokenKeeper {
 
   /** A token a sync can use now: refreshed first when it is inside the refresh window. */
   async tokenForSync(session: SessionDef): Promise<CachedToken> {
-    const token = await readToken(this.deps.home, session.name);
+    // A token of another portal is refused before anything is done with it, a refresh included.
+    const token = checkStartUrl(await readToken(this.deps.home, session.name), session);
     const now = this.deps.clock.now();
     if (token.expiresAt.getTime() - now > this.deps.refreshWindowMs) return checkUsable(token, session, new Date(now));
     return checkUsable(await this.refresh(session), session, new Date(this.deps.clock.now()));

@@ -80,11 +80,17 @@ export function parseCachedToken(text: string, file: string, session: string): C
   };
 }
 
-/** Checks a token belongs to the session and is fresh enough for a sync at `now`. */
-export function checkUsable(token: CachedToken, session: SessionDef, now: Date): CachedToken {
+/** Checks a token was issued for the session's portal (a trailing slash aside). */
+export function checkStartUrl(token: CachedToken, session: SessionDef): CachedToken {
   if (token.startUrl !== undefined && token.startUrl.replace(/\/+$/, '') !== session.startUrl.replace(/\/+$/, '')) {
     throw unusable(session.name, token.file, `was issued for ${token.startUrl}, not for ${session.startUrl}`);
   }
+  return token;
+}
+
+/** Checks a token belongs to the session and is fresh enough for a sync at `now`. */
+export function checkUsable(token: CachedToken, session: SessionDef, now: Date): CachedToken {
+  checkStartUrl(token, session);
   if (token.expiresAt.getTime() - now.getTime() < expiryMarginMs) {
     throw unusable(session.name, token.file, `holds a token that expired at ${token.expiresAt.toISOString().replace(/\.\d+Z$/, 'Z')}`);
   }
@@ -105,11 +111,6 @@ export async function readToken(home: string, session: string): Promise<CachedTo
     throw unusable(session, file, `cannot be read (${code ?? 'error'})`);
   }
   return parseCachedToken(text, file, session);
-}
-
-/** Reads the session's cached token and checks it can be used now. */
-export async function readUsableToken(home: string, session: SessionDef, now: Date): Promise<CachedToken> {
-  return checkUsable(await readToken(home, session.name), session, now);
 }
 
 /** Formats a time as the AWS CLI writes it: `2026-01-01T08:00:00Z`, whole seconds, UTC. */

@@ -151,3 +151,13 @@ test('two syncs refreshing the same expired token at once both succeed: the lose
   assert.equal(b.code, 0, b.stderr);
   assert.ok(Date.parse(readCache(box).expiresAt!) > Date.now());
 });
+
+test('a token of another portal is refused before any refresh is tried', async (t) => {
+  const box = await signedIn(t);
+  const tokenCalls = box.emulator.stats().byRoute.token;
+  writeCache(box, { ...readCache(box), startUrl: 'https://d-9999999999.awsapps.com/start', expiresAt: at(60_000) });
+  const run = await box.run(['--once']);
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /was issued for https:\/\/d-9999999999\.awsapps\.com\/start, not for https:\/\/d-1234567890/);
+  assert.equal(box.emulator.stats().byRoute.token, tokenCalls, 'no refresh was tried');
+});
