@@ -1,10 +1,10 @@
 /**
  * The demo `npm run demo` runs: the built-in emulator organisation, a temp HOME with a config a person wrote,
- * `sso-sync --once`, the resulting file, then a change of assignments shown as a dry-run diff and applied.
+ * `sso-sync login` (device code, approved by the emulator at once) with the sync that follows it, the resulting
+ * file, then a change of assignments shown as a dry-run diff and applied.
  * No AWS account is needed; nothing outside the temp HOME is touched.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +52,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
 
 async function main(): Promise<void> {
   const fixture = builtinFixture();
-  const emulator = await startEmulator({ fixture, latencyMs: 5 });
+  // The emulator approves device codes at once: it stands in for the person approving in a browser.
+  const emulator = await startEmulator({ fixture, latencyMs: 5, autoApproveDevice: true, deviceInterval: 1 });
   const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-demo-'));
   try {
     const config = path.join(home, '.aws', 'config');
@@ -60,28 +61,22 @@ async function main(): Promise<void> {
     mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
     writeFileSync(config, personsConfig, { mode: 0o600 });
     writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), settings);
-    // Stands in for `aws sso login --sso-session mycorp`: a token the emulator accepts, in the AWS CLI's cache.
-    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-    const cacheFile = path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('mycorp').digest('hex')}.json`);
-    writeFileSync(
-      cacheFile,
-      JSON.stringify({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') }),
-      { mode: 0o600 },
-    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       HOME: home,
       AWS_CONFIG_FILE: config,
       AWS_ENDPOINT_URL_SSO: emulator.url,
+      AWS_ENDPOINT_URL_SSO_OIDC: emulator.url,
       XDG_CONFIG_HOME: path.join(home, '.config'),
       XDG_STATE_HOME: path.join(home, '.local', 'state'),
     };
 
     say(`An SSO emulator serves ${fixture.accounts.length} accounts at ${emulator.url}; HOME is ${home}`);
+    process.stdout.write('(it approves sign-ins at once, standing in for you approving the code in a browser)\n');
     say('The config before, as the person wrote it');
     process.stdout.write(personsConfig);
-    say('First sync: every account and role becomes a profile in a managed block');
-    const first = await run(['--once'], env);
+    say('Sign in (the AWS CLI shares the token); the first sync follows and writes a managed block');
+    const first = await run(['login', '--device-code', '--no-browser'], env);
     say('The config after');
     process.stdout.write(readFileSync(config, 'utf8'));
 
