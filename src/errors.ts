@@ -46,3 +46,17 @@ export class SsoSyncError extends Error {
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof SsoSyncError ? error.exitCode : ExitCode.aws;
 }
+
+/** What to run to sign in again; the message every "sign-in required" ends with. */
+export function signInHint(session: string): string {
+  return `run \`sso-sync login --session ${session}\` (or \`aws sso login --sso-session ${session}\`)`;
+}
+
+/** A one-line description of an SDK error: its name, status and message, cut short. Never holds a token. */
+export function describeAwsError(error: unknown): string {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+  const attempts = e?.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
+  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 200);
+  return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
+}

@@ -6,12 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import type { OidcApi } from '../aws/oidc-api.js';
+import type { OidcApi, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { SsoSyncError } from '../errors.js';
+import { describeAwsError, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { describeAwsError, signInHint } from '../sync/fetch-assignments.js';
 import { checkStartUrl, checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
 
 /** What the keeper needs from outside. */
@@ -73,6 +72,36 @@ export class TokenKeeper {
     return refreshing;
   }
 
+  /** Writes a refreshed token, unless a sign-in replaced the cached one meanwhile (then that one is kept). */
+  private async store(session: SessionDef, current: CachedToken, grant: TokenGrant): Promise<CachedToken> {
+    const { home, log } = this.deps;
+    const { file: _file, ...kept } = current;
+    const next: Omit<CachedToken, 'file'> = {
+      ...kept,
+      accessToken: grant.accessToken,
+      expiresAt: new Date(this.deps.clock.now() + grant.expiresInSeconds * 1000),
+      // The service may rotate the refresh token; when it returns none, the old one is not kept either.
+      refreshToken: grant.refreshToken,
+    };
+    const onDisk = await readToken(home, session.name).catch(() => undefined);
+    if (onDisk && onDisk.accessToken !== current.accessToken) return onDisk;
+    let file: string;
+    try {
+      file = await writeToken(home, session.name, next);
+    } catch (error) {
+      throw new SsoSyncError(
+        'sign-in.required',
+        `the token for sso-session ${session.name} was refreshed but could not be written to ${current.file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); fix that directory's permissions, then ${signInHint(session.name)}`,
+        { cause: error },
+      );
+    }
+    log.info(
+      { event: 'token.refreshed', session: session.name, expiresAt: formatCacheTime(next.expiresAt), rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken },
+      `refreshed the token for sso-session ${session.name}; valid until ${formatCacheTime(next.expiresAt)}`,
+    );
+    return { ...next, file };
+  }
+
   /**
    * Runs a refresh under the session's lock. Refresh tokens rotate: two processes refreshing with the same one
    * would have the second refused, so the second waits, then finds the first one's token in the cache.
@@ -120,29 +149,13 @@ export class TokenKeeper {
     const api = this.deps.oidc(current.region ?? session.region);
     const attempts = this.deps.attempts ?? 4;
     let failure: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    let grant: TokenGrant | undefined;
+    for (let attempt = 1; attempt <= attempts && grant === undefined; attempt++) {
       try {
-        const grant = await api.createToken(
+        grant = await api.createToken(
           { clientId: current.clientId!, clientSecret: current.clientSecret! },
           { grantType: 'refresh_token', refreshToken: current.refreshToken! },
         );
-        const issuedAt = clock.now();
-        const { file: _file, ...kept } = current;
-        const next: Omit<CachedToken, 'file'> = {
-          ...kept,
-          accessToken: grant.accessToken,
-          expiresAt: new Date(issuedAt + grant.expiresInSeconds * 1000),
-          // The service may rotate the refresh token; when it returns none, the old one is not kept either.
-          refreshToken: grant.refreshToken,
-        };
-        const onDisk = await readToken(home, session.name).catch(() => undefined);
-        if (onDisk && onDisk.accessToken !== current.accessToken) return onDisk; // a sign-in won the race: keep it
-        const file = await writeToken(home, session.name, next);
-        log.info(
-          { event: 'token.refreshed', session: session.name, expiresAt: formatCacheTime(next.expiresAt), rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken },
-          `refreshed the token for sso-session ${session.name}; valid until ${formatCacheTime(next.expiresAt)}`,
-        );
-        return { ...next, file };
       } catch (error) {
         failure = error;
         if (hopeless.has((error as Error)?.name)) break;
@@ -150,6 +163,10 @@ export class TokenKeeper {
         if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
       }
     }
+    // Only the call is retried: once the service answered, its refresh token may be rotated, and asking again
+    // with the old one would be refused.
+    if (grant !== undefined) return this.store(session, current, grant);
+
     // The AWS CLI (which does not take sso-sync's lock) may have refreshed with the same, now rotated, refresh
     // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
     if (hopeless.has((failure as Error)?.name)) await clock.sleep(500);

@@ -24,7 +24,7 @@ Options:
   --session NAME          sync only this sso-session (repeatable)
   --settings FILE         settings file (default: $SSO_SYNC_SETTINGS, else $XDG_CONFIG_HOME/sso-sync/settings.yaml)
   --allow-mass-removal    apply a result that removes every profile of a block, or more than sync.max_removal_share
-  --log-level LEVEL       debug, info (default), warn or error
+  --log-level LEVEL       trace, debug, info (default), warn, error, fatal or silent (also SSO_SYNC_LOG_LEVEL)
 
 Options of login:
   --session NAME          the sso-session to sign in to (needed when several are configured)
@@ -37,7 +37,16 @@ Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 si
 `;
 
 const laterCommands = new Set(['status', 'log', 'service']);
-const levels = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+/** Log levels accepted by --log-level and SSO_SYNC_LOG_LEVEL. */
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Checks a log level from the command line or the environment. */
+export function checkLogLevel(level: string | undefined, where: string): string | undefined {
+  if (level !== undefined && !logLevels.includes(level)) {
+    throw new SsoSyncError('usage', `${where} must be one of ${logLevels.join(', ')} (got ${JSON.stringify(level)}).`);
+  }
+  return level;
+}
 
 /** Parses argv (without node and the script); bad usage throws an error that exits 2. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -72,9 +81,7 @@ export function parseCommand(argv: readonly string[]): Command {
     const stray = Object.keys(v).filter((k) => !allowed.includes(k));
     if (stray.length > 0) throw new SsoSyncError('usage', `--${stray[0]} does not go with ${command}. Run \`sso-sync --help\`.`);
   };
-  if (v['log-level'] !== undefined && !levels.has(v['log-level'])) {
-    throw new SsoSyncError('usage', `--log-level must be one of debug, info, warn, error (got ${JSON.stringify(v['log-level'])}).`);
-  }
+  checkLogLevel(v['log-level'], '--log-level');
   if (first === 'login' && rest.length === 0) {
     only(['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
     if ((v.session?.length ?? 0) > 1) throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');

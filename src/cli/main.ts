@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
 import { runOnce, stateDir, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
-import { parseCommand, usage } from './args.js';
+import { checkLogLevel, parseCommand, usage } from './args.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,7 +25,8 @@ function version(): string {
 
 function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
   const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
-  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: level ?? env.SSO_SYNC_LOG_LEVEL });
+  const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
+  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen });
 }
 
 function syncDeps(env: NodeJS.ProcessEnv, log: Logger): SyncDeps {

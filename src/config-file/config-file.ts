@@ -108,10 +108,6 @@ export type Rewrite = (current: string | undefined) => string | undefined;
 /** How a write ended. */
 export interface WriteResult {
   written: boolean;
-  /** The content that was replaced (undefined when the file did not exist). */
-  previous: string | undefined;
-  /** The content now in the file. */
-  text: string | undefined;
   /** How many times the merge was redone because someone else changed the file meanwhile. */
   redone: number;
 }
@@ -119,7 +115,7 @@ export interface WriteResult {
 /** Options for writeConfig. */
 export interface WriteOptions {
   /** Called with the content about to be replaced, after the re-check and before the rename (e.g. a backup). */
-  beforeCommit?: (previous: string | undefined, next: string) => Promise<void>;
+  beforeCommit?: (previous: string | undefined) => Promise<void>;
   /** How many times to redo the merge when the file keeps changing under us. */
   maxRedo?: number;
   /** Test hook: runs after the temp file is written, before the re-check. */
@@ -208,7 +204,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     let current = snapshot.text;
     for (let redone = 0; redone <= maxRedo; redone++) {
       const next = rewrite(current);
-      if (next === undefined || next === current) return { written: false, previous: current, text: current, redone };
+      if (next === undefined || next === current) return { written: false, redone };
       try {
         temp = await writeTemp(realPath, next);
       } catch (error) {
@@ -223,11 +219,11 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
         current = now;
         continue;
       }
-      await options.beforeCommit?.(current, next);
+      await options.beforeCommit?.(current);
       await rename(temp, realPath);
       temp = undefined;
       await fsyncDir(dir);
-      return { written: true, previous: current, text: next, redone };
+      return { written: true, redone };
     }
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {

@@ -54,7 +54,8 @@ export interface ScannedConfig {
   damage: Damage[];
 }
 
-const bomBytes = '\xEF\xBB\xBF';
+/** A UTF-8 byte-order mark, as a byte string. */
+export const bomBytes = '\xEF\xBB\xBF';
 const markerPrefix = 'sso-sync';
 /** Recognises anything that claims to be a marker, however damaged, so that damage is refused, not ignored. */
 const markerLike = /^\s*[#;]+\s*(BEGIN|END)\s+sso-sync\b/i;

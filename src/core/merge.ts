@@ -1,7 +1,5 @@
 /** Where file text is edited: (scanned file, new blocks) -> new file text, touching nothing outside the blocks. */
-import { joinLines, type Line, type ScannedConfig } from './config-text.js';
-
-const bomBytes = '\xEF\xBB\xBF';
+import { bomBytes, joinLines, type Line, type ScannedConfig } from './config-text.js';
 
 /**
  * Replaces each session's block with its new lines, or appends the block at the end of the file when the

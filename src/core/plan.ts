@@ -5,7 +5,7 @@
 import { renderBlock } from './block.js';
 import { classifyHeader, scanConfig, type Damage, type SectionRef } from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { buildProfiles, type Skipped } from './profile-names.js';
+import { assignmentKey, buildProfiles, type Skipped } from './profile-names.js';
 import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -128,15 +128,22 @@ export function planSync(input: PlanInput): Plan {
 
   const syncing = new Set(input.fetched.map((f) => f.session.name));
   // Names used outside the blocks rewritten now: the person's own sections, and other sessions' blocks.
-  const takenProfiles = new Set<string>();
+  const takenProfiles = new Map<string, string>();
   const outsideSessions = new Map<string, SectionRef>();
   for (const s of scan.outside) {
-    if (s.kind === 'profile') takenProfiles.add(s.name);
+    if (s.kind === 'profile') takenProfiles.set(s.name, `outside sso-sync's blocks (line ${s.line + 1})`);
     if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
   }
+  // The names assignments have now, so that a sync of only some sessions keeps their suffixes.
+  const previous = new Map<string, string>();
   for (const b of scan.blocks) {
-    if (syncing.has(b.session)) continue;
-    for (const s of b.sections) if (s.kind === 'profile') takenProfiles.add(s.name);
+    for (const s of b.sections) {
+      if (s.kind !== 'profile') continue;
+      if (!syncing.has(b.session)) takenProfiles.set(s.name, `in the sso-sync block of sso-session ${b.session}`);
+      const accountId = s.values.get('sso_account_id');
+      const roleName = s.values.get('sso_role_name');
+      if (syncing.has(b.session) && accountId && roleName) previous.set(assignmentKey({ session: b.session, accountId, roleName }), s.name);
+    }
   }
 
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
@@ -145,6 +152,7 @@ export function planSync(input: PlanInput): Plan {
     input.rules,
     sessions,
     takenProfiles,
+    previous,
   );
 
   const blocks = new Map<string, string[]>();
@@ -159,10 +167,13 @@ export function planSync(input: PlanInput): Plan {
     const lines = renderBlock({ session: session.name, sessionSection: outside ? undefined : session, profiles: mine });
     const diff = diffProfiles(before, mine);
 
-    const share = before.size === 0 ? 0 : diff.removed.length / before.size;
+    // A profile only renamed (new rules) keeps its account and role: that is not a removal the guard counts.
+    const stillAssigned = new Set(mine.map((p) => `${p.accountId}\n${p.roleName}`));
+    const lost = diff.removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
+    const share = before.size === 0 ? 0 : lost / before.size;
     const massRemoval = before.size > 0 && (mine.length === 0 || share > input.guard.maxRemovalShare);
     const held = massRemoval && !input.guard.allowMassRemoval
-      ? { wouldRemove: diff.removed.length, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
+      ? { wouldRemove: lost, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
       : undefined;
 
     let handEdited: SessionOutcome['handEdited'];

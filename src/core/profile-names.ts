@@ -40,6 +40,8 @@ export interface Skipped {
   assignment: Assignment;
   /** For `name-taken`: the profile name a section outside sso-sync's blocks already uses. */
   name?: string;
+  /** For `name-taken`: where that section is, for the message. */
+  takenBy?: string;
 }
 
 /** Profiles for a set of assignments, plus what was skipped. */
@@ -108,8 +110,23 @@ export function baseName(a: Assignment, rules: ProfileRules): string {
   return cut === '' ? a.accountId : cut;
 }
 
+/** The identity of an assignment: session, account id and role. */
+export function assignmentKey(a: Pick<Assignment, 'session' | 'accountId' | 'roleName'>): string {
+  return `${a.session}\n${a.accountId}\n${a.roleName}`;
+}
+
 function shortHash(a: Assignment): string {
-  return createHash('sha256').update(`${a.session}\n${a.accountId}\n${a.roleName}`).digest('hex').slice(0, 8);
+  return createHash('sha256').update(assignmentKey(a)).digest('hex').slice(0, 8);
+}
+
+// The suffixes that settle uniqueness, in the order they are added.
+const suffixes: ((a: Assignment) => string)[] = [(a) => a.accountId, (a) => safeName(a.session), shortHash];
+
+/** Every name an assignment can have under the rules, from the plain one to the most suffixed. */
+export function candidateNames(a: Assignment, rules: ProfileRules): string[] {
+  const names = [baseName(a, rules)];
+  for (const suffix of suffixes) names.push(`${names.at(-1)}-${suffix(a)}`);
+  return names;
 }
 
 /**
@@ -119,7 +136,6 @@ function shortHash(a: Assignment): string {
  */
 export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRules): string[] {
   const names = assignments.map((a) => baseName(a, rules));
-  const suffixes: ((a: Assignment) => string)[] = [(a) => a.accountId, (a) => safeName(a.session), shortHash];
   for (const suffix of suffixes) {
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
@@ -140,20 +156,22 @@ function regionFor(name: string, rules: ProfileRules, session: SessionDef | unde
   return rules.defaultRegion ?? session?.region;
 }
 
-function assignmentKey(a: Assignment): string {
-  return `${a.session}\n${a.accountId}\n${a.roleName}`;
-}
-
 /**
  * Builds the profiles for a set of assignments.
- * `taken` holds the profile names already used by sections outside the blocks being rewritten: those win,
- * and the generated profile is skipped (reported as `name-taken`).
+ * `taken` holds the profile names already used by sections outside the blocks being rewritten (with where they
+ * are, when known): those win, and the generated profile is skipped (reported as `name-taken`).
+ * `previous` maps assignments (assignmentKey) to the names they have in the file now. An assignment keeps its
+ * name when that name is one of its own candidates and carries more suffixes than the one computed now: a sync
+ * of only some sessions (a `--session` run, another session failing) does not see every collision, and must
+ * not strip a suffix that a full sync would put back. A change of rules still renames; a new collision still
+ * adds suffixes.
  */
 export function buildProfiles(
   assignments: readonly Assignment[],
   rules: ProfileRules,
   sessions: ReadonlyMap<string, SessionDef>,
-  taken: ReadonlySet<string>,
+  taken: ReadonlySet<string> | ReadonlyMap<string, string>,
+  previous: ReadonlyMap<string, string> = new Map(),
 ): NamingResult {
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
@@ -169,11 +187,23 @@ export function buildProfiles(
   }
   const bases = kept.map((a) => baseName(a, rules));
   const names = uniqueNames(kept, rules);
+  const used = new Set(names);
+  kept.forEach((a, i) => {
+    const before = previous.get(assignmentKey(a));
+    if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
+    const candidates = candidateNames(a, rules);
+    if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
+      used.delete(names[i]!);
+      used.add(before);
+      names[i] = before;
+    }
+  });
   const profiles: Profile[] = [];
   kept.forEach((a, i) => {
     const name = names[i]!;
     if (taken.has(name)) {
-      skipped.push({ reason: 'name-taken', assignment: a, name });
+      const takenBy = taken instanceof Map ? (taken as ReadonlyMap<string, string>).get(name) : undefined;
+      skipped.push({ reason: 'name-taken', assignment: a, name, ...(takenBy ? { takenBy } : {}) });
       return;
     }
     const keys: [string, string][] = [

@@ -36,7 +36,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: [...secretKeys, ...secretKeys.map((k) => `*.${k}`)], censor: '[redacted]' },
+      // pino's paths take one `*` per level: secrets are censored up to three levels deep.
+      redact: { paths: secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
     stream,

@@ -1,5 +1,6 @@
 /** Finding and reading the settings file; every problem is reported at once, naming the file and the key. */
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -10,7 +11,7 @@ import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './
 export function settingsPath(explicit: string | undefined, env: NodeJS.ProcessEnv): { file: string; explicit: boolean } {
   const given = explicit ?? env.SSO_SYNC_SETTINGS;
   if (given) return { file: path.resolve(given), explicit: true };
-  const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME ?? '', '.config');
+  const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
   return { file: path.join(configHome, 'sso-sync', 'settings.yaml'), explicit: false };
 }
 

@@ -1,26 +1,12 @@
 /** Fetching one session's assignments: every account, then each account's roles with bounded concurrency. */
 import type { SsoApi } from '../aws/sso-api.js';
 import type { Assignment, SessionDef } from '../core/types.js';
-import { SsoSyncError } from '../errors.js';
+import { describeAwsError, signInHint, SsoSyncError } from '../errors.js';
 import { mapBounded } from './bounded.js';
-
-/** What to run to sign in again; the message every "sign-in required" ends with. */
-export function signInHint(session: string): string {
-  return `run \`sso-sync login --session ${session}\` (or \`aws sso login --sso-session ${session}\`)`;
-}
 
 function isUnauthorized(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'UnauthorizedException' || e?.$metadata?.httpStatusCode === 401;
-}
-
-/** A one-line description of an SDK error: its name, status and message, cut short. Never holds a token. */
-export function describeAwsError(error: unknown): string {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
-  const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-  const attempts = e?.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
-  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 200);
-  return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
 }
 
 /** Turns a failed portal call into the error a person reads. */

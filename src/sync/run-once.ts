@@ -10,6 +10,7 @@ import { configPath, readConfig, writeConfig } from '../config-file/config-file.
 import { scanConfig, type Damage } from '../core/config-text.js';
 import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
+import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
@@ -27,6 +28,8 @@ export interface SyncDeps {
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
+  /** Test hook: runs between writing the temp file and the re-check before the rename. */
+  afterTempWritten?: () => Promise<void>;
 }
 
 /** What the person asked for. */
@@ -68,7 +71,7 @@ function skipMessage(s: Skipped): string {
   const what = `account ${q(a.accountName)} (${q(a.accountId)}), role ${q(a.roleName)}`;
   switch (s.reason) {
     case 'name-taken':
-      return `profile ${s.name} is already defined outside sso-sync's blocks; that section wins and the profile for ${what} is not generated (rename one of them to get both)`;
+      return `profile ${s.name} is already defined ${s.takenBy ?? "outside sso-sync's blocks"}; that section wins and the profile for ${what} is not generated (rename one of them to get both)`;
     case 'invalid-account-id':
       return `the API returned ${what} with an account id that is not 12 digits; skipped`;
     case 'invalid-role-name':
@@ -100,8 +103,8 @@ function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; wr
     log.info({ event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName }, `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`);
   }
   for (const c of o.changed) {
-    const keys = c.keys.map((k) => k.key);
-    log.info({ event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys: c.keys }, `${c.name} ${verb}changed (${keys.join(', ')})`);
+    const keys = c.keys.map((k) => (isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k));
+    log.info({ event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys }, `${c.name} ${verb}changed (${keys.map((k) => k.key).join(', ')})`);
   }
   for (const s of o.skipped) {
     const level = s.reason.startsWith('excluded') ? 'debug' : 'warn';
@@ -192,25 +195,30 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     return plan;
   };
 
-  let plan = planFor(snapshot.text);
+  const firstPlan = planFor(snapshot.text);
+  let plan = firstPlan;
   let written = false;
   if (request.dryRun) {
     if (plan.changed) {
-      const show = (t: string | undefined) => Buffer.from(t ?? '', 'latin1').toString('utf8');
+      // The person's own lines appear as context: a credential among them is shown masked.
+      const show = (t: string | undefined) => maskSecretValues(Buffer.from(t ?? '', 'latin1').toString('utf8'));
       deps.out(createTwoFilesPatch(file, file, show(snapshot.text), show(plan.text), 'current', 'after sync (dry run)'));
     } else {
       deps.out(`no change to ${file}\n`);
     }
-  } else if (fetched.length > 0) {
+  } else if (fetched.length > 0 && plan.changed) {
+    // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     let backupFile: string | undefined;
     const result = await writeConfig(
       snapshot,
       (current) => {
-        // The plan for the content read first is already made; only a file changed meanwhile needs a new one.
-        if (current !== snapshot.text) plan = planFor(current);
+        // The plan for the content read first is already made; only a file changed meanwhile needs a new one
+        // (and a file changed back to what was read first gets the first plan again).
+        plan = current === snapshot.text ? firstPlan : planFor(current);
         return plan.changed ? plan.text : undefined;
       },
       {
+        ...(deps.afterTempWritten ? { afterTempWritten: deps.afterTempWritten } : {}),
         beforeCommit: async (previous) => {
           if (previous !== undefined && plan.outcomes.some((o) => o.handEdited)) backupFile = await backup(env, clock, previous);
         },

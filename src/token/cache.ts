@@ -8,8 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { SessionDef } from '../core/types.js';
-import { SsoSyncError } from '../errors.js';
-import { signInHint } from '../sync/fetch-assignments.js';
+import { signInHint, SsoSyncError } from '../errors.js';
 
 /** A cached token; the secret fields never leave this object in a message. */
 export interface CachedToken {
@@ -92,7 +91,7 @@ export function checkStartUrl(token: CachedToken, session: SessionDef): CachedTo
 export function checkUsable(token: CachedToken, session: SessionDef, now: Date): CachedToken {
   checkStartUrl(token, session);
   if (token.expiresAt.getTime() - now.getTime() < expiryMarginMs) {
-    throw unusable(session.name, token.file, `holds a token that expired at ${token.expiresAt.toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    throw unusable(session.name, token.file, `holds a token that expired at ${formatCacheTime(token.expiresAt)}`);
   }
   return token;
 }

@@ -3,12 +3,13 @@
  * rotation, refusals that mean sign-in is required, a 401 during a sync, passing failures retried.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import { tokenCachePath } from '../../src/token/cache.js';
-import { logLines, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import { chownTree, logLines, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
 
 const urlLine = /^ {2}(http\S+)$/m;
 
@@ -146,7 +147,9 @@ test('a passing failure of the token service is retried with backoff', async (t)
 test('two syncs refreshing the same expired token at once both succeed: the loser uses the winner\'s token', async (t) => {
   const box = await signedIn(t, { latencyMs: 300 }); // both refreshes are in flight together
   writeCache(box, { ...readCache(box), expiresAt: at(-60_000) });
+  const tokenCalls = box.emulator.stats().byRoute.token!;
   const [a, b] = await Promise.all([box.run(['--once']), box.run(['--once'])]);
+  assert.equal(box.emulator.stats().byRoute.token! - tokenCalls, 1, 'one refresh between the two processes');
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   assert.ok(Date.parse(readCache(box).expiresAt!) > Date.now());
@@ -160,4 +163,22 @@ test('a token of another portal is refused before any refresh is tried', async (
   assert.equal(run.code, 3);
   assert.match(run.stderr, /was issued for https:\/\/d-9999999999\.awsapps\.com\/start, not for https:\/\/d-1234567890/);
   assert.equal(box.emulator.stats().byRoute.token, tokenCalls, 'no refresh was tried');
+});
+
+test('a refreshed token that cannot be written: sign-in required naming the file, and the spent refresh token is not sent again', async (t) => {
+  const box = await signedIn(t);
+  writeCache(box, { ...readCache(box), expiresAt: at(-60_000) });
+  const cacheDir = path.dirname(cacheFile(box));
+  // Root ignores permissions, so as root the CLI runs as an unprivileged user who owns the temp HOME.
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  if (asUser.uid !== undefined) {
+    chmodSync(box.home, 0o755);
+    chownTree(box.home, asUser.uid, asUser.gid!);
+  }
+  chmodSync(cacheDir, 0o500);
+  const tokenCalls = box.emulator.stats().byRoute.token!;
+  const run = await box.run(['--once'], asUser).finally(() => chmodSync(cacheDir, 0o700));
+  assert.equal(run.code, 3, run.stderr);
+  assert.ok(run.stderr.includes(`was refreshed but could not be written to ${cacheFile(box)}`), run.stderr);
+  assert.equal(box.emulator.stats().byRoute.token! - tokenCalls, 1, 'one CreateToken: the rotated refresh token is not replayed');
 });
