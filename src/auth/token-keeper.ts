@@ -23,6 +23,8 @@ export interface KeeperDeps {
   refreshWindowMs: number;
   /** Where the per-session refresh locks live, so that sso-sync processes never refresh the same token at once. */
   lockDir: string;
+  /** Told of every token this keeper writes (the daemon's cache watcher must not take it for a new sign-in). */
+  onRefreshed?: (session: string, token: CachedToken) => void;
   /** Attempts for a refresh that fails for a passing reason (network, 5xx, throttling), and the first backoff. */
   attempts?: number;
   baseDelayMs?: number;
@@ -95,6 +97,7 @@ export class TokenKeeper {
         { cause: error },
       );
     }
+    this.deps.onRefreshed?.(session.name, { ...next, file });
     log.info(
       { event: 'token.refreshed', session: session.name, expiresAt: formatCacheTime(next.expiresAt), rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken },
       `refreshed the token for sso-session ${session.name}; valid until ${formatCacheTime(next.expiresAt)}`,

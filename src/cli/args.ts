@@ -8,12 +8,14 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'once'; sessions: string[]; dryRun: boolean; allowMassRemoval: boolean; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'login'; session: string | undefined; deviceCode: boolean; noBrowser: boolean; timeoutSeconds: number; settingsFile: string | undefined; logLevel: string | undefined }
+  | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'unavailable'; name: string };
 
 /** The text `sso-sync --help` prints. */
 export const usage = `sso-sync: keeps the IAM Identity Center profiles in your AWS config in sync
 
 Usage:
+  sso-sync                        run the daemon in the foreground (what the service units start)
   sso-sync --once [--dry-run]     sync now, then exit
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
   sso-sync --help | --version
@@ -102,8 +104,9 @@ export function parseCommand(argv: readonly string[]): Command {
     throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`);
   }
   if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once: `sso-sync --once --dry-run`.');
-  only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], v.once ? '--once' : 'the daemon');
-  if (!v.once) return { kind: 'unavailable', name: 'daemon' };
+  if (v.once) only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
+  else only(['settings', 'log-level'], 'the daemon (sso-sync with no command)');
+  if (!v.once) return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
   return {
     kind: 'once',
     sessions: v.session ?? [],

@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 /** The composition root: wires the real clock, logger, file system and SDK clients; the only place that exits. */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
+import chokidar from 'chokidar';
+import cron from 'node-cron';
 import { TokenKeeper } from '../auth/token-keeper.js';
+import type { SessionDef } from '../core/types.js';
+import { runDaemon, type Refreshed } from '../daemon/daemon.js';
+import { claimDaemon } from '../daemon/single-instance.js';
+import type { Settings } from '../settings/schema.js';
+import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock } from '../clock/clock.js';
@@ -13,7 +21,7 @@ import { configPath, readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import { ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { loadSettings } from '../settings/load.js';
+import { loadSettings, settingsPath } from '../settings/load.js';
 import { runOnce, stateDir, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { checkLogLevel, parseCommand, usage } from './args.js';
@@ -29,27 +37,105 @@ function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): L
   return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen });
 }
 
-function syncDeps(env: NodeJS.ProcessEnv, log: Logger): SyncDeps {
+function keeper(env: NodeJS.ProcessEnv, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
+  return new TokenKeeper({
+    home: env.HOME || os.homedir(),
+    clock: systemClock,
+    log,
+    oidc: (region) => createOidcApi(region, env),
+    refreshWindowMs,
+    lockDir: path.join(stateDir(env), 'locks'),
+    ...(onRefreshed ? { onRefreshed } : {}),
+  });
+}
+
+function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed): SyncDeps {
   return {
     env,
     clock: systemClock,
     log,
     createApi: (region) => createSsoApi(region, systemClock),
-    createKeeper: (refreshWindowMs) =>
-      new TokenKeeper({
-        home: env.HOME || os.homedir(),
-        clock: systemClock,
-        log,
-        oidc: (region) => createOidcApi(region, env),
-        refreshWindowMs,
-        lockDir: path.join(stateDir(env), 'locks'),
-      }),
+    createKeeper: (refreshWindowMs) => keeper(env, log, refreshWindowMs, onRefreshed),
     out: (t) => process.stdout.write(t),
   };
 }
 
+/** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
+async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
+  const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
+  try {
+    return selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, [], settings.source).sessions;
+  } catch {
+    return [];
+  }
+}
+
+/** A desktop notification, without a shell; failures are only logged. */
+function notifier(log: Logger, enabled: () => boolean): (title: string, text: string) => void {
+  return (title, text) => {
+    if (!enabled()) return;
+    const quote = (t: string) => `"${t.replace(/[\\"]/g, '\\$&')}"`;
+    const [file, args] = process.platform === 'darwin'
+      ? ['osascript', ['-e', `display notification ${quote(text)} with title ${quote(title)}`]]
+      : ['notify-send', ['--app-name=sso-sync', title, text]];
+    execFile(file, args, { timeout: 10_000 }, (error) => {
+      if (error) log.debug({ event: 'notify.failed', error: error.message }, `desktop notification failed: ${error.message}`);
+    });
+  };
+}
+
+async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | undefined; logLevel: string | undefined }): Promise<ExitCode> {
+  const log = logger(1, command.logLevel, env);
+  const state = stateDir(env);
+  const home = env.HOME || os.homedir();
+  const claim = await claimDaemon(state, new Date());
+  let notify = false;
+  try {
+    return await runDaemon({
+      clock: systemClock,
+      log,
+      home,
+      configFile: configPath(env),
+      settingsFile: settingsPath(command.settingsFile, env).file,
+      loadSettings: async () => {
+        const settings = await loadSettings(command.settingsFile, env);
+        notify = settings.notify;
+        return settings;
+      },
+      sessions: (settings) => allSessions(env, settings),
+      runSync: async (request, onRefreshed) => {
+        const deps = syncDeps(env, log, onRefreshed);
+        try {
+          const report = await runOnce(deps, { ...request, settingsFile: command.settingsFile });
+          await recordSync(state, report, new Date());
+          return report;
+        } catch (error) {
+          if (error instanceof SsoSyncError) await recordRunFailure(state, request.sessions, error, new Date()).catch(() => undefined);
+          throw error;
+        }
+      },
+      recordNextRun: (next) => recordNextRun(state, next, new Date()),
+      createKeeper: (settings, onRefreshed) => keeper(env, log, settings.refreshWindowMs, onRefreshed),
+      schedule: (expression, task) => {
+        const job = cron.schedule(expression, task);
+        return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+      },
+      watch: (paths, onChange) => {
+        // Directories are watched (not the files), so that a file created later or replaced by a rename is seen.
+        const dirs = [...new Set(paths.map((p) => (p.endsWith('.json') || p.endsWith('.yaml') || p === configPath(env) ? path.dirname(p) : p)))];
+        return chokidar.watch(dirs, { ignoreInitial: true, depth: 0 }).on('all', (_event, file) => onChange(file));
+      },
+      signals: process,
+      notify: notifier(log, () => notify),
+    });
+  } finally {
+    await claim.release();
+  }
+}
+
 async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
   const report = await runOnce(deps, request);
+  await recordSync(stateDir(process.env), report, new Date()).catch(() => undefined);
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {
@@ -58,16 +144,27 @@ async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
   return report.exitCode;
 }
 
-async function main(argv: readonly string[]): Promise<ExitCode> {
-  const command = parseCommand(argv);
+/** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */
+interface Ending {
+  code: ExitCode;
+  end?: boolean;
+}
+
+async function main(argv: readonly string[]): Promise<Ending> {
+  return run(parseCommand(argv));
+}
+
+async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
   const env = process.env;
   switch (command.kind) {
     case 'help':
       process.stdout.write(usage);
-      return ExitCode.ok;
+      return { code: ExitCode.ok };
     case 'version':
       process.stdout.write(`sso-sync ${version()}\n`);
-      return ExitCode.ok;
+      return { code: ExitCode.ok };
+    case 'daemon':
+      return { code: await daemon(env, command), end: true };
     case 'unavailable':
       throw new SsoSyncError(
         'usage',
@@ -77,7 +174,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       );
     case 'once':
       // A dry run prints its diff on stdout, so its log lines go to stderr.
-      return sync(syncDeps(env, logger(command.dryRun ? 2 : 1, command.logLevel, env)), command);
+      return { code: await sync(syncDeps(env, logger(command.dryRun ? 2 : 1, command.logLevel, env)), command) };
     case 'login': {
       const log = logger(1, command.logLevel, env);
       const settings = await loadSettings(command.settingsFile, env);
@@ -99,14 +196,15 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
         },
         { session, deviceCode: command.deviceCode, noBrowser: command.noBrowser, timeoutMs: command.timeoutSeconds * 1000 },
       );
-      return sync(syncDeps(env, log), { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile: command.settingsFile });
+      return { code: await sync(syncDeps(env, log), { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile: command.settingsFile }) };
     }
   }
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
+  ({ code, end }) => {
     process.exitCode = code;
+    if (end) process.exit(code);
   },
   (error: unknown) => {
     const message = error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;

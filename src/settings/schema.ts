@@ -1,4 +1,5 @@
 /** The settings file's shape, its defaults, and validation that reports every problem with its key. */
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
@@ -13,6 +14,8 @@ export interface Settings {
   sync: { concurrency: number; maxRemovalShare: number; allowMassRemoval: boolean };
   /** Refresh an access token when less than this many milliseconds of its life remain. */
   refreshWindowMs: number;
+  /** Desktop notifications from the daemon (sign-in required, profiles changed). */
+  notify: boolean;
 }
 
 /** The defaults that apply to every key the file leaves out. */
@@ -70,7 +73,7 @@ const profiles = z.strictObject({
 
 /** The whole file. Unknown keys are errors, so a typo does not silently do nothing. */
 export const settingsSchema = z.strictObject({
-  schedule: z.string().min(1).optional(),
+  schedule: z.string().min(1).refine((s) => validCron(s), 'expected a cron expression such as "*/30 * * * *" (minute hour day month weekday, an optional seconds field first)').optional(),
   sessions: z.record(z.string().regex(sessionNamePattern, 'session names may use only A-Za-z0-9._-'), session).optional(),
   profiles: profiles.optional(),
   sync: z.strictObject({
@@ -78,6 +81,7 @@ export const settingsSchema = z.strictObject({
     max_removal_share: z.number().min(0).max(1).optional(),
     allow_mass_removal: z.boolean().optional(),
   }).optional(),
+  notify: z.boolean().optional(),
   token: z.strictObject({
     refresh_window_minutes: z.number().min(1).max(24 * 60).optional(),
   }).optional(),
@@ -111,6 +115,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       allowMassRemoval: raw.sync?.allow_mass_removal ?? false,
     },
     refreshWindowMs: (raw.token?.refresh_window_minutes ?? defaults.refreshWindowMinutes) * 60_000,
+    notify: raw.notify ?? false,
   };
 }
 

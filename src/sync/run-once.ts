@@ -38,6 +38,8 @@ export interface SyncRequest {
   dryRun: boolean;
   allowMassRemoval: boolean;
   settingsFile: string | undefined;
+  /** When aborted (the daemon is stopping), a sync that has not begun writing writes nothing. */
+  signal?: AbortSignal;
 }
 
 /** How a sync ended. */
@@ -206,6 +208,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     } else {
       deps.out(`no change to ${file}\n`);
     }
+  } else if (request.signal?.aborted) {
+    log.info({ event: 'sync.cancelled' }, 'stopping: the sync is cancelled before writing; the AWS config is left as it was');
   } else if (fetched.length > 0 && plan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     let backupFile: string | undefined;

@@ -1,5 +1,5 @@
 /** A temp HOME with an AWS config and a token cache, an emulator on 127.0.0.1, and the built CLI as a child. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ export interface RunResult {
 
 /** A CLI process the test acts on while it runs. */
 export interface Running {
+  child: ChildProcess;
   /** Resolves with the first match of the pattern in stdout + stderr so far (waits up to 20 s). */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
   done: Promise<RunResult>;
@@ -108,6 +109,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         });
       });
       return {
+        child,
         done,
         waitFor(pattern) {
           return new Promise((resolve, reject) => {

@@ -1,0 +1,117 @@
+/** The daemon as a child process against the emulator, with a schedule of seconds. */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { builtinFixture } from '../../src/emulator/fixture.js';
+import { profileNames, sandbox, sessionSection, type Running } from '../helpers/sandbox.js';
+
+/** Counts the JSON log lines of an event so far. */
+function count(output: string, event: string): number {
+  return output.split('\n').filter((l) => l.includes(`"event":"${event}"`)).length;
+}
+
+async function daemonBox(t: { after(fn: () => Promise<void>): void }, schedule = '*/2 * * * * *', latencyMs = 0) {
+  const box = await sandbox({ fixture: builtinFixture(), latencyMs });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
+  (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
+  writeFileSync(settings, `schedule: "${schedule}"\n`);
+  box.signIn();
+  return { box, settings };
+}
+
+async function stop(daemon: Running): Promise<{ code: number | null; stdout: string }> {
+  daemon.child.kill('SIGTERM');
+  return daemon.done;
+}
+
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the daemon syncs at start, picks up a change of assignments on the schedule, and stops on SIGTERM with exit 0', async (t) => {
+  const { box } = await daemonBox(t);
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  const first = profileNames(readFileSync(box.configFile, 'utf8'));
+  assert.ok(first.length > 0);
+  box.emulator.setFixture({ accounts: [...builtinFixture().accounts, { accountId: '999999999999', accountName: 'MyCorp Late Arrival', roles: ['AdministratorAccess'] }] });
+  await daemon.waitFor(/"event":"profile.added"[^\n]*"accountId":"999999999999"/);
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).includes('mycorp-late-arrival-admin'));
+  const result = await stop(daemon);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /"event":"daemon.stopped"/);
+});
+
+test('a new token in the cache (a sign-in) triggers a sync of that session at once', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *'); // the schedule never fires during the test
+  box.emulator.revokeAccessToken(JSON.parse(readFileSync(path.join(box.home, '.aws', 'sso', 'cache', (await import('node:fs')).readdirSync(path.join(box.home, '.aws', 'sso', 'cache'))[0]!), 'utf8')).accessToken);
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"login.required"/);
+  assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 0);
+  box.signIn(); // what `aws sso login` or `sso-sync login` in another terminal does
+  await daemon.waitFor(/"event":"token.new"/);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
+  assert.equal((await stop(daemon)).code, 0);
+});
+
+test('an edit to the settings reloads them; an invalid edit keeps the old settings and says why', async (t) => {
+  const { box, settings } = await daemonBox(t, '0 0 1 1 *');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  writeFileSync(settings, 'schedule: "0 0 1 1 *"\nprofiles:\n  strip_prefix: [mycorp-]\n');
+  await daemon.waitFor(/"event":"settings.reloaded"/);
+  await until('the renamed profiles', () => profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'));
+  writeFileSync(settings, 'schedule: "every now and then"\n');
+  await daemon.waitFor(/"event":"settings.invalid"[^\n]*schedule/);
+  assert.equal((await stop(daemon)).code, 0);
+});
+
+test('SIGTERM during a sync leaves a whole file and exits 0', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *', 400); // slow requests: the signal lands mid-sync
+  const before = readFileSync(box.configFile, 'utf8');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"daemon.started"/);
+  await new Promise((r) => setTimeout(r, 300));
+  const result = await stop(daemon);
+  assert.equal(result.code, 0);
+  const after = readFileSync(box.configFile, 'utf8');
+  assert.ok(after === before || (after.startsWith(before) && /# END sso-sync mycorp\n$/.test(after)), 'the old file or the whole new one');
+});
+
+test('a second daemon refuses to start and names the running one', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const first = box.start([]);
+  await first.waitFor(/"event":"daemon.started"/);
+  const second = await box.run([]);
+  assert.equal(second.code, 2);
+  assert.match(second.stderr, new RegExp(`an sso-sync daemon is already running \\(pid ${first.child.pid}`));
+  assert.equal((await stop(first)).code, 0);
+  // Once stopped, a daemon starts again.
+  const third = box.start([]);
+  await third.waitFor(/"event":"daemon.started"/);
+  assert.equal((await stop(third)).code, 0);
+});
+
+test('a block removed by hand is logged, the next sync (here after SIGHUP) writes it again, and the daemon\'s own writes are not reported', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await new Promise((r) => setTimeout(r, 500));
+  writeFileSync(box.configFile, sessionSection());
+  await daemon.waitFor(/"event":"block.removed"/);
+  assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 0, 'not repaired before the next sync');
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/"event":"settings.reloaded"[^\n]*SIGHUP/);
+  await until('the block written again', () => profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
+  await new Promise((r) => setTimeout(r, 800)); // long enough for a watcher event of the daemon's own write
+  const result = await stop(daemon);
+  assert.equal(count(result.stdout, 'block.removed'), 1, 'only the removal by hand is reported');
+});
