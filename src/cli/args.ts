@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'once'; sessions: string[]; dryRun: boolean; allowMassRemoval: boolean; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'login'; session: string | undefined; deviceCode: boolean; noBrowser: boolean; timeoutSeconds: number; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
+  | { kind: 'status'; json: boolean; settingsFile: string | undefined }
   | { kind: 'unavailable'; name: string };
 
 /** The text `sso-sync --help` prints. */
@@ -18,6 +19,7 @@ Usage:
   sso-sync                        run the daemon in the foreground (what the service units start)
   sso-sync --once [--dry-run]     sync now, then exit
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
+  sso-sync status [--json]        token expiry, last sync and its outcome, profiles, the daemon
   sso-sync --help | --version
 
 Options:
@@ -38,7 +40,7 @@ Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, SSO_SYNC_SETTINGS, XDG
 Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 sign-in required, 4 AWS config refused.
 `;
 
-const laterCommands = new Set(['status', 'log', 'service']);
+const laterCommands = new Set(['log', 'service']);
 /** Log levels accepted by --log-level and SSO_SYNC_LOG_LEVEL. */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -68,6 +70,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'device-code': { type: 'boolean' },
         'no-browser': { type: 'boolean' },
         timeout: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -98,6 +101,10 @@ export function parseCommand(argv: readonly string[]): Command {
       settingsFile: v.settings,
       logLevel: v['log-level'],
     };
+  }
+  if (first === 'status' && rest.length === 0) {
+    only(['json', 'settings'], 'status');
+    return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
   }
   if (first !== undefined) {
     if (laterCommands.has(first)) return { kind: 'unavailable', name: first };

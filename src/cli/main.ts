@@ -13,6 +13,7 @@ import type { SessionDef } from '../core/types.js';
 import { runDaemon, type Refreshed } from '../daemon/daemon.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import type { Settings } from '../settings/schema.js';
+import { statusCommand } from '../status/status.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
@@ -165,6 +166,19 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
       return { code: ExitCode.ok };
     case 'daemon':
       return { code: await daemon(env, command), end: true };
+    case 'status': {
+      const settings = await loadSettings(command.settingsFile, env);
+      const code = await statusCommand({
+        env,
+        home: env.HOME || os.homedir(),
+        stateDir: stateDir(env),
+        sessions: await allSessions(env, settings),
+        now: new Date(),
+        json: command.json,
+        out: (t) => process.stdout.write(t),
+      });
+      return { code };
+    }
     case 'unavailable':
       throw new SsoSyncError(
         'usage',

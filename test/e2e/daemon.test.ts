@@ -115,3 +115,29 @@ test('a block removed by hand is logged, the next sync (here after SIGHUP) write
   const result = await stop(daemon);
   assert.equal(count(result.stdout, 'block.removed'), 1, 'only the removal by hand is reported');
 });
+
+test('status reports the token, the last sync and the running daemon, as text and as JSON', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const before = await box.run(['status']);
+  assert.equal(before.code, 0, before.stderr);
+  assert.match(before.stdout, /^daemon: not running/m);
+  assert.match(before.stdout, /^ {2}last sync: never$/m);
+  assert.match(before.stdout, /^ {2}token: {5}valid until .*\(in (59|60) min\), not refreshable: it holds no refresh token/m);
+
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await new Promise((r) => setTimeout(r, 200));
+  const json = JSON.parse((await box.run(['status', '--json'])).stdout) as {
+    daemon: { running: boolean; pid: number; nextRun: string };
+    sessions: { name: string; token: { state: string; refreshable: boolean }; lastSync: { outcome: string }; profiles: number }[];
+  };
+  assert.equal(json.daemon.running, true);
+  assert.equal(json.daemon.pid, daemon.child.pid);
+  assert.ok(Date.parse(json.daemon.nextRun) > Date.now());
+  assert.deepEqual(json.sessions.map((s) => [s.name, s.token.state, s.token.refreshable, s.lastSync.outcome, s.profiles]), [['mycorp', 'valid', false, 'ok', 16]]);
+  const text = await box.run(['status']);
+  assert.match(text.stdout, new RegExp(`^daemon: running \\(pid ${daemon.child.pid}, since .*; next sync `, 'm'));
+  assert.match(text.stdout, /^ {2}profiles: {2}16$/m);
+  assert.equal((await stop(daemon)).code, 0);
+  assert.ok(!(text.stdout + JSON.stringify(json)).includes(box.emulator.issuedSecrets()[0]!), 'no token in the status');
+});

@@ -1,0 +1,110 @@
+/** `sso-sync status`: per session, the token, the last sync and the profiles managed; and whether a daemon runs. */
+import { refreshBlocker } from '../auth/token-keeper.js';
+import { configPath, readConfig } from '../config-file/config-file.js';
+import { scanConfig } from '../core/config-text.js';
+import type { SessionDef } from '../core/types.js';
+import { ExitCode, SsoSyncError } from '../errors.js';
+import { runningDaemon } from '../daemon/single-instance.js';
+import { readState } from '../sync/sync-state.js';
+import { expiryMarginMs, formatCacheTime, readToken, tokenCachePath } from '../token/cache.js';
+
+/** What status reports about one session. */
+export interface SessionStatus {
+  name: string;
+  startUrl: string;
+  region: string;
+  token:
+    | { state: 'missing' | 'unreadable'; file: string; problem?: string }
+    | { state: 'valid' | 'expired'; file: string; expiresAt: string; refreshable: boolean; whyNot?: string };
+  lastSync: { at: string; outcome: string; message?: string } | undefined;
+  /** Profiles in the session's block of the AWS config. */
+  profiles: number;
+}
+
+/** The whole report. */
+export interface StatusReport {
+  configFile: string;
+  daemon: { running: false } | { running: true; pid: number; startedAt: string; nextRun: string | undefined };
+  sessions: SessionStatus[];
+}
+
+/** Gathers the report; reads only, never writes. */
+export async function gatherStatus(options: { env: NodeJS.ProcessEnv; home: string; stateDir: string; sessions: SessionDef[]; now: Date }): Promise<StatusReport> {
+  const { home, now } = options;
+  const configFile = configPath(options.env);
+  const text = await readConfig(configFile).then((c) => c.text ?? '', () => '');
+  const blocks = scanConfig(text).blocks;
+  const state = await readState(options.stateDir);
+  const daemon = await runningDaemon(options.stateDir);
+  const sessions: SessionStatus[] = [];
+  for (const s of options.sessions) {
+    const file = tokenCachePath(home, s.name);
+    let token: SessionStatus['token'];
+    try {
+      const t = await readToken(home, s.name);
+      const blocker = refreshBlocker(t, now);
+      token = {
+        state: t.expiresAt.getTime() - now.getTime() >= expiryMarginMs ? 'valid' : 'expired',
+        file,
+        expiresAt: formatCacheTime(t.expiresAt),
+        refreshable: blocker === undefined,
+        ...(blocker ? { whyNot: blocker } : {}),
+      };
+    } catch (error) {
+      const missing = error instanceof SsoSyncError && /has no token|\(no /.test(error.message);
+      token = { state: missing ? 'missing' : 'unreadable', file, ...(missing ? {} : { problem: (error as Error).message.split(':').slice(0, 2).join(':') }) };
+    }
+    const last = state.sessions[s.name];
+    const block = blocks.find((b) => b.session === s.name);
+    sessions.push({
+      name: s.name,
+      startUrl: s.startUrl,
+      region: s.region,
+      token,
+      lastSync: last ? { at: last.lastSync, outcome: last.outcome, ...(last.message ? { message: last.message } : {}) } : undefined,
+      profiles: block?.sections.filter((x) => x.kind === 'profile').length ?? 0,
+    });
+  }
+  return {
+    configFile,
+    daemon: daemon ? { running: true, pid: daemon.pid, startedAt: daemon.startedAt, nextRun: state.daemon?.nextRun } : { running: false },
+    sessions,
+  };
+}
+
+function when(iso: string, now: Date): string {
+  const ms = Date.parse(iso) - now.getTime();
+  const abs = Math.abs(ms);
+  const span = abs < 90_000 ? `${Math.round(abs / 1000)} s` : abs < 90 * 60_000 ? `${Math.round(abs / 60_000)} min` : abs < 36 * 3600_000 ? `${Math.round(abs / 3600_000)} h` : `${Math.round(abs / 86400_000)} days`;
+  return `${iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1Z')} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
+}
+
+/** The report as lines a person reads. */
+export function formatStatus(report: StatusReport, now: Date): string {
+  const lines: string[] = [];
+  const d = report.daemon;
+  lines.push(d.running ? `daemon: running (pid ${d.pid}, since ${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}` : 'daemon: not running (start it with `sso-sync service install`, or run `sso-sync`)');
+  lines.push(`config: ${report.configFile}`);
+  if (report.sessions.length === 0) lines.push('', 'no sso-session is configured: create one with `aws configure sso-session` or in the settings file.');
+  for (const s of report.sessions) {
+    lines.push('', `sso-session ${s.name} (${s.startUrl}, ${s.region})`);
+    const t = s.token;
+    if (!('expiresAt' in t)) {
+      lines.push(`  token:     ${t.state === 'missing' ? 'none' : (t.problem ?? 'unreadable')}; run \`sso-sync login --session ${s.name}\``);
+    } else {
+      const state = t.state === 'valid' ? `valid until ${when(t.expiresAt, now)}` : `expired ${when(t.expiresAt, now)}`;
+      const refresh = t.refreshable ? 'refreshable' : `not refreshable: it ${t.whyNot}`;
+      lines.push(`  token:     ${state}, ${refresh}${t.state === 'expired' && !t.refreshable ? `; run \`sso-sync login --session ${s.name}\`` : ''}`);
+    }
+    lines.push(`  last sync: ${s.lastSync ? `${when(s.lastSync.at, now)}, ${s.lastSync.outcome}${s.lastSync.message ? `: ${s.lastSync.message}` : ''}` : 'never'}`);
+    lines.push(`  profiles:  ${s.profiles}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `sso-sync status [--json]`. */
+export async function statusCommand(options: { env: NodeJS.ProcessEnv; home: string; stateDir: string; sessions: SessionDef[]; now: Date; json: boolean; out: (text: string) => void }): Promise<ExitCode> {
+  const report = await gatherStatus(options);
+  options.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, options.now));
+  return ExitCode.ok;
+}
