@@ -1,8 +1,10 @@
-/** The logger at the edge: pino JSON lines, or readable lines on a terminal; secrets are censored by key. */
+/** The logger at the edge: pino JSON lines, or readable lines on a terminal, and the log file; secrets are censored by key. */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { openLogFile, type LogFileOptions } from './rotating-file.js';
 
 export type { Logger } from 'pino';
+export type { LogFileOptions } from './rotating-file.js';
 
 /** Keys that could hold a secret, wherever they appear in a log object. */
 export const secretKeys = ['accessToken', 'refreshToken', 'clientSecret', 'deviceCode', 'codeVerifier', 'authorizationCode', 'token'];
@@ -15,11 +17,16 @@ export interface LoggerOptions {
   /** Readable lines instead of JSON (a terminal). */
   human: boolean;
   color: boolean;
+  /**
+   * Also append JSON lines to this file, rotated by size. It gets at least the info level whatever `level` says:
+   * a quieter terminal or journal must not cost the history `sso-sync log` reads.
+   */
+  file?: LogFileOptions;
 }
 
 /** Creates the process's logger. */
 export function createLogger(options: LoggerOptions): Logger {
-  const stream: DestinationStream = options.human
+  const out: DestinationStream = options.human
     ? pretty({
         destination: options.fd,
         sync: true,
@@ -27,19 +34,55 @@ export function createLogger(options: LoggerOptions): Logger {
         translateTime: 'SYS:HH:MM:ss',
         ignore: 'pid,hostname,event',
         messageFormat: '{event} {msg}',
-        singleLine: true,
-        hideObject: true, // each message already names the profile, account and role
+        // Each message already names the profile, account and role. (With singleLine as well, pino-pretty ends
+        // no line: its newline for single lines comes after the object, which is hidden.)
+        hideObject: true,
       })
     : pino.destination({ dest: options.fd, sync: true });
-  return pino(
-    {
-      level: options.level ?? 'info',
-      base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      // pino's paths take one `*` per level: secrets are censored up to three levels deep.
-      redact: { paths: secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+  const level = options.level ?? 'info';
+  if (!options.file) return pino(pinoOptions(level), out);
+
+  const fileOptions = options.file;
+  const outLevel = levelValue(level);
+  const fileLevel = Math.min(outLevel, levelValue('info'));
+  let log: Logger | undefined;
+  const file = openLogFile(fileOptions, (error) => {
+    // Reported once until a line reaches the file again; this line itself only reaches the output.
+    log?.warn(
+      { event: 'log.file_failed', file: fileOptions.path, error: error.message },
+      `could not write the log file ${fileOptions.path} (${error.message}); lines still go to the output, and each new line tries the file again`,
+    );
+  });
+  // One serialisation (so one redaction) feeds both: pino hands each line's level to a stream that asks for it.
+  const both = {
+    [pino.symbols.needsMetadataGsym]: true as const,
+    lastLevel: 0,
+    write(line: string): void {
+      const lineLevel = this.lastLevel;
+      // The file first: a line that reached the output is always in the file too, even if a signal ends the process.
+      if (lineLevel >= fileLevel) file.write(line);
+      if (lineLevel >= outLevel) out.write(line);
     },
-    stream,
-  );
+  };
+  log = pino(pinoOptions(outLevel > fileLevel ? pino.levels.labels[fileLevel]! : level), both);
+  return log;
+}
+
+function pinoOptions(level: string): pino.LoggerOptions {
+  return {
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // pino's paths take one `*` per level: secrets are censored up to three levels deep.
+    redact: { paths: secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+/** A level name's number; `silent` is above every level. */
+function levelValue(level: string): number {
+  if (level === 'silent') return Infinity;
+  const value = pino.levels.values[level];
+  if (value === undefined) throw new Error(`unknown log level ${JSON.stringify(level)}`);
+  return value;
 }
