@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'settings.invalid'
   | 'aws.failed'
   | 'sign-in.required'
-  | 'config.refused';
+  | 'config.refused'
+  | 'service.failed';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -24,6 +25,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   'aws.failed': ExitCode.aws,
   'sign-in.required': ExitCode.signInRequired,
   'config.refused': ExitCode.configRefused,
+  // A systemctl or launchctl command failed: a failure of the outside world, like a failed call to AWS.
+  'service.failed': ExitCode.aws,
 };
 
 /** An error a person can act on: the message says what happened, where, and what to do next. */

@@ -10,7 +10,8 @@ export type Command =
   | { kind: 'login'; session: string | undefined; deviceCode: boolean; noBrowser: boolean; timeoutSeconds: number; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'status'; json: boolean; settingsFile: string | undefined }
-  | { kind: 'unavailable'; name: string };
+  | { kind: 'log'; since: string | undefined; session: string | undefined; json: boolean }
+  | { kind: 'service'; action: 'install' | 'uninstall' | 'status'; dryRun: boolean };
 
 /** The text `sso-sync --help` prints. */
 export const usage = `sso-sync: keeps the IAM Identity Center profiles in your AWS config in sync
@@ -20,6 +21,10 @@ Usage:
   sso-sync --once [--dry-run]     sync now, then exit
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
   sso-sync status [--json]        token expiry, last sync and its outcome, profiles, the daemon
+  sso-sync log [--since 7d] [--session NAME] [--json]
+                                  history of added, removed and changed profiles, held syncs, sign-ins
+  sso-sync service install|uninstall|status [--dry-run]
+                                  the systemd user unit (Linux) or launchd agent (macOS)
   sso-sync --help | --version
 
 Options:
@@ -40,7 +45,6 @@ Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, SSO_SYNC_SETTINGS, XDG
 Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 sign-in required, 4 AWS config refused.
 `;
 
-const laterCommands = new Set(['log', 'service']);
 /** Log levels accepted by --log-level and SSO_SYNC_LOG_LEVEL. */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -71,6 +75,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'no-browser': { type: 'boolean' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -102,15 +107,27 @@ export function parseCommand(argv: readonly string[]): Command {
       logLevel: v['log-level'],
     };
   }
+  if (first === 'service') {
+    const action = rest[0];
+    if (rest.length !== 1 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
+      throw new SsoSyncError('usage', 'sso-sync service takes install, uninstall or status (and --dry-run): e.g. `sso-sync service install --dry-run`.');
+    }
+    only(['dry-run'], `service ${action}`);
+    return { kind: 'service', action, dryRun: v['dry-run'] ?? false };
+  }
+  if (first === 'log' && rest.length === 0) {
+    only(['since', 'session', 'json'], 'log');
+    if ((v.session?.length ?? 0) > 1) throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
+    return { kind: 'log', since: v.since, session: v.session?.[0], json: v.json ?? false };
+  }
   if (first === 'status' && rest.length === 0) {
     only(['json', 'settings'], 'status');
     return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
   }
   if (first !== undefined) {
-    if (laterCommands.has(first)) return { kind: 'unavailable', name: first };
     throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`);
   }
-  if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once: `sso-sync --once --dry-run`.');
+  if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
   if (v.once) only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
   else only(['settings', 'log-level'], 'the daemon (sso-sync with no command)');
   if (!v.once) return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };

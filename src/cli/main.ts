@@ -13,6 +13,9 @@ import type { SessionDef } from '../core/types.js';
 import { runDaemon, type Refreshed } from '../daemon/daemon.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import type { Settings } from '../settings/schema.js';
+import { logCommand } from '../history/log-command.js';
+import { defaultLogFile } from '../log/log-file.js';
+import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { statusCommand } from '../status/status.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { createOidcApi } from '../aws/oidc-api.js';
@@ -35,7 +38,8 @@ function version(): string {
 function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
   const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
   const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
-  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen });
+  // Every run also appends its JSON lines to the rotated log file that `sso-sync log` reads.
+  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen, file: defaultLogFile(env) });
 }
 
 function keeper(env: NodeJS.ProcessEnv, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
@@ -166,6 +170,8 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
       return { code: ExitCode.ok };
     case 'daemon':
       return { code: await daemon(env, command), end: true };
+    case 'log':
+      return { code: (await logCommand({ since: command.since, session: command.session, json: command.json, env, now: new Date(), out: (t) => process.stdout.write(t) })) as ExitCode };
     case 'status': {
       const settings = await loadSettings(command.settingsFile, env);
       const code = await statusCommand({
@@ -179,13 +185,19 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
       });
       return { code };
     }
-    case 'unavailable':
-      throw new SsoSyncError(
-        'usage',
-        command.name === 'daemon'
-          ? 'the background daemon is not part of this version yet; run `sso-sync --once` to sync now.'
-          : `\`sso-sync ${command.name}\` is not part of this version yet; see \`sso-sync --help\`.`,
-      );
+    case 'service':
+      return {
+        code: await serviceCommand(command.action, {
+          platform: process.platform,
+          env,
+          uid: process.getuid?.() ?? 0,
+          nodePath: process.execPath,
+          cliPath: defaultCliPath(),
+          dryRun: command.dryRun,
+          run: execFileRunner(env),
+          out: (t) => process.stdout.write(t),
+        }),
+      };
     case 'once':
       // A dry run prints its diff on stdout, so its log lines go to stderr.
       return { code: await sync(syncDeps(env, logger(command.dryRun ? 2 : 1, command.logLevel, env)), command) };
