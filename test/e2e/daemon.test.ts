@@ -141,3 +141,28 @@ test('status reports the token, the last sync and the running daemon, as text an
   assert.equal((await stop(daemon)).code, 0);
   assert.ok(!(text.stdout + JSON.stringify(json)).includes(box.emulator.issuedSecrets()[0]!), 'no token in the status');
 });
+
+test('sso-sync log shows the history the daemon and --once wrote, filtered by session and time, as text and JSON', async (t) => {
+  const { box } = await daemonBox(t, '*/2 * * * * *');
+  assert.match((await box.run(['log'])).stdout, /no history yet|no log file/i);
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  box.emulator.setFixture({ accounts: builtinFixture().accounts.slice(1) });
+  await daemon.waitFor(/"event":"profile.removed"/);
+  assert.equal((await stop(daemon)).code, 0);
+  assert.equal((await box.run(['--once', '--dry-run'])).code, 0); // dry runs are not history
+
+  const text = await box.run(['log', '--since', '1h']);
+  assert.equal(text.code, 0, text.stderr);
+  const added = builtinFixture().accounts.reduce((n, a) => n + a.roles.length, 0);
+  const removed = builtinFixture().accounts[0]!.roles.length;
+  assert.equal(text.stdout.split('\n').filter((l) => /\smycorp\s+\+\s/.test(l)).length, added, text.stdout);
+  assert.equal(text.stdout.split('\n').filter((l) => /\smycorp\s+-\s/.test(l)).length, removed);
+  const json = (await box.run(['log', '--json', '--session', 'mycorp'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; accountId: string });
+  assert.equal(json.filter((e) => e.event === 'profile.added').length, added);
+  assert.deepEqual([...new Set(json.filter((e) => e.event === 'profile.removed').map((e) => e.accountId))], [builtinFixture().accounts[0]!.accountId]);
+  assert.equal((await box.run(['log', '--session', 'other', '--json'])).stdout, '');
+  const bad = await box.run(['log', '--since', 'yesterday-ish']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--since/);
+});
