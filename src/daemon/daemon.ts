@@ -50,11 +50,13 @@ export interface DaemonDeps {
   signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Desktop notification (off unless the settings turn it on). */
   notify(title: string, text: string): void;
+  /** The first retry delay after a failed sync (default 30 s); tests shorten it. */
+  retryBaseMs?: number;
 }
 
 /** Retry delays after a failed sync: 30 s, doubling, at most 15 minutes (never later than the next scheduled run). */
-export function backoffMs(failures: number): number {
-  return Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, failures - 1));
+export function backoffMs(failures: number, baseMs = 30_000): number {
+  return Math.min(15 * 60_000, baseMs * 2 ** Math.max(0, failures - 1));
 }
 
 // Timers cannot wait longer than about 24.8 days.
@@ -156,7 +158,7 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     await watchTokens();
     if (retryable && !stopping) {
       failures++;
-      const delay = backoffMs(failures);
+      const delay = backoffMs(failures, deps.retryBaseMs);
       const next = task?.nextRun();
       if (next === undefined || next.getTime() - clock.now() > delay) {
         log.info({ event: 'sync.retry_scheduled', inMs: delay, failures }, `the sync failed; trying again in ${Math.round(delay / 1000)} s`);

@@ -166,3 +166,44 @@ test('sso-sync log shows the history the daemon and --once wrote, filtered by se
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--since/);
 });
+
+test('the daemon refreshes a token on its own timer, before it expires, without a sync and without taking it for a sign-in', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture(), accessTokenLifetimeSeconds: 64 });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
+  (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
+  writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 1\n'); // refresh due 4 s after sign-in
+  const login = box.start(['login', '--no-browser']);
+  const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
+  await fetch(redirect.headers.get('location')!);
+  assert.equal((await login.done).code, 0);
+  const cache = path.join(box.home, '.aws', 'sso', 'cache', (await import('node:fs')).readdirSync(path.join(box.home, '.aws', 'sso', 'cache'))[0]!);
+  const before = JSON.parse(readFileSync(cache, 'utf8')) as { accessToken: string };
+
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await daemon.waitFor(/"event":"token.refreshed"/);
+  await new Promise((r) => setTimeout(r, 800)); // time for the watcher to see the daemon's own write
+  const result = await stop(daemon);
+  assert.notEqual((JSON.parse(readFileSync(cache, 'utf8')) as { accessToken: string }).accessToken, before.accessToken);
+  assert.equal(count(result.stdout, 'token.new'), 0, 'its own refresh is not a sign-in');
+  assert.equal(count(result.stdout, 'sync.completed'), 1, 'the refresh needed no sync');
+});
+
+test('with notify: true, sign-in required shows a desktop notification (started without a shell)', async (t) => {
+  const { box, settings } = await daemonBox(t, '0 0 1 1 *');
+  writeFileSync(settings, 'schedule: "0 0 1 1 *"\nnotify: true\n');
+  const bin = path.join(box.home, 'bin');
+  const record = path.join(box.home, 'notifications');
+  (await import('node:fs')).mkdirSync(bin);
+  writeFileSync(path.join(bin, 'notify-send'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${record}'\n`, { mode: 0o755 });
+  const cacheDir = path.join(box.home, '.aws', 'sso', 'cache');
+  const fs = await import('node:fs');
+  box.emulator.revokeAccessToken((JSON.parse(fs.readFileSync(path.join(cacheDir, fs.readdirSync(cacheDir)[0]!), 'utf8')) as { accessToken: string }).accessToken);
+  const daemon = box.start([], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  await daemon.waitFor(/"event":"login.required"/);
+  await until('the notification', () => fs.existsSync(record) && fs.readFileSync(record, 'utf8').includes('sign-in required'));
+  assert.deepEqual(fs.readFileSync(record, 'utf8').split('\n').filter(Boolean), ['--app-name=sso-sync', 'sso-sync: sign-in required', 'sso-session mycorp: run sso-sync login --session mycorp']);
+  assert.equal((await stop(daemon)).code, 0);
+});
