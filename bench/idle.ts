@@ -43,6 +43,7 @@ try {
   await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((output += d.toString()), output.includes('"sync.completed"') && resolve())));
   await new Promise((r) => setTimeout(r, 2000)); // let the first sync's work settle
   const start = sample(child.pid!);
+  const linesBefore = output.split('\n').filter(Boolean).length;
   console.log(`daemon pid ${child.pid}: first sync done (400 profiles); idling for ${minutes} min on Node ${process.version}`);
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   const end = sample(child.pid!);
@@ -50,8 +51,8 @@ try {
   await new Promise((r) => child.on('close', r));
   console.log(`RSS at the start of the idle period: ${start.rssMb.toFixed(1)} MB; after ${minutes} idle minutes: ${end.rssMb.toFixed(1)} MB (peak ${end.peakMb.toFixed(1)} MB)`);
   console.log(`CPU time used while idle: ${(end.cpuMs - start.cpuMs).toFixed(0)} ms in ${minutes} min (${(((end.cpuMs - start.cpuMs) / (minutes * 60_000)) * 100).toFixed(3)}% of one core); total since start ${end.cpuMs.toFixed(0)} ms`);
-  const lines = output.trim().split('\n').length;
-  console.log(`log lines written during the whole run: ${lines} (none expected while idle)`);
+  const idleLines = output.split('\n').filter(Boolean).slice(linesBefore).filter((l) => !l.includes('"daemon.stop'));
+  console.log(`log lines written while idle: ${idleLines.length}${idleLines.length ? `: ${idleLines.map((l) => (JSON.parse(l) as { event: string }).event).join(', ')}` : ''}`);
 } finally {
   await emulator.stop();
   rmSync(home, { recursive: true, force: true });
