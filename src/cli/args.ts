@@ -41,8 +41,15 @@ Options of login:
   --no-browser            do not open a browser; print the URL to open elsewhere
   --timeout SECONDS       how long to wait for the sign-in (default 300)
 
-Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, SSO_SYNC_SETTINGS, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR.
-Exit codes: 0 success, 1 AWS failure or held sync, 2 bad usage or settings, 3 sign-in required, 4 AWS config refused.
+Options of status, log and service:
+  --json                  status and log: one JSON object (status) or one per line (log), for scripts
+  --since WHEN            log: only what happened since 30m, 12h, 7d, 2w or a date
+  --dry-run               service: print the file and the commands; write and run nothing
+
+Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, BROWSER, SSO_SYNC_SETTINGS,
+SSO_SYNC_LOG_LEVEL, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR.
+Exit codes: 0 success, 1 AWS failure, held sync or failed service command, 2 bad usage or settings,
+3 sign-in required, 4 AWS config refused.
 `;
 
 /** Log levels accepted by --log-level and SSO_SYNC_LOG_LEVEL. */
