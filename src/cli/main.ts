@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The composition root: wires the real clock, logger, file system and SDK clients; the only place that exits. */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openBrowser } from '../auth/browser.js';
@@ -12,7 +12,7 @@ import { TokenKeeper } from '../auth/token-keeper.js';
 import type { SessionDef } from '../core/types.js';
 import { runDaemon, type Refreshed } from '../daemon/daemon.js';
 import { claimDaemon } from '../daemon/single-instance.js';
-import type { Settings } from '../settings/schema.js';
+import { zeroSettings, type Settings } from '../settings/schema.js';
 import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
@@ -67,7 +67,7 @@ function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed):
 
 /** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
 async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
-  const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
+  const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
   try {
     return selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, [], settings.source).sessions;
   } catch {
@@ -112,10 +112,10 @@ async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | 
         const deps = syncDeps(env, log, onRefreshed);
         try {
           const report = await runOnce(deps, { ...request, settingsFile: command.settingsFile });
-          await recordSync(state, report, new Date());
+          if (!report.cancelled) await recordSync(state, report, new Date());
           return report;
         } catch (error) {
-          if (error instanceof SsoSyncError) await recordRunFailure(state, request.sessions, error, new Date()).catch(() => undefined);
+          await recordFailure(env, request, error);
           throw error;
         }
       },
@@ -127,7 +127,9 @@ async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | 
       },
       watch: (paths, onChange) => {
         // Directories are watched (not the files), so that a file created later or replaced by a rename is seen.
+        // They are created first: chokidar does not see a directory that appears after the watch began.
         const dirs = [...new Set(paths.map((p) => (p.endsWith('.json') || p.endsWith('.yaml') || p === configPath(env) ? path.dirname(p) : p)))];
+        for (const dir of dirs) mkdirSync(dir, { recursive: true, mode: 0o700 });
         return chokidar.watch(dirs, { ignoreInitial: true, depth: 0 }).on('all', (_event, file) => onChange(file));
       },
       signals: process,
@@ -138,8 +140,19 @@ async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | 
   }
 }
 
+/** Records a run that failed as a whole (settings, a refused file) against every session it was to sync. */
+async function recordFailure(env: NodeJS.ProcessEnv, request: SyncRequest, error: unknown): Promise<void> {
+  if (!(error instanceof SsoSyncError)) return;
+  const settings = request.settings ?? (await loadSettings(request.settingsFile, env).catch(() => zeroSettings()));
+  const sessions = request.sessions.length > 0 ? request.sessions : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
+  await recordRunFailure(stateDir(env), sessions, error, new Date()).catch(() => undefined);
+}
+
 async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
-  const report = await runOnce(deps, request);
+  const report = await runOnce(deps, request).catch(async (error: unknown) => {
+    await recordFailure(deps.env, request, error);
+    throw error;
+  });
   await recordSync(stateDir(process.env), report, new Date()).catch(() => undefined);
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
@@ -173,7 +186,12 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
     case 'log':
       return { code: (await logCommand({ since: command.since, session: command.session, json: command.json, env, now: new Date(), out: (t) => process.stdout.write(t) })) as ExitCode };
     case 'status': {
-      const settings = await loadSettings(command.settingsFile, env);
+      // Status is most wanted when something is wrong: a broken settings file is reported, not fatal.
+      const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
+        if (!(error instanceof SsoSyncError)) throw error;
+        process.stdout.write(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`);
+        return zeroSettings();
+      });
       const code = await statusCommand({
         env,
         home: env.HOME || os.homedir(),

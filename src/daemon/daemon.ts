@@ -81,13 +81,20 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   const tokenTimers = new Map<string, NodeJS.Timeout>();
+  const refreshFailures = new Map<string, number>(); // session -> refreshes in a row that did not succeed
+  const signInNeeded = new Set<string>(); // sessions whose refresh was refused: only a sign-in helps
+  const notifiedSignIn = new Set<string>(); // sessions whose person was told, until a new token appears
+  const refreshing = new Set<Promise<void>>(); // timer refreshes in flight: a stop waits for them
   let configSeen: string | undefined; // sha256 of the AWS config as the last sync left it
   const controller = new AbortController();
 
   const later = (ms: number, fn: () => void) => setTimeout(fn, Math.max(0, Math.min(ms, maxTimerMs)));
 
-  async function readConfigHash(): Promise<string | undefined> {
-    return readFile(deps.configFile).then((b) => sha(b.toString('latin1')), () => undefined);
+  /** Tells the person once per session that sign-in is required, until a new token appears. */
+  function signInRequired(name: string): void {
+    if (notifiedSignIn.has(name)) return;
+    notifiedSignIn.add(name);
+    deps.notify('sso-sync: sign-in required', `sso-session ${name}: run sso-sync login --session ${name}`);
   }
 
   async function watchTokens(): Promise<void> {
@@ -98,16 +105,25 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       if (!token) continue;
       // Not recorded as known here: a sign-in that lands while a sync runs must still be seen as new.
       const now = clock.now();
+      const left = token.expiresAt.getTime() - now;
       const blocker = refreshBlocker(token, new Date(now));
-      if (blocker) {
-        // Cannot be refreshed: say so when it expires, then wait for a sign-in (the cache watcher sees it).
-        tokenTimers.set(name, later(token.expiresAt.getTime() - now, () => {
-          log.error({ event: 'login.required', session: name }, `the token for sso-session ${name} expired and ${blocker}; run \`sso-sync login --session ${name}\``);
-          deps.notify('sso-sync: sign-in required', `sso-session ${name}: run sso-sync login --session ${name}`);
-        }));
+      if (blocker || signInNeeded.has(name)) {
+        // Cannot be refreshed: say so once, when it expires (not again if it already has: the sync said so), then
+        // wait for a sign-in, which the cache watcher sees.
+        if (left > 0) {
+          tokenTimers.set(name, later(left, () => {
+            if (token.expiresAt.getTime() > clock.now()) return void watchTokens(); // a capped timer woke early
+            log.error({ event: 'login.required', session: name }, `the token for sso-session ${name} expired${blocker ? ` and ${blocker}` : ' and cannot be refreshed'}; run \`sso-sync login --session ${name}\``);
+            signInRequired(name);
+          }));
+        }
         continue;
       }
-      const due = token.expiresAt.getTime() - settings.refreshWindowMs - now;
+      // Due when the refresh window opens; never sooner than half the life left (a window as long as the token's
+      // life would otherwise refresh again at once), and after failures, not before the backoff.
+      let due = Math.max(left - settings.refreshWindowMs, left / 2, 0);
+      const failed = refreshFailures.get(name) ?? 0;
+      if (failed > 0) due = Math.max(due, backoffMs(failed, deps.retryBaseMs));
       tokenTimers.set(name, later(due, () => void refreshToken(name)));
     }
   }
@@ -116,15 +132,28 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     if (stopping) return;
     const session = sessions.find((s) => s.name === name);
     if (!session) return;
-    try {
-      const token = await keeper.refresh(session);
-      knownTokens.set(name, sha(token.accessToken));
-    } catch (error) {
-      const e = error instanceof SsoSyncError ? error : undefined;
-      const event = e?.code === 'sign-in.required' ? 'login.required' : 'token.refresh_failed';
-      log.error({ event, session: name }, e?.message ?? `refreshing the token for ${name} failed: ${String(error)}`);
-      if (event === 'login.required') deps.notify('sso-sync: sign-in required', `sso-session ${name}: run sso-sync login --session ${name}`);
-    }
+    const work = (async () => {
+      const before = await readToken(deps.home, name).catch(() => undefined);
+      // A timer capped at ~24.8 days wakes before the window opens: nothing to do yet (watchTokens re-arms it).
+      if (before && !refreshFailures.has(name) && before.expiresAt.getTime() - settings.refreshWindowMs - clock.now() > 1000) return;
+      try {
+        const token = await keeper.refresh(session);
+        if (before && token.accessToken === before.accessToken) throw new Error('the token was not refreshed');
+        refreshFailures.delete(name);
+      } catch (error) {
+        const e = error instanceof SsoSyncError ? error : undefined;
+        refreshFailures.set(name, (refreshFailures.get(name) ?? 0) + 1);
+        if (e?.code === 'sign-in.required') {
+          signInNeeded.add(name);
+          log.error({ event: 'login.required', session: name }, e.message);
+          signInRequired(name);
+        } else {
+          log.warn({ event: 'token.refresh_failed', session: name, failures: refreshFailures.get(name) }, `the token for ${name} was not refreshed (${e?.message ?? (error as Error).message}); trying again in ${Math.round(backoffMs(refreshFailures.get(name)!, deps.retryBaseMs) / 1000)} s`);
+        }
+      }
+    })();
+    refreshing.add(work);
+    await work.finally(() => refreshing.delete(work));
     await watchTokens();
   }
 
@@ -136,25 +165,26 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
 
   async function syncNow(job: NonNullable<typeof pending>): Promise<void> {
     clearTimeout(retryTimer);
-    const request: SyncRequest = { sessions: job.all ? [] : [...job.sessions].filter((s) => names().includes(s)), dryRun: false, allowMassRemoval: false, settingsFile: undefined, signal: controller.signal };
+    // The daemon's own validated settings: an invalid edit on disk does not reach the sync.
+    const request: SyncRequest = { sessions: job.all ? [] : [...job.sessions].filter((s) => names().includes(s)), dryRun: false, allowMassRemoval: false, settingsFile: undefined, settings, signal: controller.signal };
     if (!job.all && request.sessions.length === 0) return;
     log.debug({ event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions }, `sync (${job.reason})`);
     let retryable = false;
     try {
       const report = await deps.runSync(request, refreshed);
+      // What the file holds as this sync left it: a change after this is someone else's.
+      if (report.configText !== undefined) configSeen = sha(report.configText);
+      if (report.cancelled) return;
       retryable = report.failures.some((f) => f.error.code === 'aws.failed');
       const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length, 0);
       if (changed > 0) deps.notify('sso-sync: profiles changed', `${changed} profile${changed === 1 ? '' : 's'} added or removed`);
-      for (const f of report.failures) {
-        if (f.error.code === 'sign-in.required') deps.notify('sso-sync: sign-in required', `sso-session ${f.session}: run sso-sync login --session ${f.session}`);
-      }
+      for (const f of report.failures) if (f.error.code === 'sign-in.required') signInRequired(f.session);
     } catch (error) {
       // A whole run failed (settings, a refused file): runOnce did not log it, so the daemon does.
       const e = error instanceof SsoSyncError ? error : undefined;
       log.error({ event: 'sync.failed', code: e?.code ?? 'internal' }, e?.message ?? `sync failed: ${(error as Error)?.stack ?? String(error)}`);
       retryable = e === undefined || e.retryable;
     }
-    configSeen = await readConfigHash();
     await watchTokens();
     if (retryable && !stopping) {
       failures++;
@@ -203,10 +233,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   }
 
   async function configChanged(): Promise<void> {
-    const hash = await readConfigHash();
+    const text = await readFile(deps.configFile).then((b) => b.toString('latin1'), () => undefined);
+    const hash = text === undefined ? undefined : sha(text);
     if (hash === configSeen) return; // sso-sync's own write, or no change
     configSeen = hash;
-    const text = await readFile(deps.configFile).then((b) => b.toString('latin1'), () => undefined);
     if (text === undefined) {
       log.warn({ event: 'config.removed', file: deps.configFile }, `${deps.configFile} was removed; the next sync writes it again`);
       return;
@@ -234,6 +264,9 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       const token = await readToken(deps.home, name).catch(() => undefined);
       if (!token || knownTokens.get(name) === sha(token.accessToken)) return; // sso-sync's own refresh, or unreadable
       knownTokens.set(name, sha(token.accessToken));
+      signInNeeded.delete(name);
+      notifiedSignIn.delete(name);
+      refreshFailures.delete(name);
       log.info({ event: 'token.new', session: name, expiresAt: formatCacheTime(token.expiresAt) }, `a new token for sso-session ${name} appeared (a sign-in); syncing it now`);
       requestSync('sign-in', name);
     }
@@ -291,7 +324,7 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   controller.abort();
   // A write in progress finishes (it takes milliseconds); a sync still fetching after that is cancelled before it
   // writes anything, so waiting longer than a few seconds gains nothing.
-  await Promise.race([running, clock.sleep(5_000)]);
+  await Promise.race([Promise.all([running, ...refreshing]), clock.sleep(5_000)]);
   log.info({ event: 'daemon.stopped' }, 'sso-sync daemon stopped');
   return ExitCode.ok;
 }

@@ -19,15 +19,21 @@ export function pidFile(stateDir: string): string {
   return path.join(stateDir, 'daemon.pid');
 }
 
-/** True when a process with this pid exists and looks like sso-sync (on Linux its command line says so). */
+/**
+ * True when a process with this pid exists and looks like sso-sync: on Linux one of its arguments is the sso-sync
+ * program itself (so an editor open on a settings file does not count). Never this process itself: a daemon
+ * restarted with the same pid (pid 1 in a container) finds its own old pid file.
+ */
 export function isSsoSyncProcess(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sso-sync') || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('cli/main.js');
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.some((a) => /(^|\/)sso-sync$/.test(a) || a.endsWith('/cli/main.js'));
   } catch {
     return true; // no /proc (macOS): a live pid is taken at its word
   }

@@ -44,10 +44,7 @@ export function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
 }
 
-/**
- * The error code of a failed service command. errors.ts has no code of its own for it; `aws.failed` is the
- * one that exits 1, the status for "a command failed", which is what this is.
- */
+/** The error code of a failed service command (exit 1: a failure of the outside world). */
 export const failedCode: ErrorCode = 'service.failed';
 
 /** An error naming the command, its exit code, the first line it printed, and what to do. */

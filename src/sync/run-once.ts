@@ -14,6 +14,7 @@ import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
+import type { Settings } from '../settings/schema.js';
 import { fetchAssignments } from './fetch-assignments.js';
 import { selectSessions, sessionsFromConfig } from './sessions.js';
 
@@ -40,6 +41,8 @@ export interface SyncRequest {
   settingsFile: string | undefined;
   /** When aborted (the daemon is stopping), a sync that has not begun writing writes nothing. */
   signal?: AbortSignal;
+  /** Settings already loaded and validated (the daemon's); otherwise they are read from the settings file. */
+  settings?: Settings;
 }
 
 /** How a sync ended. */
@@ -48,6 +51,10 @@ export interface SyncReport {
   written: boolean;
   outcomes: SessionOutcome[];
   failures: { session: string; error: SsoSyncError }[];
+  /** True when the sync was cancelled before writing: nothing was written, and nothing is to be recorded. */
+  cancelled?: boolean;
+  /** The AWS config's content as this sync left it (written or read), as a byte string. */
+  configText?: string;
 }
 
 /** sso-sync's state directory: `$XDG_STATE_HOME/sso-sync`, else `~/.local/state/sso-sync`. */
@@ -130,7 +137,7 @@ function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; wr
 export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<SyncReport> {
   const { env, clock, log } = deps;
   const started = clock.now();
-  const settings = await loadSettings(request.settingsFile, env);
+  const settings = request.settings ?? (await loadSettings(request.settingsFile, env));
   const file = configPath(env);
   const snapshot = await readConfig(file);
   const scan = scanConfig(snapshot.text ?? '');
@@ -200,6 +207,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const firstPlan = planFor(snapshot.text);
   let plan = firstPlan;
   let written = false;
+  let configText = snapshot.text;
   if (request.dryRun) {
     if (plan.changed) {
       // The person's own lines appear as context: a credential among them is shown masked.
@@ -210,6 +218,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     }
   } else if (request.signal?.aborted) {
     log.info({ event: 'sync.cancelled' }, 'stopping: the sync is cancelled before writing; the AWS config is left as it was');
+    return { exitCode: ExitCode.ok, written: false, outcomes: [], failures, cancelled: true, configText: snapshot.text };
   } else if (fetched.length > 0 && plan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     let backupFile: string | undefined;
@@ -229,6 +238,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
       },
     );
     written = result.written;
+    if (written) configText = plan.text;
     if (result.redone > 0) log.info({ event: 'config.raced', file, redone: result.redone }, `${file} changed while syncing; merged again on the new content`);
     for (const o of plan.outcomes) {
       if (o.handEdited && written) {
@@ -247,5 +257,5 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
 
   const held = plan.outcomes.filter((o) => o.held);
   const exitCode = failures[0]?.error.exitCode ?? (held.length > 0 ? ExitCode.aws : ExitCode.ok);
-  return { exitCode, written, outcomes: plan.outcomes, failures };
+  return { exitCode, written, outcomes: plan.outcomes, failures, configText };
 }

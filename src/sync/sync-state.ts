@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import type { SsoSyncError } from '../errors.js';
 import type { SyncReport } from './run-once.js';
@@ -31,11 +32,26 @@ export async function readState(stateDir: string): Promise<SyncState> {
   }
 }
 
+/**
+ * Read, change, write, under a lock: the daemon and a `--once` or `login` beside it update the same file, and
+ * one must not overwrite what the other just recorded.
+ */
 async function update(stateDir: string, change: (s: SyncState) => void): Promise<void> {
-  const state = await readState(stateDir);
-  change(state);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file(stateDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const release = await lockfile.lock(file(stateDir), {
+    realpath: false,
+    lockfilePath: path.join(stateDir, 'state.lock'),
+    stale: 10_000,
+    retries: { retries: 40, minTimeout: 20, maxTimeout: 250 },
+    onCompromised: () => undefined,
+  });
+  try {
+    const state = await readState(stateDir);
+    change(state);
+    await writeFileAtomic(file(stateDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  } finally {
+    await release().catch(() => undefined);
+  }
 }
 
 /** Records how a sync ended, per session. */

@@ -1,7 +1,7 @@
 /** The daemon's scheduling in process, with its edges replaced: syncs never overlap, failures back off. */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,19 +9,23 @@ import { pino } from 'pino';
 import type { TokenKeeper } from '../../src/auth/token-keeper.js';
 import { systemClock } from '../../src/clock/clock.js';
 import { backoffMs, runDaemon, type DaemonDeps } from '../../src/daemon/daemon.js';
+import { claimDaemon, pidFile } from '../../src/daemon/single-instance.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { zeroSettings } from '../../src/settings/schema.js';
 import type { SyncReport } from '../../src/sync/run-once.js';
+import { writeToken } from '../../src/token/cache.js';
 
 const ok: SyncReport = { exitCode: 0, written: false, outcomes: [], failures: [] };
 const failed: SyncReport = { exitCode: 1, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('aws.failed', 'boom', { retryable: true }) }] };
 const signIn: SyncReport = { exitCode: 3, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('sign-in.required', 'sign in') }] };
 
-function harness(t: { after(fn: () => void): void }, reports: SyncReport[], syncMs = 0) {
+function harness(t: { after(fn: () => void): void }, reports: SyncReport[], syncMs = 0, keeper?: TokenKeeper) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-daemon-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   const signals = new EventEmitter();
   const calls: { at: number; sessions: string[] }[] = [];
+  const refreshes: number[] = [];
+  if (!keeper) t.after(() => assert.deepEqual(refreshes, [], 'no token exists here, so no refresh may be tried'));
   let inFlight = 0;
   let maxInFlight = 0;
   const start = Date.now();
@@ -41,14 +45,14 @@ function harness(t: { after(fn: () => void): void }, reports: SyncReport[], sync
       return reports.shift() ?? ok;
     },
     recordNextRun: async () => undefined,
-    createKeeper: () => ({ refresh: async () => assert.fail('no refresh expected') }) as unknown as TokenKeeper,
+    createKeeper: () => keeper ?? ({ refresh: async () => void refreshes.push(Date.now()) } as unknown as TokenKeeper),
     schedule: () => ({ stop: () => undefined, nextRun: () => new Date(Date.now() + 3600_000) }),
     watch: () => ({ close: async () => undefined }) as never,
     signals: signals as unknown as DaemonDeps['signals'],
     notify: () => undefined,
     retryBaseMs: 100,
   };
-  return { deps, signals, calls, maxInFlight: () => maxInFlight };
+  return { deps, signals, calls, home, maxInFlight: () => maxInFlight };
 }
 
 test('backoff: 30 s doubling to 15 minutes', () => {
@@ -85,4 +89,35 @@ test('requests during a sync never start a second one at once; they are merged i
   assert.equal(await done, 0);
   assert.equal(h.maxInFlight(), 1);
   assert.equal(h.calls.length, 2, 'the start sync, then one sync for all the requests that arrived during it');
+});
+
+test('a stop waits for a refresh the token timer started (the service may have rotated the refresh token already)', async (t) => {
+  let finished = false;
+  const slowKeeper = {
+    refresh: async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      finished = true;
+      return { accessToken: 'new', expiresAt: new Date(Date.now() + 3600_000) };
+    },
+  } as unknown as TokenKeeper;
+  const h = harness(t, [], 0, slowKeeper);
+  // A refreshable token with 1 s left: its refresh is due after half of that, and takes 0.7 s.
+  await writeToken(h.home, 'mycorp', {
+    startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken: 'old', expiresAt: new Date(Date.now() + 1000),
+    clientId: 'c', clientSecret: 's', registrationExpiresAt: new Date(Date.now() + 86400_000), refreshToken: 'r', other: {},
+  });
+  const done = runDaemon(h.deps);
+  await new Promise((r) => setTimeout(r, 800)); // the timer's refresh is in flight
+  h.signals.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await done, 0);
+  assert.equal(finished, true, 'the daemon stopped only after the refresh finished');
+});
+
+test('a pid file holding this very pid (a container restarted as pid 1) does not block the daemon', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-pid-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(pidFile(dir), JSON.stringify({ pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z' }));
+  const claim = await claimDaemon(dir, new Date());
+  assert.equal((JSON.parse(readFileSync(pidFile(dir), 'utf8')) as { startedAt: string }).startedAt === '2026-01-01T00:00:00.000Z', false);
+  await claim.release();
 });

@@ -71,7 +71,13 @@ test('an edit to the settings reloads them; an invalid edit keeps the old settin
   await until('the renamed profiles', () => profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'));
   writeFileSync(settings, 'schedule: "every now and then"\n');
   await daemon.waitFor(/"event":"settings.invalid"[^\n]*schedule/);
-  assert.equal((await stop(daemon)).code, 0);
+  // The old settings stay for the syncs that follow: a sign-in triggers one, and it succeeds with them.
+  const completed = count(daemon.output(), 'sync.completed');
+  box.signIn();
+  await until('a sync after the invalid edit', () => count(daemon.output(), 'sync.completed') > completed);
+  const result = await stop(daemon);
+  assert.equal(count(result.stdout, 'sync.failed'), 0, 'no sync read the invalid file');
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'), 'still the reloaded rules');
 });
 
 test('SIGTERM during a sync leaves a whole file and exits 0', async (t) => {
@@ -84,6 +90,12 @@ test('SIGTERM during a sync leaves a whole file and exits 0', async (t) => {
   assert.equal(result.code, 0);
   const after = readFileSync(box.configFile, 'utf8');
   assert.ok(after === before || (after.startsWith(before) && /# END sso-sync mycorp\n$/.test(after)), 'the old file or the whole new one');
+  if (after === before) {
+    // Cancelled before writing: nothing may be recorded as if it happened.
+    assert.equal(count(result.stdout, 'profile.added'), 0);
+    assert.equal((await box.run(['log', '--json'])).stdout, '');
+    assert.match((await box.run(['status'])).stdout, /last sync: never/);
+  }
 });
 
 test('a second daemon refuses to start and names the running one', async (t) => {
@@ -173,7 +185,8 @@ test('the daemon refreshes a token on its own timer, before it expires, without 
   box.writeConfig(sessionSection());
   const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
   (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
-  writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 1\n'); // refresh due 4 s after sign-in
+  // The window opens 4 s after sign-in, but a refresh never comes sooner than half the life left: ~32 s.
+  writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 1\n');
   const login = box.start(['login', '--no-browser']);
   const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
   await fetch(redirect.headers.get('location')!);
@@ -183,7 +196,7 @@ test('the daemon refreshes a token on its own timer, before it expires, without 
 
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await daemon.waitFor(/"event":"token.refreshed"/);
+  await daemon.waitFor(/"event":"token.refreshed"/, 50_000);
   await new Promise((r) => setTimeout(r, 800)); // time for the watcher to see the daemon's own write
   const result = await stop(daemon);
   assert.notEqual((JSON.parse(readFileSync(cache, 'utf8')) as { accessToken: string }).accessToken, before.accessToken);
@@ -205,5 +218,71 @@ test('with notify: true, sign-in required shows a desktop notification (started 
   await daemon.waitFor(/"event":"login.required"/);
   await until('the notification', () => fs.existsSync(record) && fs.readFileSync(record, 'utf8').includes('sign-in required'));
   assert.deepEqual(fs.readFileSync(record, 'utf8').split('\n').filter(Boolean), ['--app-name=sso-sync', 'sso-sync: sign-in required', 'sso-session mycorp: run sso-sync login --session mycorp']);
+  assert.equal((await stop(daemon)).code, 0);
+});
+
+test('a config damaged right after a sync is still noticed (the daemon knows what it wrote)', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  writeFileSync(box.configFile, readFileSync(box.configFile, 'utf8').replace('# END sso-sync mycorp\n', ''));
+  await daemon.waitFor(/"event":"config.damaged"/);
+  assert.equal((await stop(daemon)).code, 0);
+});
+
+test('directories that do not exist yet (a fresh machine) are created and watched: a first sign-in syncs at once', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  const fs = await import('node:fs');
+  fs.rmSync(path.join(box.home, '.aws', 'sso'), { recursive: true, force: true });
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"login.required"/);
+  assert.ok(fs.existsSync(path.join(box.home, '.aws', 'sso', 'cache')));
+  box.signIn();
+  await daemon.waitFor(/"event":"token.new"/);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
+  writeFileSync(settings, 'profiles:\n  strip_prefix: [mycorp-]\n');
+  await daemon.waitFor(/"event":"settings.reloaded"/);
+  assert.equal((await stop(daemon)).code, 0);
+});
+
+test('a token that cannot be refreshed is reported once per sync, and the person is notified once', async (t) => {
+  const { box, settings } = await daemonBox(t, '*/1 * * * * *');
+  writeFileSync(settings, 'schedule: "*/1 * * * * *"\nnotify: true\n');
+  const fs = await import('node:fs');
+  const bin = path.join(box.home, 'bin');
+  const record = path.join(box.home, 'notifications');
+  fs.mkdirSync(bin);
+  writeFileSync(path.join(bin, 'notify-send'), `#!/bin/sh\necho "$2" >> '${record}'\n`, { mode: 0o755 });
+  const cacheDir = path.join(box.home, '.aws', 'sso', 'cache');
+  const file = path.join(cacheDir, fs.readdirSync(cacheDir)[0]!);
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), expiresAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') }));
+  const daemon = box.start([], { env: { PATH: `${bin}:${process.env.PATH}`, SSO_SYNC_LOG_LEVEL: 'debug' } });
+  await new Promise((r) => setTimeout(r, 4500));
+  const result = await stop(daemon);
+  const syncs = result.stdout.split('\n').filter((l) => l.includes('"event":"sync.started"') && l.includes('"reason"')).length;
+  assert.ok(syncs >= 3, `${syncs} syncs`);
+  assert.equal(count(result.stdout, 'login.required'), syncs, 'one report per sync, not two');
+  assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['sso-sync: sign-in required']);
+});
+
+test('a refresh window as long as the token\'s life, or a refused refresh, does not make the daemon refresh in a loop', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture(), accessTokenLifetimeSeconds: 64 });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
+  (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
+  writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 90\n');
+  const login = box.start(['login', '--no-browser']);
+  await fetch((await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' })).headers.get('location')!);
+  assert.equal((await login.done).code, 0);
+  const afterLogin = box.emulator.stats().byRoute.token!;
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await new Promise((r) => setTimeout(r, 3000));
+  // The sync refreshed once (inside the window); the timer then waits half the new token's life.
+  assert.ok(box.emulator.stats().byRoute.token! - afterLogin <= 1, `${box.emulator.stats().byRoute.token! - afterLogin} refreshes`);
   assert.equal((await stop(daemon)).code, 0);
 });

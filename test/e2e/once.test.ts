@@ -175,6 +175,9 @@ test('damaged markers are refused with exit 4; the file is not touched', async (
   assert.match(run.stderr, /config:\d+: the block for "mycorp" has no END marker/);
   assert.equal(readFileSync(box.configFile, 'utf8'), damaged);
   assert.equal(box.emulator.stats().requests, 0, 'no call to AWS for a file that cannot be written');
+  const status = JSON.parse((await box.run(['status', '--json'])).stdout) as { sessions: { lastSync: { outcome: string; message: string } }[] };
+  assert.equal(status.sessions[0]?.lastSync.outcome, 'failed', 'status shows the refused run');
+  assert.match(status.sessions[0]!.lastSync.message, /markers .* are damaged/);
 });
 
 test('a result that would remove most profiles is held unless allowed', async (t) => {

@@ -25,8 +25,10 @@ export interface RunResult {
 /** A CLI process the test acts on while it runs. */
 export interface Running {
   child: ChildProcess;
-  /** Resolves with the first match of the pattern in stdout + stderr so far (waits up to 20 s). */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Everything printed so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with the first match of the pattern in stdout + stderr so far (waits up to 20 s, or `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   done: Promise<RunResult>;
 }
 
@@ -110,10 +112,11 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       });
       return {
         child,
+        output: () => output,
         done,
-        waitFor(pattern) {
+        waitFor(pattern, timeoutMs = 20_000) {
           return new Promise((resolve, reject) => {
-            const limit = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), 20_000);
+            const limit = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), timeoutMs);
             waiters.push({ pattern, resolve: (m) => (clearTimeout(limit), resolve(m)) });
             check();
           });
