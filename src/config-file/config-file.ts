@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chown, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, chown, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { acquireWriteLock } from './write-lock.js';
 import { SsoSyncError } from '../errors.js';
 
 /** The AWS config to manage: `AWS_CONFIG_FILE` (with `~` expanded, as the AWS CLI does) or `~/.aws/config`. */
@@ -144,10 +144,24 @@ async function currentBytes(realPath: string): Promise<string | undefined> {
   }
 }
 
+const tempPrefix = (realPath: string) => `.${path.basename(realPath)}.sso-sync-`;
+
+/**
+ * Removes temp files that writers killed mid-write left beside the target. Only the lock holder writes a temp
+ * file, so once the lock is held, every one found belongs to a writer that is gone.
+ */
+async function removeDeadTemps(realPath: string): Promise<void> {
+  const prefix = tempPrefix(realPath);
+  const names = await readdir(path.dirname(realPath)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(path.join(path.dirname(realPath), name)).catch(() => undefined);
+  }
+}
+
 async function writeTemp(realPath: string, text: string): Promise<string> {
   const dir = path.dirname(realPath);
   const info = await stat(realPath).catch(() => undefined);
-  const temp = path.join(dir, `.${path.basename(realPath)}.sso-sync-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(dir, `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', info ? info.mode & 0o7777 : 0o600);
   try {
     await handle.writeFile(Buffer.from(text, 'latin1'));
@@ -179,20 +193,14 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     throw refused(`cannot create the directory ${dir}: ${describeFsError(error)}. Nothing was written.`, error);
   }
   try {
-    // proper-lockfile retries every error, not just a held lock: fail fast where nothing can be written.
+    // Fail fast, with a clear message, where nothing can be written.
     await access(dir, constants.W_OK);
   } catch (error) {
     throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`, error);
   }
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(realPath, {
-      realpath: false,
-      lockfilePath: `${realPath}.sso-sync.lock`,
-      stale: 30_000,
-      retries: { retries: 30, minTimeout: 100, maxTimeout: 1_000 },
-      onCompromised: () => undefined, // the re-check before the rename still guards the content
-    });
+    release = await acquireWriteLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') throw refused(`another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`, error);
@@ -200,6 +208,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
   }
   let temp: string | undefined;
   try {
+    await removeDeadTemps(realPath);
     const maxRedo = options.maxRedo ?? 5;
     let current = snapshot.text;
     for (let redone = 0; redone <= maxRedo; redone++) {
