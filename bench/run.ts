@@ -3,7 +3,8 @@
  *  1. Discovery: `sso-sync --once` as a whole process against the emulator, 1,000 accounts x 4 roles,
  *     25 ms latency, at concurrency 1 and at the default, in one run, and their ratio; then the same behind
  *     a 100 requests/s throttle, with the ratio to the floor that throttle allows.
- *  2. Merge: 10,000 profiles into a 1.5 MB config, no network: time and peak RSS (child process), and the
+ *  2. Start-up: `sso-sync --help` and `sso-sync --once` with 10 accounts, as whole cold processes.
+ *  3. Merge: 10,000 profiles into a 1.5 MB config, no network: time and peak RSS (child process), and the
  *     no-change run after it.
  */
 import { spawn } from 'node:child_process';
@@ -75,7 +76,32 @@ async function main(): Promise<void> {
   const floorMs = ((tParallel.ok - rate) / rate) * 1000; // the burst is free, every later request waits its turn
   console.log(`   floor the throttle allows: ${(floorMs / 1000).toFixed(2)} s; default concurrency is ${(tParallel.ms / floorMs).toFixed(2)}x the floor; concurrency 1 / default: ${(tSerial.ms / tParallel.ms).toFixed(1)}x\n`);
 
-  console.log('2. Merge: 10,000 profiles into a 1.5 MB config, no network (child process, peak RSS from the kernel)');
+  console.log('2. Start-up, whole processes, each run cold (a new process), median of 5');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const helpRuns: number[] = [];
+  for (let i = 0; i < 5; i++) helpRuns.push((await runNode([cli, '--help'], { PATH: process.env.PATH })).ms);
+  console.log(`   sso-sync --help: ${median(helpRuns).toFixed(0)} ms`);
+  const small = await startEmulator({ fixture: generateFixture({ accounts: 10, rolesPerAccount: 2, seed: 2 }) });
+  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-bench-'));
+  try {
+    mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
+    const { accessToken, expiresAt } = small.issueAccessToken({ expiresInSeconds: 3600 });
+    writeFileSync(path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`), JSON.stringify({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') }));
+    const onceRuns: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      // A fresh config each time, so that every run writes 20 profiles.
+      writeFileSync(path.join(home, '.aws', 'config'), '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n');
+      const r = await runNode([cli, '--once'], { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SSO: small.url, XDG_STATE_HOME: path.join(home, 'state') });
+      if (r.code !== 0) console.log(r.stderr);
+      onceRuns.push(r.ms);
+    }
+    console.log(`   sso-sync --once, 10 accounts x 2 roles, 20 profiles written: ${median(onceRuns).toFixed(0)} ms\n`);
+  } finally {
+    await small.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+
+  console.log('3. Merge: 10,000 profiles into a 1.5 MB config, no network (child process, peak RSS from the kernel)');
   for (const line of (await runNode(['--expose-gc', mergeChild], { PATH: process.env.PATH })).stdout.trimEnd().split('\n')) console.log(`   ${line}`);
 }
 
