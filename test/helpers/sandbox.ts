@@ -1,7 +1,7 @@
 /** A temp HOME with an AWS config and a token cache, an emulator on 127.0.0.1, and the built CLI as a child. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,8 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
   const emulator = await startEmulator(options);
   const configFile = path.join(home, '.aws', 'config');
   mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true, mode: 0o700 });
+  // Everything any sso-sync run of this sandbox printed: close() searches it for the emulator's secrets.
+  const printed: string[] = [];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
@@ -107,6 +109,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         child.on('error', reject);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
+          printed.push(stdout, stderr);
           resolve({ code, signal, stdout, stderr });
         });
       });
@@ -138,15 +141,36 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         child.on('error', reject);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
+          printed.push(stdout, stderr);
           resolve({ code, signal, stdout, stderr });
         });
       });
     },
     async close() {
+      // Every test that uses a sandbox also proves no secret leaked: not in anything sso-sync printed, nor in its
+      // log files, state or backups.
+      const secrets = emulator.issuedSecrets();
       await emulator.stop();
+      // The registration store keeps client secrets on purpose (as the AWS CLI's cache does): private, not searched.
+      const files = filesUnder(path.join(home, '.local', 'state'));
+      const store = files.filter((f) => f.includes(`${path.sep}registrations${path.sep}`));
+      for (const f of store) if ((statSync(f).mode & 0o777) !== 0o600) throw new Error(`${f} holds a client secret but is not 0600`);
+      const written = files.filter((f) => !store.includes(f)).map((f) => ({ where: f.slice(home.length), text: readFileSync(f, 'latin1') }));
       rmSync(home, { recursive: true, force: true });
+      const places = [...printed.map((text) => ({ where: 'output', text })), ...written];
+      const leaks = secrets.flatMap((s) => places.filter((p) => p.text.includes(s)).map((p) => p.where));
+      if (leaks.length > 0) throw new Error(`a secret issued by the emulator appeared in: ${[...new Set(leaks)].join(', ')}`);
     },
   };
+}
+
+/** Every file below a directory (none if it does not exist). */
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  } catch {
+    return [];
+  }
 }
 
 /** JSON log lines of a run's output. */
