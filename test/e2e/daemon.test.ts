@@ -187,10 +187,7 @@ test('the daemon refreshes a token on its own timer, before it expires, without 
   (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
   // The window opens 4 s after sign-in, but a refresh never comes sooner than half the life left: ~32 s.
   writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 1\n');
-  const login = box.start(['login', '--no-browser']);
-  const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
-  await fetch(redirect.headers.get('location')!);
-  assert.equal((await login.done).code, 0);
+  assert.equal((await box.loginWithBrowser()).code, 0);
   const cache = path.join(box.home, '.aws', 'sso', 'cache', (await import('node:fs')).readdirSync(path.join(box.home, '.aws', 'sso', 'cache'))[0]!);
   const before = JSON.parse(readFileSync(cache, 'utf8')) as { accessToken: string };
 
@@ -275,9 +272,7 @@ test('a refresh window as long as the token\'s life, or a refused refresh, does 
   const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
   (await import('node:fs')).mkdirSync(path.dirname(settings), { recursive: true });
   writeFileSync(settings, 'schedule: "0 0 1 1 *"\ntoken:\n  refresh_window_minutes: 90\n');
-  const login = box.start(['login', '--no-browser']);
-  await fetch((await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' })).headers.get('location')!);
-  assert.equal((await login.done).code, 0);
+  assert.equal((await box.loginWithBrowser()).code, 0);
   const afterLogin = box.emulator.stats().byRoute.token!;
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);

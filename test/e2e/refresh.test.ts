@@ -11,8 +11,6 @@ import type { EmulatorOptions } from '../../src/emulator/server.js';
 import { tokenCachePath } from '../../src/token/cache.js';
 import { chownTree, logLines, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
 
-const urlLine = /^ {2}(http\S+)$/m;
-
 type Cached = Record<string, string>;
 const cacheFile = (box: Sandbox) => tokenCachePath(box.home, 'mycorp');
 const readCache = (box: Sandbox) => JSON.parse(readFileSync(cacheFile(box), 'utf8')) as Cached;
@@ -24,10 +22,7 @@ async function signedIn(t: { after(fn: () => Promise<void>): void }, options: Om
   const box = await sandbox({ fixture: builtinFixture(), ...options });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
-  const run = box.start(['login', '--no-browser']);
-  const redirect = await fetch((await run.waitFor(urlLine))[1]!, { redirect: 'manual' });
-  await fetch(redirect.headers.get('location')!);
-  const result = await run.done;
+  const result = await box.loginWithBrowser();
   assert.equal(result.code, 0, result.stderr);
   return box;
 }

@@ -41,6 +41,8 @@ export interface Sandbox {
   /** Writes a token the emulator accepts into the AWS CLI's cache for the session; returns it. */
   signIn(session?: string, options?: { expiresInSeconds?: number; startUrl?: string }): string;
   writeConfig(text: string | Buffer): void;
+  /** Runs `sso-sync login --no-browser` and plays the browser (follows the authorize redirect to the listener). */
+  loginWithBrowser(): Promise<RunResult>;
   run(args: string[], options?: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; timeoutMs?: number }): Promise<RunResult>;
   /** Starts the CLI and lets the test act while it runs (read what it printed, play the browser). */
   start(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Running;
@@ -66,7 +68,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
     AWS_CONFIG_FILE: configFile,
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
   };
-  return {
+  const box: Sandbox = {
     home,
     configFile,
     emulator,
@@ -82,6 +84,12 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       };
       writeFileSync(file, JSON.stringify(cached), { mode: 0o600 });
       return accessToken;
+    },
+    async loginWithBrowser() {
+      const login = box.start(['login', '--no-browser']);
+      const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
+      await fetch(redirect.headers.get('location')!);
+      return login.done;
     },
     writeConfig(text) {
       mkdirSync(path.dirname(configFile), { recursive: true });
@@ -162,6 +170,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       if (leaks.length > 0) throw new Error(`a secret issued by the emulator appeared in: ${[...new Set(leaks)].join(', ')}`);
     },
   };
+  return box;
 }
 
 /** Every file below a directory (none if it does not exist). */
