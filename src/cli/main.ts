@@ -26,7 +26,8 @@ import { scanConfig } from '../core/config-text.js';
 import { ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadSettings, settingsPath } from '../settings/load.js';
-import { runOnce, stateDir, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
+import { stateDir } from '../state-dir.js';
+import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { checkLogLevel, parseCommand, usage } from './args.js';
 

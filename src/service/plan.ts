@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { configPath } from '../config-file/config-file.js';
-import { stateDir } from '../sync/run-once.js';
+import { stateDir } from '../state-dir.js';
 
 /** The launchd label, also the agent's file name; reverse-DNS as launchd expects. */
 export const launchdLabel = 'io.github.sso-sync';

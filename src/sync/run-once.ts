@@ -1,6 +1,5 @@
 /** One sync cycle: settings, config, tokens, assignments, plan, write, and a log line for every change. */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
@@ -12,6 +11,7 @@ import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../
 import type { Skipped } from '../core/profile-names.js';
 import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
+import { stateDir } from '../state-dir.js';
 import type { Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
@@ -55,12 +55,6 @@ export interface SyncReport {
   cancelled?: boolean;
   /** The AWS config's content as this sync left it (written or read), as a byte string. */
   configText?: string;
-}
-
-/** sso-sync's state directory: `$XDG_STATE_HOME/sso-sync`, else `~/.local/state/sso-sync`. */
-export function stateDir(env: NodeJS.ProcessEnv): string {
-  const home = env.HOME || os.homedir();
-  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'sso-sync');
 }
 
 /** Quotes text that came from the API before it goes into a message, so it cannot fake a log line. */
