@@ -60,7 +60,8 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
   const client = new SSOOIDCClient({
     region,
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and the call waits for ever.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
     // The SDK reads the variable from process.env itself; passing it makes the injected env the one that counts.
     ...(override ? { endpoint: override } : {}),
   });

@@ -34,7 +34,8 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
   const client = new SSOClient({
     region,
     retryStrategy,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000 },
+    // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and the call waits for ever.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
   });
   return {
     async listAccounts(accessToken) {

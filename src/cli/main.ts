@@ -60,7 +60,7 @@ function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed):
     env,
     clock: systemClock,
     log,
-    createApi: (region) => createSsoApi(region, systemClock),
+    createApi: (region, options) => createSsoApi(region, systemClock, options),
     createKeeper: (refreshWindowMs) => keeper(env, log, refreshWindowMs, onRefreshed),
     out: (t) => process.stdout.write(t),
   };
@@ -70,7 +70,7 @@ function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed):
 async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
   const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
   try {
-    return selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, [], settings.source).sessions;
+    return selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, [], settings.source, configPath(env)).sessions;
   } catch {
     return [];
   }
@@ -224,7 +224,7 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
       const log = logger(1, command.logLevel, env);
       const settings = await loadSettings(command.settingsFile, env);
       const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
-      const { sessions } = selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, command.session ? [command.session] : [], settings.source);
+      const { sessions } = selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, command.session ? [command.session] : [], settings.source, configPath(env));
       if (sessions.length > 1) {
         throw new SsoSyncError('usage', `several sso-sessions are configured (${sessions.map((s) => s.name).join(', ')}); choose one: \`sso-sync login --session NAME\`.`);
       }

@@ -8,7 +8,7 @@
  * fsync, rename, temp file removed on every path.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, chown, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,18 @@ function describeFsError(error: unknown): string {
   }
 }
 
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+// The byte-order mark says the whole file is UTF-16, which the AWS CLI cannot parse; appending UTF-8 to it helps nobody.
+const notUtf8 = (file: string, encoding: string) =>
+  `${file} is ${encoding} text (it starts with a UTF-16 byte-order mark); the AWS CLI reads only UTF-8. Convert it, e.g. iconv -f UTF-16 -t UTF-8, then run again.`;
+
 /** Resolves where writes go; a dangling symlink or a directory is refused, not replaced. */
 async function resolveTarget(file: string): Promise<string> {
   try {
@@ -89,12 +101,20 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     realPath = await resolveTarget(file);
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw refused(`${file} is a symbolic link in a loop of links. Remove the link or point it at a real file (or set AWS_CONFIG_FILE to one), then run again.`, error);
+    if (code === 'ENOTDIR') throw refused(`${file} cannot exist: a part of its path is a file, not a directory. Move that file away (or set AWS_CONFIG_FILE to another path), then run again.`, error);
     throw refused(`cannot find where ${file} is: ${describeFsError(error)}.`, error);
   }
   try {
     const info = await stat(realPath);
     if (info.isDirectory()) throw refused(`${file} is a directory, not a file. Move it away, then run again.`);
-    return { path: file, realPath, text: (await readFile(realPath)).toString('latin1') };
+    // A pipe would block the read for ever; a device would be replaced by a regular file at the first write.
+    if (!info.isFile()) throw refused(`${file} is not a regular file (${kindOf(info)}); sso-sync only edits regular files. Point AWS_CONFIG_FILE at a file, then run again.`);
+    const bytes = await readFile(realPath);
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) throw refused(notUtf8(file, 'UTF-16LE'));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) throw refused(notUtf8(file, 'UTF-16BE'));
+    return { path: file, realPath, text: bytes.toString('latin1') };
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: file, realPath, text: undefined };

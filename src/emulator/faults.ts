@@ -1,5 +1,5 @@
 /** Injected faults: which request gets which failure, decided by pure counting over a list of fault rules. */
-import { ApiError, invalidRequest, unauthorized } from './api-error.js';
+import { ApiError, invalidRequest, tooManyRequests, unauthorized } from './api-error.js';
 import { oidcError } from './oidc-errors.js';
 import type { RouteApi } from './route-table.js';
 
@@ -7,8 +7,10 @@ import type { RouteApi } from './route-table.js';
  * What a fault does to the request it hits. Errors come in the format of the route's API: on OIDC routes
  * 'server-error' is InternalServerException with `error: server_error`, 'unauthorized' is the OIDC's 401,
  * InvalidClientException, and 'invalid-request' is InvalidRequestException with `error: invalid_request`.
+ * 'throttle' answers 429 TooManyRequestsException whatever the rate (a storm the token bucket would not make);
+ * 'stall' reads the request and never answers, as a service that hangs, until the client gives up.
  */
-export type FaultAction = 'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request';
+export type FaultAction = 'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request' | 'throttle' | 'stall';
 
 /** The routes a fault can be aimed at: portal ('accounts', 'roles'), OIDC (the rest), or every route ('any'). */
 export type FaultRoute = 'accounts' | 'roles' | 'register' | 'device-authorization' | 'token' | 'authorize' | 'any';
@@ -30,7 +32,7 @@ export interface ArmedFault {
 }
 
 const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
-  'server-error', 'unavailable', 'unauthorized', 'malformed', 'drop', 'invalid-request',
+  'server-error', 'unavailable', 'unauthorized', 'malformed', 'drop', 'invalid-request', 'throttle', 'stall',
 ]);
 const ROUTES: ReadonlySet<string> = new Set<FaultRoute>([
   'accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize', 'any',
@@ -79,7 +81,7 @@ export function nextFault(
   return action === undefined ? { armed: next } : { action, armed: next };
 }
 
-/** The error reply for the faults that answer with one, in the route's API's format; 'malformed' and 'drop' are written by the server. */
+/** The error reply for the faults that answer with one, in the route's API's format; 'malformed', 'drop' and 'stall' are the server's. */
 export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiError | undefined {
   const oidc = api === 'oidc';
   switch (action) {
@@ -96,8 +98,11 @@ export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiEr
         : unauthorized('Injected fault: session token not found or invalid');
     case 'invalid-request':
       return oidc ? oidcError('InvalidRequestException', 'Injected fault: invalid request') : invalidRequest('Injected fault: invalid request');
+    case 'throttle':
+      return tooManyRequests();
     case 'malformed':
     case 'drop':
+    case 'stall':
       return undefined;
   }
 }

@@ -255,6 +255,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       send(res, 200, malformedBody(route.name));
       return;
     }
+    // Never answered: the connection stays open until the client gives up or stop() closes every connection.
+    if (action === 'stall') return;
     const error = faultError(action, route.api);
     if (error !== undefined) sendError(res, error);
   }

@@ -11,7 +11,7 @@ export interface Settings {
   schedule: string;
   sessions: SessionDef[];
   rules: ProfileRules;
-  sync: { concurrency: number; maxRemovalShare: number; allowMassRemoval: boolean };
+  sync: { concurrency: number; maxRemovalShare: number; allowMassRemoval: boolean; requestTimeoutMs: number };
   /** Refresh an access token when less than this many milliseconds of its life remain. */
   refreshWindowMs: number;
   /** Desktop notifications from the daemon (sign-in required, profiles changed). */
@@ -24,6 +24,8 @@ export const defaults = {
   scopes: ['sso:account:access'],
   concurrency: 8,
   maxRemovalShare: 0.5,
+  // A portal call that has not answered in this long is abandoned and retried (a few times) as a passing failure.
+  requestTimeoutSeconds: 30,
   // The AWS CLI refreshes inside the last 15 minutes; sso-sync refreshes well before so others find a fresh token.
   refreshWindowMinutes: 30,
 } as const;
@@ -80,6 +82,7 @@ export const settingsSchema = z.strictObject({
     concurrency: z.int().min(1).max(64).optional(),
     max_removal_share: z.number().min(0).max(1).optional(),
     allow_mass_removal: z.boolean().optional(),
+    request_timeout_seconds: z.number().min(1).max(600).optional(),
   }).optional(),
   notify: z.boolean().optional(),
   token: z.strictObject({
@@ -113,6 +116,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       concurrency: raw.sync?.concurrency ?? defaults.concurrency,
       maxRemovalShare: raw.sync?.max_removal_share ?? defaults.maxRemovalShare,
       allowMassRemoval: raw.sync?.allow_mass_removal ?? false,
+      requestTimeoutMs: (raw.sync?.request_timeout_seconds ?? defaults.requestTimeoutSeconds) * 1000,
     },
     refreshWindowMs: (raw.token?.refresh_window_minutes ?? defaults.refreshWindowMinutes) * 60_000,
     notify: raw.notify ?? false,

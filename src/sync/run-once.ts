@@ -23,8 +23,8 @@ export interface SyncDeps {
   env: NodeJS.ProcessEnv;
   clock: Clock;
   log: Logger;
-  /** A portal API client for a region. */
-  createApi: (region: string) => SsoApi;
+  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`. */
+  createApi: (region: string, options: { requestTimeoutMs: number }) => SsoApi;
   /** Keeps tokens fresh; built from the settings' refresh window. */
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
@@ -148,7 +148,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   for (const p of fromConfig.problems) {
     log.warn({ event: 'session.unusable', session: p.session, file }, `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`);
   }
-  const { sessions, conflicts } = selectSessions(settings.sessions, fromConfig.sessions, request.sessions, settings.source);
+  const { sessions, conflicts } = selectSessions(settings.sessions, fromConfig.sessions, request.sessions, settings.source, file);
   for (const c of conflicts) {
     log.warn(
       { event: 'session.conflict', session: c.session, keys: c.keys, file, settings: settings.source },
@@ -162,7 +162,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const failures: SyncReport['failures'] = [];
   for (const session of sessions) {
     try {
-      const api = deps.createApi(session.region);
+      const api = deps.createApi(session.region, { requestTimeoutMs: settings.sync.requestTimeoutMs });
       const token = await keeper.tokenForSync(session);
       let assignments;
       try {

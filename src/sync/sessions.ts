@@ -41,6 +41,7 @@ export function selectSessions(
   fromConfig: readonly SessionDef[],
   only: readonly string[],
   settingsFile: string | undefined,
+  configFile: string,
 ): { sessions: SessionDef[]; conflicts: SessionConflict[] } {
   const all = new Map<string, SessionDef>();
   const conflicts: SessionConflict[] = [];
@@ -60,7 +61,7 @@ export function selectSessions(
   if (all.size === 0) {
     throw new SsoSyncError(
       'usage',
-      `there is no sso-session to sync: create one with \`aws configure sso-session\`${settingsFile ? ` or add it under sessions: in ${settingsFile}` : ' or in a settings file (see the README)'}.`,
+      `there is no sso-session to sync in ${configFile}: create one with \`aws configure sso-session\`${settingsFile ? ` or add it under sessions: in ${settingsFile}` : ' or in a settings file (see the README)'}.`,
     );
   }
   const unknown = only.filter((n) => !all.has(n));

@@ -216,6 +216,7 @@ test('each fault kind surfaces through the SDK as expected', async () => {
     { action: 'unavailable', name: 'ServiceUnavailableException', status: 503 },
     { action: 'unauthorized', name: 'UnauthorizedException', status: 401 },
     { action: 'invalid-request', name: 'InvalidRequestException', status: 400 },
+    { action: 'throttle', name: 'TooManyRequestsException', status: 429 },
     // A 200 whose JSON is cut off: the SDK throws the parser's SyntaxError, with the 200 in its metadata.
     { action: 'malformed', name: 'SyntaxError', status: 200 },
     // No response at all: the SDK reports the reset socket under the name TimeoutError, code ECONNRESET.
@@ -239,6 +240,24 @@ test('each fault kind surfaces through the SDK as expected', async () => {
     assert.equal(stats.dropped, 1);
     assert.equal(stats.requests, expectations.length * 2);
   });
+});
+
+test('a stall fault never answers: the client\'s request timeout ends the call, and the next call is answered', async () => {
+  const emulator = await startEmulator({ fixture: builtinFixture(), faults: [{ route: 'accounts', times: 1, action: 'stall' }] });
+  const client = new SSOClient({ region: 'eu-north-1', endpoint: emulator.url, maxAttempts: 1, requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
+  try {
+    const token = emulator.issueAccessToken().accessToken;
+    const started = Date.now();
+    await assert.rejects(client.send(new ListAccountsCommand({ accessToken: token })), { name: 'TimeoutError' });
+    const waited = Date.now() - started;
+    assert.ok(waited >= 250 && waited < 5_000, `gave up after ${waited} ms`);
+    const page = await client.send(new ListAccountsCommand({ accessToken: token }));
+    assert.ok((page.accountList ?? []).length > 0);
+    assert.equal(emulator.stats().faultsFired, 1);
+  } finally {
+    client.destroy();
+    await emulator.stop();
+  }
 });
 
 test('faults honour route, after and times', async () => {
