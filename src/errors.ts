@@ -50,6 +50,42 @@ export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof SsoSyncError ? error.exitCode : ExitCode.aws;
 }
 
+/** A file-system error in words a person reads (never the file's content). */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EDQUOT':
+      return 'the disk quota is exceeded';
+    default:
+      return code ?? String(error);
+  }
+}
+
+/** What to do about a file-system error, as the end of a sentence. */
+export function fsRemedy(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'free some space there';
+    case 'EACCES':
+    case 'EPERM':
+      return "fix that directory's permissions";
+    case 'EROFS':
+      return 'make that file system writable';
+    default:
+      return 'check that directory';
+  }
+}
+
 /** What to run to sign in again; the message every "sign-in required" ends with. */
 export function signInHint(session: string): string {
   return `run \`sso-sync login --session ${session}\` (or \`aws sso login --sso-session ${session}\`)`;

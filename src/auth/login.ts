@@ -6,9 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DeviceAuthorization, OidcApi, Registration, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, SsoSyncError } from '../errors.js';
+import { describeAwsError, describeFsError, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { formatCacheTime, writeToken, type CachedToken } from '../token/cache.js';
+import { formatCacheTime, tokenCachePath, writeToken, type CachedToken } from '../token/cache.js';
 import { startCallbackListener } from './callback-listener.js';
 import { loadRegistration, saveRegistration, type Flow } from './registrations.js';
 
@@ -177,7 +177,17 @@ export async function login(deps: LoginDeps, options: LoginOptions): Promise<Cac
     refreshToken: grant.refreshToken,
     other: {},
   };
-  const file = await writeToken(deps.home, options.session.name, token);
+  let file: string;
+  try {
+    file = await writeToken(deps.home, options.session.name, token);
+  } catch (error) {
+    const where = tokenCachePath(deps.home, options.session.name);
+    throw new SsoSyncError(
+      'sign-in.required',
+      `signed in to sso-session ${options.session.name}, but the token could not be saved to ${where}: ${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(options.session.name)} again`,
+      { cause: error },
+    );
+  }
   deps.log.info(
     { event: 'login.completed', session: options.session.name, flow, expiresAt: formatCacheTime(token.expiresAt), refreshable: grant.refreshToken !== undefined },
     `signed in to sso-session ${options.session.name}; the token is valid until ${formatCacheTime(token.expiresAt)}${grant.refreshToken ? ' and will be refreshed before then' : ''}`,

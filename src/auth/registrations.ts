@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from '../replace-file.js';
 import type { Registration } from '../aws/oidc-api.js';
 
 /** The sign-in flows; each needs its own registration (different grant types). */
@@ -44,5 +44,5 @@ export async function saveRegistration(stateDir: string, session: string, flow: 
   const target = file(stateDir, session, flow);
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const stored: Stored = { clientId: registration.clientId, clientSecret: registration.clientSecret, expiresAt: registration.expiresAt.toISOString(), startUrl, scopes: [...scopes] };
-  await writeFileAtomic(target, JSON.stringify(stored), { mode: 0o600, fsync: true });
+  await replaceFile(target, JSON.stringify(stored), 0o600);
 }

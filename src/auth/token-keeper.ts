@@ -9,7 +9,7 @@ import lockfile from 'proper-lockfile';
 import type { OidcApi, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, signInHint, SsoSyncError } from '../errors.js';
+import { describeAwsError, describeFsError, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { checkStartUrl, checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
 
@@ -93,7 +93,7 @@ export class TokenKeeper {
     } catch (error) {
       throw new SsoSyncError(
         'sign-in.required',
-        `the token for sso-session ${session.name} was refreshed but could not be written to ${current.file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); fix that directory's permissions, then ${signInHint(session.name)}`,
+        `the token for sso-session ${session.name} was refreshed but could not be written to ${current.file}: ${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(session.name)}`,
         { cause: error },
       );
     }

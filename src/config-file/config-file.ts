@@ -8,12 +8,13 @@
  * fsync, rename, temp file removed on every path.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { access, chown, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants, renameSync, statSync, type BigIntStats, type Stats } from 'node:fs';
+import { access, chown, lstat, mkdir, open, readdir, readFile, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireWriteLock } from './write-lock.js';
-import { SsoSyncError } from '../errors.js';
+import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 
 /** The AWS config to manage: `AWS_CONFIG_FILE` (with `~` expanded, as the AWS CLI does) or `~/.aws/config`. */
 export function configPath(env: NodeJS.ProcessEnv): string {
@@ -34,25 +35,6 @@ export interface ConfigSnapshot {
 
 function refused(message: string, cause?: unknown): SsoSyncError {
   return new SsoSyncError('config.refused', message, { cause });
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'EDQUOT':
-      return 'the disk quota is exceeded';
-    default:
-      return code ?? String(error);
-  }
 }
 
 function kindOf(info: Stats): string {
@@ -111,7 +93,12 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     if (info.isDirectory()) throw refused(`${file} is a directory, not a file. Move it away, then run again.`);
     // A pipe would block the read for ever; a device would be replaced by a regular file at the first write.
     if (!info.isFile()) throw refused(`${file} is not a regular file (${kindOf(info)}); sso-sync only edits regular files. Point AWS_CONFIG_FILE at a file, then run again.`);
-    const bytes = await readFile(realPath);
+    let bytes = await readFile(realPath);
+    if (Date.now() - info.mtimeMs < 200) {
+      // Written a moment ago: perhaps by a program that truncated the file and has not yet written it again.
+      const again = await settled(file, async () => (await readFile(realPath)).toString('latin1'), bytes.toString('latin1'));
+      bytes = Buffer.from(again ?? '', 'latin1');
+    }
     if (bytes[0] === 0xff && bytes[1] === 0xfe) throw refused(notUtf8(file, 'UTF-16LE'));
     if (bytes[0] === 0xfe && bytes[1] === 0xff) throw refused(notUtf8(file, 'UTF-16BE'));
     return { path: file, realPath, text: bytes.toString('latin1') };
@@ -134,12 +121,14 @@ export interface WriteResult {
 
 /** Options for writeConfig. */
 export interface WriteOptions {
-  /** Called with the content about to be replaced, after the re-check and before the rename (e.g. a backup). */
+  /** Called with the content the merge was made on, before the last checks and the rename (e.g. a backup). */
   beforeCommit?: (previous: string | undefined) => Promise<void>;
   /** How many times to redo the merge when the file keeps changing under us. */
   maxRedo?: number;
   /** Test hook: runs after the temp file is written, before the re-check. */
   afterTempWritten?: () => Promise<void>;
+  /** Test hook: runs right after the rename, before the replaced file is read again. */
+  afterRename?: () => Promise<void>;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -183,6 +172,7 @@ async function writeTemp(realPath: string, text: string): Promise<string> {
   const info = await stat(realPath).catch(() => undefined);
   const temp = path.join(dir, `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', info ? info.mode & 0o7777 : 0o600);
+  let complete = false;
   try {
     await handle.writeFile(Buffer.from(text, 'latin1'));
     if (info) {
@@ -193,16 +183,82 @@ async function writeTemp(realPath: string, text: string): Promise<string> {
       }
     }
     await handle.sync();
+    complete = true;
   } finally {
     await handle.close();
+    // A write that failed (a full disk) leaves no part of a file behind.
+    if (!complete) await unlink(temp).catch(() => undefined);
   }
   return temp;
 }
 
+/** A file's identity and state as stat sees it: another program's rename or write changes at least one part. */
+function identity(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
+
+/** The whole content of an open file, read from its start whatever the handle's position. */
+async function readHeld(handle: FileHandle): Promise<string> {
+  const chunks: Buffer[] = [];
+  let position = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, Number((await handle.stat()).size) - position + 1));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return Buffer.concat(chunks).toString('latin1');
+    chunks.push(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+}
+
+/** The file kept changing while sso-sync read it: nothing was, or is, written on a read that might be half a write. */
+function keptChanging(file: string): SsoSyncError {
+  return refused(`${file} kept changing while sso-sync read it (another program is writing it many times a second); nothing was written. Run again when it is done.`);
+}
+
+/** sso-sync wrote the file, but another program's change made at that moment could not be merged in. */
+function writtenWhileChanging(file: string): SsoSyncError {
+  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing; check the file, then run again.`);
+}
+
+/**
+ * Reads again until two reads a moment apart agree. A program that writes in place truncates the file first and
+ * writes it after: a read in between sees a part, and merging on a part would lose the rest. A file that never
+ * holds still for a few milliseconds in about 0.6 s is refused rather than trusted.
+ */
+async function settled(file: string, read: () => Promise<string | undefined>, first: string | undefined): Promise<string | undefined> {
+  let last = first;
+  let waited = 0;
+  for (const pause of [5, 10, 20, 40, 80, 160, 320]) {
+    await sleep(pause);
+    waited += pause;
+    const again = await read();
+    // An empty (or missing) file is what a writer leaves between truncating and writing: it must last longer.
+    if (again === last && (again || waited >= 75)) return again;
+    last = again;
+  }
+  throw keptChanging(file);
+}
+
+/** The file opened for reading (kept open across the rename), or undefined when it does not exist. */
+async function openHeld(realPath: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(realPath, constants.O_RDONLY);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Replaces the file atomically with what `rewrite` computes from its current content. Holds a lock so that two
- * sso-sync processes never write at once; redoes the merge when another program changed the file between the
- * read and the rename. A new file is created 0600 in a 0700 directory.
+ * sso-sync processes never write at once. Other programs take no lock, so:
+ * - a change made between the read and the rename is found by a check just before the rename (content, then
+ *   inode, size and times, synchronously next to the rename), and the merge is redone on it;
+ * - a change written in place into the file after that check (as `aws configure set` writes) lands in the inode
+ *   the rename replaced: sso-sync keeps that inode open, reads it after the rename, and merges again on it.
+ * What no check can see is another program's own rename in the microseconds between the last check and ours:
+ * POSIX has no compare-and-swap rename (Linux's RENAME_EXCHANGE is not reachable from Node).
+ * A new file is created 0600 in a 0700 directory.
  */
 export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, options: WriteOptions = {}): Promise<WriteResult> {
   const { realPath } = snapshot;
@@ -224,42 +280,81 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') throw refused(`another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`, error);
-    throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`, error);
+    throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; ${fsRemedy(error)}.`, error);
   }
   let temp: string | undefined;
+  let held: FileHandle | undefined;
+  let written = false;
   try {
     await removeDeadTemps(realPath);
-    const maxRedo = options.maxRedo ?? 5;
-    let current = snapshot.text;
+    // A program that writes the file many times a second can keep a write from passing its checks a few times
+    // in a row; each redo waits a little longer, at random, for a quiet moment.
+    const maxRedo = options.maxRedo ?? 20;
+    let raced = 0;
+    // `base` is the content to merge on; `expected` what the path should hold now. They differ only after a
+    // change was found in the file sso-sync had just replaced: the merge is redone on it, over sso-sync's own file.
+    let base = snapshot.text;
+    let expected = snapshot.text;
     for (let redone = 0; redone <= maxRedo; redone++) {
-      const next = rewrite(current);
-      if (next === undefined || next === current) return { written: false, redone };
+      if (raced > 0) {
+        // Someone else wrote the file since we read it: wait a moment (longer after each race, at random, for a
+        // quiet spell), then merge again on their content, once they are done writing it.
+        await sleep(Math.random() * Math.min(100, 5 * 2 ** raced));
+        base = expected = await settled(snapshot.path, () => currentBytes(realPath), await currentBytes(realPath));
+      }
+      const computed = rewrite(base);
+      const next = computed ?? base;
+      if (next === expected) return { written, redone };
       try {
-        temp = await writeTemp(realPath, next);
+        temp = await writeTemp(realPath, next!);
       } catch (error) {
         throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
       }
+      await options.beforeCommit?.(base);
       await options.afterTempWritten?.();
-      const now = await currentBytes(realPath);
-      if (now !== current) {
-        // Someone else wrote the file since we read it: merge again on their content.
+      held = await openHeld(realPath);
+      const heldBefore = held && identity(await held.stat({ bigint: true }));
+      const now = held ? await readHeld(held) : undefined;
+      const heldAfter = held && identity(await held.stat({ bigint: true }));
+      // The last check is synchronous, right next to the rename, with nothing in between that yields.
+      const onPath = now === expected && heldBefore === heldAfter && statSync(realPath, { bigint: true, throwIfNoEntry: false });
+      if (now !== expected || heldBefore !== heldAfter || (onPath && identity(onPath)) !== heldAfter) {
         await unlink(temp).catch(() => undefined);
         temp = undefined;
-        current = now;
+        await held?.close();
+        held = undefined;
+        raced += 1;
         continue;
       }
-      await options.beforeCommit?.(current);
-      await rename(temp, realPath);
+      renameSync(temp, realPath);
       temp = undefined;
+      written = true;
       await fsyncDir(dir);
-      return { written: true, redone };
+      await options.afterRename?.();
+      if (!held) return { written, redone };
+      const late = await readHeld(held);
+      if (late === now) {
+        await held.close();
+        held = undefined;
+        return { written, redone };
+      }
+      // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
+      const reading = held;
+      base = await settled(snapshot.path, () => readHeld(reading), late).catch(() => {
+        throw writtenWhileChanging(snapshot.path);
+      });
+      expected = next;
+      await held.close();
+      held = undefined;
     }
+    if (written) throw writtenWhileChanging(snapshot.path);
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
     throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
   } finally {
     if (temp) await unlink(temp).catch(() => undefined);
+    await held?.close().catch(() => undefined);
     await release().catch(() => undefined);
   }
 }

@@ -54,8 +54,8 @@ async function removeDeadClaims(lockPath: string): Promise<void> {
 export async function acquireWriteLock(lockPath: string, wait: LockWait): Promise<() => Promise<void>> {
   const mine = JSON.stringify({ pid: process.pid, at: new Date().toISOString(), id: randomBytes(6).toString('hex') });
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, mine, { mode: 0o600 });
   try {
+    await writeFile(temp, mine, { mode: 0o600 });
     for (let attempt = 0; ; attempt++) {
       try {
         await link(temp, lockPath);

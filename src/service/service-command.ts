@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTwoFilesPatch } from 'diff';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from '../replace-file.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { renderLaunchdPlist } from './launchd-plist.js';
 import { isWithin, launchdLabel, serviceFile, servicePlan, systemdUnitName, type ServicePlan, type ServicePlatform } from './plan.js';
@@ -190,7 +190,7 @@ async function createDirs(service: Service): Promise<void> {
 async function writeIfChanged(service: Service): Promise<boolean> {
   if (service.existing === service.content) return false;
   try {
-    await writeFileAtomic(service.file, service.content, { mode: 0o644 });
+    await replaceFile(service.file, service.content, 0o644);
   } catch (error) {
     throw fileFailed(`could not write ${service.file}`, error, 'Make sure its directory is writable, then install again.');
   }

@@ -1,5 +1,5 @@
 /** One sync cycle: settings, config, tokens, assignments, plan, write, and a log line for every change. */
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
@@ -10,7 +10,7 @@ import { scanConfig, type Damage } from '../core/config-text.js';
 import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
 import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
-import { ExitCode, SsoSyncError } from '../errors.js';
+import { describeFsError, ExitCode, fsRemedy, SsoSyncError } from '../errors.js';
 import { stateDir } from '../state-dir.js';
 import type { Logger } from '../log/logger.js';
 import { loadSettings } from '../settings/load.js';
@@ -86,14 +86,26 @@ function skipMessage(s: Skipped): string {
   }
 }
 
-async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string): Promise<string> {
+async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, configFile: string): Promise<string> {
   const dir = path.join(stateDir(env), 'backups');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `config-${stamp}.bak`);
-  await writeFile(file, Buffer.from(text, 'latin1'), { mode: 0o600, flag: 'wx' });
-  await chmod(file, 0o600);
-  return file;
+  let created = false;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(file, Buffer.from(text, 'latin1'), { mode: 0o600, flag: 'wx' });
+    created = true;
+    await chmod(file, 0o600);
+    return file;
+  } catch (error) {
+    // No backup, no replacement of the hand edit: the file is left as it is, and no partial backup stays.
+    if (created || (error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(file).catch(() => undefined);
+    throw new SsoSyncError(
+      'config.refused',
+      `the sso-sync block in ${configFile} was edited by hand, and the backup of the file could not be saved in ${dir}: ${describeFsError(error)}. Nothing was written; ${fsRemedy(error)}, then run again.`,
+      { cause: error },
+    );
+  }
 }
 
 function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; written: boolean; durationMs: number }): void {
@@ -227,7 +239,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
       {
         ...(deps.afterTempWritten ? { afterTempWritten: deps.afterTempWritten } : {}),
         beforeCommit: async (previous) => {
-          if (previous !== undefined && plan.outcomes.some((o) => o.handEdited)) backupFile = await backup(env, clock, previous);
+          if (previous !== undefined && plan.outcomes.some((o) => o.handEdited)) backupFile = await backup(env, clock, previous, file);
         },
       },
     );

@@ -1,6 +1,6 @@
 /** The atomic writer: a change by someone else between read and rename is merged again, never overwritten. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -37,6 +37,35 @@ test('a write racing another writer merges again on the new content', async (t) 
   assert.deepEqual(seen, ['[default]\nregion = a\n', '[default]\nregion = b\n']);
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n', 'the other writer\'s edit is kept');
   assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['config'], 'no temp or lock file is left');
+});
+
+test('a change written in place into the file just replaced (as `aws configure set` writes) is merged again, not lost', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  // The other program opened the file before sso-sync's rename and writes after it: into the replaced inode.
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  const seen: (string | undefined)[] = [];
+  let wrote = false;
+  const result = await writeConfig(
+    await readConfig(file),
+    (current) => {
+      seen.push(current);
+      return `${current}# block\n`;
+    },
+    {
+      afterRename: async () => {
+        if (wrote) return;
+        wrote = true;
+        ftruncateSync(other, 0);
+        writeSync(other, '[default]\nregion = b\noutput = json\n', 0);
+      },
+    },
+  );
+  assert.equal(result.written, true);
+  assert.deepEqual(seen, ['[default]\nregion = a\n', '[default]\nregion = b\noutput = json\n']);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\noutput = json\n# block\n');
+  assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['config']);
 });
 
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {

@@ -20,7 +20,7 @@ test('an empty file gives the defaults that reproduce the seed naming', () => {
   const s = parseSettings('', '/s.yaml');
   assert.equal(s.rules.name, '{account}-{role}');
   assert.deepEqual(s.rules.roleAlias, { AdministratorAccess: 'admin', ReadOnlyAccess: '' });
-  assert.deepEqual(s.sync, { concurrency: 8, maxRemovalShare: 0.5, allowMassRemoval: false });
+  assert.deepEqual(s.sync, { concurrency: 8, maxRemovalShare: 0.5, allowMassRemoval: false, requestTimeoutMs: 30_000 });
   assert.equal(s.schedule, '*/30 * * * *');
   assert.deepEqual(s.sessions, []);
 });
@@ -66,7 +66,7 @@ profiles:
   name: "{acount}-{role}"
   set: { region: eu-west-1, "Output": json, output: "two\\nlines" }
   regions: [{ match: "*", region: eu-west-1, extra: 1 }]
-sync: { concurrency: 0, max_removal_share: 2 }
+sync: { concurrency: 0, max_removal_share: 2, request_timeout_seconds: 0 }
 typo: 1
 `);
   const expect = [
@@ -80,6 +80,7 @@ typo: 1
     'profiles.regions[0]: unknown key extra',
     'sync.concurrency:',
     'sync.max_removal_share:',
+    'sync.request_timeout_seconds:',
     '(top level): unknown key typo',
   ];
   for (const e of expect) assert.ok(found.some((l) => l.includes(e)), `missing "${e}" in:\n${found.join('\n')}`);
