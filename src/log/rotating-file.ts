@@ -11,7 +11,8 @@
  * What is guaranteed, on a local file system (not NFS):
  * - A line is never split or mixed with another process's line: the file is opened with O_APPEND and each line is
  *   handed to the kernel in a single write(2), which appends it whole (a short write happens only when the disk is
- *   full; the rest is then written at once, and a reader skips a damaged line).
+ *   full; the rest is then written at once, and a reader skips a damaged line). A line cut short that way (or by a
+ *   crash) is ended before the next line is written, so only the cut line is lost, not the next one with it.
  * - When `write` returns, the line is in the kernel: nothing is buffered in the process, so a normal exit, an
  *   uncaught exception or SIGTERM loses nothing already logged. (A power cut can; lines are not fsynced.)
  * - Rotation by one process loses no other process's line. Before each line a process compares the file at the
@@ -26,7 +27,7 @@
  * - At most `maxFiles` files exist: the current one and `.1` (newest) to `.{maxFiles-1}` (oldest).
  * - `sso-sync log` opens the files under the same lock, so it never reads a file twice or misses one mid-rotation.
  */
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 
@@ -82,6 +83,8 @@ class RotatingFile implements LogFile {
   private fd: number | undefined;
   private opened: BigIntStats | undefined;
   private failing = false;
+  /** The file ends in a line cut short (a full disk, a crash): the next line first ends it. */
+  private cut = false;
   /** Until then a held rotation lock is not waited for. */
   private lockWaitAfter = 0;
   /** A cell to sleep on while another process rotates: Atomics.wait is the one synchronous sleep. */
@@ -93,15 +96,18 @@ class RotatingFile implements LogFile {
   ) {}
 
   write(line: string): void {
-    const data = Buffer.from(line, 'utf8');
+    const text = Buffer.from(line, 'utf8');
     try {
-      const fd = this.currentFd(data.length);
+      const fd = this.currentFd(text.length);
+      // Still one write(2): the newline that ends a cut line and this line go together.
+      const data = this.cut ? Buffer.concat([newline, text]) : text;
       let done = 0;
       while (done < data.length) {
         const n = writeSync(fd, data, done, data.length - done);
         if (n <= 0) throw new Error(`could not append to ${this.options.path}`);
         done += n;
       }
+      this.cut = false;
       this.failing = false;
     } catch (error) {
       this.close();
@@ -163,6 +169,7 @@ class RotatingFile implements LogFile {
     }
     this.fd = fd;
     this.opened = stats;
+    this.cut = stats.size > 0n && !endsWithNewline(this.options.path, stats.size);
   }
 
   private rotate(length: number): void {
@@ -219,6 +226,22 @@ function shift(file: string, maxFiles: number): void {
     else ignoreMissing(() => renameSync(rotatedPath(file, n), rotatedPath(file, n + 1)));
   }
   ignoreMissing(() => renameSync(file, rotatedPath(file, 1)));
+}
+
+const newline = Buffer.from('\n');
+
+/** Whether a file of this size ends with a newline; true when that cannot be told (the line is written as it is). */
+function endsWithNewline(file: string, size: bigint): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const last = Buffer.alloc(1);
+    return readSync(fd, last, 0, 1, size - 1n) !== 1 || last[0] === newline[0];
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function ignoreMissing(action: () => void): void {

@@ -5,8 +5,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import type { SsoSyncError } from '../errors.js';
+import { replaceFile } from '../replace-file.js';
 import type { SyncReport } from './run-once.js';
 
 /** How a session's last sync ended. */
@@ -48,7 +48,7 @@ async function update(stateDir: string, change: (s: SyncState) => void): Promise
   try {
     const state = await readState(stateDir);
     change(state);
-    await writeFileAtomic(file(stateDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    await replaceFile(file(stateDir), `${JSON.stringify(state, null, 2)}\n`, 0o600);
   } finally {
     await release().catch(() => undefined);
   }

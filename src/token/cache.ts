@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { SessionDef } from '../core/types.js';
+import { replaceFile } from '../replace-file.js';
 import { signInHint, SsoSyncError } from '../errors.js';
 
 /** A cached token; the secret fields never leave this object in a message. */
@@ -133,10 +133,10 @@ export function serializeToken(token: Omit<CachedToken, 'file'>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
 }
 
-/** Writes a session's cache file atomically, mode 0600 in a 0700 directory. */
+/** Writes a session's cache file atomically, mode 0600 in a 0700 directory; a write that fails leaves the old file whole. */
 export async function writeToken(home: string, session: string, token: Omit<CachedToken, 'file'>): Promise<string> {
   const file = tokenCachePath(home, session);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, serializeToken(token), { mode: 0o600, fsync: true });
+  await replaceFile(file, serializeToken(token), 0o600);
   return file;
 }
