@@ -30,6 +30,9 @@ const accountIdPattern = /^\d{12}$/;
 const roleNamePattern = /^[\w+=,.@-]{1,128}$/;
 // Generated names that would stand for something else in the AWS config: `[profile default]` is the default profile.
 const reservedNames = new Set(['default']);
+// The JS SDK files `[services x]` under the key `services.x` and `[sso-session x]` under `sso-session.x`, the same
+// keys as `[profile services.x]` and `[profile sso-session.x]`: such a profile would replace that section there.
+const sdkSectionPrefix = /^(services|sso-session)\./i;
 
 /** Why an assignment produced no profile. */
 export type SkipReason = 'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken';
@@ -106,7 +109,7 @@ export function baseName(a: Assignment, rules: ProfileRules): string {
     role_name: safeName(a.roleName),
     session: safeName(a.session),
   });
-  const cut = name.slice(0, maxNameLength).replace(/-+$/, '');
+  const cut = name.slice(0, maxNameLength).replace(/-+$/, '').replace(sdkSectionPrefix, '$1-');
   return cut === '' ? a.accountId : cut;
 }
 

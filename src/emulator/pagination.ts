@@ -45,3 +45,84 @@ export function slicePage<T>(items: readonly T[], offset: number, size: number):
   // A list that shrank between pages (the fixture changed) simply ends; a real service behaves no better.
   return end < items.length ? { page, nextOffset: end } : { page };
 }
+
+/**
+ * How the service cuts a listing into pages, beyond max_result. The portal API promises no page size: it may
+ * answer with fewer items than asked for while more remain, with an empty page that still carries a nextToken,
+ * and with a last page that holds nothing. A client must keep paging until no token comes back.
+ */
+export interface PageShape {
+  /**
+   * Items on successive pages, starting over when they run out, each capped by the request's max_result (or the
+   * default page size). 0 is an empty page that still carries a next token. At least one must be positive.
+   */
+  sizes: readonly number[];
+  /** The last page with items still carries a next token, and the page it leads to is empty (and has none). */
+  trailingEmptyPage?: boolean;
+}
+
+/** Where a next token leads: the offset of the next item and the (0-based) number of the page it asks for. */
+export interface PageCursor {
+  offset: number;
+  page: number;
+}
+
+/** Every problem with a page shape, for the emulator's option checks. */
+export function pageShapeProblems(shape: PageShape | undefined, label = 'pageShape'): string[] {
+  if (shape === undefined) return [];
+  if (typeof shape !== 'object' || shape === null || !Array.isArray(shape.sizes)) return [`${label}.sizes must be an array of page sizes`];
+  const problems: string[] = [];
+  const { sizes } = shape;
+  if (sizes.length === 0 || sizes.length > 1000) problems.push(`${label}.sizes must hold 1..1000 page sizes, got ${sizes.length}`);
+  sizes.forEach((size, i) => {
+    if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) problems.push(`${label}.sizes[${i}] must be an integer 0..${MAX_PAGE_SIZE}, got ${size}`);
+  });
+  // Only empty pages would page forever: the client would never get to the end.
+  if (sizes.length > 0 && !sizes.some((size) => Number.isInteger(size) && size > 0)) problems.push(`${label}.sizes must hold at least one size above 0`);
+  if (shape.trailingEmptyPage !== undefined && typeof shape.trailingEmptyPage !== 'boolean') problems.push(`${label}.trailingEmptyPage must be a boolean`);
+  return problems;
+}
+
+/** A next token for a shaped listing: like encodePageToken, plus the number of the page it asks for. */
+export function encodePageCursor(scope: string, cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, scope, offset: cursor.offset, page: cursor.page }), 'utf8').toString('base64url');
+}
+
+/**
+ * Where a next token leads, or undefined when it is malformed or belongs to another scope. Unlike
+ * decodePageToken, an offset of 0 is fine here: an empty first page still hands out a token.
+ */
+export function decodePageCursor(token: string, scope: string): PageCursor | undefined {
+  if (token === '' || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { v, scope: tokenScope, offset, page } = value as Record<string, unknown>;
+  if (v !== 1 || tokenScope !== scope) return undefined;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  if (typeof page !== 'number' || !Number.isSafeInteger(page) || page < 1) return undefined;
+  return { offset, page };
+}
+
+/**
+ * The page at `cursor` of `items` cut by `shape` (no shape: pages of `requested` items), and the cursor of the
+ * next page when there is one. Each page holds at most `requested` items.
+ */
+export function shapedPage<T>(
+  items: readonly T[],
+  cursor: PageCursor,
+  requested: number,
+  shape: PageShape | undefined,
+): { page: T[]; next?: PageCursor } {
+  const size = shape === undefined ? requested : Math.min(requested, shape.sizes[cursor.page % shape.sizes.length]!);
+  const page = items.slice(cursor.offset, cursor.offset + size);
+  const end = cursor.offset + page.length;
+  const next = { offset: end, page: cursor.page + 1 };
+  if (end < items.length) return { page, next };
+  // At the end. An empty page here is the last one, so the trailing empty page never leads to another.
+  return shape?.trailingEmptyPage === true && page.length > 0 ? { page, next } : { page };
+}

@@ -7,7 +7,7 @@ import { TokenStore } from './access-tokens.js';
 import { ApiError, tooManyRequests, unauthorized } from './api-error.js';
 import { armFaults, faultError, malformedBody, nextFault, type ArmedFault, type Fault, type FaultAction } from './faults.js';
 import { parseFixture, type Fixture } from './fixture.js';
-import { MAX_PAGE_SIZE } from './pagination.js';
+import { MAX_PAGE_SIZE, pageShapeProblems, type PageShape } from './pagination.js';
 import { oidcRoutes } from './oidc-routes.js';
 import { OidcStore, type OidcSettings, type RefreshTokenPolicy } from './oidc-store.js';
 import { indexFixture, portalRoutes, type PortalData } from './portal-routes.js';
@@ -21,6 +21,8 @@ export type { Fault, FaultAction, FaultRoute } from './faults.js';
 export type { RefreshTokenPolicy } from './oidc-store.js';
 /** The accounts and roles served. */
 export type { Fixture, FixtureAccount } from './fixture.js';
+/** How the list routes cut listings into pages, as in EmulatorOptions.pageShape. */
+export type { PageShape } from './pagination.js';
 
 /** What the user does when the browser reaches the authorize page. */
 export type AuthorizeDecision = 'approve' | 'deny';
@@ -35,6 +37,11 @@ export interface EmulatorOptions {
   throttle?: { ratePerSecond: number; burst?: number };
   faults?: Fault[];
   defaultPageSize?: number;
+  /**
+   * How the portal cuts listings into pages beyond max_result: short pages, empty pages that still carry a next
+   * token, an empty last page (default: full pages of max_result); setPageShape changes it.
+   */
+  pageShape?: PageShape;
   /** Lifetime of access tokens from CreateToken, and the default for issueAccessToken (default 3600). */
   accessTokenLifetimeSeconds?: number;
   /**
@@ -94,6 +101,8 @@ export interface Emulator {
   setFixture(f: Fixture): void;
   /** Replaces the fault rules, with fresh counters. */
   setFaults(f: Fault[]): void;
+  /** Cuts listings into pages this way from the next request on (undefined: full pages); tokens already out stay valid. */
+  setPageShape(shape: PageShape | undefined): void;
   /** A snapshot of the counters. */
   stats(): EmulatorStats;
   /** The user approves the device authorization showing `userCode`; throws if it is unknown, expired or decided. */
@@ -137,6 +146,7 @@ interface EmulatorState {
   faults: ArmedFault[];
   bucket: BucketState | undefined;
   authorizeDecision: AuthorizeDecision;
+  pageShape: PageShape | undefined;
   stats: EmulatorStats;
 }
 
@@ -148,6 +158,7 @@ function checkOptions(options: EmulatorOptions): void {
   if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
     problems.push(`defaultPageSize must be an integer 1..${MAX_PAGE_SIZE}, got ${defaultPageSize}`);
   }
+  problems.push(...pageShapeProblems(options.pageShape));
   const lifetimes = [
     'accessTokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'registrationLifetimeSeconds', 'deviceCodeLifetimeSeconds',
   ] as const;
@@ -192,6 +203,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: armFaults(options.faults ?? []),
     bucket: throttle && fullBucket(throttle, Date.now()),
     authorizeDecision: options.authorizeDecision ?? 'approve',
+    // Copied, so that the caller's object can change later without changing the pages.
+    pageShape: options.pageShape && { ...options.pageShape, sizes: [...options.pageShape.sizes] },
     stats: {
       requests: 0,
       byRoute: {},
@@ -210,7 +223,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stopping = new AbortController();
   let baseUrl = '';
   const routes: Route[] = [
-    ...portalRoutes(() => state.data, defaultPageSize),
+    ...portalRoutes(() => state.data, () => ({ defaultPageSize, shape: state.pageShape })),
     ...oidcRoutes({
       store: oidc,
       settings,
@@ -378,6 +391,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     setFaults(f) {
       state.faults = armFaults(f);
+    },
+    setPageShape(shape) {
+      const problems = pageShapeProblems(shape);
+      if (problems.length > 0) throw new RangeError(`setPageShape: ${problems.join('; ')}`);
+      state.pageShape = shape && { ...shape, sizes: [...shape.sizes] };
     },
     stats() {
       const { stats } = state;

@@ -10,35 +10,28 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import ini from 'ini';
-import { joinLines, scanConfig, type Line } from '../../src/core/config-text.js';
+import { joinLines, scanConfig } from '../../src/core/config-text.js';
 import { matchesAny } from '../../src/core/glob.js';
 import { planSync, type PlanInput, type SessionFetch } from '../../src/core/plan.js';
-import { defaultRules } from '../../src/core/profile-names.js';
 import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
+import {
+  accountName,
+  assertOutsideUnchanged,
+  linesOutside,
+  regionOf,
+  roleName,
+  rulesArb,
+  safeName,
+  sessionPool,
+  userSection,
+  validAccount,
+  validRole,
+  type UserSection,
+} from './hostile-input.js';
 import { pythonAvailable, readWithPython } from './python-config.js';
-
-const sessionPool: SessionDef[] = [
-  { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] },
-  { name: 'other.org', startUrl: 'https://d-0987654321.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access', 'openid'] },
-];
 
 // ---- what the portal returns -------------------------------------------------------------------------------
 
-const nasty = fc.constantFrom(']', '[', '=', ':', '#', ';', '\n', '\r', '\r\n', '"', "'", '\\', ' ', '\t', 'a', 'B', '.', '-', '_', 'é', '日', '\u2028', '\0');
-const anyUtf16 = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)); // lone surrogates too
-const accountName = fc.oneof(
-  fc.constantFrom('', 'MyCorp Prod', 'Prod', 'MyCorp Dev', 'Default', 'default', 'x = y', ']\n[profile evil]\ncredential_process = /bin/sh -c id', 'MyCorp Prod.eu'),
-  fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.string({ unit: nasty, maxLength: 20 }),
-  fc.string({ unit: anyUtf16, maxLength: 10 }),
-  fc.string({ unit: 'binary-ascii', minLength: 100, maxLength: 300 }),
-);
-const roleName = fc.oneof(
-  fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess', 'Billing', 'a=b', 'a,b@c+d.e_f-g', 'true'),
-  fc.string({ unit: fc.constantFrom(...'aZ09_+=,.@-'), minLength: 1, maxLength: 140 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.string({ unit: nasty, maxLength: 12 }),
-);
 const accountId = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom('111111111111', '222222222222', '333333333333', '000000000000') },
   { weight: 3, arbitrary: fc.stringMatching(/^\d{12}$/) },
@@ -55,69 +48,7 @@ function assignmentsOf(accounts: readonly { session: number; id: string; name: s
   );
 }
 
-const rulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules>(
-  defaultRules,
-  { ...defaultRules, stripPrefix: ['mycorp-'], defaultRegion: 'eu-west-1' },
-  { ...defaultRules, name: '{account}.{role}', roleAlias: { AdministratorAccess: 'admin', ReadOnlyAccess: 'ro' } },
-  { ...defaultRules, name: '{session}-{account_id}-{role_name}' },
-  { ...defaultRules, name: '{account}_{role}', set: { output: 'json', duration_seconds: '43200' }, excludeAccounts: ['*evil*', '0000*'], excludeRoles: ['Billing'] },
-  { ...defaultRules, regions: [{ match: '*', region: 'ap-south-1' }] },
-);
-
-function regionOf(rules: ProfileRules, session: SessionDef): string {
-  // The property's rules use only catch-all region rules; the unit tests cover matching.
-  return rules.regions[0]?.region ?? rules.defaultRegion ?? session.region;
-}
-
 // ---- what the person's file holds --------------------------------------------------------------------------
-
-interface UserSection {
-  /** botocore's identity of the section, so that a file never holds two sections for one profile. */
-  id: string;
-  lines: string[];
-}
-
-const userKeys = fc.uniqueArray(
-  fc.constantFrom(
-    ['region = us-east-1'],
-    ['output = json'],
-    ['cli_pager ='],
-    ['s3 =', '  max_concurrent_requests = 20', '  addressing_style = path'],
-    ['credential_process = /usr/bin/printf "%s" x'],
-    ['role_arn=arn:aws:iam::123456789012:role/x'],
-    ['region\t=\teu-west-1  '],
-  ),
-  { minLength: 1, maxLength: 3, selector: (k) => k[0]!.split(/\s*=/)[0] },
-);
-const noise = fc.array(fc.constantFrom('# note', '; café ☕', '#', '  # indented comment', '', '  '), { maxLength: 2 });
-const userSection: fc.Arbitrary<UserSection> = fc
-  .tuple(
-    fc.constantFrom(
-      ['[default]', 'profile default'],
-      ['[profile prod-admin]', 'profile prod-admin'],
-      ['[profile "prod"]', 'profile prod'],
-      ["[profile 'dev-admin']", 'profile dev-admin'],
-      ['[profile  home ]', 'profile home'],
-      ['[profile tools.dev]', 'profile tools.dev'],
-      ['[profile mycorp-prod-admin]', 'profile mycorp-prod-admin'],
-      ['[profile default-111111111111]', 'profile default-111111111111'],
-      ['[profile prod.ro]', 'profile prod.ro'],
-      ['[sso-session mycorp]', 'sso-session mycorp'],
-      ['[sso-session other.org]', 'sso-session other.org'],
-      ['[services my-services]', 'services my-services'],
-      ['[plugins]', 'plugins'],
-    ),
-    userKeys,
-    noise,
-    noise,
-  )
-  .map(([[header, id], keys, before, after]) => {
-    const session = sessionPool.find((s) => id === `sso-session ${s.name}`);
-    const body = session
-      ? [`sso_start_url = ${session.startUrl}`, `sso_region = ${session.region}`, `sso_registration_scopes = ${session.scopes.join(',')}`]
-      : keys.flat();
-    return { id: id!, lines: [...before, header!, ...body, ...after] };
-  });
 
 interface Scenario {
   head: UserSection[];
@@ -193,23 +124,11 @@ function planInput(s: Scenario, text: string, order: 'given' | 'permuted' = 'giv
   return { text, fetched: fetchesFor(sessions, current), configuredSessions: sessionPool.map((p) => p.name), rules: s.rules, guard };
 }
 
-/** The lines of a file outside the blocks of the given sessions. */
-function linesOutside(text: string, sessions: ReadonlySet<string>): Line[] {
-  const scan = scanConfig(text);
-  const inside = new Set<number>();
-  for (const b of scan.blocks) if (sessions.has(b.session)) for (let i = b.begin; i <= b.end; i++) inside.add(i);
-  return scan.lines.filter((_, i) => !inside.has(i));
-}
-
 /** One generated section as it should read back: its header's inner text and its keys. */
 interface Generated {
   section: string;
   values: Record<string, string>;
 }
-
-const safeName = /^[A-Za-z0-9._-]+$/;
-const validAccount = /^\d{12}$/;
-const validRole = /^[\w+=,.@-]{1,128}$/;
 
 /**
  * Plans a scenario and checks the result with sso-sync's own reader; returns the file before (without the
@@ -223,14 +142,7 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
 
   // 1. Nothing outside the synced blocks changes, except a newline added to a last line that had none and the
   //    blank lines that separate appended blocks. Other sessions' blocks count as outside here.
-  const was = linesOutside(before, synced);
-  const now = linesOutside(plan.text, synced);
-  assert.ok(now.length >= was.length);
-  was.forEach((line, i) => {
-    if (i < was.length - 1 || line.eol !== '') assert.deepEqual(now[i], line, `line ${i + 1} outside the blocks`);
-    else assert.equal(now[i]!.text, line.text);
-  });
-  for (const extra of now.slice(was.length)) assert.equal(extra.text, '');
+  assertOutsideUnchanged(before, plan.text, synced);
 
   // 2. The other sessions' blocks are still there (their bytes were compared with the rest above).
   const old = scanConfig(before);

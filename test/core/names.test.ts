@@ -39,6 +39,15 @@ test('the seed defaults: "MyCorp Prod" gives prod-admin, prod and prod-RoleName'
   assert.equal(baseName(assignment('MyCorp Prod', 'AdministratorAccess'), defaultRules), 'mycorp-prod-admin', 'no prefix stripped unless configured');
 });
 
+test('a name shaped like the JS SDK\'s key for a [services] or [sso-session] section gets a - instead of the dot', () => {
+  assert.equal(baseName(assignment('Services.My Services', 'ReadOnlyAccess'), defaultRules), 'services-my-services');
+  assert.equal(baseName(assignment('sso-session.mycorp', 'ReadOnlyAccess'), defaultRules), 'sso-session-mycorp');
+  assert.equal(baseName(assignment('SSO-Session.x', 'AdministratorAccess'), defaultRules), 'sso-session-x-admin');
+  const template = { ...defaultRules, name: 'services.{account}' };
+  assert.equal(baseName(assignment('Prod', 'ReadOnlyAccess'), template), 'services-prod', 'a template cannot make one either');
+  assert.equal(baseName(assignment('my.services.x', 'ReadOnlyAccess'), defaultRules), 'my.services.x', 'dots elsewhere stay');
+});
+
 test('accountPart: lowercased, spaces to -, the first matching prefix stripped once', () => {
   assert.equal(accountPart('MyCorp Prod', ['mycorp-']), 'prod');
   assert.equal(accountPart('MyCorp Prod', ['MyCorp ']), 'prod', 'a prefix is normalised like the name');

@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { getSSOTokenFilepath, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
+import { getSSOTokenFilepath } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import { tokenCachePath } from '../../src/token/cache.js';
+import { readWithSdk } from './hostile-input.js';
 
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -42,7 +43,7 @@ test('property: the JS SDK\'s shared config loader reads exactly the planned pro
       assert.ok(plan.ok);
       const file = path.join(dir, `config-${n++}`);
       writeFileSync(file, Buffer.from(plan.text, 'latin1'));
-      const { configFile } = await loadSharedConfigFiles({ configFilepath: file, filepath: path.join(dir, 'none'), ignoreCache: true });
+      const configFile = await readWithSdk(file);
       const expected = Object.fromEntries(plan.outcomes.flatMap((o) => o.added).map((p) => [p.name, Object.fromEntries(p.keys)]));
       const profiles = Object.fromEntries(Object.entries(configFile).filter(([k]) => !k.startsWith('sso-session')));
       assert.deepEqual(profiles, expected);
