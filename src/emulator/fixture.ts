@@ -132,7 +132,7 @@ const TEAMS = [
 const ENVIRONMENTS = ['prod', 'staging', 'dev', 'sandbox', 'qa', 'Prod EU', 'Prod US', 'test'] as const;
 
 /** mulberry32: a tiny seeded generator, so a seed always yields the same organisation. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { planSync } from '../../src/core/plan.js';
 import type { Profile, SessionDef } from '../../src/core/types.js';
-import { generateFixture, type Fixture } from '../../src/emulator/fixture.js';
+import { generateFixture, seededRandom, type Fixture } from '../../src/emulator/fixture.js';
 import { parseSettings } from '../../src/settings/load.js';
 import { sandbox, type Sandbox } from '../helpers/sandbox.js';
 
@@ -128,18 +128,6 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   );
 }
 
-/** mulberry32, so a failing sample can be drawn again from the seed in the message. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions and hundreds of hostile names', async (t) => {
   const box = await sandbox({ fixture: organisations[0]![1] });
   t.after(() => box.close());
@@ -211,7 +199,7 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   // 3. `aws configure get` for every key of a sample (about half a second each): the person's profiles, the
   //    hostile organisation's, names suffixed after a collision, and a random rest.
   const seed = Date.now() >>> 0;
-  const random = seeded(seed);
+  const random = seededRandom(seed); // a failing sample can be drawn again from the seed in the message
   const pick = <T>(items: readonly T[], n: number): T[] => {
     const pool = [...items];
     const out: T[] = [];

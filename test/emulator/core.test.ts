@@ -1,53 +1,10 @@
-/** The emulator's pure parts: page tokens and slicing, the token bucket, fault selection. */
+/** The emulator's pure parts: page sizes, the token bucket, fault selection (page tokens: page-shapes.test.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { armFaults, nextFault, type ArmedFault } from '../../src/emulator/faults.js';
-import { decodePageToken, encodePageToken, parsePageSize, slicePage } from '../../src/emulator/pagination.js';
+import { parsePageSize } from '../../src/emulator/pagination.js';
 import { bucketConfig, fullBucket, takeToken } from '../../src/emulator/token-bucket.js';
-
-test('page tokens round-trip within their scope only', () => {
-  fc.assert(
-    fc.property(fc.string(), fc.string(), fc.integer({ min: 1, max: 1_000_000 }), (scope, other, offset) => {
-      const token = encodePageToken(scope, offset);
-      assert.equal(decodePageToken(token, scope), offset);
-      if (other !== scope) assert.equal(decodePageToken(token, other), undefined);
-    }),
-  );
-});
-
-test('decoding any text never throws and never yields an unusable offset', () => {
-  fc.assert(
-    fc.property(fc.string(), (text) => {
-      const offset = decodePageToken(text, 'accounts');
-      assert.ok(offset === undefined || (Number.isSafeInteger(offset) && offset >= 1));
-    }),
-  );
-  const forgeries = [
-    { v: 1, scope: 'accounts', offset: -1 },
-    { v: 1, scope: 'accounts', offset: 1.5 },
-    { scope: 'accounts', offset: 1 },
-  ];
-  for (const forged of forgeries) {
-    assert.equal(decodePageToken(Buffer.from(JSON.stringify(forged)).toString('base64url'), 'accounts'), undefined);
-  }
-});
-
-test('pages cover a list exactly once, whatever the page size', () => {
-  fc.assert(
-    fc.property(fc.array(fc.integer(), { maxLength: 300 }), fc.integer({ min: 1, max: 100 }), (items, size) => {
-      const seen: number[] = [];
-      let offset: number | undefined = 0;
-      while (offset !== undefined) {
-        const sliced: { page: number[]; nextOffset?: number } = slicePage(items, offset, size);
-        assert.ok(sliced.page.length <= size);
-        seen.push(...sliced.page);
-        offset = sliced.nextOffset;
-      }
-      assert.deepEqual(seen, items);
-    }),
-  );
-});
 
 test('max_result accepts only whole numbers 1..100', () => {
   assert.equal(parsePageSize(null, 20), 20);
