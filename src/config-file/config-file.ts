@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, renameSync, statSync, type BigIntStats, type Stats } from 'node:fs';
-import { access, chown, lstat, mkdir, open, readdir, readFile, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, chown, lstat, mkdir, open, readdir, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,12 +93,11 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     if (info.isDirectory()) throw refused(`${file} is a directory, not a file. Move it away, then run again.`);
     // A pipe would block the read for ever; a device would be replaced by a regular file at the first write.
     if (!info.isFile()) throw refused(`${file} is not a regular file (${kindOf(info)}); sso-sync only edits regular files. Point AWS_CONFIG_FILE at a file, then run again.`);
-    let bytes = await readFile(realPath);
-    if (Date.now() - info.mtimeMs < 200) {
-      // Written a moment ago: perhaps by a program that truncated the file and has not yet written it again.
-      const again = await settled(file, async () => (await readFile(realPath)).toString('latin1'), bytes.toString('latin1'));
-      bytes = Buffer.from(again ?? '', 'latin1');
-    }
+    const reading = await readPath(realPath);
+    // Written a moment ago: perhaps by a program that truncated the file and has not yet written all of it again.
+    const text = quiet(reading) ? reading.text : await settled(file, () => readPath(realPath), reading);
+    if (text === undefined) return { path: file, realPath, text: undefined };
+    const bytes = Buffer.from(text, 'latin1');
     if (bytes[0] === 0xff && bytes[1] === 0xfe) throw refused(notUtf8(file, 'UTF-16LE'));
     if (bytes[0] === 0xfe && bytes[1] === 0xff) throw refused(notUtf8(file, 'UTF-16BE'));
     return { path: file, realPath, text: bytes.toString('latin1') };
@@ -141,15 +140,6 @@ async function fsyncDir(dir: string): Promise<void> {
     /* not supported here */
   } finally {
     await handle.close();
-  }
-}
-
-async function currentBytes(realPath: string): Promise<string | undefined> {
-  try {
-    return (await readFile(realPath)).toString('latin1');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 
@@ -216,24 +206,53 @@ function keptChanging(file: string): SsoSyncError {
 }
 
 /** sso-sync wrote the file, but another program's change made at that moment could not be merged in. */
-function writtenWhileChanging(file: string): SsoSyncError {
-  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing; check the file, then run again.`);
+function writtenWhileChanging(file: string, cause?: unknown): SsoSyncError {
+  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing; check the file, then run again.`, cause);
+}
+
+/** A file's content as read, and when it last changed (undefined: it does not exist). */
+interface Reading {
+  text: string | undefined;
+  changedMs: number | undefined;
+}
+
+/** How long a file must have been left alone before its content is trusted as whole. */
+const quietMs = 100;
+const settlePollMs = 10;
+const settleBudgetMs = 2_000;
+
+const quiet = (r: Reading) => r.changedMs === undefined || Date.now() - r.changedMs >= quietMs;
+
+/** Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows). */
+async function readHandle(handle: FileHandle): Promise<Reading> {
+  const before = await handle.stat();
+  const text = await readHeld(handle);
+  const after = await handle.stat();
+  return { text, changedMs: Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs) };
+}
+
+/** Reads the file at a path through one handle; a file that does not exist reads as undefined. */
+async function readPath(realPath: string): Promise<Reading> {
+  const handle = await openHeld(realPath);
+  if (!handle) return { text: undefined, changedMs: undefined };
+  try {
+    return await readHandle(handle);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Reads again until two reads a moment apart agree. A program that writes in place truncates the file first and
- * writes it after: a read in between sees a part, and merging on a part would lose the rest. A file that never
- * holds still for a few milliseconds in about 0.6 s is refused rather than trusted.
+ * Reads again until two reads agree and the file has been left alone for a moment. A program that writes in place
+ * truncates the file first and writes it after, perhaps in parts: a read in between sees a part, and merging on a
+ * part would lose the rest. A file that never holds still for that long in 2 s is refused, not trusted.
  */
-async function settled(file: string, read: () => Promise<string | undefined>, first: string | undefined): Promise<string | undefined> {
+async function settled(file: string, read: () => Promise<Reading>, first: Reading): Promise<string | undefined> {
   let last = first;
-  let waited = 0;
-  for (const pause of [5, 10, 20, 40, 80, 160, 320]) {
-    await sleep(pause);
-    waited += pause;
+  for (let waited = 0; waited < settleBudgetMs; waited += settlePollMs) {
+    await sleep(settlePollMs);
     const again = await read();
-    // An empty (or missing) file is what a writer leaves between truncating and writing: it must last longer.
-    if (again === last && (again || waited >= 75)) return again;
+    if (again.text === last.text && quiet(again)) return again.text;
     last = again;
   }
   throw keptChanging(file);
@@ -295,16 +314,22 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     // change was found in the file sso-sync had just replaced: the merge is redone on it, over sso-sync's own file.
     let base = snapshot.text;
     let expected = snapshot.text;
+    // Set while `base` holds a change rescued from the replaced file, not yet written.
+    let rescued = false;
     for (let redone = 0; redone <= maxRedo; redone++) {
-      if (raced > 0) {
+      if (raced > 0 && !rescued) {
         // Someone else wrote the file since we read it: wait a moment (longer after each race, at random, for a
         // quiet spell), then merge again on their content, once they are done writing it.
         await sleep(Math.random() * Math.min(100, 5 * 2 ** raced));
-        base = expected = await settled(snapshot.path, () => currentBytes(realPath), await currentBytes(realPath));
+        base = expected = await settled(snapshot.path, () => readPath(realPath), await readPath(realPath));
       }
       const computed = rewrite(base);
       const next = computed ?? base;
-      if (next === expected) return { written, redone };
+      if (next === expected) {
+        // A rescued change that needs no new content still gets its backup (a hand edit inside a block, say).
+        if (rescued) await options.beforeCommit?.(base);
+        return { written, redone };
+      }
       try {
         temp = await writeTemp(realPath, next!);
       } catch (error) {
@@ -319,6 +344,8 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       // The last check is synchronous, right next to the rename, with nothing in between that yields.
       const onPath = now === expected && heldBefore === heldAfter && statSync(realPath, { bigint: true, throwIfNoEntry: false });
       if (now !== expected || heldBefore !== heldAfter || (onPath && identity(onPath)) !== heldAfter) {
+        // A rescued change and a newer one cannot both be kept by merging on either: say so rather than drop one.
+        if (rescued) throw writtenWhileChanging(snapshot.path);
         await unlink(temp).catch(() => undefined);
         temp = undefined;
         await held?.close();
@@ -329,6 +356,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       renameSync(temp, realPath);
       temp = undefined;
       written = true;
+      rescued = false;
       await fsyncDir(dir);
       await options.afterRename?.();
       if (!held) return { written, redone };
@@ -340,16 +368,21 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       }
       // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
       const reading = held;
-      base = await settled(snapshot.path, () => readHeld(reading), late).catch(() => {
+      base = await settled(snapshot.path, () => readHandle(reading), await readHandle(reading)).catch(() => {
         throw writtenWhileChanging(snapshot.path);
       });
       expected = next;
+      rescued = true;
       await held.close();
       held = undefined;
     }
     if (written) throw writtenWhileChanging(snapshot.path);
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {
+    // Once the file is written, no failure may say it was left as it was.
+    if (written && !(error instanceof SsoSyncError && error.message === writtenWhileChanging(snapshot.path).message)) {
+      throw writtenWhileChanging(snapshot.path, error);
+    }
     if (error instanceof SsoSyncError) throw error;
     throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
   } finally {

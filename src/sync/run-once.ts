@@ -1,5 +1,6 @@
 /** One sync cycle: settings, config, tokens, assignments, plan, write, and a log line for every change. */
-import { chmod, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
@@ -89,17 +90,24 @@ function skipMessage(s: Skipped): string {
 async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, configFile: string): Promise<string> {
   const dir = path.join(stateDir(env), 'backups');
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `config-${stamp}.bak`);
-  let created = false;
+  const file = path.join(dir, `config-${stamp}-${randomBytes(3).toString('hex')}.bak`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(file, Buffer.from(text, 'latin1'), { mode: 0o600, flag: 'wx' });
-    created = true;
-    await chmod(file, 0o600);
+    // Durable before the config is replaced: it may be the only copy of the hand edit.
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      await handle.writeFile(Buffer.from(text, 'latin1'));
+      await handle.chmod(0o600);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const dirHandle = await open(dir, 'r');
+    await dirHandle.sync().catch(() => undefined).finally(() => dirHandle.close());
     return file;
   } catch (error) {
     // No backup, no replacement of the hand edit: the file is left as it is, and no partial backup stays.
-    if (created || (error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(file).catch(() => undefined);
+    await unlink(file).catch(() => undefined);
     throw new SsoSyncError(
       'config.refused',
       `the sso-sync block in ${configFile} was edited by hand, and the backup of the file could not be saved in ${dir}: ${describeFsError(error)}. Nothing was written; ${fsRemedy(error)}, then run again.`,
@@ -228,6 +236,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   } else if (fetched.length > 0 && plan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     let backupFile: string | undefined;
+    let backedUp: string | undefined;
     const result = await writeConfig(
       snapshot,
       (current) => {
@@ -239,7 +248,11 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
       {
         ...(deps.afterTempWritten ? { afterTempWritten: deps.afterTempWritten } : {}),
         beforeCommit: async (previous) => {
-          if (previous !== undefined && plan.outcomes.some((o) => o.handEdited)) backupFile = await backup(env, clock, previous, file);
+          // Called before every try of the write; one backup of each content is enough.
+          if (previous !== undefined && previous !== backedUp && plan.outcomes.some((o) => o.handEdited)) {
+            backupFile = await backup(env, clock, previous, file);
+            backedUp = previous;
+          }
         },
       },
     );

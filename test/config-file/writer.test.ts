@@ -68,6 +68,55 @@ test('a change written in place into the file just replaced (as `aws configure s
   assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['config']);
 });
 
+test('a change rescued from the replaced file survives an earlier race in the same write', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  let raced = false;
+  let late = false;
+  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+    afterTempWritten: async () => {
+      if (raced) return;
+      raced = true;
+      // In place, so that the inode the other program holds open stays the file's.
+      ftruncateSync(other, 0);
+      writeSync(other, '[default]\nregion = a2\n', 0);
+    },
+    afterRename: async () => {
+      if (late) return;
+      late = true;
+      ftruncateSync(other, 0);
+      writeSync(other, '[default]\nregion = a2\noutput = late\n', 0);
+    },
+  });
+  assert.equal(result.written, true);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = a2\noutput = late\n# block\n');
+});
+
+test('a write into the replaced file that stalls half-way is waited for, not merged half-written', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  const whole = '[default]\nregion = b\n\n[profile keep]\nregion = eu-west-1\n';
+  writeFileSync(file, '[default]\nregion = a\n\n[profile keep]\nregion = eu-west-1\n');
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  let wrote = false;
+  let finished: Promise<void> = Promise.resolve();
+  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+    afterRename: async () => {
+      if (wrote) return;
+      wrote = true;
+      // The other program truncates, writes a first part, is held up for 60 ms, then writes the rest.
+      ftruncateSync(other, 0);
+      writeSync(other, whole.slice(0, 21), 0);
+      finished = new Promise((resolve) => setTimeout(() => resolve(void writeSync(other, whole.slice(21), 21)), 60));
+    },
+  });
+  await finished;
+  assert.equal(result.written, true);
+  assert.equal(readFileSync(file, 'utf8'), `${whole}# block\n`, 'the whole of the other program\'s write, and the block');
+});
+
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
   const file = path.join(tempDir(t), 'config');
   writeFileSync(file, 'x = 0\n');
