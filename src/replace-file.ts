@@ -1,7 +1,8 @@
 /**
- * Small files sso-sync keeps (the token cache it shares with the AWS CLI, state.json), replaced atomically: the real
- * path first, a temp file beside it, every byte written, fsync, rename, the owner kept, the temp file removed on
- * every path.
+ * Writing whole files durably: a new file created exclusively with every byte written, its mode and owner set and
+ * fsynced, or nothing left at all; and on top of it an atomic replacement (temp file beside the real path, then
+ * rename). The token cache, state.json, registrations, service files and backups use these; the AWS config's
+ * writer builds its own checks around newFile.
  *
  * Written here rather than with write-file-atomic: that library issues a single write(2) and ignores a short count,
  * so on a nearly full disk it renames a truncated temp file over the good one and resolves (seen on a tmpfs with one
@@ -9,28 +10,58 @@
  * byte is written, and then the full disk's ENOSPC is thrown.
  */
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chown, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+
+/** Who should own a new file; only root can give a file away, so anyone else keeps their own ownership. */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Creates `file` (it must not exist) holding `data` with `mode` (the umask does not narrow it) and `owner`, and
+ * fsyncs it. On any failure, a full disk included, the file is removed: no part of it is left behind.
+ */
+export async function newFile(file: string, data: string | Buffer, mode: number, owner?: Owner): Promise<void> {
+  const handle = await open(file, 'wx', mode);
+  let complete = false;
+  try {
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) {
+      await chown(file, owner.uid, owner.gid).catch(() => undefined);
+    }
+    await handle.sync();
+    complete = true;
+  } finally {
+    await handle.close();
+    if (!complete) await unlink(file).catch(() => undefined);
+  }
+}
+
+/** Makes a rename or a new name in `dir` durable. Some file systems refuse fsync on a directory; that is ignored. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    /* not supported here */
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Replaces `file` with `text` and `mode`; the old file stays unless every byte of the new one was written. */
 export async function replaceFile(file: string, text: string, mode: number): Promise<void> {
   const target = await realpath(file).catch(() => file);
   const existing = await stat(target).catch(() => undefined);
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  let handle: FileHandle | undefined;
+  await newFile(temp, text, mode, existing);
   try {
-    handle = await open(temp, 'wx', mode);
-    await handle.writeFile(text, 'utf8');
-    await handle.chmod(mode); // the umask narrowed the mode given to open
-    if (existing && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) {
-      // Only root can give a file away; anyone else keeps their own ownership.
-      await handle.chown(existing.uid, existing.gid).catch(() => undefined);
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     await rename(temp, target);
   } catch (error) {
-    await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
   }

@@ -9,10 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, renameSync, statSync, type BigIntStats, type Stats } from 'node:fs';
-import { access, chown, lstat, mkdir, open, readdir, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fsyncDir, newFile } from '../replace-file.js';
 import { acquireWriteLock } from './write-lock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 
@@ -96,11 +97,10 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     const reading = await readPath(realPath);
     // Written a moment ago: perhaps by a program that truncated the file and has not yet written all of it again.
     const text = quiet(reading) ? reading.text : await settled(file, () => readPath(realPath), reading);
-    if (text === undefined) return { path: file, realPath, text: undefined };
-    const bytes = Buffer.from(text, 'latin1');
-    if (bytes[0] === 0xff && bytes[1] === 0xfe) throw refused(notUtf8(file, 'UTF-16LE'));
-    if (bytes[0] === 0xfe && bytes[1] === 0xff) throw refused(notUtf8(file, 'UTF-16BE'));
-    return { path: file, realPath, text: bytes.toString('latin1') };
+    // The text is a byte string (latin1): one character per byte.
+    if (text?.startsWith('\xff\xfe')) throw refused(notUtf8(file, 'UTF-16LE'));
+    if (text?.startsWith('\xfe\xff')) throw refused(notUtf8(file, 'UTF-16BE'));
+    return { path: file, realPath, text };
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: file, realPath, text: undefined };
@@ -130,19 +130,6 @@ export interface WriteOptions {
   afterRename?: () => Promise<void>;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable. Some file systems refuse fsync on a directory; the rename already happened.
-  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } catch {
-    /* not supported here */
-  } finally {
-    await handle.close();
-  }
-}
-
 const tempPrefix = (realPath: string) => `.${path.basename(realPath)}.sso-sync-`;
 
 /**
@@ -158,27 +145,9 @@ async function removeDeadTemps(realPath: string): Promise<void> {
 }
 
 async function writeTemp(realPath: string, text: string): Promise<string> {
-  const dir = path.dirname(realPath);
   const info = await stat(realPath).catch(() => undefined);
-  const temp = path.join(dir, `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', info ? info.mode & 0o7777 : 0o600);
-  let complete = false;
-  try {
-    await handle.writeFile(Buffer.from(text, 'latin1'));
-    if (info) {
-      await handle.chmod(info.mode & 0o7777); // the umask narrowed the mode given to open
-      if (info.uid !== process.getuid?.() || info.gid !== process.getgid?.()) {
-        // Only root can give a file away; anyone else keeps their own ownership.
-        await chown(temp, info.uid, info.gid).catch(() => undefined);
-      }
-    }
-    await handle.sync();
-    complete = true;
-  } finally {
-    await handle.close();
-    // A write that failed (a full disk) leaves no part of a file behind.
-    if (!complete) await unlink(temp).catch(() => undefined);
-  }
+  const temp = path.join(path.dirname(realPath), `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  await newFile(temp, Buffer.from(text, 'latin1'), info ? info.mode & 0o7777 : 0o600, info);
   return temp;
 }
 
@@ -341,11 +310,13 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       const heldBefore = held && identity(await held.stat({ bigint: true }));
       const now = held ? await readHeld(held) : undefined;
       const heldAfter = held && identity(await held.stat({ bigint: true }));
+      const unchanged = now === expected && heldBefore === heldAfter;
       // The last check is synchronous, right next to the rename, with nothing in between that yields.
-      const onPath = now === expected && heldBefore === heldAfter && statSync(realPath, { bigint: true, throwIfNoEntry: false });
-      if (now !== expected || heldBefore !== heldAfter || (onPath && identity(onPath)) !== heldAfter) {
-        // A rescued change and a newer one cannot both be kept by merging on either: say so rather than drop one.
-        if (rescued) throw writtenWhileChanging(snapshot.path);
+      const onPath = unchanged ? statSync(realPath, { bigint: true, throwIfNoEntry: false }) : undefined;
+      if (!unchanged || (onPath && identity(onPath)) !== heldAfter) {
+        // A rescued change and a newer one cannot both be kept by merging on either: say so rather than drop one
+        // (the catch below reports it as written).
+        if (rescued) throw keptChanging(snapshot.path);
         await unlink(temp).catch(() => undefined);
         temp = undefined;
         await held?.close();
@@ -368,21 +339,16 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       }
       // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
       const reading = held;
-      base = await settled(snapshot.path, () => readHandle(reading), await readHandle(reading)).catch(() => {
-        throw writtenWhileChanging(snapshot.path);
-      });
+      base = await settled(snapshot.path, () => readHandle(reading), await readHandle(reading));
       expected = next;
       rescued = true;
       await held.close();
       held = undefined;
     }
-    if (written) throw writtenWhileChanging(snapshot.path);
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {
     // Once the file is written, no failure may say it was left as it was.
-    if (written && !(error instanceof SsoSyncError && error.message === writtenWhileChanging(snapshot.path).message)) {
-      throw writtenWhileChanging(snapshot.path, error);
-    }
+    if (written) throw writtenWhileChanging(snapshot.path, error);
     if (error instanceof SsoSyncError) throw error;
     throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
   } finally {

@@ -1,6 +1,6 @@
 /** One sync cycle: settings, config, tokens, assignments, plan, write, and a log line for every change. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
@@ -14,6 +14,7 @@ import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
 import { describeFsError, ExitCode, fsRemedy, SsoSyncError } from '../errors.js';
 import { stateDir } from '../state-dir.js';
 import type { Logger } from '../log/logger.js';
+import { fsyncDir, newFile } from '../replace-file.js';
 import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
 import { fetchAssignments } from './fetch-assignments.js';
@@ -94,20 +95,11 @@ async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, config
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Durable before the config is replaced: it may be the only copy of the hand edit.
-    const handle = await open(file, 'wx', 0o600);
-    try {
-      await handle.writeFile(Buffer.from(text, 'latin1'));
-      await handle.chmod(0o600);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const dirHandle = await open(dir, 'r');
-    await dirHandle.sync().catch(() => undefined).finally(() => dirHandle.close());
+    await newFile(file, Buffer.from(text, 'latin1'), 0o600);
+    await fsyncDir(dir);
     return file;
   } catch (error) {
-    // No backup, no replacement of the hand edit: the file is left as it is, and no partial backup stays.
-    await unlink(file).catch(() => undefined);
+    // No backup, no replacement of the hand edit: the file is left as it is (newFile leaves no partial backup).
     throw new SsoSyncError(
       'config.refused',
       `the sso-sync block in ${configFile} was edited by hand, and the backup of the file could not be saved in ${dir}: ${describeFsError(error)}. Nothing was written; ${fsRemedy(error)}, then run again.`,
