@@ -179,8 +179,8 @@ function writtenWhileChanging(file: string, cause?: unknown): SsoSyncError {
   return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing; check the file, then run again.`, cause);
 }
 
-/** A file's content as read, and when it last changed (undefined: it does not exist). */
-interface Reading {
+/** A file's content as read, and when it last changed (undefined: it does not exist). Exported for tests. */
+export interface Reading {
   text: string | undefined;
   changedMs: number | undefined;
 }
@@ -190,15 +190,32 @@ const quietMs = 100;
 const settlePollMs = 10;
 const settleBudgetMs = 2_000;
 
-const quiet = (r: Reading) => r.changedMs === undefined || Date.now() - r.changedMs >= quietMs;
+/**
+ * Whether a reading's times say the file has been left alone long enough. An empty file is never trusted on its
+ * times: see readHandle.
+ */
+const quiet = (r: Reading) => r.changedMs === undefined || (r.text !== '' && Date.now() - r.changedMs >= quietMs);
 
-/** Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows). */
+/**
+ * Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows).
+ * Times alone miss one change: on ext4 a file truncated by open(…, 'w') is empty for a moment while still showing
+ * its old times (measured here: up to about a millisecond, often enough that one read in a few thousand sees it).
+ * So a size that moved during the read counts as a change now, and an empty file must be seen empty for a while.
+ */
 async function readHandle(handle: FileHandle): Promise<Reading> {
   const before = await handle.stat();
   const text = await readHeld(handle);
-  const after = await handle.stat();
-  return { text, changedMs: Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs) };
+  return readingOf(text, before, await handle.stat());
 }
+
+/** What one read tells, given the file's stat just before and just after it. Exported for tests. */
+export function readingOf(text: string, before: StatTimes, after: StatTimes): Reading {
+  const moved = before.size !== after.size || text.length !== after.size;
+  return { text, changedMs: moved ? Date.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs) };
+}
+
+/** The parts of a stat a reading is judged on. */
+type StatTimes = Pick<Stats, 'size' | 'mtimeMs' | 'ctimeMs'>;
 
 /** Reads the file at a path through one handle; a file that does not exist reads as undefined. */
 async function readPath(realPath: string): Promise<Reading> {
@@ -215,13 +232,17 @@ async function readPath(realPath: string): Promise<Reading> {
  * Reads again until two reads agree and the file has been left alone for a moment. A program that writes in place
  * truncates the file first and writes it after, perhaps in parts: a read in between sees a part, and merging on a
  * part would lose the rest. A file that never holds still for that long in 2 s is refused, not trusted.
+ * Exported for tests.
  */
-async function settled(file: string, read: () => Promise<Reading>, first: Reading): Promise<string | undefined> {
+export async function settled(file: string, read: () => Promise<Reading>, first: Reading): Promise<string | undefined> {
   let last = first;
+  // When this content was first read, by sso-sync's own clock: an empty file is trusted only on that.
+  let since = Date.now();
   for (let waited = 0; waited < settleBudgetMs; waited += settlePollMs) {
     await sleep(settlePollMs);
     const again = await read();
-    if (again.text === last.text && quiet(again)) return again.text;
+    if (again.text !== last.text) since = Date.now();
+    else if (again.text === '' ? Date.now() - since >= quietMs : quiet(again)) return again.text;
     last = again;
   }
   throw keptChanging(file);
