@@ -3,7 +3,7 @@
  * writer's pid, claimed with link() (which fails when the file exists). A writer killed while it holds the lock
  * leaves the file behind; the next writer sees its pid is gone and takes the lock over at once, instead of
  * waiting for it to go stale. A lock older than a minute is taken over too: a write takes milliseconds, so its
- * pid was reused by something else.
+ * pid was reused by something else. Takeovers take turns (see takeOver), so two writers never both hold the lock.
  */
 import { randomBytes } from 'node:crypto';
 import { link, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
@@ -28,15 +28,55 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function holderIsGone(lockPath: string): Promise<boolean> {
+/** What a lock file holds: its text, null when it cannot be read, undefined when it does not exist. */
+async function lockText(file: string): Promise<string | null | undefined> {
   try {
-    const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
-    const pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > staleMs) return true;
-    return !Number.isInteger(pid) || pid <= 0 || !processAlive(pid);
+    return await readFile(file, 'utf8');
   } catch (error) {
-    // Vanished meanwhile (try again at once), or unreadable / not ours (damaged: take it over).
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT' ? true : false;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+  }
+}
+
+/**
+ * Judges a lock file: `live` while its holder runs, `vanished` when it is gone meanwhile (try again at once), or
+ * `gone` with the text judged when its holder is dead, its pid reused (older than a minute), or it is damaged.
+ */
+async function judge(file: string): Promise<{ state: 'live' | 'vanished' } | { state: 'gone'; text: string | null }> {
+  const text = await lockText(file);
+  if (text === undefined) return { state: 'vanished' };
+  if (text === null) return { state: 'gone', text };
+  try {
+    const info = await stat(file);
+    const pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
+    if (Date.now() - info.mtimeMs > staleMs || !Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return { state: 'gone', text };
+    return { state: 'live' };
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'vanished' } : { state: 'gone', text };
+  }
+}
+
+const gateOf = (lockPath: string) => `${lockPath}.takeover`;
+
+/**
+ * Removes a lock judged gone, if it still holds the text judged. Writers that judged the same lock take turns
+ * through a second lock, the gate: without it, one could remove the lock another had just taken in its place.
+ * Returns false when another writer is in the gate (wait, then try again). A gate left by a writer killed in
+ * its few milliseconds there is removed for the next try.
+ */
+async function takeOver(lockPath: string, claim: string, judged: string | null): Promise<boolean> {
+  const gate = gateOf(lockPath);
+  try {
+    await link(claim, gate);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((await judge(gate)).state === 'gone') await unlink(gate).catch(() => undefined);
+    return false;
+  }
+  try {
+    if ((await lockText(lockPath)) === judged) await unlink(lockPath).catch(() => undefined);
+    return true;
+  } finally {
+    await unlink(gate).catch(() => undefined);
   }
 }
 
@@ -60,16 +100,16 @@ export async function acquireWriteLock(lockPath: string, wait: LockWait): Promis
       try {
         await link(temp, lockPath);
         await removeDeadClaims(lockPath);
+        if ((await judge(gateOf(lockPath))).state === 'gone') await unlink(gateOf(lockPath)).catch(() => undefined);
         return async () => {
           if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      if (await holderIsGone(lockPath)) {
-        await unlink(lockPath).catch(() => undefined);
-        continue;
-      }
+      const holder = await judge(lockPath);
+      if (holder.state === 'vanished') continue;
+      if (holder.state === 'gone' && (await takeOver(lockPath, temp, holder.text))) continue;
       if (attempt >= wait.attempts) throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
       await new Promise((r) => setTimeout(r, Math.min(wait.maxDelayMs, wait.minDelayMs * 2 ** attempt)));
     }
