@@ -21,6 +21,10 @@ export interface SectionRef {
   line: number;
   /** The `key = value` pairs directly in the section (continuation lines joined with `\n`). */
   values: Map<string, string>;
+  /** The text between the brackets: the AWS CLI's parser refuses a file with the same one twice. */
+  header: string;
+  /** Keys given again in the section (0-based lines), which the AWS CLI's parser refuses too. */
+  repeatedKeys?: { key: string; line: number }[];
 }
 
 /** An sso-sync managed block found in the file. */
@@ -52,6 +56,8 @@ export interface ScannedConfig {
   /** Sections outside every managed block. */
   outside: SectionRef[];
   damage: Damage[];
+  /** Why the AWS CLI cannot read the file (a section or a key given twice); sso-sync can still merge it. */
+  unreadable: Damage[];
 }
 
 /** A UTF-8 byte-order mark, as a byte string. */
@@ -200,7 +206,7 @@ export function readSections(lines: readonly Line[], from = 0, to = lines.length
     indentLevel = indent;
     const header = /^\[(.+)\]/.exec(value);
     if (header) {
-      current = { ...classifyHeader(header[1]!), line, values: new Map() };
+      current = { ...classifyHeader(header[1]!), line, values: new Map(), header: header[1]! };
       sections.push(current);
       option = undefined;
       continue;
@@ -208,6 +214,7 @@ export function readSections(lines: readonly Line[], from = 0, to = lines.length
     const eq = pyOptionRe.exec(value);
     if (current !== undefined && eq && eq[1] !== '') {
       option = pyStrip(eq[1]!).toLowerCase();
+      if (current.values.has(option)) (current.repeatedKeys ??= []).push({ key: option, line });
       current.values.set(option, pyStrip(eq[2]!));
     }
   }
@@ -269,5 +276,29 @@ export function scanConfig(text: string): ScannedConfig {
     from = b.end + 1;
   }
   outside = outside.concat(readSections(lines, from, lines.length));
-  return { lines, bom, eol, blocks, outside, damage };
+  const all = [...outside, ...blocks.flatMap((b) => b.sections)].sort((a, b) => a.line - b.line);
+  return { lines, bom, eol, blocks, outside, damage, unreadable: repeats(all) };
+}
+
+/**
+ * What the AWS CLI's parser (Python's configparser, strict) refuses: a section header given twice, and a key given
+ * twice in one section. `[DEFAULT]` is the parser's own section and may come twice, but not a key in it.
+ */
+function repeats(sections: readonly SectionRef[]): Damage[] {
+  const found: Damage[] = [];
+  const first = new Map<string, number>();
+  const defaultKeys = new Map<string, number>();
+  for (const s of sections) {
+    const earlier = first.get(s.header);
+    if (earlier !== undefined && s.header !== 'DEFAULT') found.push({ line: s.line + 1, problem: `[${s.header}] again (first on line ${earlier + 1})` });
+    else if (earlier === undefined) first.set(s.header, s.line);
+    for (const r of s.repeatedKeys ?? []) found.push({ line: r.line + 1, problem: `${r.key} again in [${s.header}]` });
+    if (s.header !== 'DEFAULT') continue;
+    for (const key of s.values.keys()) {
+      const before = defaultKeys.get(key);
+      if (before !== undefined) found.push({ line: s.line + 1, problem: `${key} again in [DEFAULT] (first in the one on line ${before + 1})` });
+      else defaultKeys.set(key, s.line);
+    }
+  }
+  return found.sort((a, b) => a.line - b.line);
 }

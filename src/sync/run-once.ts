@@ -156,6 +156,15 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     );
   }
 
+  if (scan.unreadable.length > 0) {
+    const shown = scan.unreadable.slice(0, 5).map((d) => `line ${d.line}: ${d.problem}`);
+    if (scan.unreadable.length > 5) shown.push(`and ${scan.unreadable.length - 5} more`);
+    log.warn(
+      { event: 'config.unreadable', file, problems: scan.unreadable },
+      `the AWS CLI cannot read ${file} ("Unable to parse config file"): it refuses a section or a key given twice (${shown.join('; ')}); ` +
+        'sso-sync still syncs its blocks and leaves the rest as it is, but merge the repeats by hand for any profile to work',
+    );
+  }
   const fromConfig = sessionsFromConfig(scan.outside);
   for (const p of fromConfig.problems) {
     log.warn({ event: 'session.unusable', session: p.session, file }, `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`);

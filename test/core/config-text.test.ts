@@ -347,3 +347,31 @@ test('property: readSections reads what configparser reads, wherever configparse
   });
   assert.ok(compared >= 100, `only ${compared} of ${files.length} files were readable by configparser`);
 });
+
+/** Files the AWS CLI's parser refuses, or not, for a section or key given twice; each with the lines sso-sync names. */
+const repeatCases: [string, string, number[]][] = [
+  ['a section twice', '[a]\nk = 1\n\n[a]\nj = 2\n', [4]],
+  ['a key twice, in another case', '[a]\nk = 1\nK = 2\n', [3]],
+  ['a key twice after a continuation line', '[a]\ns3 =\n  k = 1\ns3 = x\n', [4]],
+  ['[DEFAULT] twice, different keys', '[DEFAULT]\nk = 1\n[DEFAULT]\nj = 2\n', []],
+  ['[DEFAULT] twice, the same key', '[DEFAULT]\nk = 1\n[DEFAULT]\nk = 2\n', [3]],
+  ['a profile, quoted and not', '[profile a]\nk = 1\n[profile "a"]\nk = 2\n', []],
+  ['the same key indented under another (a continuation)', '[a]\nk = 1\n  k = 2\n', []],
+  ['a key commented out', '[a]\n# k = 1\nk = 2\n', []],
+  ['headers that differ by a space', '[ a]\nk = 1\n[a]\nk = 2\n', []],
+  ['a section twice with CRLF, and a key twice in the second', '[b]\r\nx = 1\r\n[b]\r\nx = 1\r\nx = 2\r\n', [3, 5]],
+];
+
+test('scanConfig names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-repeats-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  repeatCases.forEach(([, text], i) => writeFileSync(join(dir, `${i}.ini`), text));
+  assert.ok(pythonAvailable(), 'python3 is needed to read the files as the AWS CLI does');
+  const read = readWithPython(repeatCases.map((_, i) => join(dir, `${i}.ini`)));
+  repeatCases.forEach(([name, text, lines], i) => {
+    const reading = read[join(dir, `${i}.ini`)]!;
+    const found = scanConfig(text).unreadable;
+    assert.deepEqual(found.map((d) => d.line), lines, name);
+    assert.equal(found.length > 0, !reading.ok && /^Duplicate(?:Section|Option)Error/.test(reading.error), `${name}: ${reading.ok ? 'read' : reading.error}`);
+  });
+});

@@ -308,7 +308,15 @@ const cases: Case[] = [
   {
     name: 'sections the person wrote twice ([default] and a profile)',
     input: `${person}[profile home]\nregion = us-west-2\n\n[default]\noutput = text\n\n[profile home]\nregion = eu-west-3\n\n${session}`,
-    expect: { outcome: 'synced' },
+    expect: {
+      outcome: 'synced',
+      check: (_box, run) => assert.match(run.stdout, /cannot read .*line 9: \[default\] again \(first on line 2\); line 12: \[profile home\] again \(first on line 6\)/),
+    },
+  },
+  {
+    name: 'a key the person wrote twice in one section',
+    input: `${person}[profile home]\nregion = us-west-2\nRegion = eu-west-3\n\n${session}`,
+    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /line 8: region again in \[profile home\]/) },
   },
   {
     name: 'a [default] section with static keys and a [profile default]',
@@ -682,6 +690,9 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
     writeFileSync(original, Buffer.from(origText, 'latin1'));
     const read = readWithPython([original, file]);
     const was = read[original] as PythonReading;
+    // A section or key given twice is named in a warning, exactly when the AWS CLI's parser refuses the file for it.
+    const warned = logLines(first.stdout).some((l) => l.event === 'config.unreadable' && l.level === 'warn');
+    assert.equal(warned, !was.ok && /^Duplicate(?:Section|Option)Error/.test(was.error), `warned: ${warned}; the AWS CLI's parser: ${was.ok ? 'reads it' : was.error}`);
     if (was.ok) {
       const now = read[file] as PythonReading;
       assert.ok(now.ok, `the AWS CLI could read the file before, and cannot now: ${now.ok ? '' : now.error}`);
