@@ -1,7 +1,9 @@
-#!/usr/bin/env node
-/** The composition root: wires the real clock, logger, file system and SDK clients; the only place that exits. */
+/**
+ * The composition root: wires the real clock, logger, file system and SDK clients to each command. main.ts loads it
+ * only once it knows the command is not `--help` or `--version`.
+ */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openBrowser } from '../auth/browser.js';
@@ -29,12 +31,7 @@ import { loadSettings, settingsPath } from '../settings/load.js';
 import { stateDir } from '../state-dir.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
-import { checkLogLevel, parseCommand, usage } from './args.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { checkLogLevel, type Command } from './args.js';
 
 function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
   const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
@@ -164,24 +161,14 @@ async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
 }
 
 /** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */
-interface Ending {
+export interface Ending {
   code: ExitCode;
   end?: boolean;
 }
 
-async function main(argv: readonly string[]): Promise<Ending> {
-  return run(parseCommand(argv));
-}
-
-async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
-  const env = process.env;
+/** Runs a parsed command other than help and version (main.ts answers those without loading this module). */
+export async function runCommand(command: Exclude<Command, { kind: 'help' | 'version' }>, env: NodeJS.ProcessEnv): Promise<Ending> {
   switch (command.kind) {
-    case 'help':
-      process.stdout.write(usage);
-      return { code: ExitCode.ok };
-    case 'version':
-      process.stdout.write(`sso-sync ${version()}\n`);
-      return { code: ExitCode.ok };
     case 'daemon':
       return { code: await daemon(env, command), end: true };
     case 'log':
@@ -245,15 +232,3 @@ async function run(command: ReturnType<typeof parseCommand>): Promise<Ending> {
     }
   }
 }
-
-main(process.argv.slice(2)).then(
-  ({ code, end }) => {
-    process.exitCode = code;
-    if (end) process.exit(code);
-  },
-  (error: unknown) => {
-    const message = error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
-    process.stderr.write(`sso-sync: ${message}\n`);
-    process.exitCode = exitCodeOf(error);
-  },
-);

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The command-line entry: parses the arguments, answers `--help` and `--version` at once, and loads the rest (the
+ * AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
+ */
+import { readFileSync } from 'node:fs';
+import { exitCodeOf, ExitCode, SsoSyncError } from '../errors.js';
+import { parseCommand, usage } from './args.js';
+import type { Ending } from './commands.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: readonly string[]): Promise<Ending> {
+  const command = parseCommand(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(usage);
+      return { code: ExitCode.ok };
+    case 'version':
+      process.stdout.write(`sso-sync ${version()}\n`);
+      return { code: ExitCode.ok };
+    default: {
+      const { runCommand } = await import('./commands.js');
+      return runCommand(command, process.env);
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  ({ code, end }) => {
+    process.exitCode = code;
+    if (end) process.exit(code);
+  },
+  (error: unknown) => {
+    const message = error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+    process.stderr.write(`sso-sync: ${message}\n`);
+    process.exitCode = exitCodeOf(error);
+  },
+);
