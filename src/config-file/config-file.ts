@@ -126,6 +126,8 @@ export interface WriteOptions {
   maxRedo?: number;
   /** Test hook: runs after the temp file is written, before the re-check. */
   afterTempWritten?: () => Promise<void>;
+  /** Test hook: runs after the content check on the open file, before the synchronous check next to the rename. */
+  afterHeldRead?: () => Promise<void>;
   /** Test hook: runs right after the rename, before the replaced file is read again. */
   afterRename?: () => Promise<void>;
 }
@@ -332,6 +334,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       const now = held ? await readHeld(held) : undefined;
       const heldAfter = held && identity(await held.stat({ bigint: true }));
       const unchanged = now === expected && heldBefore === heldAfter;
+      await options.afterHeldRead?.();
       // The last check is synchronous, right next to the rename, with nothing in between that yields.
       const onPath = unchanged ? statSync(realPath, { bigint: true, throwIfNoEntry: false }) : undefined;
       if (!unchanged || (onPath && identity(onPath)) !== heldAfter) {

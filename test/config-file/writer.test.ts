@@ -1,6 +1,6 @@
 /** The atomic writer: a change by someone else between read and rename is merged again, never overwritten. */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -115,6 +115,24 @@ test('a write into the replaced file that stalls half-way is waited for, not mer
   await finished;
   assert.equal(result.written, true);
   assert.equal(readFileSync(file, 'utf8'), `${whole}# block\n`, 'the whole of the other program\'s write, and the block');
+});
+
+test('another program\'s rename after the content check is caught by the check next to the rename, and merged on', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  let renamed = false;
+  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+    // The open file sso-sync checked is the old one: only the path shows the new file.
+    afterHeldRead: async () => {
+      if (renamed) return;
+      renamed = true;
+      writeFileSync(`${file}.other`, '[default]\nregion = b\n');
+      renameSync(`${file}.other`, file);
+    },
+  });
+  assert.equal(result.written, true);
+  assert.equal(result.redone, 1);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n');
 });
 
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
