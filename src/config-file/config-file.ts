@@ -126,6 +126,11 @@ export interface WriteOptions {
   maxRedo?: number;
   /** Test hook: runs after the temp file is written, before the re-check. */
   afterTempWritten?: () => Promise<void>;
+  /**
+   * Keeps a copy of a change rescued from the replaced file that a newer change then kept from being merged (see
+   * writeConfig); resolves with where it is.
+   */
+  keepUnmerged?: (text: string) => Promise<string>;
   /** Test hook: runs after the content check on the open file, before the synchronous check next to the rename. */
   afterHeldRead?: () => Promise<void>;
   /** Test hook: runs right after the rename, before the replaced file is read again. */
@@ -176,9 +181,13 @@ function keptChanging(file: string): SsoSyncError {
   return refused(`${file} kept changing while sso-sync read it (another program is writing it many times a second); nothing was written. Run again when it is done.`);
 }
 
-/** sso-sync wrote the file, but another program's change made at that moment could not be merged in. */
-function writtenWhileChanging(file: string, cause?: unknown): SsoSyncError {
-  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing; check the file, then run again.`, cause);
+/**
+ * sso-sync wrote the file, but another program's change made at that moment could not be merged in; `saved` is
+ * where the file with that change was kept, when it could be.
+ */
+function writtenWhileChanging(file: string, cause?: unknown, saved?: string): SsoSyncError {
+  const where = saved ? ` (the file with it, as sso-sync found it, is saved in ${saved})` : '';
+  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing${where}; check the file, then run again.`, cause);
 }
 
 /** A file's content as read, and when it last changed (undefined: it does not exist). Exported for tests. */
@@ -296,6 +305,8 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
   let temp: string | undefined;
   let held: FileHandle | undefined;
   let written = false;
+  // Where a rescued change that could not be merged was kept.
+  let unmerged: string | undefined;
   try {
     await removeDeadTemps(realPath);
     // A program that writes the file many times a second can keep a write from passing its checks a few times
@@ -340,7 +351,10 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       if (!unchanged || (onPath && identity(onPath)) !== heldAfter) {
         // A rescued change and a newer one cannot both be kept by merging on either: say so rather than drop one
         // (the catch below reports it as written).
-        if (rescued) throw keptChanging(snapshot.path);
+        if (rescued) {
+          unmerged = await options.keepUnmerged?.(base ?? '').catch(() => undefined);
+          throw keptChanging(snapshot.path);
+        }
         await unlink(temp).catch(() => undefined);
         temp = undefined;
         await held?.close();
@@ -372,7 +386,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {
     // Once the file is written, no failure may say it was left as it was.
-    if (written) throw writtenWhileChanging(snapshot.path, error);
+    if (written) throw writtenWhileChanging(snapshot.path, error, unmerged);
     if (error instanceof SsoSyncError) throw error;
     throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
   } finally {

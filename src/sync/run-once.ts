@@ -6,7 +6,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
-import { configPath, readConfig, writeConfig } from '../config-file/config-file.js';
+import { configPath, readConfig, writeConfig, type WriteOptions } from '../config-file/config-file.js';
 import { scanConfig, type Damage } from '../core/config-text.js';
 import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
@@ -31,8 +31,8 @@ export interface SyncDeps {
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
-  /** Test hook: runs between writing the temp file and the re-check before the rename. */
-  afterTempWritten?: () => Promise<void>;
+  /** Test hooks of the writer: between writing the temp file and the checks, and right after the rename. */
+  writeHooks?: Pick<WriteOptions, 'afterTempWritten' | 'afterRename'>;
 }
 
 /** What the person asked for. */
@@ -88,16 +88,22 @@ function skipMessage(s: Skipped): string {
   }
 }
 
-async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, configFile: string): Promise<string> {
+/** Saves a copy of the config's text in the state directory's backups, durably; resolves with its path. */
+async function saveCopy(env: NodeJS.ProcessEnv, clock: Clock, text: string): Promise<string> {
   const dir = path.join(stateDir(env), 'backups');
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `config-${stamp}-${randomBytes(3).toString('hex')}.bak`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await newFile(file, Buffer.from(text, 'latin1'), 0o600);
+  await fsyncDir(dir);
+  return file;
+}
+
+async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, configFile: string): Promise<string> {
+  const dir = path.join(stateDir(env), 'backups');
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     // Durable before the config is replaced: it may be the only copy of the hand edit.
-    await newFile(file, Buffer.from(text, 'latin1'), 0o600);
-    await fsyncDir(dir);
-    return file;
+    return await saveCopy(env, clock, text);
   } catch (error) {
     // No backup, no replacement of the hand edit: the file is left as it is (newFile leaves no partial backup).
     throw new SsoSyncError(
@@ -247,7 +253,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
         return plan.changed ? plan.text : undefined;
       },
       {
-        ...(deps.afterTempWritten ? { afterTempWritten: deps.afterTempWritten } : {}),
+        ...deps.writeHooks,
+        keepUnmerged: (text) => saveCopy(env, clock, text),
         beforeCommit: async (previous) => {
           // Called before every try of the write; one backup of each content is enough.
           if (previous !== undefined && previous !== backedUp && plan.outcomes.some((o) => o.handEdited)) {

@@ -135,6 +135,38 @@ test('another program\'s rename after the content check is caught by the check n
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n');
 });
 
+test('a rescued change that a newer change keeps from being merged is saved, and the message says where', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  let renames = 0;
+  let temps = 0;
+  const kept: string[] = [];
+  await assert.rejects(
+    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+      // After sso-sync's first rename, the other program writes into the replaced file: a change to rescue.
+      afterRename: async () => {
+        if (renames++ > 0) return;
+        ftruncateSync(other, 0);
+        writeSync(other, '[default]\nregion = rescued\n', 0);
+      },
+      // While the rescued change is being merged, a third change lands on the path.
+      afterTempWritten: async () => {
+        if (temps++ === 1) writeFileSync(file, '[default]\nregion = newer\n');
+      },
+      keepUnmerged: async (text) => {
+        kept.push(text);
+        return '/state/backups/config-kept.bak';
+      },
+    }),
+    (error: Error & { code?: string }) =>
+      error.code === 'config.refused' && /the profiles are written, but a change .* may be missing \(the file with it, as sso-sync found it, is saved in \/state\/backups\/config-kept\.bak\)/.test(error.message),
+  );
+  assert.deepEqual(kept, ['[default]\nregion = rescued\n'], 'the rescued change is what was kept');
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = newer\n', 'the newer change is left on the path');
+});
+
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
   const file = path.join(tempDir(t), 'config');
   writeFileSync(file, 'x = 0\n');
