@@ -3,10 +3,11 @@
  * writer's pid, claimed with link() (which fails when the file exists). A writer killed while it holds the lock
  * leaves the file behind; the next writer sees its pid is gone and takes the lock over at once, instead of
  * waiting for it to go stale. A lock older than a minute is taken over too: a write takes milliseconds, so its
- * pid was reused by something else. Takeovers take turns (see takeOver), so two writers never both hold the lock.
+ * pid was reused by something else (the minute counts from when the lock was taken). Takeovers take turns (see
+ * takeOver), so two writers never both hold the lock.
  */
-import { randomBytes } from 'node:crypto';
-import { link, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** How long to keep trying while a live process holds the lock. */
@@ -55,38 +56,59 @@ async function judge(file: string): Promise<{ state: 'live' | 'vanished' } | { s
   }
 }
 
-const gateOf = (lockPath: string) => `${lockPath}.takeover`;
+/**
+ * The gate for taking over one file judged gone: named after that file and the text judged, so that each dead
+ * lock (or dead gate) has a gate of its own, which exactly one writer's link() can create. Exported for tests.
+ */
+export function gateFor(lockPath: string, target: string, judged: string | null): string {
+  return `${lockPath}.takeover.${createHash('sha256').update(`${target}\0${judged ?? '\0unreadable'}`).digest('hex').slice(0, 16)}`;
+}
 
 /**
- * Removes a lock judged gone, if it still holds the text judged. Writers that judged the same lock take turns
- * through a second lock, the gate: without it, one could remove the lock another had just taken in its place.
- * Returns false when another writer is in the gate (wait, then try again). A gate left by a writer killed in
- * its few milliseconds there is removed for the next try.
+ * Removes `target` (the lock, or a gate) judged gone, if it still holds the text judged. Writers that judged the
+ * same file take turns through its gate: only the one whose link() created the gate re-reads and removes it, so no
+ * writer removes a lock another has just taken in its place. Returns false while another writer is in the gate.
+ * A gate left by a writer killed in its few milliseconds there is taken over the same way, one level down. A
+ * target that cannot be removed (a directory, no permission) is an error, not a reason to try again at once.
  */
-async function takeOver(lockPath: string, claim: string, judged: string | null): Promise<boolean> {
-  const gate = gateOf(lockPath);
+async function takeOver(lockPath: string, claim: string, target: string, judged: string | null, depth = 0): Promise<boolean> {
+  const gate = gateFor(lockPath, target, judged);
   try {
+    // The claim's times are the gate's: fresh, so that a writer in the gate is never judged stale.
+    const now = new Date();
+    await utimes(claim, now, now).catch(() => undefined);
     await link(claim, gate);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    if ((await judge(gate)).state === 'gone') await unlink(gate).catch(() => undefined);
+    const holder = await judge(gate);
+    if (holder.state === 'gone' && depth < 3) await takeOver(lockPath, claim, gate, holder.text, depth + 1);
     return false;
   }
   try {
-    if ((await lockText(lockPath)) === judged) await unlink(lockPath).catch(() => undefined);
+    if ((await lockText(target)) === judged) await unlink(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     return true;
   } finally {
     await unlink(gate).catch(() => undefined);
   }
 }
 
-/** Removes the claim files (`<lock>.<pid>.<random>`) of writers killed while they tried to take the lock. */
-async function removeDeadClaims(lockPath: string): Promise<void> {
+/**
+ * Removes what writers killed on the way left beside the lock: claim files (`<lock>.<pid>.<random>`) of dead
+ * pids, and gates (`<lock>.takeover.<hash>`) of writers killed inside them, through their own gates.
+ */
+async function removeLeftovers(lockPath: string, claim: string): Promise<void> {
   const dir = path.dirname(lockPath);
   const prefix = `${path.basename(lockPath)}.`;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const file = path.join(dir, name);
     const pid = Number(/^(\d+)\.[0-9a-f]+$/.exec(name.slice(prefix.length))?.[1]);
-    if (name.startsWith(prefix) && Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await unlink(path.join(dir, name)).catch(() => undefined);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await unlink(file).catch(() => undefined);
+    if (!name.startsWith(`${prefix}takeover.`)) continue;
+    const holder = await judge(file);
+    if (holder.state === 'gone') await takeOver(lockPath, claim, file, holder.text, 1).catch(() => false);
   }
 }
 
@@ -97,19 +119,25 @@ export async function acquireWriteLock(lockPath: string, wait: LockWait): Promis
   try {
     await writeFile(temp, mine, { mode: 0o600 });
     for (let attempt = 0; ; attempt++) {
+      let taken = false;
       try {
         await link(temp, lockPath);
-        await removeDeadClaims(lockPath);
-        if ((await judge(gateOf(lockPath))).state === 'gone') await unlink(gateOf(lockPath)).catch(() => undefined);
-        return async () => {
-          if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
-        };
+        taken = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
+      if (taken) {
+        // A lock is judged stale a minute after its times: from now, not from when this writer began to wait.
+        const now = new Date();
+        await utimes(lockPath, now, now).catch(() => undefined);
+        await removeLeftovers(lockPath, temp);
+        return async () => {
+          if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
+        };
+      }
       const holder = await judge(lockPath);
       if (holder.state === 'vanished') continue;
-      if (holder.state === 'gone' && (await takeOver(lockPath, temp, holder.text))) continue;
+      if (holder.state === 'gone' && (await takeOver(lockPath, temp, lockPath, holder.text))) continue;
       if (attempt >= wait.attempts) throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
       await new Promise((r) => setTimeout(r, Math.min(wait.maxDelayMs, wait.minDelayMs * 2 ** attempt)));
     }

@@ -3,13 +3,14 @@
  * the lock of a writer that was killed and all try to take it over at once.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { acquireWriteLock } from '../../src/config-file/write-lock.js';
+import { fileURLToPath } from 'node:url';
+import { acquireWriteLock, gateFor } from '../../src/config-file/write-lock.js';
 
 const wait = { attempts: 200, minDelayMs: 1, maxDelayMs: 5 };
 
@@ -64,15 +65,51 @@ test('a lock left by a killed writer, or damaged, is taken over at once; a live 
   assert.deepEqual(readdirSync(dir), []);
 });
 
-test('a takeover gate left by a writer killed inside it does not block later takeovers', async (t) => {
+test('a takeover gate left by a writer killed inside it does not block later takeovers, and is removed', async (t) => {
   const dir = tempDir(t);
   const lock = path.join(dir, 'config.sso-sync.lock');
-  writeFileSync(lock, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' }));
-  writeFileSync(`${lock}.takeover`, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
+  const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' });
+  writeFileSync(lock, dead);
+  // Killed inside the gate for that dead lock, before removing it.
+  writeFileSync(gateFor(lock, lock, dead), JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
   await (await acquireWriteLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }))();
   assert.deepEqual(readdirSync(dir), []);
-  // Killed inside the gate after removing the dead lock: the next writer gets the lock at once, and removes the gate.
-  writeFileSync(`${lock}.takeover`, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
+  // Killed inside a gate after removing the dead lock: the next writer gets the lock at once, and removes the gate.
+  writeFileSync(`${lock}.takeover.0123456789abcdef`, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
   await (await acquireWriteLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test('a lock that cannot be removed (a directory in its place) is an error at once, not a loop', async (t) => {
+  const dir = tempDir(t);
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  mkdirSync(lock);
+  const started = Date.now();
+  await assert.rejects(acquireWriteLock(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 1 }), (error: NodeJS.ErrnoException) => error.code !== 'ELOCKED' && error.code !== undefined);
+  assert.ok(Date.now() - started < 2_000);
+  assert.deepEqual(readdirSync(dir), ['config.sso-sync.lock']);
+});
+
+test('separate processes that find a dead lock and a dead gate at once hold the lock one at a time', async (t) => {
+  const dir = tempDir(t);
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  // The writers' log lives in a directory of its own: the lock's must be empty at the end.
+  const log = path.join(tempDir(t), 'log');
+  const child = fileURLToPath(new URL('./lock-child.js', import.meta.url));
+  for (let round = 0; round < 20; round++) {
+    const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `dead-${round}` });
+    writeFileSync(lock, dead);
+    // Every other round, a writer was also killed inside the gate for that lock.
+    if (round % 2 === 1) writeFileSync(gateFor(lock, lock, dead), JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `gate-${round}` }));
+    const codes = await Promise.all(
+      Array.from({ length: 3 }, () => new Promise<number | null>((resolve) => spawn(process.execPath, [child, lock, log], { stdio: 'inherit' }).on('close', resolve))),
+    );
+    assert.deepEqual(codes, [0, 0, 0]);
+  }
+  const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, 120);
+  for (let i = 0; i < lines.length; i += 2) {
+    assert.ok(lines[i]!.startsWith('+') && lines[i + 1] === `-${lines[i]!.slice(1)}`, `one holder at a time: ${lines.slice(Math.max(0, i - 2), i + 4).join(' ')}`);
+  }
+  assert.deepEqual(readdirSync(dir), [], 'no lock, claim or gate is left');
 });
