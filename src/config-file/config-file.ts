@@ -198,6 +198,8 @@ export interface Reading {
 
 /** How long a file must have been left alone before its content is trusted as whole. */
 const quietMs = 100;
+/** How long an empty file must stay empty, by sso-sync's own clock: `generator > ~/.aws/config` empties it first. */
+const emptyQuietMs = 1_000;
 const settlePollMs = 10;
 const settleBudgetMs = 2_000;
 
@@ -211,7 +213,7 @@ const quiet = (r: Reading) => r.changedMs === undefined || (r.text !== '' && Dat
  * Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows).
  * Times alone miss one change: on ext4 a file truncated by open(…, 'w') is empty for a moment while still showing
  * its old times (measured here: up to about a millisecond, often enough that one read in a few thousand sees it).
- * So a size that moved during the read counts as a change now, and an empty file must be seen empty for a while.
+ * So a size that moved during the read counts as a change now, and an empty file must be seen empty for a second.
  */
 async function readHandle(handle: FileHandle): Promise<Reading> {
   const before = await handle.stat();
@@ -221,7 +223,7 @@ async function readHandle(handle: FileHandle): Promise<Reading> {
 
 /** What one read tells, given the file's stat just before and just after it. Exported for tests. */
 export function readingOf(text: string, before: StatTimes, after: StatTimes): Reading {
-  const moved = before.size !== after.size || text.length !== after.size;
+  const moved = before.size !== after.size;
   return { text, changedMs: moved ? Date.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs) };
 }
 
@@ -253,7 +255,7 @@ export async function settled(file: string, read: () => Promise<Reading>, first:
     await sleep(settlePollMs);
     const again = await read();
     if (again.text !== last.text) since = Date.now();
-    else if (again.text === '' ? Date.now() - since >= quietMs : quiet(again)) return again.text;
+    else if (again.text === '' ? Date.now() - since >= emptyQuietMs : quiet(again)) return again.text;
     last = again;
   }
   throw keptChanging(file);
@@ -378,6 +380,9 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
       const reading = held;
       base = await settled(snapshot.path, () => readHandle(reading), await readHandle(reading));
+      // Emptied and not written again: the program that emptied it writes late, or wanted it empty. Merging on
+      // nothing would wipe the file just written; say the change may be missing instead (the catch below).
+      if (base === '') throw keptChanging(snapshot.path);
       expected = next;
       rescued = true;
       await held.close();

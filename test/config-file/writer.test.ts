@@ -167,6 +167,20 @@ test('a rescued change that a newer change keeps from being merged is saved, and
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = newer\n', 'the newer change is left on the path');
 });
 
+test('a replaced file emptied just after the rename and not written again is not merged on: the written file stays', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  await assert.rejects(
+    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+      afterRename: async () => ftruncateSync(other, 0),
+    }),
+    (error: Error & { code?: string }) => error.code === 'config.refused' && /the profiles are written, but a change another program made at the same moment may be missing/.test(error.message),
+  );
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = a\n# block\n', 'the file sso-sync wrote, not its block alone');
+});
+
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
   const file = path.join(tempDir(t), 'config');
   writeFileSync(file, 'x = 0\n');
