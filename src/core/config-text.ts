@@ -164,7 +164,7 @@ export function classifyHeader(header: string): { kind: SectionRef['kind']; name
 const pySpace = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const pyStripRe = new RegExp(`^[${pySpace}]+|[${pySpace}]+$`, 'g');
 const pyLeadingRe = new RegExp(`^[${pySpace}]*`);
-const pyOptionRe = new RegExp(`^(.*?)[${pySpace}]*[=:][${pySpace}]*(.*)$`);
+const pyOptionRe = new RegExp(`^([^\\n]*?)[${pySpace}]*[=:][${pySpace}]*([^\\n]*)$`);
 
 /** Python's `str.strip()`. */
 export function pyStrip(text: string): string {
@@ -204,7 +204,8 @@ export function readSections(lines: readonly Line[], from = 0, to = lines.length
       continue;
     }
     indentLevel = indent;
-    const header = /^\[(.+)\]/.exec(value);
+    // Python's `.` stops only at \n; JavaScript's stops at \u2028 and \u2029 too.
+    const header = /^\[([^\n]+)\]/.exec(value);
     if (header) {
       current = { ...classifyHeader(header[1]!), line, values: new Map(), header: header[1]! };
       sections.push(current);

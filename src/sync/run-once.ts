@@ -145,6 +145,18 @@ function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; wr
   );
 }
 
+/** Says why the AWS CLI cannot read the file, when a section or key in it is given twice. */
+function warnUnreadable(log: Logger, file: string, problems: readonly Damage[]): void {
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 5).map((d) => `line ${d.line}: ${d.problem}`);
+  if (problems.length > 5) shown.push(`and ${problems.length - 5} more`);
+  log.warn(
+    { event: 'config.unreadable', file, problems },
+    `the AWS CLI cannot read ${file} ("Unable to parse config file"): it refuses a section or a key given twice (${shown.join('; ')}); ` +
+      'sso-sync still syncs its blocks and leaves the rest as it is, but merge the repeats by hand for any profile to work',
+  );
+}
+
 /** Runs one sync cycle. Whole-run problems (settings, a refused file) throw; a failing session is reported. */
 export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<SyncReport> {
   const { env, clock, log } = deps;
@@ -162,15 +174,6 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     );
   }
 
-  if (scan.unreadable.length > 0) {
-    const shown = scan.unreadable.slice(0, 5).map((d) => `line ${d.line}: ${d.problem}`);
-    if (scan.unreadable.length > 5) shown.push(`and ${scan.unreadable.length - 5} more`);
-    log.warn(
-      { event: 'config.unreadable', file, problems: scan.unreadable },
-      `the AWS CLI cannot read ${file} ("Unable to parse config file"): it refuses a section or a key given twice (${shown.join('; ')}); ` +
-        'sso-sync still syncs its blocks and leaves the rest as it is, but merge the repeats by hand for any profile to work',
-    );
-  }
   const fromConfig = sessionsFromConfig(scan.outside);
   for (const p of fromConfig.problems) {
     log.warn({ event: 'session.unusable', session: p.session, file }, `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`);
@@ -278,6 +281,12 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   for (const orphan of plan.orphanBlocks) {
     log.warn({ event: 'block.orphaned', session: orphan, file }, `${file} has an sso-sync block for sso-session ${orphan}, which is no longer configured; it is left as it is (delete it by hand if it is no longer wanted)`);
+  }
+  if (scan.unreadable.length > 0) {
+    // Judged on the file as the sync leaves it (a dry run: would leave it), so a repeat the sync removed is not
+    // reported, and the lines are the file's lines now.
+    const after = request.dryRun && plan.changed ? plan.text : configText;
+    warnUnreadable(log, file, after === snapshot.text ? scan.unreadable : scanConfig(after ?? '').unreadable);
   }
   const durationMs = clock.now() - started;
   for (const o of plan.outcomes) logOutcome(log, o, { dryRun: request.dryRun, written, durationMs });

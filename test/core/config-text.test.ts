@@ -360,6 +360,10 @@ const repeatCases: [string, string, number[]][] = [
   ['a key commented out', '[a]\n# k = 1\nk = 2\n', []],
   ['headers that differ by a space', '[ a]\nk = 1\n[a]\nk = 2\n', []],
   ['a section twice with CRLF, and a key twice in the second', '[b]\r\nx = 1\r\n[b]\r\nx = 1\r\nx = 2\r\n', [3, 5]],
+  ['a header with a line separator (U+2028) in it, twice', '[a\u2028b]\nk = 1\n[a\u2028b]\nk = 2\n', [3]],
+  ['a value with a line separator, then its key again', '[a]\nk = x\u2028y\nk = 2\n', [3]],
+  ['a header with a line separator, once, after a section with the same key', '[z]\nk = 1\n[a\u2028b]\nk = 2\n', []],
+  ['a UTF-8 header twice', '[profile caf\u00e9]\nk = 1\n[profile caf\u00e9]\nk = 2\n', [3]],
 ];
 
 test('scanConfig names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
@@ -370,7 +374,8 @@ test('scanConfig names a section or key given twice exactly where the AWS CLI\'s
   const read = readWithPython(repeatCases.map((_, i) => join(dir, `${i}.ini`)));
   repeatCases.forEach(([name, text, lines], i) => {
     const reading = read[join(dir, `${i}.ini`)]!;
-    const found = scanConfig(text).unreadable;
+    // scanConfig takes the file's bytes as a byte string.
+    const found = scanConfig(Buffer.from(text, 'utf8').toString('latin1')).unreadable;
     assert.deepEqual(found.map((d) => d.line), lines, name);
     assert.equal(found.length > 0, !reading.ok && /^Duplicate(?:Section|Option)Error/.test(reading.error), `${name}: ${reading.ok ? 'read' : reading.error}`);
   });

@@ -333,6 +333,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a profile copied out of the block, so the file has it twice until the sync drops the generated one',
+    input: `${person}[profile prod]\nregion = us-east-1\n\n${session}\n${earlierBlock(allProfiles)}`,
+    expect: {
+      outcome: 'synced',
+      profiles: allProfiles.filter((p) => p !== 'prod'),
+      logs: [{ event: 'profile.skipped', reason: 'name-taken', profile: 'prod' }],
+      // The file the AWS CLI could not read is readable once synced: no warning about a repeat that is gone.
+      check: (_box, run) => assert.ok(!logLines(run.stdout).some((l) => l.event === 'config.unreadable'), run.stdout),
+    },
+  },
+  {
     name: 'a person\'s [profile "prod"] (quoted) wins over the generated prod',
     input: `${person}[profile "prod"]\nregion = us-east-1\n\n${session}`,
     expect: { outcome: 'synced', profiles: allProfiles.filter((p) => p !== 'prod'), logs: [{ event: 'profile.skipped', reason: 'name-taken', profile: 'prod' }] },
@@ -690,9 +701,11 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
     writeFileSync(original, Buffer.from(origText, 'latin1'));
     const read = readWithPython([original, file]);
     const was = read[original] as PythonReading;
-    // A section or key given twice is named in a warning, exactly when the AWS CLI's parser refuses the file for it.
+    // A section or key given twice is named in a warning, exactly when the AWS CLI's parser refuses the written
+    // file for it.
+    const written = read[file] as PythonReading;
     const warned = logLines(first.stdout).some((l) => l.event === 'config.unreadable' && l.level === 'warn');
-    assert.equal(warned, !was.ok && /^Duplicate(?:Section|Option)Error/.test(was.error), `warned: ${warned}; the AWS CLI's parser: ${was.ok ? 'reads it' : was.error}`);
+    assert.equal(warned, !written.ok && /^Duplicate(?:Section|Option)Error/.test(written.error), `warned: ${warned}; the AWS CLI's parser: ${written.ok ? 'reads it' : written.error}`);
     if (was.ok) {
       const now = read[file] as PythonReading;
       assert.ok(now.ok, `the AWS CLI could read the file before, and cannot now: ${now.ok ? '' : now.error}`);
