@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfig, writeConfig } from '../src/config-file/config-file.js';
 import { planSync, type PlanInput } from '../src/core/plan.js';
 import { defaultRules } from '../src/core/profile-names.js';
@@ -43,6 +44,9 @@ try {
     guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
   });
   const sync = async () => {
+    // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
+    // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
+    await sleep(150);
     const started = performance.now();
     const snapshot = await readConfig(file);
     let profiles = 0;
