@@ -6,11 +6,11 @@
  * run and the next refresh, and file watches: nothing polls.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { refreshBlocker, type TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
+import { readConfig } from '../config-file/config-file.js';
 import type { SessionDef } from '../core/types.js';
 import { scanConfig } from '../core/config-text.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
@@ -233,7 +233,14 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   }
 
   async function configChanged(): Promise<void> {
-    const text = await readFile(deps.configFile).then((b) => b.toString('latin1'), () => undefined);
+    // Read as a sync reads it, so that a file caught half-rewritten by another program is not reported as a removed
+    // block; a file that cannot be read now is left to the next change or sync to report.
+    let text: string | undefined;
+    try {
+      text = (await readConfig(deps.configFile)).text;
+    } catch {
+      return;
+    }
     const hash = text === undefined ? undefined : sha(text);
     if (hash === configSeen) return; // sso-sync's own write, or no change
     configSeen = hash;

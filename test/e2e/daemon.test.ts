@@ -1,6 +1,6 @@
 /** The daemon as a child process against the emulator, with a schedule of seconds. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
@@ -126,6 +126,23 @@ test('a block removed by hand is logged, the next sync (here after SIGHUP) write
   await new Promise((r) => setTimeout(r, 800)); // long enough for a watcher event of the daemon's own write
   const result = await stop(daemon);
   assert.equal(count(result.stdout, 'block.removed'), 1, 'only the removal by hand is reported');
+});
+
+test('a config rewritten in place slowly (emptied, written 600 ms later) is not reported as a removed block', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await new Promise((r) => setTimeout(r, 500));
+  const whole = readFileSync(box.configFile);
+  // As \`generator > ~/.aws/config\` does: the shell empties the file, the generator writes it later.
+  const fd = openSync(box.configFile, 'w');
+  await new Promise((r) => setTimeout(r, 600));
+  writeSync(fd, whole);
+  closeSync(fd);
+  await new Promise((r) => setTimeout(r, 1_500)); // the watcher's debounce (300 ms) and a read that settles
+  const result = await stop(daemon);
+  assert.equal(count(result.stdout, 'block.removed'), 0, 'the half-written moment is not reported');
+  assert.equal(count(result.stdout, 'config.removed'), 0);
 });
 
 test('status reports the token, the last sync and the running daemon, as text and as JSON', async (t) => {
