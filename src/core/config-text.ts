@@ -190,9 +190,10 @@ function pythonLines(lines: readonly Line[], from: number, to: number): { text: 
  * they stand, an indented line after an option continues its value, any other `[...]` line opens a section.
  * Returns the sections of lines [from, to), with names and values decoded from UTF-8.
  */
-export function readSections(lines: readonly Line[], from = 0, to = lines.length): SectionRef[] {
+export function readSections(lines: readonly Line[], from = 0, to = lines.length, continuing?: SectionRef): SectionRef[] {
   const sections: SectionRef[] = [];
-  let current: SectionRef | undefined;
+  // Lines before the first header belong to `continuing`, the section that was open where the range starts.
+  let current: SectionRef | undefined = continuing;
   let option: string | undefined;
   let indentLevel = 0;
   for (const { text: raw, line } of pythonLines(lines, from, to)) {
@@ -278,7 +279,24 @@ export function scanConfig(text: string): ScannedConfig {
   }
   outside = outside.concat(readSections(lines, from, lines.length));
   const all = [...outside, ...blocks.flatMap((b) => b.sections)].sort((a, b) => a.line - b.line);
-  return { lines, bom, eol, blocks, outside, damage, unreadable: repeats(all) };
+  return { lines, bom, eol, blocks, outside, damage, unreadable: [...repeats(all), ...afterBlocks(lines, blocks, all)].sort((a, b) => a.line - b.line) };
+}
+
+/**
+ * Keys given again between a block's END marker and the next header. The markers are comments to the AWS CLI, so
+ * such lines (`echo 'region = x' >> ~/.aws/config` after a block at the end) belong to the block's last section.
+ */
+function afterBlocks(lines: readonly Line[], blocks: readonly BlockRegion[], sections: readonly SectionRef[]): Damage[] {
+  const found: Damage[] = [];
+  for (const b of blocks) {
+    const last = b.sections.at(-1);
+    if (!last) continue;
+    const next = Math.min(lines.length, ...sections.filter((x) => x.line > b.end).map((x) => x.line), ...blocks.filter((x) => x.begin > b.end).map((x) => x.begin));
+    const shadow: SectionRef = { ...last, values: new Map(last.values), repeatedKeys: [] };
+    readSections(lines, b.end + 1, next, shadow);
+    for (const r of shadow.repeatedKeys!) found.push({ line: r.line + 1, problem: `${r.key} again in [${last.header}] (after the END marker, the AWS CLI reads it as part of that section)` });
+  }
+  return found;
 }
 
 /**

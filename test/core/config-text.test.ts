@@ -348,6 +348,19 @@ test('property: readSections reads what configparser reads, wherever configparse
   assert.ok(compared >= 100, `only ${compared} of ${files.length} files were readable by configparser`);
 });
 
+/** A block as sso-sync writes it, its last profile with a region, at the end of the file. */
+const endedBlock = [
+  '# BEGIN sso-sync corp (managed: edits inside are replaced; checksum 0123abcd)',
+  '[profile a]',
+  'sso_session = corp',
+  'region = eu-west-1',
+  '',
+  '[profile b]',
+  'region = eu-north-1',
+  '# END sso-sync corp',
+  '',
+].join('\n');
+
 /** Files the AWS CLI's parser refuses, or not, for a section or key given twice; each with the lines sso-sync names. */
 const repeatCases: [string, string, number[]][] = [
   ['a section twice', '[a]\nk = 1\n\n[a]\nj = 2\n', [4]],
@@ -364,6 +377,9 @@ const repeatCases: [string, string, number[]][] = [
   ['a value with a line separator, then its key again', '[a]\nk = x\u2028y\nk = 2\n', [3]],
   ['a header with a line separator, once, after a section with the same key', '[z]\nk = 1\n[a\u2028b]\nk = 2\n', []],
   ['a UTF-8 header twice', '[profile caf\u00e9]\nk = 1\n[profile caf\u00e9]\nk = 2\n', [3]],
+  ['a key of the block\'s last profile again after its END marker', `${endedBlock}region = us-east-1\n`, [9]],
+  ['another key after the END marker, then a section', `${endedBlock}output = json\n[profile p]\nregion = x\n`, []],
+  ['the key again after the END marker, but after a header', `${endedBlock}[profile p]\nregion = x\n`, []],
 ];
 
 test('scanConfig names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {

@@ -333,6 +333,11 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a region appended after the block, which the AWS CLI reads as the block's last profile's second region",
+    input: `${person}${session}\n${earlierBlock(allProfiles)}region = us-east-1\n`,
+    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /region again in \[profile prod-admin\] \(after the END marker/) },
+  },
+  {
     name: 'a profile copied out of the block, so the file has it twice until the sync drops the generated one',
     input: `${person}[profile prod]\nregion = us-east-1\n\n${session}\n${earlierBlock(allProfiles)}`,
     expect: {
