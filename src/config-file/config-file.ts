@@ -321,6 +321,11 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     let expected = snapshot.text;
     // Set while `base` holds a change rescued from the replaced file, not yet written.
     let rescued = false;
+    // A rescued change that cannot be merged is kept elsewhere; the catch below says the file was written.
+    const keepRescued = async () => {
+      unmerged = await options.keepUnmerged?.(base ?? '').catch(() => undefined);
+      return keptChanging(snapshot.path);
+    };
     for (let redone = 0; redone <= maxRedo; redone++) {
       if (raced > 0 && !rescued) {
         // Someone else wrote the file since we read it: wait a moment (longer after each race, at random, for a
@@ -353,10 +358,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       if (!unchanged || (onPath && identity(onPath)) !== heldAfter) {
         // A rescued change and a newer one cannot both be kept by merging on either: say so rather than drop one
         // (the catch below reports it as written).
-        if (rescued) {
-          unmerged = await options.keepUnmerged?.(base ?? '').catch(() => undefined);
-          throw keptChanging(snapshot.path);
-        }
+        if (rescued) throw await keepRescued();
         await unlink(temp).catch(() => undefined);
         temp = undefined;
         await held?.close();
@@ -388,6 +390,8 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
       await held.close();
       held = undefined;
     }
+    // Out of tries with a rescued change still to merge: it is kept, and the catch below says the file was written.
+    if (rescued) throw await keepRescued();
     throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
   } catch (error) {
     // Once the file is written, no failure may say it was left as it was.

@@ -71,7 +71,7 @@ export function gateFor(lockPath: string, target: string, judged: string | null)
  * A gate left by a writer killed in its few milliseconds there is taken over the same way, one level down. A
  * target that cannot be removed (a directory, no permission) is an error, not a reason to try again at once.
  */
-async function takeOver(lockPath: string, claim: string, target: string, judged: string | null, depth = 0): Promise<boolean> {
+async function takeOver(lockPath: string, claim: string, target: string, judged: string | null): Promise<boolean> {
   const gate = gateFor(lockPath, target, judged);
   try {
     // The claim's times are the gate's: fresh, so that a writer in the gate is never judged stale.
@@ -81,7 +81,8 @@ async function takeOver(lockPath: string, claim: string, target: string, judged:
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = await judge(gate);
-    if (holder.state === 'gone' && depth < 3) await takeOver(lockPath, claim, gate, holder.text, depth + 1);
+    // Each level down needs a gate file that exists: the files present bound the depth.
+    if (holder.state === 'gone') await takeOver(lockPath, claim, gate, holder.text);
     return false;
   }
   try {
@@ -108,7 +109,7 @@ async function removeLeftovers(lockPath: string, claim: string): Promise<void> {
     if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await unlink(file).catch(() => undefined);
     if (!name.startsWith(`${prefix}takeover.`)) continue;
     const holder = await judge(file);
-    if (holder.state === 'gone') await takeOver(lockPath, claim, file, holder.text, 1).catch(() => false);
+    if (holder.state === 'gone') await takeOver(lockPath, claim, file, holder.text).catch(() => false);
   }
 }
 
@@ -121,15 +122,16 @@ export async function acquireWriteLock(lockPath: string, wait: LockWait): Promis
     for (let attempt = 0; ; attempt++) {
       let taken = false;
       try {
+        // The claim's times become the lock's: fresh, so that a new lock is never judged stale, even for the
+        // moment after link() (a writer may have waited, or been stopped, a long time before it got here).
+        const now = new Date();
+        await utimes(temp, now, now).catch(() => undefined);
         await link(temp, lockPath);
         taken = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       if (taken) {
-        // A lock is judged stale a minute after its times: from now, not from when this writer began to wait.
-        const now = new Date();
-        await utimes(lockPath, now, now).catch(() => undefined);
         await removeLeftovers(lockPath, temp);
         return async () => {
           if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);

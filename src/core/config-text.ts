@@ -56,8 +56,6 @@ export interface ScannedConfig {
   /** Sections outside every managed block. */
   outside: SectionRef[];
   damage: Damage[];
-  /** Why the AWS CLI cannot read the file (a section or a key given twice); sso-sync can still merge it. */
-  unreadable: Damage[];
 }
 
 /** A UTF-8 byte-order mark, as a byte string. */
@@ -190,10 +188,9 @@ function pythonLines(lines: readonly Line[], from: number, to: number): { text: 
  * they stand, an indented line after an option continues its value, any other `[...]` line opens a section.
  * Returns the sections of lines [from, to), with names and values decoded from UTF-8.
  */
-export function readSections(lines: readonly Line[], from = 0, to = lines.length, continuing?: SectionRef): SectionRef[] {
+export function readSections(lines: readonly Line[], from = 0, to = lines.length): SectionRef[] {
   const sections: SectionRef[] = [];
-  // Lines before the first header belong to `continuing`, the section that was open where the range starts.
-  let current: SectionRef | undefined = continuing;
+  let current: SectionRef | undefined;
   let option: string | undefined;
   let indentLevel = 0;
   for (const { text: raw, line } of pythonLines(lines, from, to)) {
@@ -278,25 +275,16 @@ export function scanConfig(text: string): ScannedConfig {
     from = b.end + 1;
   }
   outside = outside.concat(readSections(lines, from, lines.length));
-  const all = [...outside, ...blocks.flatMap((b) => b.sections)].sort((a, b) => a.line - b.line);
-  return { lines, bom, eol, blocks, outside, damage, unreadable: [...repeats(all), ...afterBlocks(lines, blocks, all)].sort((a, b) => a.line - b.line) };
+  return { lines, bom, eol, blocks, outside, damage };
 }
 
 /**
- * Keys given again between a block's END marker and the next header. The markers are comments to the AWS CLI, so
- * such lines (`echo 'region = x' >> ~/.aws/config` after a block at the end) belong to the block's last section.
+ * Why the AWS CLI cannot read a file for a section or a key given twice (a file sso-sync can still merge). The
+ * file is walked whole, as Python's parser walks it: sso-sync's markers are only comments there, so a line after
+ * an END marker belongs to the block's last section (`echo 'region = x' >> ~/.aws/config` after a block).
  */
-function afterBlocks(lines: readonly Line[], blocks: readonly BlockRegion[], sections: readonly SectionRef[]): Damage[] {
-  const found: Damage[] = [];
-  for (const b of blocks) {
-    const last = b.sections.at(-1);
-    if (!last) continue;
-    const next = Math.min(lines.length, ...sections.filter((x) => x.line > b.end).map((x) => x.line), ...blocks.filter((x) => x.begin > b.end).map((x) => x.begin));
-    const shadow: SectionRef = { ...last, values: new Map(last.values), repeatedKeys: [] };
-    readSections(lines, b.end + 1, next, shadow);
-    for (const r of shadow.repeatedKeys!) found.push({ line: r.line + 1, problem: `${r.key} again in [${last.header}] (after the END marker, the AWS CLI reads it as part of that section)` });
-  }
-  return found;
+export function unreadableIn(text: string): Damage[] {
+  return repeats(readSections(splitLines(text.startsWith(bomBytes) ? text.slice(bomBytes.length) : text)));
 }
 
 /**

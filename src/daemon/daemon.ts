@@ -232,13 +232,19 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     }
   }
 
+  // Why the config could not be read when it last changed, once reported.
+  let readProblem: string | undefined;
   async function configChanged(): Promise<void> {
     // Read as a sync reads it, so that a file caught half-rewritten by another program is not reported as a removed
-    // block; a file that cannot be read now is left to the next change or sync to report.
+    // block. A file that cannot be read is reported once, until it can be read again or the problem changes.
     let text: string | undefined;
     try {
       text = (await readConfig(deps.configFile)).text;
-    } catch {
+      readProblem = undefined;
+    } catch (error) {
+      const message = error instanceof SsoSyncError ? error.message : String(error);
+      if (message !== readProblem) log.warn({ event: 'config.unreadable_now', file: deps.configFile }, `${message} (noticed when the file changed)`);
+      readProblem = message;
       return;
     }
     const hash = text === undefined ? undefined : sha(text);

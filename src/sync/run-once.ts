@@ -7,7 +7,7 @@ import type { SsoApi } from '../aws/sso-api.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
 import { configPath, readConfig, writeConfig, type WriteOptions } from '../config-file/config-file.js';
-import { scanConfig, type Damage } from '../core/config-text.js';
+import { scanConfig, unreadableIn, type Damage } from '../core/config-text.js';
 import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
 import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
@@ -232,6 +232,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   let plan = firstPlan;
   let written = false;
   let configText = snapshot.text;
+  // The file as this sync leaves it, as far as it knows (in a dry run: would leave it).
+  let leftText = request.dryRun ? plan.text : snapshot.text;
   if (request.dryRun) {
     if (plan.changed) {
       // The person's own lines appear as context: a credential among them is shown masked.
@@ -269,6 +271,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     );
     written = result.written;
     if (written) configText = plan.text;
+    // Written, or found already as it should be after a redo on another program's change.
+    if (written || !plan.changed) leftText = plan.text;
     if (result.redone > 0) log.info({ event: 'config.raced', file, redone: result.redone }, `${file} changed while syncing; merged again on the new content`);
     for (const o of plan.outcomes) {
       if (o.handEdited && written) {
@@ -282,12 +286,9 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   for (const orphan of plan.orphanBlocks) {
     log.warn({ event: 'block.orphaned', session: orphan, file }, `${file} has an sso-sync block for sso-session ${orphan}, which is no longer configured; it is left as it is (delete it by hand if it is no longer wanted)`);
   }
-  if (scan.unreadable.length > 0) {
-    // Judged on the file as the sync leaves it (a dry run: would leave it), so a repeat the sync removed is not
-    // reported, and the lines are the file's lines now.
-    const after = request.dryRun && plan.changed ? plan.text : configText;
-    warnUnreadable(log, file, after === snapshot.text ? scan.unreadable : scanConfig(after ?? '').unreadable);
-  }
+  // Judged on the file as the sync leaves it (a dry run: would leave it): a repeat the sync removed is not reported,
+  // one another program wrote meanwhile is, and the lines are the file's lines now.
+  warnUnreadable(log, file, unreadableIn(leftText ?? ''));
   const durationMs = clock.now() - started;
   for (const o of plan.outcomes) logOutcome(log, o, { dryRun: request.dryRun, written, durationMs });
 

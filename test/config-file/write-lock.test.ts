@@ -80,6 +80,22 @@ test('a takeover gate left by a writer killed inside it does not block later tak
   assert.deepEqual(readdirSync(dir), []);
 });
 
+test('a chain of gates, each left by a writer killed inside the one before, is taken over to its end', async (t) => {
+  const dir = tempDir(t);
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  let target = lock;
+  let text = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' });
+  writeFileSync(lock, text);
+  for (let level = 1; level <= 5; level++) {
+    const gate = gateFor(lock, target, text);
+    text = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `gate-${level}` });
+    writeFileSync(gate, text);
+    target = gate;
+  }
+  await (await acquireWriteLock(lock, { attempts: 10, minDelayMs: 1, maxDelayMs: 1 }))();
+  assert.deepEqual(readdirSync(dir), []);
+});
+
 test('a lock that cannot be removed (a directory in its place) is an error at once, not a loop', async (t) => {
   const dir = tempDir(t);
   const lock = path.join(dir, 'config.sso-sync.lock');

@@ -181,6 +181,29 @@ test('a replaced file emptied just after the rename and not written again is not
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = a\n# block\n', 'the file sso-sync wrote, not its block alone');
 });
 
+test('a rescued change still to merge when the tries run out is saved too', async (t) => {
+  const file = path.join(tempDir(t), 'config');
+  writeFileSync(file, '[default]\nregion = a\n');
+  const other = openSync(file, 'r+');
+  t.after(() => closeSync(other));
+  const kept: string[] = [];
+  await assert.rejects(
+    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+      maxRedo: 0,
+      afterRename: async () => {
+        ftruncateSync(other, 0);
+        writeSync(other, '[default]\nregion = rescued\n', 0);
+      },
+      keepUnmerged: async (text) => {
+        kept.push(text);
+        return '/state/backups/config-kept.bak';
+      },
+    }),
+    (error: Error) => /the profiles are written, .* is saved in \/state\/backups\/config-kept\.bak/.test(error.message),
+  );
+  assert.deepEqual(kept, ['[default]\nregion = rescued\n']);
+});
+
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
   const file = path.join(tempDir(t), 'config');
   writeFileSync(file, 'x = 0\n');

@@ -16,6 +16,7 @@ import {
   scanConfig,
   shellWords,
   splitLines,
+  unreadableIn,
   type SectionRef,
 } from '../../src/core/config-text.js';
 import { planSync } from '../../src/core/plan.js';
@@ -380,9 +381,12 @@ const repeatCases: [string, string, number[]][] = [
   ['a key of the block\'s last profile again after its END marker', `${endedBlock}region = us-east-1\n`, [9]],
   ['another key after the END marker, then a section', `${endedBlock}output = json\n[profile p]\nregion = x\n`, []],
   ['the key again after the END marker, but after a header', `${endedBlock}[profile p]\nregion = x\n`, []],
+  ['the key again after an empty block that follows the block', `${endedBlock}# BEGIN sso-sync new (managed: edits inside are replaced; checksum e3b0c442)\n# END sso-sync new\nregion = x\n`, [11]],
+  ['the key again after the END marker, indented: a continuation line', `${endedBlock}  region = x\n`, []],
+  ['the key again after the END marker, behind a lone CR', `${endedBlock}region = x\r[profile q]\nk = v\n`, [9]],
 ];
 
-test('scanConfig names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
+test('unreadableIn names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sso-sync-repeats-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   repeatCases.forEach(([, text], i) => writeFileSync(join(dir, `${i}.ini`), text));
@@ -391,7 +395,7 @@ test('scanConfig names a section or key given twice exactly where the AWS CLI\'s
   repeatCases.forEach(([name, text, lines], i) => {
     const reading = read[join(dir, `${i}.ini`)]!;
     // scanConfig takes the file's bytes as a byte string.
-    const found = scanConfig(Buffer.from(text, 'utf8').toString('latin1')).unreadable;
+    const found = unreadableIn(Buffer.from(text, 'utf8').toString('latin1'));
     assert.deepEqual(found.map((d) => d.line), lines, name);
     assert.equal(found.length > 0, !reading.ok && /^Duplicate(?:Section|Option)Error/.test(reading.error), `${name}: ${reading.ok ? 'read' : reading.error}`);
   });

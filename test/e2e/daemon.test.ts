@@ -145,6 +145,21 @@ test('a config rewritten in place slowly (emptied, written 600 ms later) is not 
   assert.equal(count(result.stdout, 'config.removed'), 0);
 });
 
+test('a config changed into one no sync can read (UTF-16) is reported once when it changes, not at every change', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  await new Promise((r) => setTimeout(r, 500));
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(box.configFile, 'utf8'), 'utf16le')]);
+  writeFileSync(box.configFile, utf16);
+  await daemon.waitFor(/"event":"config.unreadable_now"/);
+  writeFileSync(box.configFile, Buffer.concat([utf16, Buffer.from('#\0\n\0', 'latin1')]));
+  await new Promise((r) => setTimeout(r, 1_000)); // the watcher's debounce (300 ms), and more
+  const result = await stop(daemon);
+  assert.equal(count(result.stdout, 'config.unreadable_now'), 1, 'one report for one problem');
+  assert.match(result.stdout, /is UTF-16LE text[^\n]*noticed when the file changed/);
+});
+
 test('status reports the token, the last sync and the running daemon, as text and as JSON', async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *');
   const before = await box.run(['status']);
