@@ -164,8 +164,12 @@ const pyStripRe = new RegExp(`^[${pySpace}]+|[${pySpace}]+$`, 'g');
 const pyLeadingRe = new RegExp(`^[${pySpace}]*`);
 const pyOptionRe = new RegExp(`^([^\\n]*?)[${pySpace}]*[=:][${pySpace}]*([^\\n]*)$`);
 
+const pySpaceChar = new RegExp(`[${pySpace}]`);
+
 /** Python's `str.strip()`. */
 export function pyStrip(text: string): string {
+  // Most lines have nothing to strip: two character tests instead of a scan of the line.
+  if (text === '' || (!pySpaceChar.test(text[0]!) && !pySpaceChar.test(text[text.length - 1]!))) return text;
   return text.replace(pyStripRe, '');
 }
 
@@ -178,7 +182,8 @@ function pythonLines(lines: readonly Line[], from: number, to: number): { text: 
   for (let i = from; i < to; i++) {
     const raw = lines[i]!.text;
     const text = /[^\x00-\x7f]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
-    for (const piece of text.split('\r')) out.push({ text: piece, line: i });
+    if (!text.includes('\r')) out.push({ text, line: i });
+    else for (const piece of text.split('\r')) out.push({ text: piece, line: i });
   }
   return out;
 }
