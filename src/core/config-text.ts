@@ -289,14 +289,16 @@ export function scanConfig(text: string): ScannedConfig {
  * an END marker belongs to the block's last section (`echo 'region = x' >> ~/.aws/config` after a block).
  */
 export function unreadableIn(text: string): Damage[] {
-  return repeats(readSections(splitLines(text.startsWith(bomBytes) ? text.slice(bomBytes.length) : text)));
+  const lines = splitLines(text.startsWith(bomBytes) ? text.slice(bomBytes.length) : text);
+  const ends = lines.flatMap((l, i) => (l.text.startsWith('# END ') && endMarker.test(l.text.replace(/[ \t\r]+$/, '')) ? [i] : []));
+  return repeats(readSections(lines), ends);
 }
 
 /**
  * What the AWS CLI's parser (Python's configparser, strict) refuses: a section header given twice, and a key given
  * twice in one section. `[DEFAULT]` is the parser's own section and may come twice, but not a key in it.
  */
-function repeats(sections: readonly SectionRef[]): Damage[] {
+function repeats(sections: readonly SectionRef[], ends: readonly number[] = []): Damage[] {
   const found: Damage[] = [];
   const first = new Map<string, number>();
   const defaultKeys = new Map<string, number>();
@@ -304,7 +306,11 @@ function repeats(sections: readonly SectionRef[]): Damage[] {
     const earlier = first.get(s.header);
     if (earlier !== undefined && s.header !== 'DEFAULT') found.push({ line: s.line + 1, problem: `[${s.header}] again (first on line ${earlier + 1})` });
     else if (earlier === undefined) first.set(s.header, s.line);
-    for (const r of s.repeatedKeys ?? []) found.push({ line: r.line + 1, problem: `${r.key} again in [${s.header}]` });
+    for (const r of s.repeatedKeys ?? []) {
+      // A key written after a block, before any header, is the block's last section's to the AWS CLI.
+      const after = ends.some((e) => e > s.line && e < r.line) ? ", after the END marker of sso-sync's block, which the AWS CLI reads as part of that section" : '';
+      found.push({ line: r.line + 1, problem: `${r.key} again in [${s.header}]${after}` });
+    }
     if (s.header !== 'DEFAULT') continue;
     for (const key of s.values.keys()) {
       const before = defaultKeys.get(key);

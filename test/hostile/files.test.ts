@@ -335,7 +335,7 @@ const cases: Case[] = [
   {
     name: "a region appended after the block, which the AWS CLI reads as the block's last profile's second region",
     input: `${person}${session}\n${earlierBlock(allProfiles)}region = us-east-1\n`,
-    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /region again in \[profile prod-admin\] \(after the END marker/) },
+    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /line 36: region again in \[profile prod-admin\], after the END marker of sso-sync's block/) },
   },
   {
     name: 'a profile copied out of the block, so the file has it twice until the sync drops the generated one',
