@@ -25,7 +25,7 @@ import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock } from '../clock/clock.js';
 import { configPath, readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
-import { ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
+import { ExitCode, SsoSyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadSettings, settingsPath } from '../settings/load.js';
 import { stateDir } from '../state-dir.js';
@@ -151,7 +151,7 @@ async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
     await recordFailure(deps.env, request, error);
     throw error;
   });
-  await recordSync(stateDir(process.env), report, new Date()).catch(() => undefined);
+  await recordSync(stateDir(deps.env), report, new Date()).catch(() => undefined);
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {

@@ -13,8 +13,8 @@ import { access, lstat, mkdir, open, readdir, readlink, realpath, stat, unlink, 
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireLock } from '../lock-file.js';
 import { fsyncDir, newFile } from '../replace-file.js';
-import { acquireWriteLock } from './write-lock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 
 /** The AWS config to manage: `AWS_CONFIG_FILE` (with `~` expanded, as the AWS CLI does) or `~/.aws/config`. */
@@ -298,7 +298,7 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
   }
   let release: () => Promise<void>;
   try {
-    release = await acquireWriteLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
+    release = await acquireLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') throw refused(`another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`, error);

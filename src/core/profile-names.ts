@@ -161,8 +161,8 @@ function regionFor(name: string, rules: ProfileRules, session: SessionDef | unde
 
 /**
  * Builds the profiles for a set of assignments.
- * `taken` holds the profile names already used by sections outside the blocks being rewritten (with where they
- * are, when known): those win, and the generated profile is skipped (reported as `name-taken`).
+ * `taken` maps the profile names already used by sections outside the blocks being rewritten to where they are:
+ * those win, and the generated profile is skipped (reported as `name-taken`).
  * `previous` maps assignments (assignmentKey) to the names they have in the file now. An assignment keeps its
  * name when that name is one of its own candidates and carries more suffixes than the one computed now: a sync
  * of only some sessions (a `--session` run, another session failing) does not see every collision, and must
@@ -173,7 +173,7 @@ export function buildProfiles(
   assignments: readonly Assignment[],
   rules: ProfileRules,
   sessions: ReadonlyMap<string, SessionDef>,
-  taken: ReadonlySet<string> | ReadonlyMap<string, string>,
+  taken: ReadonlyMap<string, string>,
   previous: ReadonlyMap<string, string> = new Map(),
 ): NamingResult {
   const skipped: Skipped[] = [];
@@ -205,8 +205,7 @@ export function buildProfiles(
   kept.forEach((a, i) => {
     const name = names[i]!;
     if (taken.has(name)) {
-      const takenBy = taken instanceof Map ? (taken as ReadonlyMap<string, string>).get(name) : undefined;
-      skipped.push({ reason: 'name-taken', assignment: a, name, ...(takenBy ? { takenBy } : {}) });
+      skipped.push({ reason: 'name-taken', assignment: a, name, takenBy: taken.get(name)! });
       return;
     }
     const keys: [string, string][] = [

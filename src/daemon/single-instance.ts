@@ -1,12 +1,13 @@
 /**
- * One daemon per user: a pid file in the state directory, claimed atomically (link, which fails when the file
- * exists). A pid file left by a daemon that died is taken over. Chosen over a lock that must be touched every few
- * seconds to stay fresh: the daemon idles without timers.
+ * One daemon per user: a pid file in the state directory, claimed as a lock (lock-file.ts: link, which fails when
+ * the file exists). A pid file left by a daemon that died is taken over. Chosen over a lock that must be touched
+ * every few seconds to stay fresh: the daemon idles without timers.
  */
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SsoSyncError } from '../errors.js';
+import { acquireLock } from '../lock-file.js';
 
 /** What the pid file says about the daemon that wrote it. */
 export interface DaemonRecord {
@@ -49,34 +50,23 @@ export async function runningDaemon(stateDir: string): Promise<DaemonRecord | un
   }
 }
 
-/** Claims the daemon's place; throws a usage error naming the daemon that already runs. */
+/**
+ * Claims the daemon's place; throws a usage error naming the daemon that already runs. The pid file is a lock
+ * that never goes stale by age (a daemon holds it for days), only when its pid is no sso-sync any more.
+ */
 export async function claimDaemon(stateDir: string, now: Date): Promise<{ release(): Promise<void> }> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = pidFile(stateDir);
   const mine: DaemonRecord = { pid: process.pid, startedAt: now.toISOString() };
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(mine), { mode: 0o600 });
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await link(temp, file);
-        return {
-          async release() {
-            const current = await readFile(file, 'utf8').catch(() => '');
-            if (current === JSON.stringify(mine)) await unlink(file).catch(() => undefined);
-          },
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const other = await runningDaemon(stateDir);
-        if (other) {
-          throw new SsoSyncError('usage', `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first (\`sso-sync service status\` shows how it runs), or run \`sso-sync --once\` for a sync now.`);
-        }
-        await unlink(file).catch(() => undefined); // left by a daemon that is gone
-      }
+    const release = await acquireLock(file, { attempts: 0, minDelayMs: 0, maxDelayMs: 0, content: JSON.stringify(mine), alive: isSsoSyncProcess, staleMs: Infinity });
+    return { release };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const other = await runningDaemon(stateDir);
+    if (other) {
+      throw new SsoSyncError('usage', `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first (\`sso-sync service status\` shows how it runs), or run \`sso-sync --once\` for a sync now.`);
     }
     throw new SsoSyncError('usage', `could not claim ${file}: another sso-sync daemon is starting at the same moment.`);
-  } finally {
-    await unlink(temp).catch(() => undefined);
   }
 }

@@ -231,9 +231,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const firstPlan = planFor(snapshot.text);
   let plan = firstPlan;
   let written = false;
+  // The file as this sync leaves it, as far as it knows: the text read, or written.
   let configText = snapshot.text;
-  // The file as this sync leaves it, as far as it knows (in a dry run: would leave it).
-  let leftText = request.dryRun ? plan.text : snapshot.text;
   if (request.dryRun) {
     if (plan.changed) {
       // The person's own lines appear as context: a credential among them is shown masked.
@@ -270,9 +269,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
       },
     );
     written = result.written;
-    if (written) configText = plan.text;
     // Written, or found already as it should be after a redo on another program's change.
-    if (written || !plan.changed) leftText = plan.text;
+    if (written || !plan.changed) configText = plan.text;
     if (result.redone > 0) log.info({ event: 'config.raced', file, redone: result.redone }, `${file} changed while syncing; merged again on the new content`);
     for (const o of plan.outcomes) {
       if (o.handEdited && written) {
@@ -288,7 +286,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   // Judged on the file as the sync leaves it (a dry run: would leave it): a repeat the sync removed is not reported,
   // one another program wrote meanwhile is, and the lines are the file's lines now.
-  warnUnreadable(log, file, unreadableIn(leftText ?? ''));
+  warnUnreadable(log, file, unreadableIn((request.dryRun ? plan.text : configText) ?? ''));
   const durationMs = clock.now() - started;
   for (const o of plan.outcomes) logOutcome(log, o, { dryRun: request.dryRun, written, durationMs });
 

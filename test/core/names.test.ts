@@ -24,7 +24,7 @@ function assignment(accountName: string, roleName: string, accountId = '11111111
 }
 
 function build(assignments: Assignment[], rules: ProfileRules = seedRules, taken: Iterable<string> = []) {
-  return buildProfiles(assignments, rules, sessions, new Set(taken));
+  return buildProfiles(assignments, rules, sessions, new Map([...taken].map((name) => [name, "outside sso-sync's blocks"])));
 }
 
 const names = (assignments: Assignment[], rules: ProfileRules = seedRules) => build(assignments, rules).profiles.map((p) => p.name);

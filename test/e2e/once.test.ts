@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { acquireWriteLock } from '../../src/config-file/write-lock.js';
+import { acquireLock } from '../../src/lock-file.js';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
 import { chownTree, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
 
@@ -325,7 +325,7 @@ test('while another sso-sync holds the lock, a sync waits for it, then writes', 
   t.after(() => box.close());
   box.writeConfig(userText);
   box.signIn();
-  const release = await acquireWriteLock(`${box.configFile}.sso-sync.lock`, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }); // held by this live process
+  const release = await acquireLock(`${box.configFile}.sso-sync.lock`, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }); // held by this live process
   const run = box.start(['--once']);
   let exited = false;
   void run.done.then(() => (exited = true));

@@ -1,5 +1,5 @@
 /**
- * The write lock between sso-sync processes: at most one holder at any moment, also while several writers find
+ * The lock between sso-sync processes (the AWS config's write lock, the daemon's pid file): at most one holder at any moment, also while several writers find
  * the lock of a writer that was killed and all try to take it over at once.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acquireWriteLock, gateFor } from '../../src/config-file/write-lock.js';
+import { acquireLock, gateFor } from '../../src/lock-file.js';
 
 const wait = { attempts: 200, minDelayMs: 1, maxDelayMs: 5 };
 
@@ -37,7 +37,7 @@ test('writers that all find a killed writer\'s lock at once take it over one at 
     writeFileSync(lock, JSON.stringify({ pid: dead, at: new Date().toISOString(), id: `dead-${round}` }));
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        const release = await acquireWriteLock(lock, wait);
+        const release = await acquireLock(lock, wait);
         inside += 1;
         entries += 1;
         most = Math.max(most, inside);
@@ -56,11 +56,11 @@ test('a lock left by a killed writer, or damaged, is taken over at once; a live 
   const dir = tempDir(t);
   const lock = path.join(dir, 'config.sso-sync.lock');
   writeFileSync(lock, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'x' }));
-  await (await acquireWriteLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
   writeFileSync(lock, 'not json');
-  await (await acquireWriteLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
-  const release = await acquireWriteLock(lock, wait);
-  await assert.rejects(acquireWriteLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }), { code: 'ELOCKED' });
+  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  const release = await acquireLock(lock, wait);
+  await assert.rejects(acquireLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }), { code: 'ELOCKED' });
   await release();
   assert.deepEqual(readdirSync(dir), []);
 });
@@ -72,11 +72,11 @@ test('a takeover gate left by a writer killed inside it does not block later tak
   writeFileSync(lock, dead);
   // Killed inside the gate for that dead lock, before removing it.
   writeFileSync(gateFor(lock, lock, dead), JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
-  await (await acquireWriteLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (await acquireLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }))();
   assert.deepEqual(readdirSync(dir), []);
   // Killed inside a gate after removing the dead lock: the next writer gets the lock at once, and removes the gate.
   writeFileSync(`${lock}.takeover.0123456789abcdef`, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
-  await (await acquireWriteLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -92,7 +92,7 @@ test('a chain of gates, each left by a writer killed inside the one before, is t
     writeFileSync(gate, text);
     target = gate;
   }
-  await (await acquireWriteLock(lock, { attempts: 10, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (await acquireLock(lock, { attempts: 10, minDelayMs: 1, maxDelayMs: 1 }))();
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -101,7 +101,7 @@ test('a lock that cannot be removed (a directory in its place) is an error at on
   const lock = path.join(dir, 'config.sso-sync.lock');
   mkdirSync(lock);
   const started = Date.now();
-  await assert.rejects(acquireWriteLock(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 1 }), (error: NodeJS.ErrnoException) => error.code !== 'ELOCKED' && error.code !== undefined);
+  await assert.rejects(acquireLock(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 1 }), (error: NodeJS.ErrnoException) => error.code !== 'ELOCKED' && error.code !== undefined);
   assert.ok(Date.now() - started < 2_000);
   assert.deepEqual(readdirSync(dir), ['config.sso-sync.lock']);
 });

@@ -6,10 +6,10 @@
  */
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireWriteLock } from '../../src/config-file/write-lock.js';
+import { acquireLock } from '../../src/lock-file.js';
 
 const [lock, log] = process.argv.slice(2) as [string, string];
-const release = await acquireWriteLock(lock, { attempts: 200, minDelayMs: 1, maxDelayMs: 5 });
+const release = await acquireLock(lock, { attempts: 200, minDelayMs: 1, maxDelayMs: 5 });
 appendFileSync(log, `+${process.pid}\n`);
 await sleep(2 + Math.random() * 3);
 appendFileSync(log, `-${process.pid}\n`);

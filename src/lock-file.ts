@@ -1,26 +1,33 @@
 /**
- * The lock that keeps two sso-sync processes from writing the AWS config at once: a small file holding the
- * writer's pid, claimed with link() (which fails when the file exists). A writer killed while it holds the lock
- * leaves the file behind; the next writer sees its pid is gone and takes the lock over at once, instead of
- * waiting for it to go stale. A lock older than a minute is taken over too: a write takes milliseconds, so its
- * pid was reused by something else (the minute counts from when the lock was taken). Takeovers take turns (see
- * takeOver), so two writers never both hold the lock.
+ * A lock between processes: a small file holding the holder's pid, claimed with link() (which fails when the file
+ * exists). It keeps two sso-sync processes from writing the AWS config at once, and two daemons from running.
+ * A holder killed while it holds the lock leaves the file behind; the next one sees its pid is gone and takes the
+ * lock over at once, instead of waiting for it to go stale. A write lock older than a minute is taken over too: a
+ * write takes milliseconds, so its pid was reused by something else (the minute counts from when the lock was
+ * taken). Takeovers take turns (see takeOver), so two processes never both hold the lock.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { link, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** How long to keep trying while a live process holds the lock. */
-export interface LockWait {
+/** How long to keep trying while a live process holds the lock, and how a holder is judged. */
+export interface LockOptions {
   attempts: number;
   minDelayMs: number;
   maxDelayMs: number;
+  /** What the lock file holds: JSON with this process's `pid`. By default the pid, the time and a random id. */
+  content?: string;
+  /** Whether the process with this pid still holds its lock (by default: whether it exists at all). */
+  alive?: (pid: number) => boolean;
+  /** A lock whose times are older than this is taken over whatever its pid (default a minute). */
+  staleMs?: number;
 }
 
-const staleMs = 60_000;
+/** How a lock file's holder is judged. */
+type Judging = Required<Pick<LockOptions, 'alive' | 'staleMs'>>;
 
 /** True while a process with this pid exists (EPERM means it exists but is someone else's). */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -42,14 +49,14 @@ async function lockText(file: string): Promise<string | null | undefined> {
  * Judges a lock file: `live` while its holder runs, `vanished` when it is gone meanwhile (try again at once), or
  * `gone` with the text judged when its holder is dead, its pid reused (older than a minute), or it is damaged.
  */
-async function judge(file: string): Promise<{ state: 'live' | 'vanished' } | { state: 'gone'; text: string | null }> {
+async function judge(file: string, judging: Judging): Promise<{ state: 'live' | 'vanished' } | { state: 'gone'; text: string | null }> {
   const text = await lockText(file);
   if (text === undefined) return { state: 'vanished' };
   if (text === null) return { state: 'gone', text };
   try {
     const info = await stat(file);
     const pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > staleMs || !Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return { state: 'gone', text };
+    if (Date.now() - info.mtimeMs > judging.staleMs || !Number.isInteger(pid) || pid <= 0 || !judging.alive(pid)) return { state: 'gone', text };
     return { state: 'live' };
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'vanished' } : { state: 'gone', text };
@@ -71,18 +78,12 @@ export function gateFor(lockPath: string, target: string, judged: string | null)
  * A gate left by a writer killed in its few milliseconds there is taken over the same way, one level down. A
  * target that cannot be removed (a directory, no permission) is an error, not a reason to try again at once.
  */
-async function takeOver(lockPath: string, claim: string, target: string, judged: string | null): Promise<boolean> {
+async function takeOver(lockPath: string, claim: string, target: string, judged: string | null, judging: Judging): Promise<boolean> {
   const gate = gateFor(lockPath, target, judged);
-  try {
-    // The claim's times are the gate's: fresh, so that a writer in the gate is never judged stale.
-    const now = new Date();
-    await utimes(claim, now, now).catch(() => undefined);
-    await link(claim, gate);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const holder = await judge(gate);
+  if (!(await claimAs(claim, gate))) {
+    const holder = await judge(gate, judging);
     // Each level down needs a gate file that exists: the files present bound the depth.
-    if (holder.state === 'gone') await takeOver(lockPath, claim, gate, holder.text);
+    if (holder.state === 'gone') await takeOver(lockPath, claim, gate, holder.text, judging);
     return false;
   }
   try {
@@ -96,10 +97,27 @@ async function takeOver(lockPath: string, claim: string, target: string, judged:
 }
 
 /**
+ * Links the claim file at `file` (the lock, or a gate); false when `file` exists. The claim's times become the
+ * file's: fresh, so that a new lock or gate is never judged stale, even for the moment after link() (its holder
+ * may have waited, or been stopped, a long time before it got here).
+ */
+async function claimAs(claim: string, file: string): Promise<boolean> {
+  const now = new Date();
+  await utimes(claim, now, now).catch(() => undefined);
+  try {
+    await link(claim, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+/**
  * Removes what writers killed on the way left beside the lock: claim files (`<lock>.<pid>.<random>`) of dead
  * pids, and gates (`<lock>.takeover.<hash>`) of writers killed inside them, through their own gates.
  */
-async function removeLeftovers(lockPath: string, claim: string): Promise<void> {
+async function removeLeftovers(lockPath: string, claim: string, judging: Judging): Promise<void> {
   const dir = path.dirname(lockPath);
   const prefix = `${path.basename(lockPath)}.`;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -108,40 +126,30 @@ async function removeLeftovers(lockPath: string, claim: string): Promise<void> {
     const pid = Number(/^(\d+)\.[0-9a-f]+$/.exec(name.slice(prefix.length))?.[1]);
     if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await unlink(file).catch(() => undefined);
     if (!name.startsWith(`${prefix}takeover.`)) continue;
-    const holder = await judge(file);
-    if (holder.state === 'gone') await takeOver(lockPath, claim, file, holder.text).catch(() => false);
+    const holder = await judge(file, judging);
+    if (holder.state === 'gone') await takeOver(lockPath, claim, file, holder.text, judging).catch(() => false);
   }
 }
 
-/** Takes the lock; resolves with its release, or rejects with code ELOCKED when a live writer keeps it. */
-export async function acquireWriteLock(lockPath: string, wait: LockWait): Promise<() => Promise<void>> {
-  const mine = JSON.stringify({ pid: process.pid, at: new Date().toISOString(), id: randomBytes(6).toString('hex') });
+/** Takes the lock; resolves with its release, or rejects with code ELOCKED when a live holder keeps it. */
+export async function acquireLock(lockPath: string, options: LockOptions): Promise<() => Promise<void>> {
+  const mine = options.content ?? JSON.stringify({ pid: process.pid, at: new Date().toISOString(), id: randomBytes(6).toString('hex') });
+  const judging: Judging = { alive: options.alive ?? processAlive, staleMs: options.staleMs ?? 60_000 };
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     await writeFile(temp, mine, { mode: 0o600 });
     for (let attempt = 0; ; attempt++) {
-      let taken = false;
-      try {
-        // The claim's times become the lock's: fresh, so that a new lock is never judged stale, even for the
-        // moment after link() (a writer may have waited, or been stopped, a long time before it got here).
-        const now = new Date();
-        await utimes(temp, now, now).catch(() => undefined);
-        await link(temp, lockPath);
-        taken = true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if (taken) {
-        await removeLeftovers(lockPath, temp);
+      if (await claimAs(temp, lockPath)) {
+        await removeLeftovers(lockPath, temp, judging);
         return async () => {
-          if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
+          if ((await lockText(lockPath)) === mine) await unlink(lockPath).catch(() => undefined);
         };
       }
-      const holder = await judge(lockPath);
+      const holder = await judge(lockPath, judging);
       if (holder.state === 'vanished') continue;
-      if (holder.state === 'gone' && (await takeOver(lockPath, temp, lockPath, holder.text))) continue;
-      if (attempt >= wait.attempts) throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
-      await new Promise((r) => setTimeout(r, Math.min(wait.maxDelayMs, wait.minDelayMs * 2 ** attempt)));
+      if (holder.state === 'gone' && (await takeOver(lockPath, temp, lockPath, holder.text, judging))) continue;
+      if (attempt >= options.attempts) throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
+      await new Promise((r) => setTimeout(r, Math.min(options.maxDelayMs, options.minDelayMs * 2 ** attempt)));
     }
   } finally {
     await unlink(temp).catch(() => undefined);
