@@ -4,14 +4,13 @@
  * that polls too fast, which sso-sync never does, so this answer is scripted here.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { login } from '../../src/auth/login.js';
 import type { OidcApi } from '../../src/aws/oidc-api.js';
 import { readToken } from '../../src/token/cache.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
 
@@ -22,8 +21,7 @@ function named(name: string): Error {
 }
 
 async function poll(t: { after(fn: () => void): void }, answers: (Error | 'token')[]) {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-device-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const home = tempDir(t, 'sso-sync-device-');
   let now = 0;
   const slept: number[] = [];
   const oidc: OidcApi = {

@@ -1,7 +1,5 @@
 /** The token keeper in process against the emulator: one refresh per session however many syncs ask at once. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
@@ -11,16 +9,14 @@ import { systemClock } from '../../src/clock/clock.js';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { readToken, writeToken } from '../../src/token/cache.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
 
 test('concurrent callers share one refresh; the cache then holds the refreshed token', async (t) => {
   const emulator = await startEmulator({ fixture: builtinFixture(), latencyMs: 50 });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-keeper-'));
-  t.after(async () => {
-    await emulator.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
+  t.after(() => emulator.stop());
+  const home = tempDir(t, 'sso-sync-keeper-');
   const env = { AWS_ENDPOINT_URL_SSO_OIDC: emulator.url };
   const oidc = createOidcApi('eu-north-1', env);
   const registration = await oidc.registerClient({ clientName: 'test', scopes: session.scopes, grantTypes: ['authorization_code', 'refresh_token'], redirectUris: ['http://127.0.0.1/oauth/callback'] });

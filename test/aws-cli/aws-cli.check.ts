@@ -4,29 +4,13 @@
  * code. Run by `npm run test:aws-cli`; `.ci/run` installs awscli first.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
 import { tokenCachePath } from '../../src/token/cache.js';
-import { profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
-
-const run = promisify(execFile);
-const aws = '/usr/bin/aws';
-const python = '/usr/bin/python3';
-
-/** Runs Python with the AWS CLI's own modules (`import awscli` puts its botocore first). */
-async function cliPython(box: Sandbox, script: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run(python, ['-c', `import awscli\n${script}`, ...args], { env: { ...box.env, AWS_CONFIG_FILE: box.configFile } });
-  return stdout;
-}
-
-async function awsCli(box: Sandbox, args: string[]): Promise<string> {
-  const { stdout } = await run(aws, args, { env: { ...box.env, AWS_CONFIG_FILE: box.configFile, AWS_PAGER: '' } });
-  return stdout;
-}
+import { profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+import { awsCli, cliPython, fullConfig } from './cli-tools.js';
 
 test('the AWS CLI lists exactly the profiles in a config sso-sync wrote for two sessions, with every key as written', async (t) => {
   const box = await sandbox({ fixture: generateFixture({ accounts: 40, rolesPerAccount: 3, seed: 11 }) });
@@ -47,10 +31,7 @@ test('the AWS CLI lists exactly the profiles in a config sso-sync wrote for two 
   assert.deepEqual(listed, ['default', 'hand-made', ...generated].sort());
 
   // Every key of every profile, through the CLI's own config loader in one process.
-  const loaded = JSON.parse(await cliPython(box, 'import json, botocore.session\nprint(json.dumps(botocore.session.Session().full_config))')) as {
-    profiles: Record<string, Record<string, string>>;
-    sso_sessions: Record<string, Record<string, string>>;
-  };
+  const loaded = await fullConfig(box);
   for (const name of generated) {
     const section = text.slice(text.indexOf(`[profile ${name}]`)).split(/\r?\n\r?\n|# END/)[0]!;
     const keys = Object.fromEntries([...section.matchAll(/^(\w+) = (.*?)\r?$/gm)].map((m) => [m[1]!, m[2]!]));
@@ -67,10 +48,7 @@ test('a token written by sso-sync login is loaded by the AWS CLI\'s own SSO toke
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
-  const login = box.start(['login', '--no-browser']);
-  const [, url] = await login.waitFor(/^ {2}(http\S+)$/m);
-  await fetch((await fetch(url!, { redirect: 'manual' })).headers.get('location')!);
-  assert.equal((await login.done).code, 0);
+  assert.equal((await box.loginWithBrowser()).code, 0);
   const profile = profileNames(readFileSync(box.configFile, 'utf8'))[0]!;
   const cached = JSON.parse(readFileSync(tokenCachePath(box.home, 'mycorp'), 'utf8')) as { accessToken: string; expiresAt: string };
 

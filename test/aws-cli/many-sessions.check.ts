@@ -5,19 +5,15 @@
  * `aws configure get` returns each key of a sample. Run by `npm run test:aws-cli`; `.ci/run` installs awscli first.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { planSync } from '../../src/core/plan.js';
 import type { Profile, SessionDef } from '../../src/core/types.js';
 import { generateFixture, seededRandom, type Fixture } from '../../src/emulator/fixture.js';
 import { parseSettings } from '../../src/settings/load.js';
-import { sandbox, type Sandbox } from '../helpers/sandbox.js';
-
-const run = promisify(execFile);
-const aws = '/usr/bin/aws';
-const python = '/usr/bin/python3';
+import { assignmentsOf } from '../core/hostile-input.js';
+import { sandbox } from '../helpers/sandbox.js';
+import { awsCli, fullConfig } from './cli-tools.js';
 
 /** The sessions the person configured with `aws configure sso-session`: each its own start URL and region. */
 const configSessions: SessionDef[] = [
@@ -114,10 +110,6 @@ const personProfiles: Record<string, Record<string, string>> = {
   'quoted name': { region: 'ca-central-1' },
 };
 
-function env(box: Sandbox): NodeJS.ProcessEnv {
-  return { ...box.env, AWS_CONFIG_FILE: box.configFile, AWS_PAGER: '' };
-}
-
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -149,10 +141,9 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
     assert.equal(sync.code, 0, `sso-sync --once --session ${name}: ${sync.stderr}`);
 
     const session = sessions.find((s) => s.name === name)!;
-    const assignments = fixture.accounts.flatMap((a) => a.roles.map((roleName) => ({ session: name, accountId: a.accountId, accountName: a.accountName, roleName })));
     const plan = planSync({
       text: expectedText,
-      fetched: [{ session, assignments }],
+      fetched: [{ session, assignments: assignmentsOf(fixture, name) }],
       configuredSessions: sessions.map((s) => s.name),
       rules: settings.rules,
       guard: { maxRemovalShare: settings.sync.maxRemovalShare, allowMassRemoval: false },
@@ -175,16 +166,12 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   const expectedProfiles = [...Object.keys(personProfiles), ...generated.keys()].sort();
 
   // 1. list-profiles: exactly the person's profiles and the generated ones, each once.
-  const listed = (await run(aws, ['configure', 'list-profiles'], { env: env(box) })).stdout.split('\n').filter(Boolean);
+  const listed = (await awsCli(box, ['configure', 'list-profiles'])).split('\n').filter(Boolean);
   assert.equal(new Set(listed).size, listed.length, 'no profile is listed twice');
   assert.deepEqual([...listed].sort(), expectedProfiles);
 
   // 2. Every key of every profile and sso-session, through the CLI's own config loader, in one process.
-  const { stdout } = await run(python, ['-c', 'import awscli\nimport json, botocore.session\nprint(json.dumps(botocore.session.Session().full_config))'], {
-    env: env(box),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const loaded = JSON.parse(stdout) as { profiles: Record<string, Record<string, unknown>>; sso_sessions: Record<string, Record<string, string>> };
+  const loaded = await fullConfig(box);
   assert.deepEqual(Object.keys(loaded.profiles).sort(), expectedProfiles);
   for (const p of generated.values()) assert.deepEqual(loaded.profiles[p.name], Object.fromEntries(p.keys), p.name);
   for (const [name, keys] of Object.entries(personProfiles)) {
@@ -220,8 +207,8 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   ];
   const wrong: string[] = [];
   await eachLimited(checks, 4, async ({ profile, key, value }) => {
-    const got = await run(aws, ['configure', 'get', key, '--profile', profile], { env: env(box) }).then(
-      (r) => r.stdout.replace(/\r?\n$/, ''),
+    const got = await awsCli(box, ['configure', 'get', key, '--profile', profile]).then(
+      (stdout) => stdout.replace(/\r?\n$/, ''),
       (error: { code?: number; stderr?: string }) => `(exit ${error.code}: ${error.stderr?.trim()})`,
     );
     if (got !== value) wrong.push(`${profile}.${key}: got ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);

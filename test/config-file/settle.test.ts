@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readConfig, readingOf, settled, type Reading } from '../../src/config-file/config-file.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const anHourAgo = () => Date.now() - 3_600_000;
 const stats = (size: number, atMs: number) => ({ size, mtimeMs: atMs, ctimeMs: atMs });
@@ -62,28 +62,31 @@ test('a non-empty file read twice alike with old times is trusted at once; one t
 });
 
 test('against the kernel: a program truncating and rewriting the file in place several times a second is never read empty', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-settle-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'config');
+  const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
   const whole = `[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n${'# padding\n'.repeat(800)}`;
   writeFileSync(file, whole);
   // The concurrent-writers suite's other program, in place, every 100-150 ms: quiet spells long enough to trust a
-  // read, and a truncate at the end of each.
+  // read, and a truncate at the end of each. On SIGTERM it prints what it did as one JSON line.
   const writer = spawn(process.execPath, [fileURLToPath(new URL('../concurrent/other-writer.js', import.meta.url)), file, 'in-place', '100', '150'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise((resolve) => writer.on('close', resolve));
+  let report = '';
+  writer.stdout.setEncoding('utf8').on('data', (d: string) => (report += d));
+  const exited = new Promise<number | null>((resolve) => writer.on('close', resolve));
   t.after(() => void writer.kill('SIGKILL'));
   let reads = 0;
   const wrong: number[] = [];
   for (const end = Date.now() + 5_000; Date.now() < end; reads++) {
     const { text } = await readConfig(file);
-    // The writer's own lines change each round; what must always be there is the start of the file and its length.
-    if (!text?.startsWith('[sso-session corp]') || !text.includes('# padding\n'.repeat(800))) wrong.push(text?.length ?? -1);
+    // The file has none of the lines the writer changes, so every round writes the same bytes back: a read must
+    // always return the whole of them, never an emptied or half-written file.
+    if (text !== whole) wrong.push(text?.length ?? -1);
   }
   writer.kill('SIGTERM');
-  await exited;
-  t.diagnostic(`${reads} reads while the file was truncated and rewritten about 35 times`);
+  assert.equal(await exited, 0, 'the writer ran to its end');
+  const { rounds } = JSON.parse(report) as { rounds: number };
+  t.diagnostic(`${reads} reads while the file was truncated and rewritten ${rounds} times`);
+  assert.ok(rounds >= 20, `the writer truncated and rewrote the file only ${rounds} times`);
   assert.ok(reads > 100, `the reads kept going (${reads})`);
   assert.deepEqual(wrong, [], 'no read returned an emptied or half-written file');
 });

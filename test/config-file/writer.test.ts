@@ -1,19 +1,37 @@
 /** The atomic writer: a change by someone else between read and rename is merged again, never overwritten. */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
-import { readConfig, writeConfig } from '../../src/config-file/config-file.js';
+import { test, type TestContext } from 'node:test';
+import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/config-file.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-writer-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+/** sso-sync's change in these tests: a block added once, however often the write is redone. */
+const addBlock: Rewrite = (current) => (current!.includes('# block') ? current : `${current}# block\n`);
+
+/**
+ * Another program that opened the config before sso-sync's write and writes in place, as `aws configure set` does:
+ * into the config before sso-sync's rename, into the replaced file after it. Its file is closed when the test ends.
+ */
+function otherProgram(t: TestContext, file: string) {
+  const fd = openSync(file, 'r+');
+  t.after(() => closeSync(fd));
+  return {
+    fd,
+    /** Truncates the file and writes `text` from its start. */
+    rewrite(text: string): void {
+      ftruncateSync(fd, 0);
+      writeSync(fd, text, 0);
+    },
+    /** Truncates the file and writes nothing. */
+    empty(): void {
+      ftruncateSync(fd, 0);
+    },
+  };
 }
 
 test('a write racing another writer merges again on the new content', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
   const snapshot = await readConfig(file);
   let raced = false;
@@ -40,11 +58,10 @@ test('a write racing another writer merges again on the new content', async (t) 
 });
 
 test('a change written in place into the file just replaced (as `aws configure set` writes) is merged again, not lost', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
   // The other program opened the file before sso-sync's rename and writes after it: into the replaced inode.
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   const seen: (string | undefined)[] = [];
   let wrote = false;
   const result = await writeConfig(
@@ -57,8 +74,7 @@ test('a change written in place into the file just replaced (as `aws configure s
       afterRename: async () => {
         if (wrote) return;
         wrote = true;
-        ftruncateSync(other, 0);
-        writeSync(other, '[default]\nregion = b\noutput = json\n', 0);
+        other.rewrite('[default]\nregion = b\noutput = json\n');
       },
     },
   );
@@ -69,25 +85,22 @@ test('a change written in place into the file just replaced (as `aws configure s
 });
 
 test('a change rescued from the replaced file survives an earlier race in the same write', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   let raced = false;
   let late = false;
-  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+  const result = await writeConfig(await readConfig(file), addBlock, {
     afterTempWritten: async () => {
       if (raced) return;
       raced = true;
       // In place, so that the inode the other program holds open stays the file's.
-      ftruncateSync(other, 0);
-      writeSync(other, '[default]\nregion = a2\n', 0);
+      other.rewrite('[default]\nregion = a2\n');
     },
     afterRename: async () => {
       if (late) return;
       late = true;
-      ftruncateSync(other, 0);
-      writeSync(other, '[default]\nregion = a2\noutput = late\n', 0);
+      other.rewrite('[default]\nregion = a2\noutput = late\n');
     },
   });
   assert.equal(result.written, true);
@@ -95,21 +108,19 @@ test('a change rescued from the replaced file survives an earlier race in the sa
 });
 
 test('a write into the replaced file that stalls half-way is waited for, not merged half-written', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   const whole = '[default]\nregion = b\n\n[profile keep]\nregion = eu-west-1\n';
   writeFileSync(file, '[default]\nregion = a\n\n[profile keep]\nregion = eu-west-1\n');
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   let wrote = false;
   let finished: Promise<void> = Promise.resolve();
-  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+  const result = await writeConfig(await readConfig(file), addBlock, {
     afterRename: async () => {
       if (wrote) return;
       wrote = true;
       // The other program truncates, writes a first part, is held up for 60 ms, then writes the rest.
-      ftruncateSync(other, 0);
-      writeSync(other, whole.slice(0, 21), 0);
-      finished = new Promise((resolve) => setTimeout(() => resolve(void writeSync(other, whole.slice(21), 21)), 60));
+      other.rewrite(whole.slice(0, 21));
+      finished = new Promise((resolve) => setTimeout(() => resolve(void writeSync(other.fd, whole.slice(21), 21)), 60));
     },
   });
   await finished;
@@ -118,10 +129,10 @@ test('a write into the replaced file that stalls half-way is waited for, not mer
 });
 
 test('another program\'s rename after the content check is caught by the check next to the rename, and merged on', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
   let renamed = false;
-  const result = await writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+  const result = await writeConfig(await readConfig(file), addBlock, {
     // The open file sso-sync checked is the old one: only the path shows the new file.
     afterHeldRead: async () => {
       if (renamed) return;
@@ -136,20 +147,18 @@ test('another program\'s rename after the content check is caught by the check n
 });
 
 test('a rescued change that a newer change keeps from being merged is saved, and the message says where', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   let renames = 0;
   let temps = 0;
   const kept: string[] = [];
   await assert.rejects(
-    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+    writeConfig(await readConfig(file), addBlock, {
       // After sso-sync's first rename, the other program writes into the replaced file: a change to rescue.
       afterRename: async () => {
         if (renames++ > 0) return;
-        ftruncateSync(other, 0);
-        writeSync(other, '[default]\nregion = rescued\n', 0);
+        other.rewrite('[default]\nregion = rescued\n');
       },
       // While the rescued change is being merged, a third change lands on the path.
       afterTempWritten: async () => {
@@ -168,13 +177,12 @@ test('a rescued change that a newer change keeps from being merged is saved, and
 });
 
 test('a replaced file emptied just after the rename and not written again is not merged on: the written file stays', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   await assert.rejects(
-    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
-      afterRename: async () => ftruncateSync(other, 0),
+    writeConfig(await readConfig(file), addBlock, {
+      afterRename: async () => other.empty(),
     }),
     (error: Error & { code?: string }) => error.code === 'config.refused' && /the profiles are written, but a change another program made at the same moment may be missing/.test(error.message),
   );
@@ -182,17 +190,15 @@ test('a replaced file emptied just after the rename and not written again is not
 });
 
 test('a rescued change still to merge when the tries run out is saved too', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
-  const other = openSync(file, 'r+');
-  t.after(() => closeSync(other));
+  const other = otherProgram(t, file);
   const kept: string[] = [];
   await assert.rejects(
-    writeConfig(await readConfig(file), (current) => (current!.includes('# block') ? current : `${current}# block\n`), {
+    writeConfig(await readConfig(file), addBlock, {
       maxRedo: 0,
       afterRename: async () => {
-        ftruncateSync(other, 0);
-        writeSync(other, '[default]\nregion = rescued\n', 0);
+        other.rewrite('[default]\nregion = rescued\n');
       },
       keepUnmerged: async (text) => {
         kept.push(text);
@@ -205,7 +211,7 @@ test('a rescued change still to merge when the tries run out is saved too', asyn
 });
 
 test('a writer that never stops racing makes the write give up, leaving the file as the other writer left it', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, 'x = 0\n');
   let n = 0;
   await assert.rejects(
@@ -220,22 +226,22 @@ test('a writer that never stops racing makes the write give up, leaving the file
 });
 
 test('no change computed means no write', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, 'same\n');
   const result = await writeConfig(await readConfig(file), (current) => current);
   assert.equal(result.written, false);
 });
 
 test('a directory or a dangling symlink in place of the config is refused', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-writer-');
   await assert.rejects(readConfig(dir), /is a directory/);
   const link = path.join(dir, 'config');
-  (await import('node:fs')).symlinkSync(path.join(dir, 'missing-target'), link);
+  symlinkSync(path.join(dir, 'missing-target'), link);
   await assert.rejects(readConfig(link), /symbolic link to .*missing-target, which does not exist/);
 });
 
 test('bytes that are not UTF-8 survive a write unchanged', async (t) => {
-  const file = path.join(tempDir(t), 'config');
+  const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   const original = Buffer.from([0xef, 0xbb, 0xbf, 0x5b, 0x61, 0x5d, 0x0d, 0x0a, 0x6b, 0x3d, 0xff, 0xfe, 0xe9, 0x0d, 0x0a]);
   writeFileSync(file, original);
   await writeConfig(await readConfig(file), (current) => `${current}# added\r\n`);

@@ -3,8 +3,7 @@
  * CLI itself reads (Python's configparser and shlex, run in a python3 child process).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -21,6 +20,7 @@ import {
 } from '../../src/core/config-text.js';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { botocoreKinds, pythonAvailable, readWithPython, shlexSplit } from './python-config.js';
 
 // The AWS CLI's parser is the reference: without python3 these tests fail rather than skip.
@@ -291,8 +291,7 @@ const hiddenSections: Record<string, string> = {
 };
 
 test('readSections sees the sections the AWS CLI sees, in files with unusual line breaks and spaces', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-sections-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-sections-');
   const names = Object.keys(hiddenSections);
   names.forEach((n, i) => writeFileSync(join(dir, `${i}.ini`), Buffer.from(hiddenSections[n]!, 'utf8')));
   const read = readWithPython(names.map((_, i) => join(dir, `${i}.ini`)));
@@ -334,8 +333,7 @@ const configFile = fc.tuple(
 });
 
 test('property: readSections reads what configparser reads, wherever configparser reads the file', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-sections-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-sections-');
   const files = fc.sample(configFile, { numRuns: 400 });
   files.forEach((f, i) => writeFileSync(join(dir, `${i}.ini`), Buffer.from(f, 'utf8')));
   const read = readWithPython(files.map((_, i) => join(dir, `${i}.ini`)));
@@ -387,8 +385,7 @@ const repeatCases: [string, string, number[]][] = [
 ];
 
 test('unreadableIn names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-repeats-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-repeats-');
   repeatCases.forEach(([, text], i) => writeFileSync(join(dir, `${i}.ini`), text));
   assert.ok(pythonAvailable(), 'python3 is needed to read the files as the AWS CLI does');
   const read = readWithPython(repeatCases.map((_, i) => join(dir, `${i}.ini`)));

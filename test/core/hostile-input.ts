@@ -9,7 +9,8 @@ import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { scanConfig, type Line } from '../../src/core/config-text.js';
 import { defaultRules } from '../../src/core/profile-names.js';
-import type { ProfileRules, SessionDef } from '../../src/core/types.js';
+import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
+import type { Fixture } from '../../src/emulator/fixture.js';
 import { MAX_PAGE_SIZE, type PageShape } from '../../src/emulator/pagination.js';
 
 /** The sso-sessions the property tests sync: names, start URLs and regions as a person configures them. */
@@ -51,6 +52,11 @@ export const accountId12 = fc.oneof(
   fc.constantFrom('111111111111', '222222222222', '333333333333', '000000000000', '999999999999'),
   fc.stringMatching(/^\d{12}$/),
 );
+
+/** The assignments a session's token sees in a fixture, in the API's order: accounts, then each one's roles. */
+export function assignmentsOf(fixture: Fixture, session: string): Assignment[] {
+  return fixture.accounts.flatMap((a) => a.roles.map((roleName) => ({ session, accountId: a.accountId, accountName: a.accountName, roleName })));
+}
 
 /** The naming rules the property tests sync with: the defaults and settings a person may write. */
 export const rulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules>(

@@ -4,12 +4,12 @@
  * also planned with the API's order reversed (same result) and planned again on its own result (no change).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scanConfig } from '../../src/core/config-text.js';
 import { planSync, type Plan } from '../../src/core/plan.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { caseNames, loadCase, planInput, summarise, type MergeCase, type OutcomeSummary } from './merge-cases.js';
 import { pythonAvailable, readWithPython } from './python-config.js';
 
@@ -81,8 +81,7 @@ for (const name of names) {
 test('every golden result reads in the AWS CLI parser with the sections sso-sync meant', (t) => {
   assert.ok(pythonAvailable(), 'python3 is needed to read the result as the AWS CLI does');
   // What planSync produces now (equal to after.ini where the case above passes), next to the file it started from.
-  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-golden-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-golden-');
   const cases = names.map(loadCase).filter((c) => c.after !== undefined);
   const results = new Map<string, string>();
   for (const c of cases) {

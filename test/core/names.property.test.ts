@@ -4,8 +4,7 @@
  * sso-sync's own reader, by the `ini` package, and by the AWS CLI's parser (Python configparser, strict).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -14,6 +13,7 @@ import { joinLines, scanConfig } from '../../src/core/config-text.js';
 import { matchesAny } from '../../src/core/glob.js';
 import { planSync, type PlanInput, type SessionFetch } from '../../src/core/plan.js';
 import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import {
   accountName,
   assertOutsideUnchanged,
@@ -320,8 +320,7 @@ test('property: any byte string as the file: refused only for marker damage, els
 
 test('property: the AWS CLI parser (Python configparser, strict) reads exactly the intended sections', (t) => {
   assert.ok(pythonAvailable(), 'python3 is needed to read the result as the AWS CLI does');
-  const dir = mkdtempSync(join(tmpdir(), 'sso-sync-names-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-names-');
   const seed = Date.now() ^ (Math.random() * 0x7fffffff);
   const scenarios = fc.sample(scenario, { numRuns: 200, seed });
   const cases = scenarios.map((s, i) => {

@@ -7,14 +7,10 @@
  * outside sso-sync's blocks changed.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
-import { pino } from 'pino';
-import { TokenKeeper } from '../../src/auth/token-keeper.js';
-import { createOidcApi } from '../../src/aws/oidc-api.js';
 import { createSsoApi } from '../../src/aws/sso-api.js';
 import { systemClock } from '../../src/clock/clock.js';
 import { joinLines } from '../../src/core/config-text.js';
@@ -28,11 +24,13 @@ import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { zeroSettings, type Settings } from '../../src/settings/schema.js';
 import { fetchAssignments } from '../../src/sync/fetch-assignments.js';
 import { runOnce, type SyncReport } from '../../src/sync/run-once.js';
-import { writeToken } from '../../src/token/cache.js';
+import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import {
   accountId12,
   accountName,
   assertOutsideUnchanged,
+  assignmentsOf,
   collidingAccountName,
   linesOutside,
   pageShapeArb,
@@ -102,11 +100,6 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     return { ...rest, head: sections.slice(0, k), tail: sections.slice(k), synced: synced.map((i) => sessionPool[i]!) };
   });
 
-/** The assignments a session's token sees in a fixture, in the API's order: accounts, then each one's roles. */
-function assignmentsOf(fixture: Fixture, session: string): Assignment[] {
-  return fixture.accounts.flatMap((a) => a.roles.map((roleName) => ({ session, accountId: a.accountId, accountName: a.accountName, roleName })));
-}
-
 /** How many requests listing `items` takes with the shape, at the page size sso-sync asks for. */
 function pagesFor(items: number, shape: PageShape | undefined): number {
   const list = Array.from({ length: items }, (_, i) => i);
@@ -133,17 +126,8 @@ function settingsFor(s: Scenario): Settings {
 }
 
 async function sync(home: string, s: Scenario): Promise<SyncReport> {
-  const env = { HOME: home, AWS_CONFIG_FILE: path.join(home, '.aws', 'config'), XDG_STATE_HOME: path.join(home, 'state'), XDG_CONFIG_HOME: path.join(home, 'cfg') };
-  const log = pino({ level: 'silent' });
   return runOnce(
-    {
-      env,
-      clock: systemClock,
-      log,
-      createApi: (region) => createSsoApi(region, systemClock),
-      createKeeper: (refreshWindowMs) => new TokenKeeper({ home, clock: systemClock, log, oidc: (r) => createOidcApi(r, env), refreshWindowMs, lockDir: path.join(home, 'locks') }),
-      out: () => undefined,
-    },
+    syncDeps(home),
     // As `--session a --session b --allow-mass-removal`: another organisation replacing the earlier one may remove
     // every profile, and that is the point here, not the guard.
     { sessions: s.synced.map((x) => x.name), dryRun: false, allowMassRemoval: true, settingsFile: undefined, settings: settingsFor(s) },
@@ -162,11 +146,7 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   const config = path.join(home, '.aws', 'config');
   mkdirSync(path.dirname(config), { recursive: true });
   const tokens = new Map<string, string>();
-  for (const session of sessionPool) {
-    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-    tokens.set(session.name, accessToken);
-    await writeToken(home, session.name, { startUrl: session.startUrl, region: session.region, accessToken, expiresAt, refreshToken: undefined, clientId: undefined, clientSecret: undefined, registrationExpiresAt: undefined, other: {} });
-  }
+  for (const session of sessionPool) tokens.set(session.name, await signInHome(emulator, home, session.name, session.startUrl, session.region));
   const synced = new Set(s.synced.map((x) => x.name));
   const dropFinalEol = (text: string) => (!s.finalEol && text.endsWith(s.eol) ? text.slice(0, -s.eol.length) : text);
 
@@ -314,19 +294,12 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
 }
 
 /** One emulator and one temp directory for the scenarios of a test, torn down after it. */
-async function startWorld(t: { after: (fn: () => Promise<void>) => void }): Promise<World> {
+async function startWorld(t: TestContext): Promise<World> {
   assert.ok(pythonAvailable(), 'python3 is needed to read the result as the AWS CLI does');
   const emulator = await startEmulator({ fixture: { accounts: [] } });
-  const root = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-pages-'));
-  // The SSO client reads its endpoint override from the process environment.
-  const previousEndpoint = process.env.AWS_ENDPOINT_URL_SSO;
-  process.env.AWS_ENDPOINT_URL_SSO = emulator.url;
-  t.after(async () => {
-    if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_SSO;
-    else process.env.AWS_ENDPOINT_URL_SSO = previousEndpoint;
-    await emulator.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  useEmulatorEndpoint(t, emulator);
+  t.after(() => emulator.stop());
+  const root = tempDir(t, 'sso-sync-pages-');
   return { emulator, root, runs: 0 };
 }
 

@@ -4,8 +4,7 @@
  * as sso-sync does.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { getSSOTokenFilepath } from '@smithy/shared-ini-file-loader';
@@ -13,6 +12,7 @@ import fc from 'fast-check';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import { tokenCachePath } from '../../src/token/cache.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { readWithSdk } from './hostile-input.js';
 
 const hostile = fc.oneof(
@@ -27,8 +27,7 @@ const assignment = fc.record({
 });
 
 test('property: the JS SDK\'s shared config loader reads exactly the planned profiles and keys', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-sdk-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-sdk-');
   const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
   let n = 0;
   await fc.assert(

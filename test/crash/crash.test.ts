@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp-dir.js';
 import { contents } from './fixtures/contents.js';
 
 const writer = fileURLToPath(new URL('./fixtures/writer.js', import.meta.url));
@@ -32,8 +32,7 @@ function runWriter(file: string, killAfterMs: number | undefined): Promise<void>
 }
 
 test(`a writer killed with SIGKILL ${kills} times never leaves a partial config, a stuck lock, or lasting temp files`, { timeout: 600_000 }, async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-crash-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-crash-');
   const file = path.join(dir, 'config');
   writeFileSync(file, contents.initial);
   const whole = new Set([contents.initial, contents.a, contents.b]);

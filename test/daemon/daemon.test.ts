@@ -1,8 +1,7 @@
 /** The daemon's scheduling in process, with its edges replaced: syncs never overlap, failures back off. */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
@@ -14,14 +13,14 @@ import { SsoSyncError } from '../../src/errors.js';
 import { zeroSettings } from '../../src/settings/schema.js';
 import type { SyncReport } from '../../src/sync/run-once.js';
 import { writeToken } from '../../src/token/cache.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ok: SyncReport = { exitCode: 0, written: false, outcomes: [], failures: [] };
 const failed: SyncReport = { exitCode: 1, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('aws.failed', 'boom', { retryable: true }) }] };
 const signIn: SyncReport = { exitCode: 3, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('sign-in.required', 'sign in') }] };
 
 function harness(t: { after(fn: () => void): void }, reports: SyncReport[], syncMs = 0, keeper?: TokenKeeper) {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-daemon-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const home = tempDir(t, 'sso-sync-daemon-');
   const signals = new EventEmitter();
   const calls: { at: number; sessions: string[] }[] = [];
   const refreshes: number[] = [];
@@ -114,10 +113,9 @@ test('a stop waits for a refresh the token timer started (the service may have r
 });
 
 test('a pid file holding this very pid (a container restarted as pid 1) does not block the daemon', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-pid-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-pid-');
   writeFileSync(pidFile(dir), JSON.stringify({ pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z' }));
   const claim = await claimDaemon(dir, new Date());
-  assert.equal((JSON.parse(readFileSync(pidFile(dir), 'utf8')) as { startedAt: string }).startedAt === '2026-01-01T00:00:00.000Z', false);
+  assert.notEqual((JSON.parse(readFileSync(pidFile(dir), 'utf8')) as { startedAt: string }).startedAt, '2026-01-01T00:00:00.000Z');
   await claim.release();
 });

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,7 +15,9 @@ import { SsoSyncError } from '../../src/errors.js';
 import { readState, recordRunFailure } from '../../src/sync/sync-state.js';
 import { readToken, tokenCachePath, writeToken } from '../../src/token/cache.js';
 import { installFullDisk, pageSize as injectedPageSize } from './full-disk.js';
-import { logLines, mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import { accessOnlyToken } from '../helpers/in-process.js';
+import { filesUnder, logLines, mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 type DiskKind = 'tmpfs' | 'injected';
 const kinds: DiskKind[] = ['tmpfs', 'injected'];
@@ -131,10 +132,6 @@ async function world(t: TestContext, kind: DiskKind, where: (home: string) => st
   });
   disk = smallDisk(t, kind, where(box.home), (fn) => cleanups.push(fn));
   return disk && { box, disk };
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
 }
 
 /** Asserts what a person sees on a failure: one line on stderr, naming `what`, no stack trace, no internal error. */
@@ -348,10 +345,7 @@ for (const kind of kinds) {
     const file = tokenCachePath(box.home, 'mycorp');
     const before = readFileSync(file);
     disk.fill(0);
-    const login = box.start(['login', '--no-browser'], { env: disk.env() });
-    const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
-    await fetch(redirect.headers.get('location')!);
-    const result = await login.done;
+    const result = await box.loginWithBrowser({ env: disk.env() });
     assert.notEqual(result.code, 0, 'a sign-in whose token cannot be kept is not a success');
     assert.match(result.stderr, /no space left on (the )?device/);
     assert.deepEqual(readFileSync(file), before, 'the old token file is byte-identical');
@@ -363,29 +357,22 @@ for (const kind of kinds) {
   });
 
   test(`[${kind}] the cache and state writers, in-process: a write that does not fit fails and leaves the old file whole`, async (t) => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-disk-full-'));
+    // After hooks run in the order they were added: the tmpfs is unmounted before its directory is removed.
     const cleanups: (() => void)[] = [];
     t.after(() => {
-      try {
-        for (const fn of cleanups) fn();
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
+      for (const fn of cleanups) fn();
     });
+    const root = tempDir(t, 'sso-sync-disk-full-');
     const disk = smallDisk(t, kind, path.join(root, 'disk'), (fn) => cleanups.push(fn));
     if (!disk) return;
     const home = disk.dir;
-    const token = {
+    const token = accessOnlyToken({
       startUrl: 'https://d-1234567890.awsapps.com/start',
       region: 'eu-north-1',
       accessToken: 'not-a-real-token',
       expiresAt: new Date(Date.now() + 3600_000),
-      refreshToken: undefined,
-      clientId: undefined,
-      clientSecret: undefined,
-      registrationExpiresAt: undefined,
       other: { note: 'o'.repeat(disk.page + 500) },
-    };
+    });
     const file = await writeToken(home, 'mycorp', token);
     const tokenBefore = readFileSync(file);
     const stateDir = path.join(home, 'state');

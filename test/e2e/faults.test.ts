@@ -4,12 +4,13 @@
  * (The single-fault cases per kind are in once.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { generateFixture, type Fixture } from '../../src/emulator/fixture.js';
 import type { Fault } from '../../src/emulator/server.js';
-import { logLines, mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import { writeSettings } from '../helpers/box-files.js';
+import { logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+import { until } from '../helpers/until.js';
 
 const userText = `[default]\r\nregion = eu-west-1\r\n\r\n${sessionSection()}\n# my notes\n[profile mine]\nregion = us-east-1\n`;
 
@@ -32,12 +33,6 @@ async function syncedBox(
   box.emulator.setFixture(options.next);
   box.emulator.setFaults(options.faults);
   return { box, before: readFileSync(box.configFile), mtime: mtimeNs(box.configFile) };
-}
-
-function writeSettings(box: Sandbox, text: string): void {
-  const file = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
 }
 
 /** The profile names the block of a config holds, sorted. */
@@ -78,7 +73,7 @@ test('calls that stall a few times and then answer: retried after the timeout, t
   assert.equal(run.code, 0, run.stderr);
   assert.equal(box.emulator.stats().faultsFired, 4);
   assert.equal(profilesOf(box.configFile).length, expectedCount(next));
-  assert.ok(readFileSync(box.configFile, 'latin1').startsWith(`[default]\r\nregion = eu-west-1\r\n\r\n${sessionSection()}\n# my notes\n[profile mine]\nregion = us-east-1\n`));
+  assert.ok(readFileSync(box.configFile, 'latin1').startsWith(userText));
 });
 
 test('a 429 storm on every portal route (66 answers of 429 in a row) is ridden out: the sync completes whole', async (t) => {
@@ -170,11 +165,7 @@ test('the daemon keeps running through every kind of fault and recovers on its o
   for (const action of ['server-error', 'malformed', 'drop', 'stall', 'unavailable'] as const) {
     const seen = failures();
     box.emulator.setFaults([{ route: 'roles', after: 3, action }]);
-    const end = Date.now() + 60_000;
-    while (failures() === seen) {
-      if (Date.now() > end) throw new Error(`no failed sync under ${action}:\n${daemon.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(`a failed sync under ${action}`, () => failures() > seen, { timeoutMs: 60_000, detail: daemon.output });
     assert.equal(daemon.child.exitCode, null, `the daemon is still running after ${action}`);
     assert.deepEqual(readFileSync(box.configFile), before, `the file is untouched under ${action}`);
   }

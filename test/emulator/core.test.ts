@@ -1,7 +1,6 @@
 /** The emulator's pure parts: page sizes, the token bucket, fault selection (page tokens: page-shapes.test.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
 import { armFaults, nextFault, type ArmedFault } from '../../src/emulator/faults.js';
 import { parsePageSize } from '../../src/emulator/pagination.js';
 import { bucketConfig, fullBucket, takeToken } from '../../src/emulator/token-bucket.js';

@@ -10,6 +10,46 @@ import { parseEmulatorArgs } from '../../src/emulator/cli-args.js';
 
 const MAIN = fileURLToPath(new URL('../../src/emulator/main.js', import.meta.url));
 
+/**
+ * Starts the entry point and waits (up to 15 s) for its ready line, the one that ends with Ctrl+C: `stdout` is what
+ * it printed until then. `stop()` sends SIGTERM and resolves with the exit code; `kill()` ends it at once if it still
+ * runs (call it in a `finally`).
+ */
+async function startMain(args: string[]): Promise<{ stdout: string; stop(): Promise<number | null>; kill(): void }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const limit = setTimeout(() => reject(new Error(`no ready line within 15 s:\n${stdout}${stderr}`)), 15_000);
+      void exited.then((code) => {
+        clearTimeout(limit);
+        reject(new Error(`exited early with ${code}:\n${stderr}`));
+      });
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Ctrl+C')) {
+          clearTimeout(limit);
+          resolve();
+        }
+      });
+    });
+  } catch (error) {
+    kill();
+    throw error;
+  }
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { stdout, stop, kill };
+}
+
 test('flags parse into a configuration', () => {
   assert.deepEqual(parseEmulatorArgs([]), {
     kind: 'run',
@@ -80,49 +120,32 @@ test('invalid flags exit 2 with a message', async () => {
 });
 
 test('it prints the endpoint and a working token, and stops cleanly on SIGTERM', async () => {
-  const child = spawn(process.execPath, [MAIN, '--accounts', '30', '--roles', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  await new Promise<void>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('Ctrl+C')) resolve();
-    });
-  });
-  child.removeAllListeners('exit');
-  const endpoint = /AWS_ENDPOINT_URL_SSO=(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-  const token = /^ {2}(aoa\S+)$/m.exec(stdout)?.[1];
-  assert.ok(endpoint && token, stdout);
-  assert.match(stdout, /expires \d{4}-\d\d-\d\dT/);
-
-  const client = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
+  const main = await startMain(['--accounts', '30', '--roles', '2']);
   try {
-    const page = await client.send(new ListAccountsCommand({ accessToken: token, maxResults: 100 }));
-    assert.equal(page.accountList?.length, 30);
+    const endpoint = /AWS_ENDPOINT_URL_SSO=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.stdout)?.[1];
+    const token = /^ {2}(aoa\S+)$/m.exec(main.stdout)?.[1];
+    assert.ok(endpoint && token, main.stdout);
+    assert.match(main.stdout, /expires \d{4}-\d\d-\d\dT/);
+
+    const client = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
+    try {
+      const page = await client.send(new ListAccountsCommand({ accessToken: token, maxResults: 100 }));
+      assert.equal(page.accountList?.length, 30);
+    } finally {
+      client.destroy();
+    }
+    assert.equal(await main.stop(), 0);
   } finally {
-    client.destroy();
+    main.kill();
   }
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const [code] = await exited;
-  assert.equal(code, 0);
 });
 
 test('with --auto-approve, a device code sign-in against the printed OIDC endpoint completes at once', async () => {
-  const child = spawn(process.execPath, [MAIN, '--auto-approve', '--token-lifetime', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const main = await startMain(['--auto-approve', '--token-lifetime', '120']);
   try {
-    let stdout = '';
-    await new Promise<void>((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Ctrl+C')) resolve();
-      });
-    });
-    child.removeAllListeners('exit');
-    const endpoint = /AWS_ENDPOINT_URL_SSO_OIDC=(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-    assert.ok(endpoint, stdout);
-    assert.match(stdout, /approved at once/);
+    const endpoint = /AWS_ENDPOINT_URL_SSO_OIDC=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.stdout)?.[1];
+    assert.ok(endpoint, main.stdout);
+    assert.match(main.stdout, /approved at once/);
 
     const oidc = new SSOOIDCClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
     const sso = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
@@ -148,10 +171,8 @@ test('with --auto-approve, a device code sign-in against the printed OIDC endpoi
       oidc.destroy();
       sso.destroy();
     }
+    assert.equal(await main.stop(), 0);
   } finally {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const [code] = await exited;
-    assert.equal(code, 0);
+    main.kill();
   }
 });

@@ -105,13 +105,13 @@ function authorizeParams(clientId: string, challenge: string, extra: Record<stri
   };
 }
 
-/** A full authorization code sign-in: authorize in the "browser", then exchange the code. */
-async function signInWithCode({ emulator, oidc }: Harness, client: Registration): Promise<CreateTokenCommandOutput> {
+/** A full authorization code sign-in: authorize in the "browser", then exchange the code; returns the token, the code and the verifier. */
+async function signInWithCode({ emulator, oidc }: Harness, client: Registration): Promise<{ token: CreateTokenCommandOutput; code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair();
   const back = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge));
   const code = back.searchParams.get('code');
   assert.ok(code);
-  return oidc.send(
+  const token = await oidc.send(
     new CreateTokenCommand({
       ...credentials(client),
       grantType: 'authorization_code',
@@ -120,6 +120,7 @@ async function signInWithCode({ emulator, oidc }: Harness, client: Registration)
       codeVerifier: verifier,
     }),
   );
+  return { token, code, verifier };
 }
 
 /** A device code sign-in on an emulator started with autoApproveDevice. */
@@ -416,7 +417,7 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
 
       // A sign-in by authorization code refreshes and rotates the same way.
       const codeClient = await register(oidc, { grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT] });
-      const byCode = await signInWithCode(h, codeClient);
+      const { token: byCode } = await signInWithCode(h, codeClient);
       const refreshedByCode = await refresh(oidc, codeClient, byCode.refreshToken);
       assert.equal((await failure(refresh(oidc, codeClient, byCode.refreshToken))).name, 'InvalidGrantException');
       await listAccounts(sso, refreshedByCode.accessToken);
@@ -567,18 +568,7 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       const byDevice = await oidc.send(
         new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }),
       );
-      const { verifier, challenge } = pkcePair();
-      const back = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge));
-      const code = back.searchParams.get('code') ?? '';
-      const byCode = await oidc.send(
-        new CreateTokenCommand({
-          ...credentials(client),
-          grantType: 'authorization_code',
-          code,
-          redirectUri: REDIRECT_WITH_PORT,
-          codeVerifier: verifier,
-        }),
-      );
+      const { token: byCode, code, verifier } = await signInWithCode(h, client);
       const refreshed = await refresh(oidc, client, byCode.refreshToken);
       const handed = emulator.issueAccessToken().accessToken;
 

@@ -32,6 +32,15 @@ export interface Running {
   done: Promise<RunResult>;
 }
 
+/** How to run the CLI: `env` is added to the sandbox's; `uid` (and `gid`, else the uid) runs it as another user. */
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+  gid?: number;
+  /** The child is killed with SIGKILL after this long (60 s unless told). */
+  timeoutMs?: number;
+}
+
 /** A test's world; `close()` stops the emulator and removes the temp HOME. */
 export interface Sandbox {
   home: string;
@@ -41,11 +50,15 @@ export interface Sandbox {
   /** Writes a token the emulator accepts into the AWS CLI's cache for the session; returns it. */
   signIn(session?: string, options?: { expiresInSeconds?: number; startUrl?: string }): string;
   writeConfig(text: string | Buffer): void;
-  /** Runs `sso-sync login --no-browser` and plays the browser (follows the authorize redirect to the listener). */
-  loginWithBrowser(): Promise<RunResult>;
-  run(args: string[], options?: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; timeoutMs?: number }): Promise<RunResult>;
+  /**
+   * Runs `sso-sync login --no-browser` and plays the browser (follows the authorize redirect to the listener);
+   * `env` is added to the sandbox's for that run.
+   */
+  loginWithBrowser(options?: { env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  /** Runs the CLI to its end (killed after 60 s, or `timeoutMs`). */
+  run(args: string[], options?: RunOptions): Promise<RunResult>;
   /** Starts the CLI and lets the test act while it runs (read what it printed, play the browser). */
-  start(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Running;
+  start(args: string[], options?: RunOptions): Running;
   close(): Promise<void>;
 }
 
@@ -85,8 +98,8 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       writeFileSync(file, JSON.stringify(cached), { mode: 0o600 });
       return accessToken;
     },
-    async loginWithBrowser() {
-      const login = box.start(['login', '--no-browser']);
+    async loginWithBrowser(opts = {}) {
+      const login = box.start(['login', '--no-browser'], { env: opts.env });
       const redirect = await fetch((await login.waitFor(/^ {2}(http\S+)$/m))[1]!, { redirect: 'manual' });
       await fetch(redirect.headers.get('location')!);
       return login.done;
@@ -107,7 +120,11 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
           }
         }
       };
-      const child = spawn(process.execPath, [cliPath, ...args], { env: { ...env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cliPath, ...args], {
+        env: { ...env, ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), (output += d), check()));
@@ -134,25 +151,9 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         },
       };
     },
-    run(args, opts = {}) {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cliPath, ...args], {
-          env: { ...env, ...opts.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-        child.on('error', reject);
-        child.on('close', (code, signal) => {
-          clearTimeout(timer);
-          printed.push(stdout, stderr);
-          resolve({ code, signal, stdout, stderr });
-        });
-      });
+    // Async, so that a spawn that throws (a uid this process may not take) is a rejection, as a failed run is.
+    async run(args, opts = {}) {
+      return box.start(args, opts).done;
     },
     async close() {
       // Every test that uses a sandbox also proves no secret leaked: not in anything sso-sync printed, nor in its
@@ -174,7 +175,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
 }
 
 /** Every file below a directory (none if it does not exist). */
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
   } catch {

@@ -1,11 +1,8 @@
 /** `sso-sync log`: the history read back from the current and rotated log files. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { SsoSyncError } from '../../src/errors.js';
 import { parseHistory } from '../../src/history/history.js';
@@ -13,6 +10,8 @@ import { logCommand } from '../../src/history/log-command.js';
 import { listLogFiles } from '../../src/history/log-files.js';
 import { parseSince } from '../../src/history/since.js';
 import { createLogger } from '../../src/log/logger.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { runWriter } from '../log/fixtures/run-writer.js';
 
 // Readable lines show local time; the expectations below are in UTC.
 process.env.TZ = 'UTC';
@@ -24,8 +23,7 @@ const added = (time: string, profile: string, accountId: string, role: string, e
 
 /** A temp HOME whose state directory holds these log files (name -> content). */
 function home(t: TestContext, files: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'sso-sync-history-');
   const state = path.join(dir, '.local', 'state', 'sso-sync');
   mkdirSync(state, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(state, name), text);
@@ -229,24 +227,27 @@ test('any text at all is read without throwing, and no more lines are called dam
 test('reading while another process logs and rotates sees every line up to a point, none twice, none damaged', async (t) => {
   const env = home(t);
   const file = path.join(env.HOME!, '.local', 'state', 'sso-sync', 'sso-sync.log');
-  const writer = fileURLToPath(new URL('../log/fixtures/write-lines.js', import.meta.url));
-  const job = { path: file, maxBytes: 4_000, maxFiles: 10_000, writer: 'a', count: 4_000, pad: 20, event: 'profile.added' };
-  const child = spawn(process.execPath, [writer, JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((resolve) => child.on('close', resolve));
+  const count = 4_000;
+  const writer = runWriter({ path: file, maxBytes: 4_000, maxFiles: 10_000, writer: 'a', count, pad: 20, event: 'profile.added' });
   let running = true;
-  void exited.then(() => (running = false));
+  void writer.done.then(() => (running = false));
+  const profiles = async () => (await show(env, { json: true })).text.trimEnd().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { profile: string }).profile);
+  // Reads that found lines and checked them while the writer was still at work.
   let reads = 0;
-  while (running || reads < 2) {
+  while (running) {
     const { text } = await show(env, {});
-    reads++;
     if (text.startsWith('No history yet')) continue;
     assert.doesNotMatch(text, /damaged/, 'a reader never sees half a line');
-    const { text: json } = await show(env, { json: true });
-    const seqs = json.trimEnd().split('\n').map((l) => Number((JSON.parse(l) as { profile: string }).profile.slice(2)));
+    const seqs = (await profiles()).map((p) => Number(p.slice(2)));
     const sorted = [...seqs].sort((x, y) => x - y);
-    assert.deepEqual(sorted, Array.from({ length: sorted.length }, (_, i) => i), `read ${reads}: lines 0 to ${sorted.length - 1}, each once`);
+    assert.deepEqual(sorted, Array.from({ length: sorted.length }, (_, i) => i), `read ${reads + 1}: lines 0 to ${sorted.length - 1}, each once`);
+    reads++;
   }
+  const result = await writer.done;
+  assert.equal(result.code, 0, result.stderr);
   assert.ok(reads > 2, `${reads} reads during the writes`);
+  // Once the writer is done, every line it wrote is there, in the order it wrote them.
+  assert.deepEqual(await profiles(), Array.from({ length: count }, (_, i) => `p-${i}`));
 });
 
 test('control characters from the log file do not reach the terminal', async (t) => {

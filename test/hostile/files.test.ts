@@ -701,18 +701,18 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
 
   // What the AWS CLI's parser reads: where it could read the file before, it still can, the person's sections read
   // the same, and each generated profile is defined once.
-  if (python && e.python !== false) {
+  if (e.python !== false) {
+    assert.ok(python, 'python3 is needed to read the file as the AWS CLI does');
     const original = path.join(box.home, 'original-config');
     writeFileSync(original, Buffer.from(origText, 'latin1'));
     const read = readWithPython([original, file]);
     const was = read[original] as PythonReading;
+    const now = read[file] as PythonReading;
     // A section or key given twice is named in a warning, exactly when the AWS CLI's parser refuses the written
     // file for it.
-    const written = read[file] as PythonReading;
     const warned = logLines(first.stdout).some((l) => l.event === 'config.unreadable' && l.level === 'warn');
-    assert.equal(warned, !written.ok && /^Duplicate(?:Section|Option)Error/.test(written.error), `warned: ${warned}; the AWS CLI's parser: ${written.ok ? 'reads it' : written.error}`);
+    assert.equal(warned, !now.ok && /^Duplicate(?:Section|Option)Error/.test(now.error), `warned: ${warned}; the AWS CLI's parser: ${now.ok ? 'reads it' : now.error}`);
     if (was.ok) {
-      const now = read[file] as PythonReading;
       assert.ok(now.ok, `the AWS CLI could read the file before, and cannot now: ${now.ok ? '' : now.error}`);
       const managed = new Set([...headersIn(origText, oldRanges), ...headersIn(newText, ranges)]);
       for (const section of was.order.filter((s) => !managed.has(s))) assert.deepEqual(now.sections[section], was.sections[section], `[${section}] reads the same`);

@@ -1,16 +1,17 @@
 /**
- * The lock between sso-sync processes (the AWS config's write lock, the daemon's pid file): at most one holder at any moment, also while several writers find
- * the lock of a writer that was killed and all try to take it over at once.
+ * The lock between sso-sync processes (the AWS config's write lock, the daemon's pid file): at most one holder at
+ * any moment, also while several writers find the lock of a writer that was killed and all try to take it over at
+ * once.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { acquireLock, gateFor } from '../../src/lock-file.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const wait = { attempts: 200, minDelayMs: 1, maxDelayMs: 5 };
 
@@ -20,14 +21,8 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-lock-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('writers that all find a killed writer\'s lock at once take it over one at a time', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   const dead = deadPid();
   let inside = 0;
@@ -53,7 +48,7 @@ test('writers that all find a killed writer\'s lock at once take it over one at 
 });
 
 test('a lock left by a killed writer, or damaged, is taken over at once; a live holder\'s is waited for', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   writeFileSync(lock, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'x' }));
   await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
@@ -66,7 +61,7 @@ test('a lock left by a killed writer, or damaged, is taken over at once; a live 
 });
 
 test('a takeover gate left by a writer killed inside it does not block later takeovers, and is removed', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' });
   writeFileSync(lock, dead);
@@ -81,7 +76,7 @@ test('a takeover gate left by a writer killed inside it does not block later tak
 });
 
 test('a chain of gates, each left by a writer killed inside the one before, is taken over to its end', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   let target = lock;
   let text = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' });
@@ -97,7 +92,7 @@ test('a chain of gates, each left by a writer killed inside the one before, is t
 });
 
 test('a lock that cannot be removed (a directory in its place) is an error at once, not a loop', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   mkdirSync(lock);
   const started = Date.now();
@@ -107,10 +102,10 @@ test('a lock that cannot be removed (a directory in its place) is an error at on
 });
 
 test('separate processes that find a dead lock and a dead gate at once hold the lock one at a time', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   // The writers' log lives in a directory of its own: the lock's must be empty at the end.
-  const log = path.join(tempDir(t), 'log');
+  const log = path.join(tempDir(t, 'sso-sync-lock-'), 'log');
   const child = fileURLToPath(new URL('./lock-child.js', import.meta.url));
   for (let round = 0; round < 20; round++) {
     const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `dead-${round}` });

@@ -1,23 +1,15 @@
 /** The log file: rotation by size, a bounded number of files, modes, several processes at once, SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { listLogFiles } from '../../src/history/log-files.js';
 import { defaultLogFile, logFilePath } from '../../src/log/log-file.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openLogFile } from '../../src/log/rotating-file.js';
-
-const writer = fileURLToPath(new URL('./fixtures/write-lines.js', import.meta.url));
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-log-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../helpers/temp-dir.js';
+import { runWriter } from './fixtures/run-writer.js';
 
 /** Every file of the log, oldest first, with its raw text. */
 async function files(file: string): Promise<{ file: string; text: string }[]> {
@@ -43,38 +35,6 @@ async function lines(file: string): Promise<Record<string, unknown>[]> {
 /** A logger that writes only the file (nothing reaches the test runner's output). */
 function fileLogger(file: string, maxBytes: number, maxFiles: number) {
   return createLogger({ fd: 2, human: false, color: false, level: 'silent', file: { path: file, maxBytes, maxFiles } });
-}
-
-interface Job {
-  path: string;
-  maxBytes: number;
-  maxFiles: number;
-  writer: string;
-  count: number;
-  pad: number;
-  exitAtOnce?: boolean;
-  kernelSigterm?: boolean;
-}
-
-function run(job: Job) {
-  const child = spawn(process.execPath, [writer, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  const ready = new Promise<void>((resolve) => {
-    const check = () => (stderr.includes('ready') ? resolve() : setTimeout(check, 5));
-    check();
-  });
-  return { child, done, ready };
 }
 
 const seqsOf = (all: Record<string, unknown>[], w: string) => all.filter((l) => l.writer === w).map((l) => l.seq as number);
@@ -175,7 +135,7 @@ test('two processes logging to the same file at once, with rotations: every line
   const file = path.join(tempDir(t), 'sso-sync', 'sso-sync.log');
   // About 1.5 MB in 16 KB files: around 90 rotations, all kept so that every line can be counted.
   const job = { path: file, maxBytes: 16_000, maxFiles: 200, count: 5_000, pad: 60 };
-  const [a, b] = [run({ ...job, writer: 'a' }), run({ ...job, writer: 'b' })];
+  const [a, b] = [runWriter({ ...job, writer: 'a' }), runWriter({ ...job, writer: 'b' })];
   const [ra, rb] = await Promise.all([a.done, b.done]);
   assert.equal(ra.code, 0, ra.stderr);
   assert.equal(rb.code, 0, rb.stderr);
@@ -194,7 +154,7 @@ test('two processes logging to the same file at once, with rotations: every line
 test('two processes rotating a small log at once: the number of files stays bounded and every kept line is whole', async (t) => {
   const file = path.join(tempDir(t), 'sso-sync.log');
   const job = { path: file, maxBytes: 4_000, maxFiles: 3, count: 3_000, pad: 40 };
-  const results = await Promise.all([run({ ...job, writer: 'a' }), run({ ...job, writer: 'b' })].map((r) => r.done));
+  const results = await Promise.all([runWriter({ ...job, writer: 'a' }), runWriter({ ...job, writer: 'b' })].map((r) => r.done));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['sso-sync.log', 'sso-sync.log.1', 'sso-sync.log.2']);
   const all = await lines(file);
@@ -209,7 +169,7 @@ test('two processes rotating a small log at once: the number of files stays boun
 for (const kernel of [false, true]) {
   test(`SIGTERM in the middle of a burst loses no line that was logged (${kernel ? 'default action: the kernel ends the process' : 'handled in JavaScript'})`, async (t) => {
     const file = path.join(tempDir(t), 'sso-sync.log');
-    const r = run({ path: file, maxBytes: 50_000, maxFiles: 1_000, writer: 'a', count: 0, pad: 30, kernelSigterm: kernel });
+    const r = runWriter({ path: file, maxBytes: 50_000, maxFiles: 1_000, writer: 'a', count: 0, pad: 30, kernelSigterm: kernel });
     await r.ready;
     await new Promise((resolve) => setTimeout(resolve, 50));
     r.child.kill('SIGTERM');
@@ -228,7 +188,7 @@ for (const kernel of [false, true]) {
 
 test('process.exit right after the last line loses nothing', async (t) => {
   const file = path.join(tempDir(t), 'sso-sync.log');
-  const result = await run({ path: file, maxBytes: 10_000, maxFiles: 1_000, writer: 'a', count: 1_234, pad: 10, exitAtOnce: true }).done;
+  const result = await runWriter({ path: file, maxBytes: 10_000, maxFiles: 1_000, writer: 'a', count: 1_234, pad: 10, exitAtOnce: true }).done;
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(seqsOf(await lines(file), 'a'), range(0, 1_234));
 });

@@ -1,10 +1,10 @@
 /** Settings: defaults, validation that names file and key, every problem reported together. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadSettings, parseSettings, settingsPath } from '../../src/settings/load.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const problems = (text: string) => {
   try {
@@ -91,8 +91,7 @@ test('YAML syntax errors name the line', () => {
 });
 
 test('where the settings are looked for, and zero configuration when the default file is absent', async (t) => {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-settings-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const home = tempDir(t, 'sso-sync-settings-');
   assert.equal(settingsPath(undefined, { HOME: home }).file, path.join(home, '.config', 'sso-sync', 'settings.yaml'));
   assert.equal(settingsPath(undefined, { HOME: home, XDG_CONFIG_HOME: '/x' }).file, '/x/sso-sync/settings.yaml');
   assert.equal(settingsPath(undefined, { HOME: home, SSO_SYNC_SETTINGS: '/e.yaml' }).file, '/e.yaml');

@@ -1,52 +1,28 @@
 /** One sync cycle in process, for what only happens between the read and the rename. */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { pino } from 'pino';
-import { TokenKeeper } from '../../src/auth/token-keeper.js';
-import { createOidcApi } from '../../src/aws/oidc-api.js';
-import { createSsoApi } from '../../src/aws/sso-api.js';
-import { systemClock } from '../../src/clock/clock.js';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
-import { writeToken } from '../../src/token/cache.js';
+import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const a = '[default]\nregion = eu-west-1\n\n[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
 
 /** A signed-in home whose config holds `a`, and a sync of it with the writer's test hooks. */
 async function setUp(t: TestContext) {
   const emulator = await startEmulator({ fixture: builtinFixture() });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-once-'));
-  t.after(async () => {
-    await emulator.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
+  t.after(() => emulator.stop());
+  const home = tempDir(t, 'sso-sync-once-');
   const config = path.join(home, '.aws', 'config');
   mkdirSync(path.dirname(config), { recursive: true });
   writeFileSync(config, a);
-  const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-  await writeToken(home, 'mycorp', { startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt, refreshToken: undefined, clientId: undefined, clientSecret: undefined, registrationExpiresAt: undefined, other: {} });
-  const env = { HOME: home, AWS_CONFIG_FILE: config, XDG_STATE_HOME: path.join(home, 'state'), XDG_CONFIG_HOME: path.join(home, 'cfg') };
-  const log = pino({ level: 'silent' });
-  const previous = process.env.AWS_ENDPOINT_URL_SSO;
-  process.env.AWS_ENDPOINT_URL_SSO = emulator.url; // the SSO client reads its endpoint override from the process
-  t.after(() => (previous === undefined ? delete process.env.AWS_ENDPOINT_URL_SSO : (process.env.AWS_ENDPOINT_URL_SSO = previous)));
+  await signInHome(emulator, home, 'mycorp');
+  useEmulatorEndpoint(t, emulator);
   const sync = (writeHooks: SyncDeps['writeHooks']) =>
-    runOnce(
-      {
-        env,
-        clock: systemClock,
-        log,
-        createApi: (region) => createSsoApi(region, systemClock),
-        createKeeper: (refreshWindowMs) => new TokenKeeper({ home, clock: systemClock, log, oidc: (r) => createOidcApi(r, env), refreshWindowMs, lockDir: path.join(home, 'locks') }),
-        out: () => undefined,
-        writeHooks,
-      },
-      { sessions: [], dryRun: false, allowMassRemoval: false, settingsFile: undefined },
-    );
+    runOnce(syncDeps(home, { writeHooks }), { sessions: [], dryRun: false, allowMassRemoval: false, settingsFile: undefined });
   return { config, sync };
 }
 
