@@ -31,28 +31,61 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-idle-'));
 try {
   mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
   mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
-  writeFileSync(path.join(home, '.aws', 'config'), '[sso-session idle]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n');
+  writeFileSync(
+    path.join(home, '.aws', 'config'),
+    '[sso-session idle]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
+  );
   writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "0 0 1 1 *"\n');
   const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 24 * 3600 });
   writeFileSync(
     path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('idle').digest('hex')}.json`),
-    JSON.stringify({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') }),
+    JSON.stringify({
+      startUrl: 'https://d-1234567890.awsapps.com/start',
+      region: 'eu-north-1',
+      accessToken,
+      expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+    }),
   );
-  const child = spawn(process.execPath, [cli], { env: { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SSO: emulator.url, XDG_STATE_HOME: path.join(home, 'state') }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ENDPOINT_URL_SSO: emulator.url,
+      XDG_STATE_HOME: path.join(home, 'state'),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
-  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((output += d.toString()), output.includes('"sync.completed"') && resolve())));
+  await new Promise<void>((resolve) =>
+    child.stdout.on(
+      'data',
+      (d: Buffer) => ((output += d.toString()), output.includes('"sync.completed"') && resolve()),
+    ),
+  );
   await new Promise((r) => setTimeout(r, 2000)); // let the first sync's work settle
   const start = sample(child.pid!);
   const linesBefore = output.split('\n').filter(Boolean).length;
-  console.log(`daemon pid ${child.pid}: first sync done (400 profiles); idling for ${minutes} min on Node ${process.version}`);
+  console.log(
+    `daemon pid ${child.pid}: first sync done (400 profiles); idling for ${minutes} min on Node ${process.version}`,
+  );
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   const end = sample(child.pid!);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
-  console.log(`RSS at the start of the idle period: ${start.rssMb.toFixed(1)} MB; after ${minutes} idle minutes: ${end.rssMb.toFixed(1)} MB (peak ${end.peakMb.toFixed(1)} MB)`);
-  console.log(`CPU time used while idle: ${(end.cpuMs - start.cpuMs).toFixed(0)} ms in ${minutes} min (${(((end.cpuMs - start.cpuMs) / (minutes * 60_000)) * 100).toFixed(3)}% of one core); total since start ${end.cpuMs.toFixed(0)} ms`);
-  const idleLines = output.split('\n').filter(Boolean).slice(linesBefore).filter((l) => !l.includes('"daemon.stop'));
-  console.log(`log lines written while idle: ${idleLines.length}${idleLines.length ? `: ${idleLines.map((l) => (JSON.parse(l) as { event: string }).event).join(', ')}` : ''}`);
+  console.log(
+    `RSS at the start of the idle period: ${start.rssMb.toFixed(1)} MB; after ${minutes} idle minutes: ${end.rssMb.toFixed(1)} MB (peak ${end.peakMb.toFixed(1)} MB)`,
+  );
+  console.log(
+    `CPU time used while idle: ${(end.cpuMs - start.cpuMs).toFixed(0)} ms in ${minutes} min (${(((end.cpuMs - start.cpuMs) / (minutes * 60_000)) * 100).toFixed(3)}% of one core); total since start ${end.cpuMs.toFixed(0)} ms`,
+  );
+  const idleLines = output
+    .split('\n')
+    .filter(Boolean)
+    .slice(linesBefore)
+    .filter((l) => !l.includes('"daemon.stop'));
+  console.log(
+    `log lines written while idle: ${idleLines.length}${idleLines.length ? `: ${idleLines.map((l) => (JSON.parse(l) as { event: string }).event).join(', ')}` : ''}`,
+  );
 } finally {
   await emulator.stop();
   rmSync(home, { recursive: true, force: true });

@@ -35,7 +35,12 @@ try {
   const file = path.join(dir, 'config');
   writeFileSync(file, personsConfig(1.5 * 1024 * 1024));
   const inputSize = statSync(file).size;
-  const session = { name: 'bench', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+  const session = {
+    name: 'bench',
+    startUrl: 'https://d-1234567890.awsapps.com/start',
+    region: 'eu-north-1',
+    scopes: ['sso:account:access'],
+  };
   const input = (text: string | undefined): PlanInput => ({
     text,
     fetched: [{ session, assignments }],
@@ -60,10 +65,14 @@ try {
   };
   const first = await sync();
   const second = await sync();
-  console.log(`input ${(inputSize / 1024 / 1024).toFixed(2)} MB, output ${(statSync(file).size / 1024 / 1024).toFixed(2)} MB, ${first.profiles} profiles`);
+  console.log(
+    `input ${(inputSize / 1024 / 1024).toFixed(2)} MB, output ${(statSync(file).size / 1024 / 1024).toFixed(2)} MB, ${first.profiles} profiles`,
+  );
   console.log(`first sync (10,000 profiles added, written):   ${first.ms.toFixed(0)} ms, written ${first.written}`);
   console.log(`second sync (no change, nothing written):      ${second.ms.toFixed(0)} ms, written ${second.written}`);
-  console.log(`peak RSS of the process:                       ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(
+    `peak RSS of the process:                       ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

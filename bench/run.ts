@@ -21,7 +21,10 @@ import { defaults } from '../src/settings/schema.js';
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const mergeChild = fileURLToPath(new URL('./merge-child.js', import.meta.url));
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,17 +43,35 @@ async function discovery(label: string, emulatorOptions: Omit<EmulatorOptions, '
   const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-bench-'));
   try {
     mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
-    writeFileSync(path.join(home, '.aws', 'config'), '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n');
+    writeFileSync(
+      path.join(home, '.aws', 'config'),
+      '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
+    );
     writeFileSync(path.join(home, 'settings.yaml'), `sync:\n  concurrency: ${concurrency}\n`);
     const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
     writeFileSync(
       path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
-      JSON.stringify({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') }),
+      JSON.stringify({
+        startUrl: 'https://d-1234567890.awsapps.com/start',
+        region: 'eu-north-1',
+        accessToken,
+        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      }),
     );
-    const env = { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SSO: emulator.url, SSO_SYNC_SETTINGS: path.join(home, 'settings.yaml'), XDG_STATE_HOME: path.join(home, 'state'), SSO_SYNC_LOG_LEVEL: 'debug' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ENDPOINT_URL_SSO: emulator.url,
+      SSO_SYNC_SETTINGS: path.join(home, 'settings.yaml'),
+      XDG_STATE_HOME: path.join(home, 'state'),
+      SSO_SYNC_LOG_LEVEL: 'debug',
+    };
     const run = await runNode([cli, '--once'], env);
     const stats = emulator.stats();
-    const fetched = run.stdout.split('\n').filter((l) => l.includes('"fetch.completed"')).map((l) => JSON.parse(l) as { retries: number; assignments: number })[0];
+    const fetched = run.stdout
+      .split('\n')
+      .filter((l) => l.includes('"fetch.completed"'))
+      .map((l) => JSON.parse(l) as { retries: number; assignments: number })[0];
     const ok = stats.statusCodes[200] ?? 0;
     console.log(
       `${label.padEnd(44)} ${(run.ms / 1000).toFixed(2).padStart(7)} s  exit ${run.code}  requests ${stats.requests} (ok ${ok}, 429 ${stats.throttled})  retries ${fetched?.retries ?? '?'}  assignments ${fetched?.assignments ?? '?'}  max in flight ${stats.maxInFlight}`,
@@ -64,18 +85,34 @@ async function discovery(label: string, emulatorOptions: Omit<EmulatorOptions, '
 }
 
 async function main(): Promise<void> {
-  console.log(`sso-sync benchmarks on Node ${process.version}, ${os.cpus().length} cores; figures from one run, machine shared and noisy\n`);
+  console.log(
+    `sso-sync benchmarks on Node ${process.version}, ${os.cpus().length} cores; figures from one run, machine shared and noisy\n`,
+  );
   console.log('1. Discovery: sso-sync --once as a whole process, 1,000 accounts x 4 roles, 25 ms latency per request');
   const serial = await discovery('concurrency 1', { latencyMs: 25 }, 1);
-  const parallel = await discovery(`concurrency ${defaults.concurrency} (default)`, { latencyMs: 25 }, defaults.concurrency);
+  const parallel = await discovery(
+    `concurrency ${defaults.concurrency} (default)`,
+    { latencyMs: 25 },
+    defaults.concurrency,
+  );
   console.log(`   ratio concurrency 1 / default: ${(serial.ms / parallel.ms).toFixed(1)}x\n`);
 
   console.log('   Same, behind a 100 requests/s throttle (burst 100)');
   const rate = 100;
-  const tSerial = await discovery('concurrency 1, throttled', { latencyMs: 25, throttle: { ratePerSecond: rate, burst: rate } }, 1);
-  const tParallel = await discovery(`concurrency ${defaults.concurrency}, throttled`, { latencyMs: 25, throttle: { ratePerSecond: rate, burst: rate } }, defaults.concurrency);
+  const tSerial = await discovery(
+    'concurrency 1, throttled',
+    { latencyMs: 25, throttle: { ratePerSecond: rate, burst: rate } },
+    1,
+  );
+  const tParallel = await discovery(
+    `concurrency ${defaults.concurrency}, throttled`,
+    { latencyMs: 25, throttle: { ratePerSecond: rate, burst: rate } },
+    defaults.concurrency,
+  );
   const floorMs = ((tParallel.ok - rate) / rate) * 1000; // the burst is free, every later request waits its turn
-  console.log(`   floor the throttle allows: ${(floorMs / 1000).toFixed(2)} s; default concurrency is ${(tParallel.ms / floorMs).toFixed(2)}x the floor; concurrency 1 / default: ${(tSerial.ms / tParallel.ms).toFixed(1)}x\n`);
+  console.log(
+    `   floor the throttle allows: ${(floorMs / 1000).toFixed(2)} s; default concurrency is ${(tParallel.ms / floorMs).toFixed(2)}x the floor; concurrency 1 / default: ${(tSerial.ms / tParallel.ms).toFixed(1)}x\n`,
+  );
 
   console.log('2. Start-up, whole processes, each run cold (a new process), median of 5');
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -87,14 +124,30 @@ async function main(): Promise<void> {
   try {
     mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
     const { accessToken, expiresAt } = small.issueAccessToken({ expiresInSeconds: 3600 });
-    writeFileSync(path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`), JSON.stringify({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken, expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') }));
+    writeFileSync(
+      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
+      JSON.stringify({
+        startUrl: 'https://d-1234567890.awsapps.com/start',
+        region: 'eu-north-1',
+        accessToken,
+        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      }),
+    );
     const onceRuns: number[] = [];
     for (let i = 0; i < 5; i++) {
       // A fresh config each time, so that every run writes 20 profiles.
-      writeFileSync(path.join(home, '.aws', 'config'), '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n');
+      writeFileSync(
+        path.join(home, '.aws', 'config'),
+        '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
+      );
       // Left alone past the 100 ms a just-changed config is watched for (see readConfig), as a config usually is.
       await sleep(150);
-      const r = await runNode([cli, '--once'], { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SSO: small.url, XDG_STATE_HOME: path.join(home, 'state') });
+      const r = await runNode([cli, '--once'], {
+        PATH: process.env.PATH,
+        HOME: home,
+        AWS_ENDPOINT_URL_SSO: small.url,
+        XDG_STATE_HOME: path.join(home, 'state'),
+      });
       if (r.code !== 0) console.log(r.stderr);
       onceRuns.push(r.ms);
     }
@@ -105,7 +158,10 @@ async function main(): Promise<void> {
   }
 
   console.log('3. Merge: 10,000 profiles into a 1.5 MB config, no network (child process, peak RSS from the kernel)');
-  for (const line of (await runNode(['--expose-gc', mergeChild], { PATH: process.env.PATH })).stdout.trimEnd().split('\n')) console.log(`   ${line}`);
+  for (const line of (await runNode(['--expose-gc', mergeChild], { PATH: process.env.PATH })).stdout
+    .trimEnd()
+    .split('\n'))
+    console.log(`   ${line}`);
 }
 
 await main();

@@ -12,12 +12,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable error codes; each maps to one exit status. */
 export type ErrorCode =
-  | 'usage'
-  | 'settings.invalid'
-  | 'aws.failed'
-  | 'sign-in.required'
-  | 'config.refused'
-  | 'service.failed';
+  'usage' | 'settings.invalid' | 'aws.failed' | 'sign-in.required' | 'config.refused' | 'service.failed';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -96,6 +91,8 @@ export function describeAwsError(error: unknown): string {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
   const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
   const attempts = e?.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
-  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 200);
+  const message = String(e?.message ?? error)
+    .replace(/\s+/g, ' ')
+    .slice(0, 200);
   return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
 }

@@ -49,14 +49,18 @@ async function lockText(file: string): Promise<string | null | undefined> {
  * Judges a lock file: `live` while its holder runs, `vanished` when it is gone meanwhile (try again at once), or
  * `gone` with the text judged when its holder is dead, its pid reused (older than a minute), or it is damaged.
  */
-async function judge(file: string, judging: Judging): Promise<{ state: 'live' | 'vanished' } | { state: 'gone'; text: string | null }> {
+async function judge(
+  file: string,
+  judging: Judging,
+): Promise<{ state: 'live' | 'vanished' } | { state: 'gone'; text: string | null }> {
   const text = await lockText(file);
   if (text === undefined) return { state: 'vanished' };
   if (text === null) return { state: 'gone', text };
   try {
     const info = await stat(file);
     const pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > judging.staleMs || !Number.isInteger(pid) || pid <= 0 || !judging.alive(pid)) return { state: 'gone', text };
+    if (Date.now() - info.mtimeMs > judging.staleMs || !Number.isInteger(pid) || pid <= 0 || !judging.alive(pid))
+      return { state: 'gone', text };
     return { state: 'live' };
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'vanished' } : { state: 'gone', text };
@@ -68,7 +72,10 @@ async function judge(file: string, judging: Judging): Promise<{ state: 'live' | 
  * lock (or dead gate) has a gate of its own, which exactly one writer's link() can create. Exported for tests.
  */
 export function gateFor(lockPath: string, target: string, judged: string | null): string {
-  return `${lockPath}.takeover.${createHash('sha256').update(`${target}\0${judged ?? '\0unreadable'}`).digest('hex').slice(0, 16)}`;
+  return `${lockPath}.takeover.${createHash('sha256')
+    .update(`${target}\0${judged ?? '\0unreadable'}`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 /**
@@ -78,7 +85,13 @@ export function gateFor(lockPath: string, target: string, judged: string | null)
  * A gate left by a writer killed in its few milliseconds there is taken over the same way, one level down. A
  * target that cannot be removed (a directory, no permission) is an error, not a reason to try again at once.
  */
-async function takeOver(lockPath: string, claim: string, target: string, judged: string | null, judging: Judging): Promise<boolean> {
+async function takeOver(
+  lockPath: string,
+  claim: string,
+  target: string,
+  judged: string | null,
+  judging: Judging,
+): Promise<boolean> {
   const gate = gateFor(lockPath, target, judged);
   if (!(await claimAs(claim, gate))) {
     const holder = await judge(gate, judging);
@@ -87,9 +100,10 @@ async function takeOver(lockPath: string, claim: string, target: string, judged:
     return false;
   }
   try {
-    if ((await lockText(target)) === judged) await unlink(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    if ((await lockText(target)) === judged)
+      await unlink(target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
     return true;
   } finally {
     await unlink(gate).catch(() => undefined);
@@ -133,7 +147,9 @@ async function removeLeftovers(lockPath: string, claim: string, judging: Judging
 
 /** Takes the lock; resolves with its release, or rejects with code ELOCKED when a live holder keeps it. */
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<() => Promise<void>> {
-  const mine = options.content ?? JSON.stringify({ pid: process.pid, at: new Date().toISOString(), id: randomBytes(6).toString('hex') });
+  const mine =
+    options.content ??
+    JSON.stringify({ pid: process.pid, at: new Date().toISOString(), id: randomBytes(6).toString('hex') });
   const judging: Judging = { alive: options.alive ?? processAlive, staleMs: options.staleMs ?? 60_000 };
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
@@ -148,7 +164,8 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
       const holder = await judge(lockPath, judging);
       if (holder.state === 'vanished') continue;
       if (holder.state === 'gone' && (await takeOver(lockPath, temp, lockPath, holder.text, judging))) continue;
-      if (attempt >= options.attempts) throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
+      if (attempt >= options.attempts)
+        throw Object.assign(new Error(`${lockPath} is held by another sso-sync`), { code: 'ELOCKED' });
       await new Promise((r) => setTimeout(r, Math.min(options.maxDelayMs, options.minDelayMs * 2 ** attempt)));
     }
   } finally {

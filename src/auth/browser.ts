@@ -11,7 +11,11 @@ export function browserCommand(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
 }
 
 /** Starts the browser on the URL; resolves false when none could be started. */
-export function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+export function openBrowser(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): Promise<boolean> {
   const command = browserCommand(env, platform);
   if (!command) return Promise.resolve(false);
   const [file, ...args] = command;

@@ -22,9 +22,14 @@ export interface CallbackListener {
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
-  const body = `<!doctype html><html><head><meta charset="utf-8"><title>sso-sync: ${title}</title></head>` +
+  const body =
+    `<!doctype html><html><head><meta charset="utf-8"><title>sso-sync: ${title}</title></head>` +
     `<body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'close',
+  });
   res.end(body);
 }
 
@@ -41,19 +46,35 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (done) return page(res, 410, 'Already signed in', 'This sign-in is finished. You can close this tab.');
-    if (req.method !== 'GET' || url.pathname !== callbackPath) return page(res, 404, 'Not found', 'sso-sync is waiting for the sign-in callback only.');
+    if (req.method !== 'GET' || url.pathname !== callbackPath)
+      return page(res, 404, 'Not found', 'sso-sync is waiting for the sign-in callback only.');
     if (url.searchParams.get('state') !== state) {
       // Not our sign-in (or a forged request): refuse it and go on waiting for the real one.
-      return page(res, 400, 'Sign-in not recognised', 'This callback does not belong to the sign-in sso-sync started. Start again with sso-sync login.');
+      return page(
+        res,
+        400,
+        'Sign-in not recognised',
+        'This callback does not belong to the sign-in sso-sync started. Start again with sso-sync login.',
+      );
     }
     const error = url.searchParams.get('error');
     const code = url.searchParams.get('code');
     done = true;
     if (error) {
-      page(res, 200, 'Sign-in was not completed', 'The sign-in was refused. You can close this tab and see the terminal.');
+      page(
+        res,
+        200,
+        'Sign-in was not completed',
+        'The sign-in was refused. You can close this tab and see the terminal.',
+      );
       settle({ error, description: url.searchParams.get('error_description') ?? undefined });
     } else if (!code) {
-      page(res, 400, 'Sign-in failed', 'The callback carried no authorization code. You can close this tab and see the terminal.');
+      page(
+        res,
+        400,
+        'Sign-in failed',
+        'The callback carried no authorization code. You can close this tab and see the terminal.',
+      );
       settle({ error: 'missing_code', description: 'the callback carried no authorization code' });
     } else {
       page(res, 200, 'Signed in', 'sso-sync is signed in. You can close this tab.');
@@ -76,7 +97,12 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
       server.close(() => resolve());
     });
   timer = setTimeout(() => {
-    fail(new SsoSyncError('sign-in.required', `no sign-in arrived within ${Math.round(timeoutMs / 1000)} seconds; run \`sso-sync login\` again (or \`sso-sync login --device-code\` where the browser cannot reach this machine).`));
+    fail(
+      new SsoSyncError(
+        'sign-in.required',
+        `no sign-in arrived within ${Math.round(timeoutMs / 1000)} seconds; run \`sso-sync login\` again (or \`sso-sync login --device-code\` where the browser cannot reach this machine).`,
+      ),
+    );
   }, timeoutMs);
   const finished = result.finally(close);
   finished.catch(() => undefined); // whoever awaits `result` sees the failure; a listener closed early has none

@@ -49,38 +49,52 @@ export function codeChallenge(verifier: string): string {
 
 function failed(session: string, what: string, error: unknown): SsoSyncError {
   if (error instanceof SsoSyncError) return error;
-  return new SsoSyncError('aws.failed', `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. Check the network and run again.`, { cause: error });
+  return new SsoSyncError(
+    'aws.failed',
+    `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. Check the network and run again.`,
+    { cause: error },
+  );
 }
 
 async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): Promise<Registration> {
   const now = deps.clock.now();
   const kept = await loadRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, now);
   if (kept) {
-    deps.log.debug({ event: 'login.registration_reused', session: session.name, flow }, `reusing the client registration for ${session.name} until ${formatCacheTime(kept.expiresAt)}`);
+    deps.log.debug(
+      { event: 'login.registration_reused', session: session.name, flow },
+      `reusing the client registration for ${session.name} until ${formatCacheTime(kept.expiresAt)}`,
+    );
     return kept;
   }
-  const fresh = await deps.oidc.registerClient({
-    clientName,
-    scopes: session.scopes,
-    ...(flow === 'authorization-code'
-      ? {
-          grantTypes: ['authorization_code', 'refresh_token'],
-          // RFC 8252: a loopback redirect is registered without a port; each sign-in picks a free one.
-          redirectUris: ['http://127.0.0.1/oauth/callback'],
-          issuerUrl: session.startUrl,
-        }
-      : { grantTypes: [deviceGrant, 'refresh_token'] }),
-  }).catch((error: unknown) => {
-    throw failed(session.name, 'registering the client', error);
-  });
+  const fresh = await deps.oidc
+    .registerClient({
+      clientName,
+      scopes: session.scopes,
+      ...(flow === 'authorization-code'
+        ? {
+            grantTypes: ['authorization_code', 'refresh_token'],
+            // RFC 8252: a loopback redirect is registered without a port; each sign-in picks a free one.
+            redirectUris: ['http://127.0.0.1/oauth/callback'],
+            issuerUrl: session.startUrl,
+          }
+        : { grantTypes: [deviceGrant, 'refresh_token'] }),
+    })
+    .catch((error: unknown) => {
+      throw failed(session.name, 'registering the client', error);
+    });
   await saveRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, fresh);
-  deps.log.debug({ event: 'login.registered', session: session.name, flow }, `registered a client for ${session.name}, valid until ${formatCacheTime(fresh.expiresAt)}`);
+  deps.log.debug(
+    { event: 'login.registered', session: session.name, flow },
+    `registered a client for ${session.name}, valid until ${formatCacheTime(fresh.expiresAt)}`,
+  );
   return fresh;
 }
 
 async function show(deps: LoginDeps, options: LoginOptions, url: string, intro: string): Promise<void> {
   const opened = options.noBrowser ? false : await deps.openBrowser(url);
-  deps.tell(`${intro}${opened ? ' A browser window was opened; if it did not appear, open' : ' Open'} this URL in a browser:\n\n  ${url}\n\n`);
+  deps.tell(
+    `${intro}${opened ? ' A browser window was opened; if it did not appear, open' : ' Open'} this URL in a browser:\n\n  ${url}\n\n`,
+  );
 }
 
 async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Registration): Promise<TokenGrant> {
@@ -111,7 +125,12 @@ async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg
       );
     }
     return await deps.oidc
-      .createToken(reg, { grantType: 'authorization_code', code: result.code, codeVerifier: verifier, redirectUri: listener.redirectUri })
+      .createToken(reg, {
+        grantType: 'authorization_code',
+        code: result.code,
+        codeVerifier: verifier,
+        redirectUri: listener.redirectUri,
+      })
       .catch((error: unknown) => {
         throw failed(session.name, 'exchanging the authorization code for a token', error);
       });
@@ -148,15 +167,24 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
       } else if (name === 'SlowDownException') {
         intervalMs += 5_000; // RFC 8628 §3.5
       } else if (name === 'ExpiredTokenException') {
-        throw new SsoSyncError('sign-in.required', `the device code for sso-session ${session.name} expired before it was approved; run \`sso-sync login --session ${session.name} --device-code\` again.`);
+        throw new SsoSyncError(
+          'sign-in.required',
+          `the device code for sso-session ${session.name} expired before it was approved; run \`sso-sync login --session ${session.name} --device-code\` again.`,
+        );
       } else if (name === 'AccessDeniedException') {
-        throw new SsoSyncError('sign-in.required', `the sign-in to sso-session ${session.name} was denied; run \`sso-sync login --session ${session.name} --device-code\` to try again.`);
+        throw new SsoSyncError(
+          'sign-in.required',
+          `the sign-in to sso-session ${session.name} was denied; run \`sso-sync login --session ${session.name} --device-code\` to try again.`,
+        );
       } else {
         throw failed(session.name, 'waiting for the device code to be approved', error);
       }
     }
     if (clock.now() + intervalMs > deadline) {
-      throw new SsoSyncError('sign-in.required', `the device code for sso-session ${session.name} was not approved in time; run \`sso-sync login --session ${session.name} --device-code\` again.`);
+      throw new SsoSyncError(
+        'sign-in.required',
+        `the device code for sso-session ${session.name} was not approved in time; run \`sso-sync login --session ${session.name} --device-code\` again.`,
+      );
     }
   }
 }
@@ -165,7 +193,8 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
 export async function login(deps: LoginDeps, options: LoginOptions): Promise<CachedToken> {
   const flow: Flow = options.deviceCode ? 'device-code' : 'authorization-code';
   const reg = await registration(deps, options.session, flow);
-  const grant = flow === 'device-code' ? await deviceCodeFlow(deps, options, reg) : await authorizationCodeFlow(deps, options, reg);
+  const grant =
+    flow === 'device-code' ? await deviceCodeFlow(deps, options, reg) : await authorizationCodeFlow(deps, options, reg);
   const token: Omit<CachedToken, 'file'> = {
     startUrl: options.session.startUrl,
     region: options.session.region,
@@ -189,7 +218,13 @@ export async function login(deps: LoginDeps, options: LoginOptions): Promise<Cac
     );
   }
   deps.log.info(
-    { event: 'login.completed', session: options.session.name, flow, expiresAt: formatCacheTime(token.expiresAt), refreshable: grant.refreshToken !== undefined },
+    {
+      event: 'login.completed',
+      session: options.session.name,
+      flow,
+      expiresAt: formatCacheTime(token.expiresAt),
+      refreshable: grant.refreshToken !== undefined,
+    },
     `signed in to sso-session ${options.session.name}; the token is valid until ${formatCacheTime(token.expiresAt)}${grant.refreshToken ? ' and will be refreshed before then' : ''}`,
   );
   return { ...token, file };

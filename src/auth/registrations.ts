@@ -26,11 +26,19 @@ function file(stateDir: string, session: string, flow: Flow): string {
 }
 
 /** A stored registration still good for this session, or undefined (a damaged file is simply replaced). */
-export async function loadRegistration(stateDir: string, session: string, flow: Flow, startUrl: string, scopes: readonly string[], now: number): Promise<Registration | undefined> {
+export async function loadRegistration(
+  stateDir: string,
+  session: string,
+  flow: Flow,
+  startUrl: string,
+  scopes: readonly string[],
+  now: number,
+): Promise<Registration | undefined> {
   try {
     const s = JSON.parse(await readFile(file(stateDir, session, flow), 'utf8')) as Partial<Stored>;
     const expiresAt = new Date(String(s.expiresAt));
-    if (typeof s.clientId !== 'string' || typeof s.clientSecret !== 'string' || Number.isNaN(expiresAt.getTime())) return undefined;
+    if (typeof s.clientId !== 'string' || typeof s.clientSecret !== 'string' || Number.isNaN(expiresAt.getTime()))
+      return undefined;
     if (s.startUrl !== startUrl || JSON.stringify(s.scopes) !== JSON.stringify(scopes)) return undefined;
     if (expiresAt.getTime() - now < minimumLifeMs) return undefined;
     return { clientId: s.clientId, clientSecret: s.clientSecret, expiresAt };
@@ -40,9 +48,22 @@ export async function loadRegistration(stateDir: string, session: string, flow: 
 }
 
 /** Stores a registration for later sign-ins. */
-export async function saveRegistration(stateDir: string, session: string, flow: Flow, startUrl: string, scopes: readonly string[], registration: Registration): Promise<void> {
+export async function saveRegistration(
+  stateDir: string,
+  session: string,
+  flow: Flow,
+  startUrl: string,
+  scopes: readonly string[],
+  registration: Registration,
+): Promise<void> {
   const target = file(stateDir, session, flow);
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-  const stored: Stored = { clientId: registration.clientId, clientSecret: registration.clientSecret, expiresAt: registration.expiresAt.toISOString(), startUrl, scopes: [...scopes] };
+  const stored: Stored = {
+    clientId: registration.clientId,
+    clientSecret: registration.clientSecret,
+    expiresAt: registration.expiresAt.toISOString(),
+    startUrl,
+    scopes: [...scopes],
+  };
   await replaceFile(target, JSON.stringify(stored), 0o600);
 }

@@ -11,7 +11,15 @@ import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
 import { describeAwsError, describeFsError, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { checkStartUrl, checkUsable, expiryMarginMs, formatCacheTime, readToken, writeToken, type CachedToken } from '../token/cache.js';
+import {
+  checkStartUrl,
+  checkUsable,
+  expiryMarginMs,
+  formatCacheTime,
+  readToken,
+  writeToken,
+  type CachedToken,
+} from '../token/cache.js';
 
 /** What the keeper needs from outside. */
 export interface KeeperDeps {
@@ -31,7 +39,15 @@ export interface KeeperDeps {
 }
 
 // Answers that no retry will change: the refresh token or the client registration is no longer good.
-const hopeless = new Set(['InvalidGrantException', 'InvalidClientException', 'UnauthorizedClientException', 'AccessDeniedException', 'ExpiredTokenException', 'InvalidRequestException', 'InvalidScopeException']);
+const hopeless = new Set([
+  'InvalidGrantException',
+  'InvalidClientException',
+  'UnauthorizedClientException',
+  'AccessDeniedException',
+  'ExpiredTokenException',
+  'InvalidRequestException',
+  'InvalidScopeException',
+]);
 
 /** Why a cached token cannot be refreshed, or undefined when it can. */
 export function refreshBlocker(token: CachedToken, now: Date): string | undefined {
@@ -44,7 +60,10 @@ export function refreshBlocker(token: CachedToken, now: Date): string | undefine
 }
 
 function signInRequired(session: string, state: string, why: string): SsoSyncError {
-  return new SsoSyncError('sign-in.required', `the token for sso-session ${session} ${state} and cannot be refreshed: ${why}; ${signInHint(session)}`);
+  return new SsoSyncError(
+    'sign-in.required',
+    `the token for sso-session ${session} ${state} and cannot be refreshed: ${why}; ${signInHint(session)}`,
+  );
 }
 
 /** Keeps the tokens of every session fresh; one per process. */
@@ -69,7 +88,9 @@ export class TokenKeeper {
   refresh(session: SessionDef, rejected?: string): Promise<CachedToken> {
     const running = this.inFlight.get(session.name);
     if (running) return running;
-    const refreshing = this.locked(session, () => this.refreshNow(session, rejected)).finally(() => this.inFlight.delete(session.name));
+    const refreshing = this.locked(session, () => this.refreshNow(session, rejected)).finally(() =>
+      this.inFlight.delete(session.name),
+    );
     this.inFlight.set(session.name, refreshing);
     return refreshing;
   }
@@ -99,7 +120,12 @@ export class TokenKeeper {
     }
     this.deps.onRefreshed?.(session.name, { ...next, file });
     log.info(
-      { event: 'token.refreshed', session: session.name, expiresAt: formatCacheTime(next.expiresAt), rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken },
+      {
+        event: 'token.refreshed',
+        session: session.name,
+        expiresAt: formatCacheTime(next.expiresAt),
+        rotated: grant.refreshToken !== undefined && grant.refreshToken !== current.refreshToken,
+      },
       `refreshed the token for sso-session ${session.name}; valid until ${formatCacheTime(next.expiresAt)}`,
     );
     return { ...next, file };
@@ -120,7 +146,11 @@ export class TokenKeeper {
         onCompromised: () => undefined,
       });
     } catch (error) {
-      throw new SsoSyncError('aws.failed', `another sso-sync kept the token refresh of sso-session ${session.name} locked; run again in a moment.`, { retryable: true, cause: error });
+      throw new SsoSyncError(
+        'aws.failed',
+        `another sso-sync kept the token refresh of sso-session ${session.name} locked; run again in a moment.`,
+        { retryable: true, cause: error },
+      );
     }
     try {
       return await work();
@@ -138,12 +168,16 @@ export class TokenKeeper {
     if (rejected !== undefined && current.accessToken !== rejected) return current;
     if (rejected === undefined && left > this.deps.refreshWindowMs) return current;
     const stillUsable = rejected === undefined && left >= expiryMarginMs;
-    const state = rejected !== undefined ? 'was refused by the service' : `expired at ${formatCacheTime(current.expiresAt)}`;
+    const state =
+      rejected !== undefined ? 'was refused by the service' : `expired at ${formatCacheTime(current.expiresAt)}`;
 
     const blocker = refreshBlocker(current, now);
     if (blocker) {
       if (stillUsable) {
-        log.debug({ event: 'token.unrefreshable', session: session.name }, `the token for ${session.name} ${blocker}; it stays valid until ${formatCacheTime(current.expiresAt)}`);
+        log.debug(
+          { event: 'token.unrefreshable', session: session.name },
+          `the token for ${session.name} ${blocker}; it stays valid until ${formatCacheTime(current.expiresAt)}`,
+        );
         return current;
       }
       throw signInRequired(session.name, state, `${current.file} ${blocker}`);
@@ -162,7 +196,10 @@ export class TokenKeeper {
       } catch (error) {
         failure = error;
         if (hopeless.has((error as Error)?.name)) break;
-        log.warn({ event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) }, `refreshing the token for ${session.name} failed (${describeAwsError(error)}); attempt ${attempt} of ${attempts}`);
+        log.warn(
+          { event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) },
+          `refreshing the token for ${session.name} failed (${describeAwsError(error)}); attempt ${attempt} of ${attempts}`,
+        );
         if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
       }
     }
@@ -174,13 +211,26 @@ export class TokenKeeper {
     // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
     if (hopeless.has((failure as Error)?.name)) await clock.sleep(500);
     const meanwhile = await readToken(home, session.name).catch(() => undefined);
-    if (meanwhile && meanwhile.accessToken !== current.accessToken && meanwhile.expiresAt.getTime() - clock.now() >= expiryMarginMs) return meanwhile;
+    if (
+      meanwhile &&
+      meanwhile.accessToken !== current.accessToken &&
+      meanwhile.expiresAt.getTime() - clock.now() >= expiryMarginMs
+    )
+      return meanwhile;
     const why = describeAwsError(failure);
     if (stillUsable) {
-      log.warn({ event: 'token.refresh_failed', session: session.name, error: why }, `could not refresh the token for ${session.name} (${why}); the current one stays valid until ${formatCacheTime(current.expiresAt)}`);
+      log.warn(
+        { event: 'token.refresh_failed', session: session.name, error: why },
+        `could not refresh the token for ${session.name} (${why}); the current one stays valid until ${formatCacheTime(current.expiresAt)}`,
+      );
       return current;
     }
-    if (hopeless.has((failure as Error)?.name)) throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
-    throw new SsoSyncError('aws.failed', `refreshing the token for sso-session ${session.name} failed: ${why}. Check the network and run again.`, { retryable: true, cause: failure });
+    if (hopeless.has((failure as Error)?.name))
+      throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
+    throw new SsoSyncError(
+      'aws.failed',
+      `refreshing the token for sso-session ${session.name} failed: ${why}. Check the network and run again.`,
+      { retryable: true, cause: failure },
+    );
   }
 }

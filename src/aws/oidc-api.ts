@@ -2,7 +2,12 @@
  * The OIDC API, as sso-sync uses it: register a client, start a device authorization, create a token with one of
  * three grants. Owned here so that sign-in and refresh depend on these calls, not on the SDK.
  */
-import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
+import {
+  CreateTokenCommand,
+  RegisterClientCommand,
+  SSOOIDCClient,
+  StartDeviceAuthorizationCommand,
+} from '@aws-sdk/client-sso-oidc';
 
 /** A client registration; the secret never leaves sso-sync except into the token cache. */
 export interface Registration {
@@ -38,7 +43,13 @@ export type Grant =
 export interface OidcApi {
   /** The service's base URL, where `/authorize` is. */
   endpoint(): string;
-  registerClient(input: { clientName: string; scopes: string[]; grantTypes: string[]; redirectUris?: string[]; issuerUrl?: string }): Promise<Registration>;
+  registerClient(input: {
+    clientName: string;
+    scopes: string[];
+    grantTypes: string[];
+    redirectUris?: string[];
+    issuerUrl?: string;
+  }): Promise<Registration>;
   startDeviceAuthorization(registration: Registration, startUrl: string): Promise<DeviceAuthorization>;
   createToken(registration: Pick<Registration, 'clientId' | 'clientSecret'>, grant: Grant): Promise<TokenGrant>;
 }
@@ -76,7 +87,13 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       };
     },
     async startDeviceAuthorization(registration, startUrl) {
-      const out = await client.send(new StartDeviceAuthorizationCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, startUrl }));
+      const out = await client.send(
+        new StartDeviceAuthorizationCommand({
+          clientId: registration.clientId,
+          clientSecret: registration.clientSecret,
+          startUrl,
+        }),
+      );
       return {
         deviceCode: required(out.deviceCode, 'deviceCode'),
         userCode: required(out.userCode, 'userCode'),
@@ -87,7 +104,9 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       };
     },
     async createToken(registration, grant) {
-      const out = await client.send(new CreateTokenCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, ...grant }));
+      const out = await client.send(
+        new CreateTokenCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, ...grant }),
+      );
       return {
         accessToken: required(out.accessToken, 'accessToken'),
         expiresInSeconds: required(out.expiresIn, 'expiresIn'),

@@ -38,7 +38,10 @@ export class AdaptivePacer {
   private throttled = 0;
   private readonly options: PacerOptions;
 
-  constructor(private readonly clock: Clock, options: Partial<PacerOptions> = {}) {
+  constructor(
+    private readonly clock: Clock,
+    options: Partial<PacerOptions> = {},
+  ) {
     this.options = { ...defaultOptions, ...options };
   }
 

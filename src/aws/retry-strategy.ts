@@ -25,7 +25,13 @@ interface PacedToken extends RetryToken {
   throttles: number;
 }
 
-const defaults: RetryOptions = { maxAttempts: 5, maxThrottledAttempts: 30, baseDelayMs: 100, maxDelayMs: 10_000, random: Math.random };
+const defaults: RetryOptions = {
+  maxAttempts: 5,
+  maxThrottledAttempts: 30,
+  baseDelayMs: 100,
+  maxDelayMs: 10_000,
+  random: Math.random,
+};
 
 function token(sentAt: number, failures: number, throttles: number): PacedToken {
   return { sentAt, failures, throttles, getRetryCount: () => failures + throttles, getRetryDelay: () => 0 };
@@ -36,7 +42,11 @@ export class PacedRetryStrategy implements RetryStrategyV2 {
   private readonly options: RetryOptions;
   retries = 0;
 
-  constructor(private readonly pacer: AdaptivePacer, private readonly clock: Clock, options: Partial<RetryOptions> = {}) {
+  constructor(
+    private readonly pacer: AdaptivePacer,
+    private readonly clock: Clock,
+    options: Partial<RetryOptions> = {},
+  ) {
     this.options = { ...defaults, ...options };
   }
 
@@ -52,7 +62,8 @@ export class PacedRetryStrategy implements RetryStrategyV2 {
     if (throttled) this.pacer.onThrottle(t.sentAt);
     const failures = t.failures + (throttled ? 0 : 1);
     const throttles = t.throttles + (throttled ? 1 : 0);
-    if (failures >= this.options.maxAttempts || throttles >= this.options.maxThrottledAttempts) throw new Error('out of attempts');
+    if (failures >= this.options.maxAttempts || throttles >= this.options.maxThrottledAttempts)
+      throw new Error('out of attempts');
     const exp = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (failures + throttles - 1));
     const hinted = info.retryAfterHint ? info.retryAfterHint.getTime() - this.clock.now() : 0;
     const delay = Math.min(this.options.maxDelayMs, Math.max(hinted, this.options.random() * exp));

@@ -35,13 +35,18 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
     region,
     retryStrategy,
     // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and the call waits for ever.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
   });
   return {
     async listAccounts(accessToken) {
       const accounts: AccountInfo[] = [];
       for await (const page of paginateListAccounts({ client, pageSize }, { accessToken })) {
-        for (const a of page.accountList ?? []) accounts.push({ accountId: a.accountId ?? '', accountName: a.accountName ?? '' });
+        for (const a of page.accountList ?? [])
+          accounts.push({ accountId: a.accountId ?? '', accountName: a.accountName ?? '' });
       }
       return accounts;
     },

@@ -6,8 +6,23 @@ import { SsoSyncError } from '../errors.js';
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'once'; sessions: string[]; dryRun: boolean; allowMassRemoval: boolean; settingsFile: string | undefined; logLevel: string | undefined }
-  | { kind: 'login'; session: string | undefined; deviceCode: boolean; noBrowser: boolean; timeoutSeconds: number; settingsFile: string | undefined; logLevel: string | undefined }
+  | {
+      kind: 'once';
+      sessions: string[];
+      dryRun: boolean;
+      allowMassRemoval: boolean;
+      settingsFile: string | undefined;
+      logLevel: string | undefined;
+    }
+  | {
+      kind: 'login';
+      session: string | undefined;
+      deviceCode: boolean;
+      noBrowser: boolean;
+      timeoutSeconds: number;
+      settingsFile: string | undefined;
+      logLevel: string | undefined;
+    }
   | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'status'; json: boolean; settingsFile: string | undefined }
   | { kind: 'log'; since: string | undefined; session: string | undefined; json: boolean }
@@ -88,7 +103,10 @@ export function parseCommand(argv: readonly string[]): Command {
       },
     });
   } catch (error) {
-    throw new SsoSyncError('usage', `${(error as Error).message.split('\n')[0]}\nRun \`sso-sync --help\` for the options.`);
+    throw new SsoSyncError(
+      'usage',
+      `${(error as Error).message.split('\n')[0]}\nRun \`sso-sync --help\` for the options.`,
+    );
   }
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };
@@ -96,14 +114,20 @@ export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = positionals;
   const only = (allowed: string[], command: string) => {
     const stray = Object.keys(v).filter((k) => !allowed.includes(k));
-    if (stray.length > 0) throw new SsoSyncError('usage', `--${stray[0]} does not go with ${command}. Run \`sso-sync --help\`.`);
+    if (stray.length > 0)
+      throw new SsoSyncError('usage', `--${stray[0]} does not go with ${command}. Run \`sso-sync --help\`.`);
   };
   checkLogLevel(v['log-level'], '--log-level');
   if (first === 'login' && rest.length === 0) {
     only(['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
-    if ((v.session?.length ?? 0) > 1) throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
+    if ((v.session?.length ?? 0) > 1)
+      throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
     const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600) throw new SsoSyncError('usage', `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`);
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
+      throw new SsoSyncError(
+        'usage',
+        `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`,
+      );
     return {
       kind: 'login',
       session: v.session?.[0],
@@ -117,14 +141,18 @@ export function parseCommand(argv: readonly string[]): Command {
   if (first === 'service') {
     const action = rest[0];
     if (rest.length !== 1 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
-      throw new SsoSyncError('usage', 'sso-sync service takes install, uninstall or status (and --dry-run): e.g. `sso-sync service install --dry-run`.');
+      throw new SsoSyncError(
+        'usage',
+        'sso-sync service takes install, uninstall or status (and --dry-run): e.g. `sso-sync service install --dry-run`.',
+      );
     }
     only(['dry-run'], `service ${action}`);
     return { kind: 'service', action, dryRun: v['dry-run'] ?? false };
   }
   if (first === 'log' && rest.length === 0) {
     only(['since', 'session', 'json'], 'log');
-    if ((v.session?.length ?? 0) > 1) throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
+    if ((v.session?.length ?? 0) > 1)
+      throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
     return { kind: 'log', since: v.since, session: v.session?.[0], json: v.json ?? false };
   }
   if (first === 'status' && rest.length === 0) {
@@ -132,9 +160,13 @@ export function parseCommand(argv: readonly string[]): Command {
     return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
   }
   if (first !== undefined) {
-    throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`);
+    throw new SsoSyncError(
+      'usage',
+      `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`,
+    );
   }
-  if (v['dry-run'] && !v.once) throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
+  if (v['dry-run'] && !v.once)
+    throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
   if (v.once) only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
   else only(['settings', 'log-level'], 'the daemon (sso-sync with no command)');
   if (!v.once) return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };

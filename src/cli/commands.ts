@@ -67,7 +67,13 @@ function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed):
 async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
   const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
   try {
-    return selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, [], settings.source, configPath(env)).sessions;
+    return selectSessions(
+      settings.sessions,
+      sessionsFromConfig(scan.outside).sessions,
+      [],
+      settings.source,
+      configPath(env),
+    ).sessions;
   } catch {
     return [];
   }
@@ -78,16 +84,21 @@ function notifier(log: Logger, enabled: () => boolean): (title: string, text: st
   return (title, text) => {
     if (!enabled()) return;
     const quote = (t: string) => `"${t.replace(/[\\"]/g, '\\$&')}"`;
-    const [file, args] = process.platform === 'darwin'
-      ? ['osascript', ['-e', `display notification ${quote(text)} with title ${quote(title)}`]]
-      : ['notify-send', ['--app-name=sso-sync', title, text]];
+    const [file, args] =
+      process.platform === 'darwin'
+        ? ['osascript', ['-e', `display notification ${quote(text)} with title ${quote(title)}`]]
+        : ['notify-send', ['--app-name=sso-sync', title, text]];
     execFile(file, args, { timeout: 10_000 }, (error) => {
-      if (error) log.debug({ event: 'notify.failed', error: error.message }, `desktop notification failed: ${error.message}`);
+      if (error)
+        log.debug({ event: 'notify.failed', error: error.message }, `desktop notification failed: ${error.message}`);
     });
   };
 }
 
-async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | undefined; logLevel: string | undefined }): Promise<ExitCode> {
+async function daemon(
+  env: NodeJS.ProcessEnv,
+  command: { settingsFile: string | undefined; logLevel: string | undefined },
+): Promise<ExitCode> {
   const log = logger(1, command.logLevel, env);
   const state = stateDir(env);
   const home = env.HOME || os.homedir();
@@ -126,7 +137,13 @@ async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | 
       watch: (paths, onChange) => {
         // Directories are watched (not the files), so that a file created later or replaced by a rename is seen.
         // They are created first: chokidar does not see a directory that appears after the watch began.
-        const dirs = [...new Set(paths.map((p) => (p.endsWith('.json') || p.endsWith('.yaml') || p === configPath(env) ? path.dirname(p) : p)))];
+        const dirs = [
+          ...new Set(
+            paths.map((p) =>
+              p.endsWith('.json') || p.endsWith('.yaml') || p === configPath(env) ? path.dirname(p) : p,
+            ),
+          ),
+        ];
         for (const dir of dirs) mkdirSync(dir, { recursive: true, mode: 0o700 });
         return chokidar.watch(dirs, { ignoreInitial: true, depth: 0 }).on('all', (_event, file) => onChange(file));
       },
@@ -142,7 +159,10 @@ async function daemon(env: NodeJS.ProcessEnv, command: { settingsFile: string | 
 async function recordFailure(env: NodeJS.ProcessEnv, request: SyncRequest, error: unknown): Promise<void> {
   if (!(error instanceof SsoSyncError)) return;
   const settings = request.settings ?? (await loadSettings(request.settingsFile, env).catch(() => zeroSettings()));
-  const sessions = request.sessions.length > 0 ? request.sessions : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
+  const sessions =
+    request.sessions.length > 0
+      ? request.sessions
+      : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
   await recordRunFailure(stateDir(env), sessions, error, new Date()).catch(() => undefined);
 }
 
@@ -155,7 +175,9 @@ async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {
-    process.stderr.write(`sso-sync: the update for ${held.join(', ')} was held because it would remove too many profiles; see the log above, and run with --allow-mass-removal if that is intended.\n`);
+    process.stderr.write(
+      `sso-sync: the update for ${held.join(', ')} was held because it would remove too many profiles; see the log above, and run with --allow-mass-removal if that is intended.\n`,
+    );
   }
   return report.exitCode;
 }
@@ -167,12 +189,24 @@ export interface Ending {
 }
 
 /** Runs a parsed command other than help and version (main.ts answers those without loading this module). */
-export async function runCommand(command: Exclude<Command, { kind: 'help' | 'version' }>, env: NodeJS.ProcessEnv): Promise<Ending> {
+export async function runCommand(
+  command: Exclude<Command, { kind: 'help' | 'version' }>,
+  env: NodeJS.ProcessEnv,
+): Promise<Ending> {
   switch (command.kind) {
     case 'daemon':
       return { code: await daemon(env, command), end: true };
     case 'log':
-      return { code: (await logCommand({ since: command.since, session: command.session, json: command.json, env, now: new Date(), out: (t) => process.stdout.write(t) })) as ExitCode };
+      return {
+        code: (await logCommand({
+          since: command.since,
+          session: command.session,
+          json: command.json,
+          env,
+          now: new Date(),
+          out: (t) => process.stdout.write(t),
+        })) as ExitCode,
+      };
     case 'status': {
       // Status is most wanted when something is wrong: a broken settings file is reported, not fatal.
       const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
@@ -211,9 +245,18 @@ export async function runCommand(command: Exclude<Command, { kind: 'help' | 'ver
       const log = logger(1, command.logLevel, env);
       const settings = await loadSettings(command.settingsFile, env);
       const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
-      const { sessions } = selectSessions(settings.sessions, sessionsFromConfig(scan.outside).sessions, command.session ? [command.session] : [], settings.source, configPath(env));
+      const { sessions } = selectSessions(
+        settings.sessions,
+        sessionsFromConfig(scan.outside).sessions,
+        command.session ? [command.session] : [],
+        settings.source,
+        configPath(env),
+      );
       if (sessions.length > 1) {
-        throw new SsoSyncError('usage', `several sso-sessions are configured (${sessions.map((s) => s.name).join(', ')}); choose one: \`sso-sync login --session NAME\`.`);
+        throw new SsoSyncError(
+          'usage',
+          `several sso-sessions are configured (${sessions.map((s) => s.name).join(', ')}); choose one: \`sso-sync login --session NAME\`.`,
+        );
       }
       const session = sessions[0]!;
       await login(
@@ -226,9 +269,21 @@ export async function runCommand(command: Exclude<Command, { kind: 'help' | 'ver
           openBrowser: (url) => openBrowser(url, env),
           tell: (text) => process.stderr.write(text),
         },
-        { session, deviceCode: command.deviceCode, noBrowser: command.noBrowser, timeoutMs: command.timeoutSeconds * 1000 },
+        {
+          session,
+          deviceCode: command.deviceCode,
+          noBrowser: command.noBrowser,
+          timeoutMs: command.timeoutSeconds * 1000,
+        },
       );
-      return { code: await sync(syncDeps(env, log), { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile: command.settingsFile }) };
+      return {
+        code: await sync(syncDeps(env, log), {
+          sessions: [session.name],
+          dryRun: false,
+          allowMassRemoval: false,
+          settingsFile: command.settingsFile,
+        }),
+      };
     }
   }
 }

@@ -9,7 +9,9 @@ import { parseCommand, usage } from './args.js';
 import type { Ending } from './commands.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -35,7 +37,8 @@ main(process.argv.slice(2)).then(
     if (end) process.exit(code);
   },
   (error: unknown) => {
-    const message = error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+    const message =
+      error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
     process.stderr.write(`sso-sync: ${message}\n`);
     process.exitCode = exitCodeOf(error);
   },

@@ -9,7 +9,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, renameSync, statSync, type BigIntStats, type Stats } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  access,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,7 +71,9 @@ async function resolveTarget(file: string): Promise<string> {
   const link = await lstat(file).catch(() => undefined);
   if (link?.isSymbolicLink()) {
     const target = await readlink(file);
-    throw refused(`${file} is a symbolic link to ${target}, which does not exist. Create the target or remove the link, then run again.`);
+    throw refused(
+      `${file} is a symbolic link to ${target}, which does not exist. Create the target or remove the link, then run again.`,
+    );
   }
   // The file does not exist: write it where it is named, below the real path of its closest existing parent.
   let dir = path.dirname(file);
@@ -85,15 +98,26 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw refused(`${file} is a symbolic link in a loop of links. Remove the link or point it at a real file (or set AWS_CONFIG_FILE to one), then run again.`, error);
-    if (code === 'ENOTDIR') throw refused(`${file} cannot exist: a part of its path is a file, not a directory. Move that file away (or set AWS_CONFIG_FILE to another path), then run again.`, error);
+    if (code === 'ELOOP')
+      throw refused(
+        `${file} is a symbolic link in a loop of links. Remove the link or point it at a real file (or set AWS_CONFIG_FILE to one), then run again.`,
+        error,
+      );
+    if (code === 'ENOTDIR')
+      throw refused(
+        `${file} cannot exist: a part of its path is a file, not a directory. Move that file away (or set AWS_CONFIG_FILE to another path), then run again.`,
+        error,
+      );
     throw refused(`cannot find where ${file} is: ${describeFsError(error)}.`, error);
   }
   try {
     const info = await stat(realPath);
     if (info.isDirectory()) throw refused(`${file} is a directory, not a file. Move it away, then run again.`);
     // A pipe would block the read for ever; a device would be replaced by a regular file at the first write.
-    if (!info.isFile()) throw refused(`${file} is not a regular file (${kindOf(info)}); sso-sync only edits regular files. Point AWS_CONFIG_FILE at a file, then run again.`);
+    if (!info.isFile())
+      throw refused(
+        `${file} is not a regular file (${kindOf(info)}); sso-sync only edits regular files. Point AWS_CONFIG_FILE at a file, then run again.`,
+      );
     const reading = await readPath(realPath);
     // Written a moment ago: perhaps by a program that truncated the file and has not yet written all of it again.
     const text = quiet(reading) ? reading.text : await settled(file, () => readPath(realPath), reading);
@@ -147,13 +171,17 @@ async function removeDeadTemps(realPath: string): Promise<void> {
   const prefix = tempPrefix(realPath);
   const names = await readdir(path.dirname(realPath)).catch(() => [] as string[]);
   for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(path.join(path.dirname(realPath), name)).catch(() => undefined);
+    if (name.startsWith(prefix) && name.endsWith('.tmp'))
+      await unlink(path.join(path.dirname(realPath), name)).catch(() => undefined);
   }
 }
 
 async function writeTemp(realPath: string, text: string): Promise<string> {
   const info = await stat(realPath).catch(() => undefined);
-  const temp = path.join(path.dirname(realPath), `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    path.dirname(realPath),
+    `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
   await newFile(temp, Buffer.from(text, 'latin1'), info ? info.mode & 0o7777 : 0o600, info);
   return temp;
 }
@@ -178,7 +206,9 @@ async function readHeld(handle: FileHandle): Promise<string> {
 
 /** The file kept changing while sso-sync read it: nothing was, or is, written on a read that might be half a write. */
 function keptChanging(file: string): SsoSyncError {
-  return refused(`${file} kept changing while sso-sync read it (another program is writing it many times a second); nothing was written. Run again when it is done.`);
+  return refused(
+    `${file} kept changing while sso-sync read it (another program is writing it many times a second); nothing was written. Run again when it is done.`,
+  );
 }
 
 /**
@@ -187,7 +217,10 @@ function keptChanging(file: string): SsoSyncError {
  */
 function writtenWhileChanging(file: string, cause?: unknown, saved?: string): SsoSyncError {
   const where = saved ? ` (the file with it, as sso-sync found it, is saved in ${saved})` : '';
-  return refused(`${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing${where}; check the file, then run again.`, cause);
+  return refused(
+    `${file} kept changing while sso-sync wrote it: the profiles are written, but a change another program made at the same moment may be missing${where}; check the file, then run again.`,
+    cause,
+  );
 }
 
 /** A file's content as read, and when it last changed (undefined: it does not exist). Exported for tests. */
@@ -224,7 +257,10 @@ async function readHandle(handle: FileHandle): Promise<Reading> {
 /** What one read tells, given the file's stat just before and just after it. Exported for tests. */
 export function readingOf(text: string, before: StatTimes, after: StatTimes): Reading {
   const moved = before.size !== after.size;
-  return { text, changedMs: moved ? Date.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs) };
+  return {
+    text,
+    changedMs: moved ? Date.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs),
+  };
 }
 
 /** The parts of a stat a reading is judged on. */
@@ -282,7 +318,11 @@ async function openHeld(realPath: string): Promise<FileHandle | undefined> {
  * POSIX has no compare-and-swap rename (Linux's RENAME_EXCHANGE is not reachable from Node).
  * A new file is created 0600 in a 0700 directory.
  */
-export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeConfig(
+  snapshot: ConfigSnapshot,
+  rewrite: Rewrite,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
   const { realPath } = snapshot;
   const dir = path.dirname(realPath);
   try {
@@ -294,14 +334,21 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     // Fail fast, with a clear message, where nothing can be written.
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`, error);
+    throw refused(
+      `cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; fix the directory's permissions.`,
+      error,
+    );
   }
   let release: () => Promise<void>;
   try {
     release = await acquireLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOCKED') throw refused(`another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`, error);
+    if (code === 'ELOCKED')
+      throw refused(
+        `another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`,
+        error,
+      );
     throw refused(`cannot write in ${dir}: ${describeFsError(error)}. Nothing was written; ${fsRemedy(error)}.`, error);
   }
   let temp: string | undefined;
@@ -392,7 +439,9 @@ export async function writeConfig(snapshot: ConfigSnapshot, rewrite: Rewrite, op
     }
     // Out of tries with a rescued change still to merge: it is kept, and the catch below says the file was written.
     if (rescued) throw await keepRescued();
-    throw refused(`${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`);
+    throw refused(
+      `${snapshot.path} kept changing while sso-sync tried to write it (${maxRedo + 1} tries); nothing was written. Run again when the other writer is done.`,
+    );
   } catch (error) {
     // Once the file is written, no failure may say it was left as it was.
     if (written) throw writtenWhileChanging(snapshot.path, error, unmerged);

@@ -231,7 +231,8 @@ export function scanConfig(text: string): ScannedConfig {
   const lines = splitLines(bom ? text.slice(bomBytes.length) : text);
   // A file whose only line ends in a lone CR becomes CRLF once a newline follows it; choosing CRLF now keeps the
   // next sync's choice the same.
-  const eol: '\r\n' | '\n' = lines.find((l) => l.eol !== '')?.eol || (lines.at(-1)?.text.endsWith('\r') ? '\r\n' : '\n');
+  const eol: '\r\n' | '\n' =
+    lines.find((l) => l.eol !== '')?.eol || (lines.at(-1)?.text.endsWith('\r') ? '\r\n' : '\n');
   const damage: Damage[] = [];
   const blocks: BlockRegion[] = [];
   let open: { session: string; begin: number; checksum: string } | undefined;
@@ -242,14 +243,24 @@ export function scanConfig(text: string): ScannedConfig {
     const begin = beginMarker.exec(text);
     const end = endMarker.exec(text);
     if (!begin && !end) {
-      damage.push({ line: i + 1, problem: 'a damaged sso-sync marker (it must stand at the start of the line, exactly as sso-sync wrote it)' });
+      damage.push({
+        line: i + 1,
+        problem: 'a damaged sso-sync marker (it must stand at the start of the line, exactly as sso-sync wrote it)',
+      });
     } else if (begin) {
-      if (open) damage.push({ line: i + 1, problem: `a BEGIN marker inside the block for "${open.session}" opened on line ${open.begin + 1} (its END marker is missing)` });
+      if (open)
+        damage.push({
+          line: i + 1,
+          problem: `a BEGIN marker inside the block for "${open.session}" opened on line ${open.begin + 1} (its END marker is missing)`,
+        });
       open = { session: begin[1]!, begin: i, checksum: begin[2]! };
     } else if (!open) {
       damage.push({ line: i + 1, problem: `an END marker for "${end![1]}" without a BEGIN marker before it` });
     } else if (end![1] !== open.session) {
-      damage.push({ line: i + 1, problem: `an END marker for "${end![1]}" closing the block for "${open.session}" opened on line ${open.begin + 1}` });
+      damage.push({
+        line: i + 1,
+        problem: `an END marker for "${end![1]}" closing the block for "${open.session}" opened on line ${open.begin + 1}`,
+      });
       open = undefined;
     } else {
       const body = lines.slice(open.begin + 1, i).map((l) => l.text.replace(/\r$/, ''));
@@ -269,7 +280,11 @@ export function scanConfig(text: string): ScannedConfig {
   const seen = new Map<string, number>();
   for (const b of blocks) {
     const first = seen.get(b.session);
-    if (first !== undefined) damage.push({ line: b.begin + 1, problem: `a second block for "${b.session}" (the first starts on line ${first + 1})` });
+    if (first !== undefined)
+      damage.push({
+        line: b.begin + 1,
+        problem: `a second block for "${b.session}" (the first starts on line ${first + 1})`,
+      });
     else seen.set(b.session, b.begin);
   }
 
@@ -290,7 +305,9 @@ export function scanConfig(text: string): ScannedConfig {
  */
 export function unreadableIn(text: string): Damage[] {
   const lines = splitLines(text.startsWith(bomBytes) ? text.slice(bomBytes.length) : text);
-  const ends = lines.flatMap((l, i) => (l.text.startsWith('# END ') && endMarker.test(l.text.replace(/[ \t\r]+$/, '')) ? [i] : []));
+  const ends = lines.flatMap((l, i) =>
+    l.text.startsWith('# END ') && endMarker.test(l.text.replace(/[ \t\r]+$/, '')) ? [i] : [],
+  );
   return repeats(readSections(lines), ends);
 }
 
@@ -304,17 +321,21 @@ function repeats(sections: readonly SectionRef[], ends: readonly number[] = []):
   const defaultKeys = new Map<string, number>();
   for (const s of sections) {
     const earlier = first.get(s.header);
-    if (earlier !== undefined && s.header !== 'DEFAULT') found.push({ line: s.line + 1, problem: `[${s.header}] again (first on line ${earlier + 1})` });
+    if (earlier !== undefined && s.header !== 'DEFAULT')
+      found.push({ line: s.line + 1, problem: `[${s.header}] again (first on line ${earlier + 1})` });
     else if (earlier === undefined) first.set(s.header, s.line);
     for (const r of s.repeatedKeys ?? []) {
       // A key written after a block, before any header, is the block's last section's to the AWS CLI.
-      const after = ends.some((e) => e > s.line && e < r.line) ? ", after the END marker of sso-sync's block, which the AWS CLI reads as part of that section" : '';
+      const after = ends.some((e) => e > s.line && e < r.line)
+        ? ", after the END marker of sso-sync's block, which the AWS CLI reads as part of that section"
+        : '';
       found.push({ line: r.line + 1, problem: `${r.key} again in [${s.header}]${after}` });
     }
     if (s.header !== 'DEFAULT') continue;
     for (const key of s.values.keys()) {
       const before = defaultKeys.get(key);
-      if (before !== undefined) found.push({ line: s.line + 1, problem: `${key} again in [DEFAULT] (first in the one on line ${before + 1})` });
+      if (before !== undefined)
+        found.push({ line: s.line + 1, problem: `${key} again in [DEFAULT] (first in the one on line ${before + 1})` });
       else defaultKeys.set(key, s.line);
     }
   }

@@ -36,7 +36,9 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
       const missingFinalNewline = tail.eol === '';
       if (missingFinalNewline) out[out.length - 1] = { text: tail.text, eol: scan.eol };
       if (tail.text.trim() !== '') out.push(withEol(''));
-      lines.forEach((text, k) => out.push(k === lines.length - 1 && missingFinalNewline ? { text, eol: '' } : withEol(text)));
+      lines.forEach((text, k) =>
+        out.push(k === lines.length - 1 && missingFinalNewline ? { text, eol: '' } : withEol(text)),
+      );
     } else {
       for (const text of lines) out.push(withEol(text));
     }

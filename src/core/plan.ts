@@ -142,7 +142,8 @@ export function planSync(input: PlanInput): Plan {
       if (!syncing.has(b.session)) takenProfiles.set(s.name, `in the sso-sync block of sso-session ${b.session}`);
       const accountId = s.values.get('sso_account_id');
       const roleName = s.values.get('sso_role_name');
-      if (syncing.has(b.session) && accountId && roleName) previous.set(assignmentKey({ session: b.session, accountId, roleName }), s.name);
+      if (syncing.has(b.session) && accountId && roleName)
+        previous.set(assignmentKey({ session: b.session, accountId, roleName }), s.name);
     }
   }
 
@@ -172,9 +173,10 @@ export function planSync(input: PlanInput): Plan {
     const lost = diff.removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
     const share = before.size === 0 ? 0 : lost / before.size;
     const massRemoval = before.size > 0 && (mine.length === 0 || share > input.guard.maxRemovalShare);
-    const held = massRemoval && !input.guard.allowMassRemoval
-      ? { wouldRemove: lost, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
-      : undefined;
+    const held =
+      massRemoval && !input.guard.allowMassRemoval
+        ? { wouldRemove: lost, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
+        : undefined;
 
     let handEdited: SessionOutcome['handEdited'];
     if (region && region.declaredChecksum !== region.actualChecksum) {

@@ -35,7 +35,8 @@ const reservedNames = new Set(['default']);
 const sdkSectionPrefix = /^(services|sso-session)\./i;
 
 /** Why an assignment produced no profile. */
-export type SkipReason = 'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken';
+export type SkipReason =
+  'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken';
 
 /** An assignment that produced no profile, and why; the sync logs each. */
 export interface Skipped {
@@ -89,12 +90,15 @@ export function rolePart(roleName: string, roleAlias: Readonly<Record<string, st
  * `{account}-{role}` with no role part gives `prod`, not `prod-`.
  */
 export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  const filled = template.replace(/([-_.]?)\{([a-z_]+)\}([-_.]?)/g, (whole, before: string, key: string, after: string) => {
-    const value = Object.hasOwn(values, key) ? values[key]! : whole;
-    if (value !== '') return before + value + after;
-    // Keep one separator if the placeholder sat between two of them.
-    return before !== '' && after !== '' ? before : '';
-  });
+  const filled = template.replace(
+    /([-_.]?)\{([a-z_]+)\}([-_.]?)/g,
+    (whole, before: string, key: string, after: string) => {
+      const value = Object.hasOwn(values, key) ? values[key]! : whole;
+      if (value !== '') return before + value + after;
+      // Keep one separator if the placeholder sat between two of them.
+      return before !== '' && after !== '' ? before : '';
+    },
+  );
   // An empty placeholder at either end leaves its separator behind (`{account}.{role}` -> `prod.`).
   return safeName(filled).replace(/^[-_.]+|[-_.]+$/g, '');
 }
@@ -184,7 +188,8 @@ export function buildProfiles(
     seen.add(assignmentKey(a));
     if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
     else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
-    else if (matchesAny(rules.excludeAccounts, a.accountName, a.accountId)) skipped.push({ reason: 'excluded-account', assignment: a });
+    else if (matchesAny(rules.excludeAccounts, a.accountName, a.accountId))
+      skipped.push({ reason: 'excluded-account', assignment: a });
     else if (matchesAny(rules.excludeRoles, a.roleName)) skipped.push({ reason: 'excluded-role', assignment: a });
     else kept.push(a);
   }
@@ -217,7 +222,14 @@ export function buildProfiles(
     const region = regionFor(bases[i]!, rules, sessions.get(a.session));
     if (region !== undefined) keys.push(['region', region]);
     for (const key of Object.keys(rules.set).sort()) keys.push([key, rules.set[key]!]);
-    profiles.push({ name, session: a.session, accountId: a.accountId, accountName: a.accountName, roleName: a.roleName, keys });
+    profiles.push({
+      name,
+      session: a.session,
+      accountId: a.accountId,
+      accountName: a.accountName,
+      roleName: a.roleName,
+      keys,
+    });
   });
   profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return { profiles, skipped };

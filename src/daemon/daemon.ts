@@ -111,11 +111,17 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
         // Cannot be refreshed: say so once, when it expires (not again if it already has: the sync said so), then
         // wait for a sign-in, which the cache watcher sees.
         if (left > 0) {
-          tokenTimers.set(name, later(left, () => {
-            if (token.expiresAt.getTime() > clock.now()) return void watchTokens(); // a capped timer woke early
-            log.error({ event: 'login.required', session: name }, `the token for sso-session ${name} expired${blocker ? ` and ${blocker}` : ' and cannot be refreshed'}; run \`sso-sync login --session ${name}\``);
-            signInRequired(name);
-          }));
+          tokenTimers.set(
+            name,
+            later(left, () => {
+              if (token.expiresAt.getTime() > clock.now()) return void watchTokens(); // a capped timer woke early
+              log.error(
+                { event: 'login.required', session: name },
+                `the token for sso-session ${name} expired${blocker ? ` and ${blocker}` : ' and cannot be refreshed'}; run \`sso-sync login --session ${name}\``,
+              );
+              signInRequired(name);
+            }),
+          );
         }
         continue;
       }
@@ -124,7 +130,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       let due = Math.max(left - settings.refreshWindowMs, left / 2, 0);
       const failed = refreshFailures.get(name) ?? 0;
       if (failed > 0) due = Math.max(due, backoffMs(failed, deps.retryBaseMs));
-      tokenTimers.set(name, later(due, () => void refreshToken(name)));
+      tokenTimers.set(
+        name,
+        later(due, () => void refreshToken(name)),
+      );
     }
   }
 
@@ -135,7 +144,12 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     const work = (async () => {
       const before = await readToken(deps.home, name).catch(() => undefined);
       // A timer capped at ~24.8 days wakes before the window opens: nothing to do yet (watchTokens re-arms it).
-      if (before && !refreshFailures.has(name) && before.expiresAt.getTime() - settings.refreshWindowMs - clock.now() > 1000) return;
+      if (
+        before &&
+        !refreshFailures.has(name) &&
+        before.expiresAt.getTime() - settings.refreshWindowMs - clock.now() > 1000
+      )
+        return;
       try {
         const token = await keeper.refresh(session);
         if (before && token.accessToken === before.accessToken) throw new Error('the token was not refreshed');
@@ -148,7 +162,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
           log.error({ event: 'login.required', session: name }, e.message);
           signInRequired(name);
         } else {
-          log.warn({ event: 'token.refresh_failed', session: name, failures: refreshFailures.get(name) }, `the token for ${name} was not refreshed (${e?.message ?? (error as Error).message}); trying again in ${Math.round(backoffMs(refreshFailures.get(name)!, deps.retryBaseMs) / 1000)} s`);
+          log.warn(
+            { event: 'token.refresh_failed', session: name, failures: refreshFailures.get(name) },
+            `the token for ${name} was not refreshed (${e?.message ?? (error as Error).message}); trying again in ${Math.round(backoffMs(refreshFailures.get(name)!, deps.retryBaseMs) / 1000)} s`,
+          );
         }
       }
     })();
@@ -166,9 +183,19 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   async function syncNow(job: NonNullable<typeof pending>): Promise<void> {
     clearTimeout(retryTimer);
     // The daemon's own validated settings: an invalid edit on disk does not reach the sync.
-    const request: SyncRequest = { sessions: job.all ? [] : [...job.sessions].filter((s) => names().includes(s)), dryRun: false, allowMassRemoval: false, settingsFile: undefined, settings, signal: controller.signal };
+    const request: SyncRequest = {
+      sessions: job.all ? [] : [...job.sessions].filter((s) => names().includes(s)),
+      dryRun: false,
+      allowMassRemoval: false,
+      settingsFile: undefined,
+      settings,
+      signal: controller.signal,
+    };
     if (!job.all && request.sessions.length === 0) return;
-    log.debug({ event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions }, `sync (${job.reason})`);
+    log.debug(
+      { event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions },
+      `sync (${job.reason})`,
+    );
     let retryable = false;
     try {
       const report = await deps.runSync(request, refreshed);
@@ -177,12 +204,16 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       if (report.cancelled) return;
       retryable = report.failures.some((f) => f.error.code === 'aws.failed');
       const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length, 0);
-      if (changed > 0) deps.notify('sso-sync: profiles changed', `${changed} profile${changed === 1 ? '' : 's'} added or removed`);
+      if (changed > 0)
+        deps.notify('sso-sync: profiles changed', `${changed} profile${changed === 1 ? '' : 's'} added or removed`);
       for (const f of report.failures) if (f.error.code === 'sign-in.required') signInRequired(f.session);
     } catch (error) {
       // A whole run failed (settings, a refused file): runOnce did not log it, so the daemon does.
       const e = error instanceof SsoSyncError ? error : undefined;
-      log.error({ event: 'sync.failed', code: e?.code ?? 'internal' }, e?.message ?? `sync failed: ${(error as Error)?.stack ?? String(error)}`);
+      log.error(
+        { event: 'sync.failed', code: e?.code ?? 'internal' },
+        e?.message ?? `sync failed: ${(error as Error)?.stack ?? String(error)}`,
+      );
       retryable = e === undefined || e.retryable;
     }
     await watchTokens();
@@ -191,7 +222,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       const delay = backoffMs(failures, deps.retryBaseMs);
       const next = task?.nextRun();
       if (next === undefined || next.getTime() - clock.now() > delay) {
-        log.info({ event: 'sync.retry_scheduled', inMs: delay, failures }, `the sync failed; trying again in ${Math.round(delay / 1000)} s`);
+        log.info(
+          { event: 'sync.retry_scheduled', inMs: delay, failures },
+          `the sync failed; trying again in ${Math.round(delay / 1000)} s`,
+        );
         retryTimer = later(delay, () => requestSync('retry'));
       }
     } else if (!retryable) {
@@ -223,12 +257,18 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       settings = next;
       keeper = deps.createKeeper(settings, refreshed);
       sessions = await deps.sessions(settings);
-      log.info({ event: 'settings.reloaded', reason: why, schedule: settings.schedule, sessions: names() }, `settings reloaded (${why})`);
+      log.info(
+        { event: 'settings.reloaded', reason: why, schedule: settings.schedule, sessions: names() },
+        `settings reloaded (${why})`,
+      );
       if (scheduleChanged) reschedule();
       requestSync('settings');
     } catch (error) {
       const message = error instanceof SsoSyncError ? error.message : String(error);
-      log.error({ event: 'settings.invalid', reason: why }, `the new settings are not used, the previous ones stay: ${message}`);
+      log.error(
+        { event: 'settings.invalid', reason: why },
+        `the new settings are not used, the previous ones stay: ${message}`,
+      );
     }
   }
 
@@ -243,7 +283,11 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       readProblem = undefined;
     } catch (error) {
       const message = error instanceof SsoSyncError ? error.message : String(error);
-      if (message !== readProblem) log.warn({ event: 'config.unreadable_now', file: deps.configFile }, `${message} (noticed when the file changed)`);
+      if (message !== readProblem)
+        log.warn(
+          { event: 'config.unreadable_now', file: deps.configFile },
+          `${message} (noticed when the file changed)`,
+        );
       readProblem = message;
       return;
     }
@@ -251,19 +295,33 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     if (hash === configSeen) return; // sso-sync's own write, or no change
     configSeen = hash;
     if (text === undefined) {
-      log.warn({ event: 'config.removed', file: deps.configFile }, `${deps.configFile} was removed; the next sync writes it again`);
+      log.warn(
+        { event: 'config.removed', file: deps.configFile },
+        `${deps.configFile} was removed; the next sync writes it again`,
+      );
       return;
     }
     const scan = scanConfig(text);
     if (scan.damage.length > 0) {
-      log.warn({ event: 'config.damaged', file: deps.configFile, lines: scan.damage.map((d) => d.line) }, `the sso-sync markers in ${deps.configFile} were damaged (line ${scan.damage.map((d) => d.line).join(', ')}); syncs refuse the file until they are repaired by hand`);
+      log.warn(
+        { event: 'config.damaged', file: deps.configFile, lines: scan.damage.map((d) => d.line) },
+        `the sso-sync markers in ${deps.configFile} were damaged (line ${scan.damage.map((d) => d.line).join(', ')}); syncs refuse the file until they are repaired by hand`,
+      );
       return;
     }
     const present = new Set(scan.blocks.map((b) => b.session));
     const missing = names().filter((s) => !present.has(s));
-    if (missing.length > 0) log.warn({ event: 'block.removed', sessions: missing, file: deps.configFile }, `the sso-sync block of ${missing.join(', ')} is gone from ${deps.configFile}; the next sync writes it again`);
+    if (missing.length > 0)
+      log.warn(
+        { event: 'block.removed', sessions: missing, file: deps.configFile },
+        `the sso-sync block of ${missing.join(', ')} is gone from ${deps.configFile}; the next sync writes it again`,
+      );
     const edited = scan.blocks.filter((b) => b.declaredChecksum !== b.actualChecksum).map((b) => b.session);
-    if (edited.length > 0) log.warn({ event: 'block.edited_by_hand', sessions: edited, file: deps.configFile }, `the sso-sync block of ${edited.join(', ')} was edited by hand; the next sync replaces it (with a backup)`);
+    if (edited.length > 0)
+      log.warn(
+        { event: 'block.edited_by_hand', sessions: edited, file: deps.configFile },
+        `the sso-sync block of ${edited.join(', ')} was edited by hand; the next sync replaces it (with a backup)`,
+      );
     const known = await deps.sessions(settings);
     if (known.some((s) => !names().includes(s.name))) {
       sessions = known;
@@ -280,7 +338,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       signInNeeded.delete(name);
       notifiedSignIn.delete(name);
       refreshFailures.delete(name);
-      log.info({ event: 'token.new', session: name, expiresAt: formatCacheTime(token.expiresAt) }, `a new token for sso-session ${name} appeared (a sign-in); syncing it now`);
+      log.info(
+        { event: 'token.new', session: name, expiresAt: formatCacheTime(token.expiresAt) },
+        `a new token for sso-session ${name} appeared (a sign-in); syncing it now`,
+      );
       requestSync('sign-in', name);
     }
   }
@@ -289,10 +350,13 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     const timers = new Map<string, NodeJS.Timeout>();
     return (file) => {
       clearTimeout(timers.get(file));
-      timers.set(file, setTimeout(() => {
-        timers.delete(file);
-        if (!stopping) void fn(file).catch((error: unknown) => log.error({ event: 'daemon.error' }, String(error)));
-      }, debounceMs));
+      timers.set(
+        file,
+        setTimeout(() => {
+          timers.delete(file);
+          if (!stopping) void fn(file).catch((error: unknown) => log.error({ event: 'daemon.error' }, String(error)));
+        }, debounceMs),
+      );
     };
   }
 
@@ -324,7 +388,10 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
     const token = await readToken(deps.home, name).catch(() => undefined);
     if (token) knownTokens.set(name, sha(token.accessToken));
   }
-  log.info({ event: 'daemon.started', pid: process.pid, schedule: settings.schedule, sessions: names() }, `sso-sync daemon started: ${names().join(', ') || 'no sso-session yet'}; schedule ${settings.schedule}`);
+  log.info(
+    { event: 'daemon.started', pid: process.pid, schedule: settings.schedule, sessions: names() },
+    `sso-sync daemon started: ${names().join(', ') || 'no sso-session yet'}; schedule ${settings.schedule}`,
+  );
   reschedule();
   requestSync('start');
 

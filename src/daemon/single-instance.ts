@@ -59,13 +59,23 @@ export async function claimDaemon(stateDir: string, now: Date): Promise<{ releas
   const file = pidFile(stateDir);
   const mine: DaemonRecord = { pid: process.pid, startedAt: now.toISOString() };
   try {
-    const release = await acquireLock(file, { attempts: 0, minDelayMs: 0, maxDelayMs: 0, content: JSON.stringify(mine), alive: isSsoSyncProcess, staleMs: Infinity });
+    const release = await acquireLock(file, {
+      attempts: 0,
+      minDelayMs: 0,
+      maxDelayMs: 0,
+      content: JSON.stringify(mine),
+      alive: isSsoSyncProcess,
+      staleMs: Infinity,
+    });
     return { release };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     const other = await runningDaemon(stateDir);
     if (other) {
-      throw new SsoSyncError('usage', `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first (\`sso-sync service status\` shows how it runs), or run \`sso-sync --once\` for a sync now.`);
+      throw new SsoSyncError(
+        'usage',
+        `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first (\`sso-sync service status\` shows how it runs), or run \`sso-sync --once\` for a sync now.`,
+      );
     }
     throw new SsoSyncError('usage', `could not claim ${file}: another sso-sync daemon is starting at the same moment.`);
   }

@@ -83,7 +83,16 @@ async function main(): Promise<void> {
     say('A week later: an account is closed, a new one opens, a role is granted');
     const [closed, ...rest] = fixture.accounts;
     rest[0] = { ...rest[0]!, roles: [...rest[0]!.roles, 'Billing'] };
-    emulator.setFixture({ accounts: [...rest, { accountId: '101010101010', accountName: 'MyCorp Analytics EU', roles: ['AdministratorAccess', 'ReadOnlyAccess'] }] });
+    emulator.setFixture({
+      accounts: [
+        ...rest,
+        {
+          accountId: '101010101010',
+          accountName: 'MyCorp Analytics EU',
+          roles: ['AdministratorAccess', 'ReadOnlyAccess'],
+        },
+      ],
+    });
     process.stdout.write(`(${closed!.accountName} closed)\n`);
     say('What would change (--dry-run writes nothing)');
     await run(['--once', '--dry-run'], env);

@@ -23,7 +23,8 @@ export interface EmulatorCliConfig {
 }
 
 /** The outcome of parsing: a configuration, a request for help, or every problem found in the flags. */
-export type ParsedArgs = { kind: 'run'; config: EmulatorCliConfig } | { kind: 'help' } | { kind: 'error'; problems: string[] };
+export type ParsedArgs =
+  { kind: 'run'; config: EmulatorCliConfig } | { kind: 'help' } | { kind: 'error'; problems: string[] };
 
 /** Usage text printed by --help and after a flag error. */
 export const USAGE = `usage: npm run emulator -- [options]
@@ -49,7 +50,13 @@ Runs a local IAM Identity Center portal and OIDC API on 127.0.0.1 and prints an 
 
 const REFRESH_POLICIES: readonly RefreshTokenPolicy[] = ['rotate', 'same', 'none'];
 
-function wholeNumber(name: string, raw: string | undefined, problems: string[], min = 0, max = Number.MAX_SAFE_INTEGER) {
+function wholeNumber(
+  name: string,
+  raw: string | undefined,
+  problems: string[],
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+) {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     problems.push(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
@@ -97,10 +104,17 @@ export function parseEmulatorArgs(argv: string[]): ParsedArgs {
   const burst = wholeNumber('burst', values.burst, problems, 1);
   const tokenLifetimeSeconds = wholeNumber('token-lifetime', values['token-lifetime'], problems, 1) ?? 3600;
   const refreshTokenLifetimeSeconds = wholeNumber('refresh-lifetime', values['refresh-lifetime'], problems, 1);
-  const registrationLifetimeSeconds = wholeNumber('registration-lifetime', values['registration-lifetime'], problems, 1);
+  const registrationLifetimeSeconds = wholeNumber(
+    'registration-lifetime',
+    values['registration-lifetime'],
+    problems,
+    1,
+  );
   const refreshTokens = (values['refresh-tokens'] ?? 'rotate') as RefreshTokenPolicy;
   if (!REFRESH_POLICIES.includes(refreshTokens)) {
-    problems.push(`--refresh-tokens must be one of ${REFRESH_POLICIES.join(', ')}, got ${JSON.stringify(refreshTokens)}`);
+    problems.push(
+      `--refresh-tokens must be one of ${REFRESH_POLICIES.join(', ')}, got ${JSON.stringify(refreshTokens)}`,
+    );
   }
 
   let ratePerSecond: number | undefined;

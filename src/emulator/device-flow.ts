@@ -24,11 +24,15 @@ export type PollOutcome = 'pending' | 'slow-down' | 'expired' | 'denied' | 'appr
  * redemption; an approved authorization is answered at once, however fast the poll, and becomes redeemed;
  * the interval is enforced only while pending (slow_down is a kind of authorization_pending).
  */
-export function pollDevice(auth: DeviceAuthorization, nowMs: number): { outcome: PollOutcome; next: DeviceAuthorization } {
+export function pollDevice(
+  auth: DeviceAuthorization,
+  nowMs: number,
+): { outcome: PollOutcome; next: DeviceAuthorization } {
   if (auth.status === 'redeemed') return { outcome: 'redeemed', next: auth };
   if (nowMs >= auth.expiresAtMs) return { outcome: 'expired', next: auth };
   if (auth.status === 'denied') return { outcome: 'denied', next: auth };
-  if (auth.status === 'approved') return { outcome: 'approved', next: { ...auth, status: 'redeemed', lastPollAtMs: nowMs } };
+  if (auth.status === 'approved')
+    return { outcome: 'approved', next: { ...auth, status: 'redeemed', lastPollAtMs: nowMs } };
   const tooSoon = auth.lastPollAtMs !== undefined && nowMs - auth.lastPollAtMs < auth.intervalMs;
   // Every poll restarts the interval, so a client that keeps polling too fast keeps being told to slow down.
   return { outcome: tooSoon ? 'slow-down' : 'pending', next: { ...auth, lastPollAtMs: nowMs } };

@@ -10,7 +10,8 @@ import type { RouteApi } from './route-table.js';
  * 'throttle' answers 429 TooManyRequestsException whatever the rate (a storm the token bucket would not make);
  * 'stall' reads the request and never answers, as a service that hangs, until the client gives up.
  */
-export type FaultAction = 'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request' | 'throttle' | 'stall';
+export type FaultAction =
+  'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request' | 'throttle' | 'stall';
 
 /** The routes a fault can be aimed at: portal ('accounts', 'roles'), OIDC (the rest), or every route ('any'). */
 export type FaultRoute = 'accounts' | 'roles' | 'register' | 'device-authorization' | 'token' | 'authorize' | 'any';
@@ -32,17 +33,31 @@ export interface ArmedFault {
 }
 
 const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
-  'server-error', 'unavailable', 'unauthorized', 'malformed', 'drop', 'invalid-request', 'throttle', 'stall',
+  'server-error',
+  'unavailable',
+  'unauthorized',
+  'malformed',
+  'drop',
+  'invalid-request',
+  'throttle',
+  'stall',
 ]);
 const ROUTES: ReadonlySet<string> = new Set<FaultRoute>([
-  'accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize', 'any',
+  'accounts',
+  'roles',
+  'register',
+  'device-authorization',
+  'token',
+  'authorize',
+  'any',
 ]);
 
 /** Validates fault rules and starts their counters at zero; every problem is reported at once. */
 export function armFaults(faults: readonly Fault[]): ArmedFault[] {
   const problems: string[] = [];
   faults.forEach((fault, i) => {
-    if (!ACTIONS.has(fault.action)) problems.push(`faults[${i}].action: unknown action ${JSON.stringify(fault.action)}`);
+    if (!ACTIONS.has(fault.action))
+      problems.push(`faults[${i}].action: unknown action ${JSON.stringify(fault.action)}`);
     if (fault.route !== undefined && !ROUTES.has(fault.route)) {
       problems.push(`faults[${i}].route: unknown route ${JSON.stringify(fault.route)}`);
     }
@@ -62,10 +77,7 @@ export function armFaults(faults: readonly Fault[]): ArmedFault[] {
  * Every matching rule counts the request, so `after` means "after N requests to that route", whichever rule
  * (if any) failed them; `times` counts only the requests the rule itself failed.
  */
-export function nextFault(
-  armed: readonly ArmedFault[],
-  route: string,
-): { action?: FaultAction; armed: ArmedFault[] } {
+export function nextFault(armed: readonly ArmedFault[], route: string): { action?: FaultAction; armed: ArmedFault[] } {
   let action: FaultAction | undefined;
   const next = armed.map((entry) => {
     const { fault } = entry;
@@ -91,13 +103,20 @@ export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiEr
         : new ApiError(500, 'InternalServerException', 'Injected fault: internal server error');
     case 'unavailable':
       // Not in the OIDC model, so the SDK raises it as a plain SSOOIDCServiceException named by this type.
-      return new ApiError(503, 'ServiceUnavailableException', 'Injected fault: service unavailable', oidc ? 'temporarily_unavailable' : undefined);
+      return new ApiError(
+        503,
+        'ServiceUnavailableException',
+        'Injected fault: service unavailable',
+        oidc ? 'temporarily_unavailable' : undefined,
+      );
     case 'unauthorized':
       return oidc
         ? oidcError('InvalidClientException', 'Injected fault: invalid client')
         : unauthorized('Injected fault: session token not found or invalid');
     case 'invalid-request':
-      return oidc ? oidcError('InvalidRequestException', 'Injected fault: invalid request') : invalidRequest('Injected fault: invalid request');
+      return oidc
+        ? oidcError('InvalidRequestException', 'Injected fault: invalid request')
+        : invalidRequest('Injected fault: invalid request');
     case 'throttle':
       return tooManyRequests();
     case 'malformed':

@@ -23,33 +23,31 @@ const accountSchema = z.object({
   roles: z.array(z.string().min(1, 'a role name must not be empty')),
 });
 
-const fixtureSchema = z
-  .object({ accounts: z.array(accountSchema) })
-  .superRefine((fixture, ctx) => {
-    const seen = new Map<string, number>();
-    fixture.accounts.forEach((account, index) => {
-      const first = seen.get(account.accountId);
-      if (first === undefined) seen.set(account.accountId, index);
-      else {
+const fixtureSchema = z.object({ accounts: z.array(accountSchema) }).superRefine((fixture, ctx) => {
+  const seen = new Map<string, number>();
+  fixture.accounts.forEach((account, index) => {
+    const first = seen.get(account.accountId);
+    if (first === undefined) seen.set(account.accountId, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accounts', index, 'accountId'],
+        message: `duplicates accounts[${first}].accountId (${account.accountId})`,
+      });
+    }
+    const roles = new Set<string>();
+    account.roles.forEach((role, roleIndex) => {
+      if (roles.has(role)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['accounts', index, 'accountId'],
-          message: `duplicates accounts[${first}].accountId (${account.accountId})`,
+          path: ['accounts', index, 'roles', roleIndex],
+          message: `role ${JSON.stringify(role)} is listed twice`,
         });
       }
-      const roles = new Set<string>();
-      account.roles.forEach((role, roleIndex) => {
-        if (roles.has(role)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['accounts', index, 'roles', roleIndex],
-            message: `role ${JSON.stringify(role)} is listed twice`,
-          });
-        }
-        roles.add(role);
-      });
+      roles.add(role);
     });
   });
+});
 
 /** A fixture that failed validation; `problems` lists every problem found, each with its location. */
 export class FixtureError extends Error {
@@ -125,9 +123,26 @@ const ROLE_POOL = [
 ] as const;
 
 const TEAMS = [
-  'Payments', 'Data Platform', 'Identity', 'Search', 'Checkout', 'Analytics', 'Mobile API', 'Billing Engine',
-  'Shared Services', 'Security', 'Log Archive', 'Networking', 'Machine Learning', 'Customer Portal', 'Inventory',
-  'Notifications', 'Web Frontend', 'CI Runners', 'Reporting', 'Backoffice',
+  'Payments',
+  'Data Platform',
+  'Identity',
+  'Search',
+  'Checkout',
+  'Analytics',
+  'Mobile API',
+  'Billing Engine',
+  'Shared Services',
+  'Security',
+  'Log Archive',
+  'Networking',
+  'Machine Learning',
+  'Customer Portal',
+  'Inventory',
+  'Notifications',
+  'Web Frontend',
+  'CI Runners',
+  'Reporting',
+  'Backoffice',
 ] as const;
 const ENVIRONMENTS = ['prod', 'staging', 'dev', 'sandbox', 'qa', 'Prod EU', 'Prod US', 'test'] as const;
 
@@ -148,7 +163,10 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 // Real organisations mix naming habits; the sync's prefix stripping and sanitising must cope with all of them.
@@ -221,7 +239,11 @@ export function builtinFixture(): Fixture {
   return {
     accounts: [
       account('111111111111', 'mycorp-prod', 'prod', ['AdministratorAccess', 'ReadOnlyAccess']),
-      account('222222222222', 'mycorp-staging', 'staging', ['AdministratorAccess', 'PowerUserAccess', 'ReadOnlyAccess']),
+      account('222222222222', 'mycorp-staging', 'staging', [
+        'AdministratorAccess',
+        'PowerUserAccess',
+        'ReadOnlyAccess',
+      ]),
       account('333333333333', 'mycorp-dev', 'dev', ['AdministratorAccess', 'Developer']),
       account('444444444444', 'Shared Services', 'shared', ['AdministratorAccess', 'ReadOnlyAccess', 'Billing']),
       account('555555555555', 'Security Audit', 'audit', ['ReadOnlyAccess']),

@@ -52,8 +52,12 @@ async function main(argv: string[]): Promise<number> {
     accessTokenLifetimeSeconds: config.tokenLifetimeSeconds,
     autoApproveDevice: config.autoApproveDevice,
     refreshTokens: config.refreshTokens,
-    ...(config.refreshTokenLifetimeSeconds === undefined ? {} : { refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds }),
-    ...(config.registrationLifetimeSeconds === undefined ? {} : { registrationLifetimeSeconds: config.registrationLifetimeSeconds }),
+    ...(config.refreshTokenLifetimeSeconds === undefined
+      ? {}
+      : { refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds }),
+    ...(config.registrationLifetimeSeconds === undefined
+      ? {}
+      : { registrationLifetimeSeconds: config.registrationLifetimeSeconds }),
   });
   const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: config.tokenLifetimeSeconds });
   const roleCount = fixture.accounts.reduce((sum, account) => sum + account.roles.length, 0);

@@ -174,7 +174,11 @@ function createToken(request: RouteRequest, ctx: OidcContext): Reply {
     default:
       throw oidcError('UnsupportedGrantTypeException', `grant type ${JSON.stringify(grantType)} is not supported`);
   }
-  const body: Record<string, unknown> = { accessToken: tokens.accessToken, tokenType: 'Bearer', expiresIn: tokens.expiresIn };
+  const body: Record<string, unknown> = {
+    accessToken: tokens.accessToken,
+    tokenType: 'Bearer',
+    expiresIn: tokens.expiresIn,
+  };
   if (tokens.refreshToken !== undefined) body.refreshToken = tokens.refreshToken;
   return { status: 200, body };
 }
@@ -200,7 +204,14 @@ function authorize(request: RouteRequest, ctx: OidcContext): Reply {
 /** The OIDC rows of the route table. */
 export function oidcRoutes(ctx: OidcContext): Route[] {
   return [
-    { method: 'POST', path: '/client/register', name: 'register', api: 'oidc', auth: 'none', handle: (r) => registerClient(r, ctx) },
+    {
+      method: 'POST',
+      path: '/client/register',
+      name: 'register',
+      api: 'oidc',
+      auth: 'none',
+      handle: (r) => registerClient(r, ctx),
+    },
     {
       method: 'POST',
       path: '/device_authorization',
@@ -210,6 +221,13 @@ export function oidcRoutes(ctx: OidcContext): Route[] {
       handle: (r) => startDeviceAuthorization(r, ctx),
     },
     { method: 'POST', path: '/token', name: 'token', api: 'oidc', auth: 'none', handle: (r) => createToken(r, ctx) },
-    { method: 'GET', path: '/authorize', name: 'authorize', api: 'oidc', auth: 'none', handle: (r) => authorize(r, ctx) },
+    {
+      method: 'GET',
+      path: '/authorize',
+      name: 'authorize',
+      api: 'oidc',
+      auth: 'none',
+      handle: (r) => authorize(r, ctx),
+    },
   ];
 }

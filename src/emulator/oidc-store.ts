@@ -128,7 +128,9 @@ export class OidcStore {
     );
     fail(
       'InvalidScopeException',
-      (meta.scopes ?? []).filter((s) => !/^\S+$/.test(s)).map((s) => `scope ${JSON.stringify(s)} is empty or has spaces`),
+      (meta.scopes ?? [])
+        .filter((s) => !/^\S+$/.test(s))
+        .map((s) => `scope ${JSON.stringify(s)} is empty or has spaces`),
     );
     const redirectUris = meta.redirectUris ?? [];
     fail(
@@ -182,7 +184,9 @@ export class OidcStore {
     const awaiting = new Set([...this.devices.values()].filter((d) => isAwaitingUser(d, nowMs)).map((d) => d.userCode));
     let userCode: string;
     do {
-      const letters = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
+      const letters = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join(
+        '',
+      );
       userCode = `${letters.slice(0, 4)}-${letters.slice(4)}`;
     } while (awaiting.has(userCode));
     const device: DeviceAuthorization = {
@@ -223,8 +227,14 @@ export class OidcStore {
       throw authorizePageError('InvalidClientException', 'the client is unknown or its registration has expired');
     }
     const redirectUri = params.redirectUri;
-    if (redirectUri === null || !client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) {
-      throw authorizePageError('InvalidRedirectUriException', 'redirect_uri is missing or was not registered by the client');
+    if (
+      redirectUri === null ||
+      !client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))
+    ) {
+      throw authorizePageError(
+        'InvalidRedirectUriException',
+        'redirect_uri is missing or was not registered by the client',
+      );
     }
 
     const back = (query: Record<string, string>): AuthorizeOutcome => {
@@ -235,11 +245,16 @@ export class OidcStore {
     };
     if (params.responseType !== 'code') return back({ error: 'unsupported_response_type' });
     if (!client.grantTypes.has(GRANT_TYPES.authorizationCode)) return back({ error: 'unauthorized_client' });
-    if (params.codeChallengeMethod !== 'S256' || params.codeChallenge === null || !isS256Challenge(params.codeChallenge)) {
+    if (
+      params.codeChallengeMethod !== 'S256' ||
+      params.codeChallenge === null ||
+      !isS256Challenge(params.codeChallenge)
+    ) {
       return back({ error: 'invalid_request' });
     }
     const requested = (params.scopes ?? '').split(' ').filter((s) => s !== '');
-    if (client.scopes.length > 0 && requested.some((s) => !client.scopes.includes(s))) return back({ error: 'invalid_scope' });
+    if (client.scopes.length > 0 && requested.some((s) => !client.scopes.includes(s)))
+      return back({ error: 'invalid_scope' });
     if (decision === 'deny') return back({ error: 'access_denied' });
 
     const code = secret(32);
@@ -289,7 +304,8 @@ export class OidcStore {
     this.requireGrant(client, GRANT_TYPES.authorizationCode);
     const record = this.codes.get(code);
     const invalid = (why: string) => oidcError('InvalidGrantException', why);
-    if (record === undefined || record.clientId !== client.clientId) throw invalid('the authorization code is not valid for this client');
+    if (record === undefined || record.clientId !== client.clientId)
+      throw invalid('the authorization code is not valid for this client');
     if (record.used) throw invalid('the authorization code was already used');
     record.used = true;
     if (nowMs >= record.expiresAtMs) throw invalid('the authorization code has expired');
@@ -308,7 +324,8 @@ export class OidcStore {
     this.requireGrant(client, GRANT_TYPES.refreshToken);
     const record = this.refreshTokens.get(refreshToken);
     const invalid = (why: string) => oidcError('InvalidGrantException', why);
-    if (record === undefined || record.clientId !== client.clientId) throw invalid('the refresh token is not valid for this client');
+    if (record === undefined || record.clientId !== client.clientId)
+      throw invalid('the refresh token is not valid for this client');
     if (record.state === 'rotated') throw invalid('the refresh token was already used and has been replaced');
     if (record.state === 'revoked') throw invalid('the refresh token has been revoked');
     if (nowMs >= record.sessionExpiresAtMs) throw invalid('the refresh token has expired: sign in again');
@@ -366,7 +383,8 @@ export class OidcStore {
   /** Tokens for a new sign-in; a refresh token only for clients registered for the refresh grant. */
   private issue(client: RegisteredClient, sessionExpiresAtMs: number, nowMs: number): IssuedTokens {
     const tokens: IssuedTokens = this.issueAccessToken(nowMs);
-    if (client.grantTypes.has(GRANT_TYPES.refreshToken)) tokens.refreshToken = this.issueRefreshToken(client, sessionExpiresAtMs);
+    if (client.grantTypes.has(GRANT_TYPES.refreshToken))
+      tokens.refreshToken = this.issueRefreshToken(client, sessionExpiresAtMs);
     return tokens;
   }
 }

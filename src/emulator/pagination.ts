@@ -38,16 +38,21 @@ export interface PageCursor {
 /** Every problem with a page shape, for the emulator's option checks. */
 export function pageShapeProblems(shape: PageShape | undefined, label = 'pageShape'): string[] {
   if (shape === undefined) return [];
-  if (typeof shape !== 'object' || shape === null || !Array.isArray(shape.sizes)) return [`${label}.sizes must be an array of page sizes`];
+  if (typeof shape !== 'object' || shape === null || !Array.isArray(shape.sizes))
+    return [`${label}.sizes must be an array of page sizes`];
   const problems: string[] = [];
   const { sizes } = shape;
-  if (sizes.length === 0 || sizes.length > 1000) problems.push(`${label}.sizes must hold 1..1000 page sizes, got ${sizes.length}`);
+  if (sizes.length === 0 || sizes.length > 1000)
+    problems.push(`${label}.sizes must hold 1..1000 page sizes, got ${sizes.length}`);
   sizes.forEach((size, i) => {
-    if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) problems.push(`${label}.sizes[${i}] must be an integer 0..${MAX_PAGE_SIZE}, got ${size}`);
+    if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
+      problems.push(`${label}.sizes[${i}] must be an integer 0..${MAX_PAGE_SIZE}, got ${size}`);
   });
   // Only empty pages would page forever: the client would never get to the end.
-  if (sizes.length > 0 && !sizes.some((size) => Number.isInteger(size) && size > 0)) problems.push(`${label}.sizes must hold at least one size above 0`);
-  if (shape.trailingEmptyPage !== undefined && typeof shape.trailingEmptyPage !== 'boolean') problems.push(`${label}.trailingEmptyPage must be a boolean`);
+  if (sizes.length > 0 && !sizes.some((size) => Number.isInteger(size) && size > 0))
+    problems.push(`${label}.sizes must hold at least one size above 0`);
+  if (shape.trailingEmptyPage !== undefined && typeof shape.trailingEmptyPage !== 'boolean')
+    problems.push(`${label}.trailingEmptyPage must be a boolean`);
   return problems;
 }
 
@@ -57,7 +62,9 @@ export function pageShapeProblems(shape: PageShape | undefined, label = 'pageSha
  * paging the wrong list.
  */
 export function encodePageCursor(scope: string, cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, scope, offset: cursor.offset, page: cursor.page }), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 1, scope, offset: cursor.offset, page: cursor.page }), 'utf8').toString(
+    'base64url',
+  );
 }
 
 /**

@@ -1,7 +1,15 @@
 /** The portal API's list routes (ListAccounts, ListAccountRoles) as pure functions of the query and the fixture. */
 import { invalidRequest, resourceNotFound } from './api-error.js';
 import type { Fixture, FixtureAccount } from './fixture.js';
-import { decodePageCursor, encodePageCursor, MAX_PAGE_SIZE, parsePageSize, shapedPage, type PageCursor, type PageShape } from './pagination.js';
+import {
+  decodePageCursor,
+  encodePageCursor,
+  MAX_PAGE_SIZE,
+  parsePageSize,
+  shapedPage,
+  type PageCursor,
+  type PageShape,
+} from './pagination.js';
 import type { Reply, Route } from './route-table.js';
 
 /** A fixture indexed for lookups by account id. */
@@ -21,7 +29,11 @@ export interface Paging {
   shape?: PageShape | undefined;
 }
 
-function pageBounds(query: URLSearchParams, scope: string, defaultPageSize: number): { cursor: PageCursor; size: number } {
+function pageBounds(
+  query: URLSearchParams,
+  scope: string,
+  defaultPageSize: number,
+): { cursor: PageCursor; size: number } {
   const size = parsePageSize(query.get('max_result'), defaultPageSize);
   if (size === undefined) {
     throw invalidRequest(`max_result must be an integer between 1 and ${MAX_PAGE_SIZE}`);
@@ -35,7 +47,12 @@ function pageBounds(query: URLSearchParams, scope: string, defaultPageSize: numb
 }
 
 /** A page of `items` and, when more follow, its next token. */
-function pageOf<T>(items: readonly T[], query: URLSearchParams, scope: string, paging: Paging): { page: T[]; nextToken?: string } {
+function pageOf<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+  scope: string,
+  paging: Paging,
+): { page: T[]; nextToken?: string } {
   const { cursor, size } = pageBounds(query, scope, paging.defaultPageSize);
   const { page, next } = shapedPage(items, cursor, size, paging.shape);
   return next === undefined ? { page } : { page, nextToken: encodePageCursor(scope, next) };

@@ -35,9 +35,7 @@ export interface Route {
 
 /** The route for a request, or why there is none: no such path, or the path exists under other methods. */
 export type RouteMatch =
-  | { kind: 'found'; route: Route }
-  | { kind: 'no-path' }
-  | { kind: 'wrong-method'; allowed: string[] };
+  { kind: 'found'; route: Route } | { kind: 'no-path' } | { kind: 'wrong-method'; allowed: string[] };
 
 /** Looks a request up in the table; paths match exactly (the APIs emulated have no path parameters). */
 export function findRoute(table: readonly Route[], method: string, path: string): RouteMatch {

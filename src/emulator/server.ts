@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenStore } from './access-tokens.js';
 import { ApiError, tooManyRequests, unauthorized } from './api-error.js';
-import { armFaults, faultError, malformedBody, nextFault, type ArmedFault, type Fault, type FaultAction } from './faults.js';
+import {
+  armFaults,
+  faultError,
+  malformedBody,
+  nextFault,
+  type ArmedFault,
+  type Fault,
+  type FaultAction,
+} from './faults.js';
 import { parseFixture, type Fixture } from './fixture.js';
 import { MAX_PAGE_SIZE, pageShapeProblems, type PageShape } from './pagination.js';
 import { oidcRoutes } from './oidc-routes.js';
@@ -153,18 +161,23 @@ interface EmulatorState {
 function checkOptions(options: EmulatorOptions): void {
   const problems: string[] = [];
   const { port = 0, latencyMs = 0, defaultPageSize = 20 } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`port must be an integer 0..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`port must be an integer 0..65535, got ${port}`);
   if (!Number.isFinite(latencyMs) || latencyMs < 0) problems.push(`latencyMs must be a number >= 0, got ${latencyMs}`);
   if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
     problems.push(`defaultPageSize must be an integer 1..${MAX_PAGE_SIZE}, got ${defaultPageSize}`);
   }
   problems.push(...pageShapeProblems(options.pageShape));
   const lifetimes = [
-    'accessTokenLifetimeSeconds', 'refreshTokenLifetimeSeconds', 'registrationLifetimeSeconds', 'deviceCodeLifetimeSeconds',
+    'accessTokenLifetimeSeconds',
+    'refreshTokenLifetimeSeconds',
+    'registrationLifetimeSeconds',
+    'deviceCodeLifetimeSeconds',
   ] as const;
   for (const key of lifetimes) {
     const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) problems.push(`${key} must be an integer >= 1, got ${value}`);
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      problems.push(`${key} must be an integer >= 1, got ${value}`);
   }
   const { deviceInterval } = options;
   if (deviceInterval !== undefined && (!Number.isInteger(deviceInterval) || deviceInterval < 0)) {
@@ -223,7 +236,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stopping = new AbortController();
   let baseUrl = '';
   const routes: Route[] = [
-    ...portalRoutes(() => state.data, () => ({ defaultPageSize, shape: state.pageShape })),
+    ...portalRoutes(
+      () => state.data,
+      () => ({ defaultPageSize, shape: state.pageShape }),
+    ),
     ...oidcRoutes({
       store: oidc,
       settings,
@@ -411,7 +427,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return oidc.pendingUserCodes(Date.now());
     },
     setAuthorizeDecision(decision) {
-      if (!DECISIONS.has(decision)) throw new RangeError(`setAuthorizeDecision: expected 'approve' or 'deny', got ${decision}`);
+      if (!DECISIONS.has(decision))
+        throw new RangeError(`setAuthorizeDecision: expected 'approve' or 'deny', got ${decision}`);
       state.authorizeDecision = decision;
     },
     revokeRefreshToken(token) {

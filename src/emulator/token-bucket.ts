@@ -26,7 +26,8 @@ export function bucketConfig(options: ThrottleOptions): BucketConfig {
     throw new RangeError(`throttle.ratePerSecond must be a number >= 0, got ${ratePerSecond}`);
   }
   const burst = options.burst ?? Math.max(1, Math.ceil(ratePerSecond));
-  if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`throttle.burst must be an integer >= 1, got ${burst}`);
+  if (!Number.isInteger(burst) || burst < 1)
+    throw new RangeError(`throttle.burst must be an integer >= 1, got ${burst}`);
   return { ratePerSecond, burst };
 }
 

@@ -6,7 +6,16 @@ import { isSecretKey, masked } from '../core/secrets.js';
  * `login.completed` is there because it closes a `login.required`; `token.refreshed` is not: the daemon refreshes
  * tokens many times a day without changing anything, and the lines stay in the log file for `jq`.
  */
-export const historyEvents = ['profile.added', 'profile.removed', 'profile.changed', 'sync.held', 'login.required', 'sync.failed', 'block.edited', 'login.completed'] as const;
+export const historyEvents = [
+  'profile.added',
+  'profile.removed',
+  'profile.changed',
+  'sync.held',
+  'login.required',
+  'sync.failed',
+  'block.edited',
+  'login.completed',
+] as const;
 
 /** One of the history's events. */
 export type HistoryEvent = (typeof historyEvents)[number];
@@ -127,7 +136,9 @@ export interface HistoryFilter {
 /** The entries the filter keeps. */
 export function filterHistory(entries: readonly HistoryEntry[], filter: HistoryFilter): HistoryEntry[] {
   const since = filter.since?.getTime();
-  return entries.filter((e) => (since === undefined || e.at >= since) && (filter.session === undefined || e.session === filter.session));
+  return entries.filter(
+    (e) => (since === undefined || e.at >= since) && (filter.session === undefined || e.session === filter.session),
+  );
 }
 
 /** An entry as one object of `sso-sync log --json`: always time, event, session, profile, accountId and role (null when not about one). */
@@ -173,7 +184,8 @@ const marks: Record<HistoryEvent, string> = {
 
 /** The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! trouble), profile, account, role. */
 export function formatHistory(entries: readonly HistoryEntry[]): string[] {
-  const width = (f: (e: HistoryEntry) => string | undefined) => Math.max(0, ...entries.map((e) => clean(f(e) ?? '').length));
+  const width = (f: (e: HistoryEntry) => string | undefined) =>
+    Math.max(0, ...entries.map((e) => clean(f(e) ?? '').length));
   const sessionWidth = width((e) => e.session);
   const profileWidth = width((e) => (e.event.startsWith('profile.') ? e.profile : undefined));
   const accountWidth = width((e) => (e.event.startsWith('profile.') ? e.accountId : undefined));

@@ -36,13 +36,22 @@ export async function logCommand(options: LogCommandOptions): Promise<number> {
   const where = shortPath(file, options.env);
   const read = files.length > 1 ? `${where} and ${files.length - 1} rotated file${files.length > 2 ? 's' : ''}` : where;
   const skipped = damaged > 0 ? ` ${damaged} damaged line${damaged === 1 ? ' was' : 's were'} skipped.` : '';
-  const filters = [since ? `since ${localMinute(since.getTime())}` : '', options.session !== undefined ? `for sso-session ${options.session}` : ''].filter(Boolean).join(' ');
+  const filters = [
+    since ? `since ${localMinute(since.getTime())}` : '',
+    options.session !== undefined ? `for sso-session ${options.session}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   if (files.length === 0) {
-    options.out(`No history yet: there is no log file at ${where}. Every sso-sync run (--once, login, the daemon) writes one.\n`);
+    options.out(
+      `No history yet: there is no log file at ${where}. Every sso-sync run (--once, login, the daemon) writes one.\n`,
+    );
   } else if (entries.length === 0) {
     options.out(`No history yet: ${read} holds no profile added, removed or changed.${skipped}\n`);
   } else if (shown.length === 0) {
-    options.out(`Nothing ${filters}. The history in ${read} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${localMinute(entries[0]!.at)} to ${localMinute(entries.at(-1)!.at)}.${skipped}\n`);
+    options.out(
+      `Nothing ${filters}. The history in ${read} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${localMinute(entries[0]!.at)} to ${localMinute(entries.at(-1)!.at)}.${skipped}\n`,
+    );
   } else {
     const summary = `${shown.length} entr${shown.length === 1 ? 'y' : 'ies'}${filters ? ` ${filters}` : ''}: ${countHistory(shown)} (read from ${read}).${skipped}`;
     options.out(`${formatHistory(shown).join('\n')}\n${summary}\n`);

@@ -5,7 +5,8 @@ const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as 
 
 const duration = /^([1-9][0-9]{0,5})([mhdw])$/;
 // A date, optionally a time (minutes, seconds, fraction) and an offset; without an offset it is local time.
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const isoDate =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** The moment `--since` names, relative to `now`; a value it cannot read is a usage error. */
 export function parseSince(value: string, now: Date): Date {
@@ -23,7 +24,9 @@ export function parseSince(value: string, now: Date): Date {
 }
 
 function dateOf(m: RegExpExecArray): Date | undefined {
-  const [year, month, day, hour = 0, minute = 0, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? undefined : Number(p)));
+  const [year, month, day, hour = 0, minute = 0, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) =>
+    p === undefined ? undefined : Number(p),
+  );
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
   const offset = m[8];
   if (hour! > 23 || minute! > 59 || second! > 59) return undefined;
@@ -35,7 +38,8 @@ function dateOf(m: RegExpExecArray): Date | undefined {
   } else {
     const utc = Date.UTC(year!, month! - 1, day!, hour, minute, second, ms);
     const check = new Date(utc);
-    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day) return undefined;
+    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day)
+      return undefined;
     const o = /^([+-])(\d{2}):?(\d{2})$/.exec(offset);
     if (o && (Number(o[2]) > 23 || Number(o[3]) > 59)) return undefined;
     const offsetMinutes = o ? (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3])) : 0;

@@ -7,7 +7,15 @@ export type { Logger } from 'pino';
 export type { LogFileOptions } from './rotating-file.js';
 
 /** Keys that could hold a secret, wherever they appear in a log object. */
-export const secretKeys = ['accessToken', 'refreshToken', 'clientSecret', 'deviceCode', 'codeVerifier', 'authorizationCode', 'token'];
+export const secretKeys = [
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'deviceCode',
+  'codeVerifier',
+  'authorizationCode',
+  'token',
+];
 
 /** Options for the logger. */
 export interface LoggerOptions {

@@ -27,7 +27,22 @@
  * - At most `maxFiles` files exist: the current one and `.1` (newest) to `.{maxFiles-1}` (oldest).
  * - `sso-sync log` opens the files under the same lock, so it never reads a file twice or misses one mid-rotation.
  */
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 
@@ -74,8 +89,10 @@ export function rotationNumber(file: string, name: string): number | undefined {
 
 /** Opens the log file for appending; `onError` hears once about a line that could not be written, until one is. */
 export function openLogFile(options: LogFileOptions, onError: (error: Error) => void): LogFile {
-  if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1) throw new RangeError(`log file maxBytes must be a positive integer, not ${options.maxBytes}`);
-  if (!Number.isInteger(options.maxFiles) || options.maxFiles < 2) throw new RangeError(`log file maxFiles must be an integer of at least 2, not ${options.maxFiles}`);
+  if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1)
+    throw new RangeError(`log file maxBytes must be a positive integer, not ${options.maxBytes}`);
+  if (!Number.isInteger(options.maxFiles) || options.maxFiles < 2)
+    throw new RangeError(`log file maxFiles must be an integer of at least 2, not ${options.maxFiles}`);
   return new RotatingFile(options, onError);
 }
 
@@ -133,7 +150,13 @@ class RotatingFile implements LogFile {
   /** The descriptor of the file now at the path, rotated first when this line would not fit. */
   private currentFd(length: number): number {
     let current = this.statPath();
-    if (this.fd === undefined || !current || !this.opened || current.ino !== this.opened.ino || current.dev !== this.opened.dev) {
+    if (
+      this.fd === undefined ||
+      !current ||
+      !this.opened ||
+      current.ino !== this.opened.ino ||
+      current.dev !== this.opened.dev
+    ) {
       // First line, or another process rotated (or someone removed) the file: follow the path.
       this.reopen();
       current = this.opened!;
@@ -200,7 +223,12 @@ class RotatingFile implements LogFile {
     const deadline = now < this.lockWaitAfter ? now : now + 50;
     for (;;) {
       try {
-        return lockfile.lockSync(this.options.path, { realpath: false, lockfilePath: rotationLockPath(this.options.path), stale: rotationLockStaleMs, onCompromised: () => undefined });
+        return lockfile.lockSync(this.options.path, {
+          realpath: false,
+          lockfilePath: rotationLockPath(this.options.path),
+          stale: rotationLockStaleMs,
+          onCompromised: () => undefined,
+        });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') return undefined;
         if (Date.now() >= deadline) {

@@ -20,16 +20,26 @@ export type CommandRunner = (command: string, args: readonly string[]) => Promis
 export function execFileRunner(env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): CommandRunner {
   return (command, args) =>
     new Promise((resolve) => {
-      execFile(command, [...args], { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-        if (!error) return resolve({ code: 0, stdout, stderr });
-        if (error.code === 'ENOENT') return resolve({ code: 127, stdout: '', stderr: `${command}: command not found` });
-        if (typeof error.code === 'number') return resolve({ code: error.code, stdout, stderr });
-        if (error.signal) {
-          const number = constants.signals[error.signal] ?? 0;
-          return resolve({ code: 128 + number, stdout, stderr: stderr || `${command} was stopped by ${error.signal}${error.killed ? ' (it took too long)' : ''}` });
-        }
-        resolve({ code: 1, stdout, stderr: stderr || error.message });
-      });
+      execFile(
+        command,
+        [...args],
+        { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          if (!error) return resolve({ code: 0, stdout, stderr });
+          if (error.code === 'ENOENT')
+            return resolve({ code: 127, stdout: '', stderr: `${command}: command not found` });
+          if (typeof error.code === 'number') return resolve({ code: error.code, stdout, stderr });
+          if (error.signal) {
+            const number = constants.signals[error.signal] ?? 0;
+            return resolve({
+              code: 128 + number,
+              stdout,
+              stderr: stderr || `${command} was stopped by ${error.signal}${error.killed ? ' (it took too long)' : ''}`,
+            });
+          }
+          resolve({ code: 1, stdout, stderr: stderr || error.message });
+        },
+      );
     });
 }
 
@@ -41,14 +51,27 @@ export function commandLine(command: string, args: readonly string[]): string {
 
 /** The first line of a command's output that says something. */
 export function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }
 
 /** The error code of a failed service command (exit 1: a failure of the outside world). */
 export const failedCode: ErrorCode = 'service.failed';
 
 /** An error naming the command, its exit code, the first line it printed, and what to do. */
-export function commandFailed(command: string, args: readonly string[], result: CommandResult, whatToDo: string): SsoSyncError {
+export function commandFailed(
+  command: string,
+  args: readonly string[],
+  result: CommandResult,
+  whatToDo: string,
+): SsoSyncError {
   const said = firstLine(result.stderr) || firstLine(result.stdout) || 'it printed nothing';
-  return new SsoSyncError(failedCode, `\`${commandLine(command, args)}\` failed with exit code ${result.code}: ${said}\n${whatToDo}`);
+  return new SsoSyncError(
+    failedCode,
+    `\`${commandLine(command, args)}\` failed with exit code ${result.code}: ${said}\n${whatToDo}`,
+  );
 }

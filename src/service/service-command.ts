@@ -11,8 +11,23 @@ import { createTwoFilesPatch } from 'diff';
 import { replaceFile } from '../replace-file.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { renderLaunchdPlist } from './launchd-plist.js';
-import { isWithin, launchdLabel, serviceFile, servicePlan, systemdUnitName, type ServicePlan, type ServicePlatform } from './plan.js';
-import { commandFailed, commandLine, failedCode, firstLine, type CommandResult, type CommandRunner } from './run-command.js';
+import {
+  isWithin,
+  launchdLabel,
+  serviceFile,
+  servicePlan,
+  systemdUnitName,
+  type ServicePlan,
+  type ServicePlatform,
+} from './plan.js';
+import {
+  commandFailed,
+  commandLine,
+  failedCode,
+  firstLine,
+  type CommandResult,
+  type CommandRunner,
+} from './run-command.js';
 import { renderSystemdUnit } from './systemd-unit.js';
 import { readServiceTemplate } from './template.js';
 
@@ -67,8 +82,12 @@ interface Context extends ServiceOptions {
 export async function serviceCommand(action: ServiceAction, options: ServiceOptions): Promise<ExitCode> {
   const platform = checkPlatform(options.platform);
   const home = path.resolve(options.home ?? (options.env.HOME || os.homedir()));
-  for (const [what, p] of [['the Node.js binary', options.nodePath], ['the sso-sync script', options.cliPath]] as const) {
-    if (!path.isAbsolute(p)) throw new SsoSyncError('usage', `${what} must be given as an absolute path, not ${JSON.stringify(p)}.`);
+  for (const [what, p] of [
+    ['the Node.js binary', options.nodePath],
+    ['the sso-sync script', options.cliPath],
+  ] as const) {
+    if (!path.isAbsolute(p))
+      throw new SsoSyncError('usage', `${what} must be given as an absolute path, not ${JSON.stringify(p)}.`);
   }
   const context: Context = { ...options, home, service: await describeService(platform, options, home) };
   if (options.dryRun) options.out('Dry run: nothing is written and no command runs.\n');
@@ -130,7 +149,9 @@ async function readExisting(file: string): Promise<string | undefined> {
 
 function fileFailed(what: string, error: unknown, whatToDo: string): SsoSyncError {
   const e = error as NodeJS.ErrnoException;
-  return new SsoSyncError(failedCode, `${what}: ${e.code ?? e.message ?? String(error)}. ${whatToDo}`, { cause: error });
+  return new SsoSyncError(failedCode, `${what}: ${e.code ?? e.message ?? String(error)}. ${whatToDo}`, {
+    cause: error,
+  });
 }
 
 async function describeService(platform: ServicePlatform, options: ServiceOptions, home: string): Promise<Service> {
@@ -181,7 +202,11 @@ async function createDirs(service: Service): Promise<void> {
     try {
       await mkdir(dir.path, { recursive: true, mode: dir.mode });
     } catch (error) {
-      throw fileFailed(`could not create the directory ${dir.path}`, error, 'Make sure it can be created (or is a directory), then install again.');
+      throw fileFailed(
+        `could not create the directory ${dir.path}`,
+        error,
+        'Make sure it can be created (or is a directory), then install again.',
+      );
     }
   }
 }
@@ -192,7 +217,11 @@ async function writeIfChanged(service: Service): Promise<boolean> {
   try {
     await replaceFile(service.file, service.content, 0o644);
   } catch (error) {
-    throw fileFailed(`could not write ${service.file}`, error, 'Make sure its directory is writable, then install again.');
+    throw fileFailed(
+      `could not write ${service.file}`,
+      error,
+      'Make sure its directory is writable, then install again.',
+    );
   }
   return true;
 }
@@ -207,9 +236,18 @@ async function removeFile(file: string): Promise<void> {
 
 /** One line on the file's state, and the changes when it is out of date. */
 function fileState(service: Service): string {
-  if (service.existing === undefined) return `  not installed (no ${service.file}): run \`sso-sync service install\`.\n`;
+  if (service.existing === undefined)
+    return `  not installed (no ${service.file}): run \`sso-sync service install\`.\n`;
   if (service.existing === service.content) return '  installed, up to date.\n';
-  const patch = createTwoFilesPatch('installed', 'what install would write now', service.existing, service.content, '', '', { context: 0 })
+  const patch = createTwoFilesPatch(
+    'installed',
+    'what install would write now',
+    service.existing,
+    service.content,
+    '',
+    '',
+    { context: 0 },
+  )
     .split('\n')
     .filter((line) => !line.startsWith('====='))
     .map((line) => `    ${line}`)
@@ -243,7 +281,11 @@ async function dryRunDirs(context: Context): Promise<void> {
 
 type Command = readonly [string, readonly string[]];
 
-async function runChecked(context: Context, [command, args]: Command, hint: (result: CommandResult) => string): Promise<CommandResult> {
+async function runChecked(
+  context: Context,
+  [command, args]: Command,
+  hint: (result: CommandResult) => string,
+): Promise<CommandResult> {
   const result = await context.run(command, args);
   if (result.code !== 0) throw commandFailed(command, args, result, hint(result));
   context.out(`ran ${commandLine(command, args)}\n`);
@@ -278,11 +320,14 @@ const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
     if (replacing) commands.push(systemctl('restart', systemdUnitName));
     if (context.dryRun) {
       await dryRunDirs(context);
-      dryRunWrite(context, commands.map((c) => `would run ${commandLine(...c)}`));
+      dryRunWrite(
+        context,
+        commands.map((c) => `would run ${commandLine(...c)}`),
+      );
       return ExitCode.ok;
     }
     await createDirs(service);
-    out(await writeIfChanged(service) ? `wrote ${service.file}\n` : `${service.file} is up to date\n`);
+    out((await writeIfChanged(service)) ? `wrote ${service.file}\n` : `${service.file} is up to date\n`);
     for (const command of commands) await runChecked(context, command, systemctlHint(context));
     const user = context.env.USER || context.env.LOGNAME || 'YOUR_USER';
     out(
@@ -319,7 +364,10 @@ const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
     out(`sso-sync service: systemd user unit ${systemdUnitName}\nunit file: ${service.file}\n${fileState(service)}`);
     if (service.existing === undefined) return ExitCode.ok;
     let code: ExitCode = ExitCode.ok;
-    for (const [label, verb] of [['enabled', 'is-enabled'], ['active', 'is-active']] as const) {
+    for (const [label, verb] of [
+      ['enabled', 'is-enabled'],
+      ['active', 'is-active'],
+    ] as const) {
       const [command, args] = systemctl(verb, systemdUnitName);
       if (context.dryRun) {
         out(`would run ${commandLine(command, args)}\n`);
@@ -425,8 +473,14 @@ const launchd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
     const target = `gui/${uid}/${launchdLabel}`;
     const bootout: Command = ['launchctl', ['bootout', target]];
     if (context.dryRun) {
-      out(`would run ${commandLine('launchctl', ['print', target])} (to see whether it is loaded)\nwould run ${commandLine(...bootout)} if it is loaded\n`);
-      out(service.existing === undefined ? `${service.file} does not exist: nothing to remove\n` : `would remove ${service.file}\n`);
+      out(
+        `would run ${commandLine('launchctl', ['print', target])} (to see whether it is loaded)\nwould run ${commandLine(...bootout)} if it is loaded\n`,
+      );
+      out(
+        service.existing === undefined
+          ? `${service.file} does not exist: nothing to remove\n`
+          : `would remove ${service.file}\n`,
+      );
       return ExitCode.ok;
     }
     const { loaded } = await isLoaded(context);
@@ -437,14 +491,17 @@ const launchd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
     if (loaded) {
       const result = await context.run(...bootout);
       // It may have gone away by itself meanwhile: that is what was wanted.
-      if (result.code !== 0 && (await isLoaded(context)).loaded) throw commandFailed(...bootout, result, launchctlHint(context, service.file)(result));
+      if (result.code !== 0 && (await isLoaded(context)).loaded)
+        throw commandFailed(...bootout, result, launchctlHint(context, service.file)(result));
       out(`ran ${commandLine(...bootout)}\n`);
     }
     if (service.existing !== undefined) {
       await removeFile(service.file);
       out(`removed ${service.file}\n`);
     }
-    out(`sso-sync's launchd agent is stopped and removed. Its logs stay in ${service.plan.logDir} and ${service.plan.stateDir}.\n`);
+    out(
+      `sso-sync's launchd agent is stopped and removed. Its logs stay in ${service.plan.logDir} and ${service.plan.stateDir}.\n`,
+    );
     return ExitCode.ok;
   },
 

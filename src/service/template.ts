@@ -25,11 +25,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   const used = new Set<string>();
   const text = template.replace(/@([A-Z][A-Z_]*)@/g, (_match, name: string) => {
     const value = values[name];
-    if (value === undefined) throw new Error(`the service template has a placeholder @${name}@ that sso-sync does not fill`);
+    if (value === undefined)
+      throw new Error(`the service template has a placeholder @${name}@ that sso-sync does not fill`);
     used.add(name);
     return value;
   });
   const unused = Object.keys(values).filter((name) => !used.has(name));
-  if (unused.length > 0) throw new Error(`the service template lacks the placeholders ${unused.map((n) => `@${n}@`).join(', ')}`);
+  if (unused.length > 0)
+    throw new Error(`the service template lacks the placeholders ${unused.map((n) => `@${n}@`).join(', ')}`);
   return text;
 }

@@ -8,7 +8,10 @@ import { SsoSyncError } from '../errors.js';
 import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
 
 /** Where the settings file is: `--settings`, else `SSO_SYNC_SETTINGS`, else the XDG config directory. */
-export function settingsPath(explicit: string | undefined, env: NodeJS.ProcessEnv): { file: string; explicit: boolean } {
+export function settingsPath(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { file: string; explicit: boolean } {
   const given = explicit ?? env.SSO_SYNC_SETTINGS;
   if (given) return { file: path.resolve(given), explicit: true };
   const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
@@ -17,7 +20,8 @@ export function settingsPath(explicit: string | undefined, env: NodeJS.ProcessEn
 
 function keyPath(issuePath: readonly PropertyKey[]): string {
   let out = '';
-  for (const part of issuePath) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  for (const part of issuePath)
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
   return out || '(top level)';
 }
 
@@ -25,7 +29,8 @@ function keyPath(issuePath: readonly PropertyKey[]): string {
 export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
     const where = keyPath(i.path);
-    if (i.code === 'unrecognized_keys') return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
+    if (i.code === 'unrecognized_keys')
+      return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
     // A bad record key (a session name, a `set` key) carries the reason in its own nested issues.
     if (i.code === 'invalid_key') return `${file}: ${where}: invalid key: ${i.issues.map((n) => n.message).join('; ')}`;
     return `${file}: ${where}: ${i.message}`;
@@ -61,8 +66,18 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !named) return zeroSettings();
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code);
-    throw new SsoSyncError('settings.invalid', `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`);
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : String(code);
+    throw new SsoSyncError(
+      'settings.invalid',
+      `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`,
+    );
   }
   return parseSettings(text, file);
 }

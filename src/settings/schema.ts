@@ -40,54 +40,94 @@ const region = z.string().regex(regionPattern, 'expected an AWS region such as e
 const glob = z.string().min(1, 'expected a non-empty glob');
 
 const session = z.strictObject({
-  start_url: z.url({ protocol: /^https$/, error: 'expected the AWS access portal URL, https://…/start' })
+  start_url: z
+    .url({ protocol: /^https$/, error: 'expected the AWS access portal URL, https://…/start' })
     .regex(safeValue, 'expected a URL of printable ASCII without spaces'),
   region,
-  scopes: z.array(z.string().regex(/^[\x21-\x2B\x2D-\x7E]+$/, 'expected a scope such as sso:account:access')).min(1).optional(),
+  scopes: z
+    .array(z.string().regex(/^[\x21-\x2B\x2D-\x7E]+$/, 'expected a scope such as sso:account:access'))
+    .min(1)
+    .optional(),
 });
 
-const nameTemplate = z.string().min(1).superRefine((template, ctx) => {
-  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
-    if (!(namePlaceholders as readonly string[]).includes(m[1]!)) {
-      ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}; use ${namePlaceholders.map((p) => `{${p}}`).join(', ')}` });
+const nameTemplate = z
+  .string()
+  .min(1)
+  .superRefine((template, ctx) => {
+    for (const m of template.matchAll(/\{([^}]*)\}/g)) {
+      if (!(namePlaceholders as readonly string[]).includes(m[1]!)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown placeholder {${m[1]}}; use ${namePlaceholders.map((p) => `{${p}}`).join(', ')}`,
+        });
+      }
     }
-  }
-  const literal = template.replace(/\{[^}]*\}/g, '');
-  if (!/^[A-Za-z0-9._-]*$/.test(literal)) ctx.addIssue({ code: 'custom', message: 'only A-Za-z0-9._- may stand between placeholders' });
-  if (!/\{account(_id)?\}/.test(template)) ctx.addIssue({ code: 'custom', message: 'the name must contain {account} or {account_id}' });
-});
+    const literal = template.replace(/\{[^}]*\}/g, '');
+    if (!/^[A-Za-z0-9._-]*$/.test(literal))
+      ctx.addIssue({ code: 'custom', message: 'only A-Za-z0-9._- may stand between placeholders' });
+    if (!/\{account(_id)?\}/.test(template))
+      ctx.addIssue({ code: 'custom', message: 'the name must contain {account} or {account_id}' });
+  });
 
 const profiles = z.strictObject({
   name: nameTemplate.optional(),
   strip_prefix: z.array(z.string().min(1)).optional(),
-  role_alias: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9._-]*$/, 'expected A-Za-z0-9._- or "" to drop the role')).optional(),
+  role_alias: z
+    .record(z.string().min(1), z.string().regex(/^[A-Za-z0-9._-]*$/, 'expected A-Za-z0-9._- or "" to drop the role'))
+    .optional(),
   exclude_roles: z.array(glob).optional(),
   exclude_accounts: z.array(glob).optional(),
   regions: z.array(z.strictObject({ match: glob, region })).optional(),
   default_region: region.optional(),
-  set: z.record(
-    z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a lowercase key such as output')
-      .refine((k) => !(reservedKeys as readonly string[]).includes(k), 'this key is computed by sso-sync and cannot be set'),
-    z.union([z.string(), z.number(), z.boolean()]).transform(String)
-      .refine((v) => safeValue.test(v), 'expected one line of printable ASCII'),
-  ).optional(),
+  set: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/, 'expected a lowercase key such as output')
+        .refine(
+          (k) => !(reservedKeys as readonly string[]).includes(k),
+          'this key is computed by sso-sync and cannot be set',
+        ),
+      z
+        .union([z.string(), z.number(), z.boolean()])
+        .transform(String)
+        .refine((v) => safeValue.test(v), 'expected one line of printable ASCII'),
+    )
+    .optional(),
 });
 
 /** The whole file. Unknown keys are errors, so a typo does not silently do nothing. */
 export const settingsSchema = z.strictObject({
-  schedule: z.string().min(1).refine((s) => validCron(s), 'expected a cron expression such as "*/30 * * * *" (minute hour day month weekday, an optional seconds field first)').optional(),
-  sessions: z.record(z.string().regex(sessionNamePattern, 'session names may use only A-Za-z0-9._-'), session).optional(),
+  schedule: z
+    .string()
+    .min(1)
+    .refine(
+      (s) => validCron(s),
+      'expected a cron expression such as "*/30 * * * *" (minute hour day month weekday, an optional seconds field first)',
+    )
+    .optional(),
+  sessions: z
+    .record(z.string().regex(sessionNamePattern, 'session names may use only A-Za-z0-9._-'), session)
+    .optional(),
   profiles: profiles.optional(),
-  sync: z.strictObject({
-    concurrency: z.int().min(1).max(64).optional(),
-    max_removal_share: z.number().min(0).max(1).optional(),
-    allow_mass_removal: z.boolean().optional(),
-    request_timeout_seconds: z.number().min(1).max(600).optional(),
-  }).optional(),
+  sync: z
+    .strictObject({
+      concurrency: z.int().min(1).max(64).optional(),
+      max_removal_share: z.number().min(0).max(1).optional(),
+      allow_mass_removal: z.boolean().optional(),
+      request_timeout_seconds: z.number().min(1).max(600).optional(),
+    })
+    .optional(),
   notify: z.boolean().optional(),
-  token: z.strictObject({
-    refresh_window_minutes: z.number().min(1).max(24 * 60).optional(),
-  }).optional(),
+  token: z
+    .strictObject({
+      refresh_window_minutes: z
+        .number()
+        .min(1)
+        .max(24 * 60)
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Applies defaults to a validated file. */

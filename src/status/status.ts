@@ -29,10 +29,19 @@ export interface StatusReport {
 }
 
 /** Gathers the report; reads only, never writes. */
-export async function gatherStatus(options: { env: NodeJS.ProcessEnv; home: string; stateDir: string; sessions: SessionDef[]; now: Date }): Promise<StatusReport> {
+export async function gatherStatus(options: {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  stateDir: string;
+  sessions: SessionDef[];
+  now: Date;
+}): Promise<StatusReport> {
   const { home, now } = options;
   const configFile = configPath(options.env);
-  const text = await readConfig(configFile).then((c) => c.text ?? '', () => '');
+  const text = await readConfig(configFile).then(
+    (c) => c.text ?? '',
+    () => '',
+  );
   const blocks = scanConfig(text).blocks;
   const state = await readState(options.stateDir);
   const daemon = await runningDaemon(options.stateDir);
@@ -52,7 +61,11 @@ export async function gatherStatus(options: { env: NodeJS.ProcessEnv; home: stri
       };
     } catch (error) {
       const missing = error instanceof SsoSyncError && /has no token|\(no /.test(error.message);
-      token = { state: missing ? 'missing' : 'unreadable', file, ...(missing ? {} : { problem: (error as Error).message.split(':').slice(0, 2).join(':') }) };
+      token = {
+        state: missing ? 'missing' : 'unreadable',
+        file,
+        ...(missing ? {} : { problem: (error as Error).message.split(':').slice(0, 2).join(':') }),
+      };
     }
     const last = state.sessions[s.name];
     const block = blocks.find((b) => b.session === s.name);
@@ -61,13 +74,17 @@ export async function gatherStatus(options: { env: NodeJS.ProcessEnv; home: stri
       startUrl: s.startUrl,
       region: s.region,
       token,
-      lastSync: last ? { at: last.lastSync, outcome: last.outcome, ...(last.message ? { message: last.message } : {}) } : undefined,
+      lastSync: last
+        ? { at: last.lastSync, outcome: last.outcome, ...(last.message ? { message: last.message } : {}) }
+        : undefined,
       profiles: block?.sections.filter((x) => x.kind === 'profile').length ?? 0,
     });
   }
   return {
     configFile,
-    daemon: daemon ? { running: true, pid: daemon.pid, startedAt: daemon.startedAt, nextRun: state.daemon?.nextRun } : { running: false },
+    daemon: daemon
+      ? { running: true, pid: daemon.pid, startedAt: daemon.startedAt, nextRun: state.daemon?.nextRun }
+      : { running: false },
     sessions,
   };
 }
@@ -75,7 +92,14 @@ export async function gatherStatus(options: { env: NodeJS.ProcessEnv; home: stri
 function when(iso: string, now: Date): string {
   const ms = Date.parse(iso) - now.getTime();
   const abs = Math.abs(ms);
-  const span = abs < 90_000 ? `${Math.round(abs / 1000)} s` : abs < 90 * 60_000 ? `${Math.round(abs / 60_000)} min` : abs < 36 * 3600_000 ? `${Math.round(abs / 3600_000)} h` : `${Math.round(abs / 86400_000)} days`;
+  const span =
+    abs < 90_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 90 * 60_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 36 * 3600_000
+          ? `${Math.round(abs / 3600_000)} h`
+          : `${Math.round(abs / 86400_000)} days`;
   return `${iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1Z')} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
@@ -83,27 +107,49 @@ function when(iso: string, now: Date): string {
 export function formatStatus(report: StatusReport, now: Date): string {
   const lines: string[] = [];
   const d = report.daemon;
-  lines.push(d.running ? `daemon: running (pid ${d.pid}, since ${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}` : 'daemon: not running (start it with `sso-sync service install`, or run `sso-sync`)');
+  lines.push(
+    d.running
+      ? `daemon: running (pid ${d.pid}, since ${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}`
+      : 'daemon: not running (start it with `sso-sync service install`, or run `sso-sync`)',
+  );
   lines.push(`config: ${report.configFile}`);
-  if (report.sessions.length === 0) lines.push('', 'no sso-session is configured: create one with `aws configure sso-session` or in the settings file.');
+  if (report.sessions.length === 0)
+    lines.push(
+      '',
+      'no sso-session is configured: create one with `aws configure sso-session` or in the settings file.',
+    );
   for (const s of report.sessions) {
     lines.push('', `sso-session ${s.name} (${s.startUrl}, ${s.region})`);
     const t = s.token;
     if (!('expiresAt' in t)) {
-      lines.push(`  token:     ${t.state === 'missing' ? 'none' : (t.problem ?? 'unreadable')}; run \`sso-sync login --session ${s.name}\``);
+      lines.push(
+        `  token:     ${t.state === 'missing' ? 'none' : (t.problem ?? 'unreadable')}; run \`sso-sync login --session ${s.name}\``,
+      );
     } else {
       const state = t.state === 'valid' ? `valid until ${when(t.expiresAt, now)}` : `expired ${when(t.expiresAt, now)}`;
       const refresh = t.refreshable ? 'refreshable' : `not refreshable: it ${t.whyNot}`;
-      lines.push(`  token:     ${state}, ${refresh}${t.state === 'expired' && !t.refreshable ? `; run \`sso-sync login --session ${s.name}\`` : ''}`);
+      lines.push(
+        `  token:     ${state}, ${refresh}${t.state === 'expired' && !t.refreshable ? `; run \`sso-sync login --session ${s.name}\`` : ''}`,
+      );
     }
-    lines.push(`  last sync: ${s.lastSync ? `${when(s.lastSync.at, now)}, ${s.lastSync.outcome}${s.lastSync.message ? `: ${s.lastSync.message}` : ''}` : 'never'}`);
+    lines.push(
+      `  last sync: ${s.lastSync ? `${when(s.lastSync.at, now)}, ${s.lastSync.outcome}${s.lastSync.message ? `: ${s.lastSync.message}` : ''}` : 'never'}`,
+    );
     lines.push(`  profiles:  ${s.profiles}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** `sso-sync status [--json]`. */
-export async function statusCommand(options: { env: NodeJS.ProcessEnv; home: string; stateDir: string; sessions: SessionDef[]; now: Date; json: boolean; out: (text: string) => void }): Promise<ExitCode> {
+export async function statusCommand(options: {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  stateDir: string;
+  sessions: SessionDef[];
+  now: Date;
+  json: boolean;
+  out: (text: string) => void;
+}): Promise<ExitCode> {
   const report = await gatherStatus(options);
   options.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, options.now));
   return ExitCode.ok;

@@ -12,7 +12,11 @@ function isUnauthorized(error: unknown): boolean {
 /** Turns a failed portal call into the error a person reads. */
 export function portalError(session: string, what: string, error: unknown): SsoSyncError {
   if (isUnauthorized(error)) {
-    return new SsoSyncError('sign-in.required', `the token for sso-session ${session} was refused while ${what}: ${signInHint(session)}`, { cause: error });
+    return new SsoSyncError(
+      'sign-in.required',
+      `the token for sso-session ${session} was refused while ${what}: ${signInHint(session)}`,
+      { cause: error },
+    );
   }
   return new SsoSyncError(
     'aws.failed',
@@ -22,7 +26,12 @@ export function portalError(session: string, what: string, error: unknown): SsoS
 }
 
 /** Every (account, role) the token can use, in the API's order. */
-export async function fetchAssignments(api: SsoApi, session: SessionDef, accessToken: string, concurrency: number): Promise<Assignment[]> {
+export async function fetchAssignments(
+  api: SsoApi,
+  session: SessionDef,
+  accessToken: string,
+  concurrency: number,
+): Promise<Assignment[]> {
   let accounts;
   try {
     accounts = await api.listAccounts(accessToken);
@@ -37,6 +46,11 @@ export async function fetchAssignments(api: SsoApi, session: SessionDef, accessT
     }
   });
   return accounts.flatMap((account, i) =>
-    roles[i]!.map((roleName) => ({ session: session.name, accountId: account.accountId, accountName: account.accountName, roleName })),
+    roles[i]!.map((roleName) => ({
+      session: session.name,
+      accountId: account.accountId,
+      accountName: account.accountName,
+      roleName,
+    })),
   );
 }

@@ -67,7 +67,7 @@ function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
   return new SsoSyncError(
     'config.refused',
     `the sso-sync markers in ${file} are damaged, so it was not written:\n  ${lines.join('\n  ')}\n` +
-      'Repair or delete the damaged block by hand (every line between a BEGIN and its END marker is sso-sync\'s), then run again.',
+      "Repair or delete the damaged block by hand (every line between a BEGIN and its END marker is sso-sync's), then run again.",
   );
 }
 
@@ -114,22 +114,47 @@ async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, config
   }
 }
 
-function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; written: boolean; durationMs: number }): void {
+function logOutcome(
+  log: Logger,
+  o: SessionOutcome,
+  extra: { dryRun: boolean; written: boolean; durationMs: number },
+): void {
   const base = { session: o.session, ...(extra.dryRun ? { dryRun: true } : {}) };
   const verb = extra.dryRun ? 'would be ' : '';
   for (const p of o.added) {
-    log.info({ event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName }, `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`);
+    log.info(
+      { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`,
+    );
   }
   for (const p of o.removed) {
-    log.info({ event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName }, `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`);
+    log.info(
+      { event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`,
+    );
   }
   for (const c of o.changed) {
-    const keys = c.keys.map((k) => (isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k));
-    log.info({ event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys }, `${c.name} ${verb}changed (${keys.map((k) => k.key).join(', ')})`);
+    const keys = c.keys.map((k) =>
+      isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k,
+    );
+    log.info(
+      { event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys },
+      `${c.name} ${verb}changed (${keys.map((k) => k.key).join(', ')})`,
+    );
   }
   for (const s of o.skipped) {
     const level = s.reason.startsWith('excluded') ? 'debug' : 'warn';
-    log[level]({ event: 'profile.skipped', ...base, reason: s.reason, profile: s.name, accountId: s.assignment.accountId, role: s.assignment.roleName }, skipMessage(s));
+    log[level](
+      {
+        event: 'profile.skipped',
+        ...base,
+        reason: s.reason,
+        profile: s.name,
+        accountId: s.assignment.accountId,
+        role: s.assignment.roleName,
+      },
+      skipMessage(s),
+    );
   }
   if (o.held) {
     const { wouldRemove, of, maxRemovalShare } = o.held;
@@ -140,7 +165,17 @@ function logOutcome(log: Logger, o: SessionOutcome, extra: { dryRun: boolean; wr
     );
   }
   log.info(
-    { event: 'sync.completed', ...base, added: o.added.length, removed: o.removed.length, changed: o.changed.length, profiles: o.profileCount, held: o.held !== undefined, written: extra.written, durationMs: extra.durationMs },
+    {
+      event: 'sync.completed',
+      ...base,
+      added: o.added.length,
+      removed: o.removed.length,
+      changed: o.changed.length,
+      profiles: o.profileCount,
+      held: o.held !== undefined,
+      written: extra.written,
+      durationMs: extra.durationMs,
+    },
     `sso-session ${o.session}: ${o.profileCount} profiles, ${o.added.length} added, ${o.removed.length} removed, ${o.changed.length} changed${extra.dryRun ? ' (dry run, nothing written)' : extra.written ? '' : ', file unchanged'}`,
   );
 }
@@ -176,16 +211,28 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
 
   const fromConfig = sessionsFromConfig(scan.outside);
   for (const p of fromConfig.problems) {
-    log.warn({ event: 'session.unusable', session: p.session, file }, `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`);
+    log.warn(
+      { event: 'session.unusable', session: p.session, file },
+      `[sso-session ${p.session}] in ${file} is not synced: ${p.problem}`,
+    );
   }
-  const { sessions, conflicts } = selectSessions(settings.sessions, fromConfig.sessions, request.sessions, settings.source, file);
+  const { sessions, conflicts } = selectSessions(
+    settings.sessions,
+    fromConfig.sessions,
+    request.sessions,
+    settings.source,
+    file,
+  );
   for (const c of conflicts) {
     log.warn(
       { event: 'session.conflict', session: c.session, keys: c.keys, file, settings: settings.source },
       `sso-session ${c.session} is defined both in ${file} and in ${settings.source}, with different ${c.keys.join(', ')}; the section in ${file} is used, as the AWS CLI uses it`,
     );
   }
-  log.debug({ event: 'sync.started', sessions: sessions.map((s) => s.name), file, dryRun: request.dryRun }, `syncing ${sessions.map((s) => s.name).join(', ')}`);
+  log.debug(
+    { event: 'sync.started', sessions: sessions.map((s) => s.name), file, dryRun: request.dryRun },
+    `syncing ${sessions.map((s) => s.name).join(', ')}`,
+  );
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
   const fetched: SessionFetch[] = [];
@@ -200,12 +247,18 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
       } catch (error) {
         if (!(error instanceof SsoSyncError && error.code === 'sign-in.required')) throw error;
         // The service refused a token that looked valid: refresh once and try again; a second refusal stands.
-        log.info({ event: 'token.rejected', session: session.name }, `the service refused the token for ${session.name}; refreshing it once`);
+        log.info(
+          { event: 'token.rejected', session: session.name },
+          `the service refused the token for ${session.name}; refreshing it once`,
+        );
         const fresh = await keeper.refresh(session, token.accessToken);
         assignments = await fetchAssignments(api, session, fresh.accessToken, settings.sync.concurrency);
       }
       const stats = api.stats();
-      log.debug({ event: 'fetch.completed', session: session.name, assignments: assignments.length, ...stats }, `fetched ${assignments.length} assignments for ${session.name} in ${stats.requests} requests (${stats.retries} retries, ${stats.throttled} throttled)`);
+      log.debug(
+        { event: 'fetch.completed', session: session.name, assignments: assignments.length, ...stats },
+        `fetched ${assignments.length} assignments for ${session.name} in ${stats.requests} requests (${stats.retries} retries, ${stats.throttled} throttled)`,
+      );
       fetched.push({ session, assignments });
     } catch (error) {
       if (!(error instanceof SsoSyncError)) throw error;
@@ -215,7 +268,10 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     }
   }
 
-  const guard = { maxRemovalShare: settings.sync.maxRemovalShare, allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval };
+  const guard = {
+    maxRemovalShare: settings.sync.maxRemovalShare,
+    allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
+  };
   const planFor = (text: string | undefined): Extract<Plan, { ok: true }> => {
     const plan = planSync({
       text,
@@ -237,13 +293,25 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     if (plan.changed) {
       // The person's own lines appear as context: a credential among them is shown masked.
       const show = (t: string | undefined) => maskSecretValues(Buffer.from(t ?? '', 'latin1').toString('utf8'));
-      deps.out(createTwoFilesPatch(file, file, show(snapshot.text), show(plan.text), 'current', 'after sync (dry run)'));
+      deps.out(
+        createTwoFilesPatch(file, file, show(snapshot.text), show(plan.text), 'current', 'after sync (dry run)'),
+      );
     } else {
       deps.out(`no change to ${file}\n`);
     }
   } else if (request.signal?.aborted) {
-    log.info({ event: 'sync.cancelled' }, 'stopping: the sync is cancelled before writing; the AWS config is left as it was');
-    return { exitCode: ExitCode.ok, written: false, outcomes: [], failures, cancelled: true, configText: snapshot.text };
+    log.info(
+      { event: 'sync.cancelled' },
+      'stopping: the sync is cancelled before writing; the AWS config is left as it was',
+    );
+    return {
+      exitCode: ExitCode.ok,
+      written: false,
+      outcomes: [],
+      failures,
+      cancelled: true,
+      configText: snapshot.text,
+    };
   } else if (fetched.length > 0 && plan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     let backupFile: string | undefined;
@@ -271,7 +339,11 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     written = result.written;
     // Written, or found already as it should be after a redo on another program's change.
     if (written || !plan.changed) configText = plan.text;
-    if (result.redone > 0) log.info({ event: 'config.raced', file, redone: result.redone }, `${file} changed while syncing; merged again on the new content`);
+    if (result.redone > 0)
+      log.info(
+        { event: 'config.raced', file, redone: result.redone },
+        `${file} changed while syncing; merged again on the new content`,
+      );
     for (const o of plan.outcomes) {
       if (o.handEdited && written) {
         log.warn(
@@ -282,7 +354,10 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     }
   }
   for (const orphan of plan.orphanBlocks) {
-    log.warn({ event: 'block.orphaned', session: orphan, file }, `${file} has an sso-sync block for sso-session ${orphan}, which is no longer configured; it is left as it is (delete it by hand if it is no longer wanted)`);
+    log.warn(
+      { event: 'block.orphaned', session: orphan, file },
+      `${file} has an sso-sync block for sso-session ${orphan}, which is no longer configured; it is left as it is (delete it by hand if it is no longer wanted)`,
+    );
   }
   // Judged on the file as the sync leaves it (a dry run: would leave it): a repeat the sync removed is not reported,
   // one another program wrote meanwhile is, and the lines are the file's lines now.

@@ -11,7 +11,10 @@ export interface SessionProblem {
 }
 
 /** Sessions from `[sso-session]` sections written by `aws configure sso-session` or by hand. */
-export function sessionsFromConfig(sections: readonly SectionRef[]): { sessions: SessionDef[]; problems: SessionProblem[] } {
+export function sessionsFromConfig(sections: readonly SectionRef[]): {
+  sessions: SessionDef[];
+  problems: SessionProblem[];
+} {
   const sessions: SessionDef[] = [];
   const problems: SessionProblem[] = [];
   for (const s of sections) {
@@ -19,11 +22,17 @@ export function sessionsFromConfig(sections: readonly SectionRef[]): { sessions:
     const startUrl = s.values.get('sso_start_url')?.trim();
     const region = s.values.get('sso_region')?.trim();
     const missing = [!startUrl && 'sso_start_url', !region && 'sso_region'].filter(Boolean);
-    if (!sessionNamePattern.test(s.name)) problems.push({ session: s.name, problem: 'its name uses characters other than A-Za-z0-9._-' });
+    if (!sessionNamePattern.test(s.name))
+      problems.push({ session: s.name, problem: 'its name uses characters other than A-Za-z0-9._-' });
     else if (missing.length > 0) problems.push({ session: s.name, problem: `it has no ${missing.join(' and ')}` });
     else {
       const scopes = (s.values.get('sso_registration_scopes') ?? '').split(/[,\s]+/).filter(Boolean);
-      sessions.push({ name: s.name, startUrl: startUrl!, region: region!, scopes: scopes.length > 0 ? scopes : [...defaults.scopes] });
+      sessions.push({
+        name: s.name,
+        startUrl: startUrl!,
+        region: region!,
+        scopes: scopes.length > 0 ? scopes : [...defaults.scopes],
+      });
     }
   }
   return { sessions, problems };
@@ -66,8 +75,14 @@ export function selectSessions(
   }
   const unknown = only.filter((n) => !all.has(n));
   if (unknown.length > 0) {
-    throw new SsoSyncError('usage', `no sso-session named ${unknown.join(', ')}; the known sessions are ${[...all.keys()].sort().join(', ')}.`);
+    throw new SsoSyncError(
+      'usage',
+      `no sso-session named ${unknown.join(', ')}; the known sessions are ${[...all.keys()].sort().join(', ')}.`,
+    );
   }
   const chosen = only.length > 0 ? [...new Set(only)].map((n) => all.get(n)!) : [...all.values()];
-  return { sessions: chosen.sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts: conflicts.filter((c) => chosen.some((s) => s.name === c.session)) };
+  return {
+    sessions: chosen.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    conflicts: conflicts.filter((c) => chosen.some((s) => s.name === c.session)),
+  };
 }

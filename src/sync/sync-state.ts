@@ -14,7 +14,10 @@ export type Outcome = 'ok' | 'held' | 'failed' | 'sign-in-required';
 
 /** The state file's content. */
 export interface SyncState {
-  sessions: Record<string, { lastSync: string; outcome: Outcome; message?: string; profiles?: number; written?: boolean }>;
+  sessions: Record<
+    string,
+    { lastSync: string; outcome: Outcome; message?: string; profiles?: number; written?: boolean }
+  >;
   daemon?: { nextRun?: string | undefined; updatedAt: string };
 }
 
@@ -59,18 +62,37 @@ export async function recordSync(stateDir: string, report: SyncReport, now: Date
   await update(stateDir, (state) => {
     const at = now.toISOString();
     for (const o of report.outcomes) {
-      state.sessions[o.session] = { lastSync: at, outcome: o.held ? 'held' : 'ok', profiles: o.profileCount, written: report.written };
+      state.sessions[o.session] = {
+        lastSync: at,
+        outcome: o.held ? 'held' : 'ok',
+        profiles: o.profileCount,
+        written: report.written,
+      };
     }
     for (const f of report.failures) {
-      state.sessions[f.session] = { lastSync: at, outcome: outcomeOf(f.error), message: f.error.message.split('\n')[0]! };
+      state.sessions[f.session] = {
+        lastSync: at,
+        outcome: outcomeOf(f.error),
+        message: f.error.message.split('\n')[0]!,
+      };
     }
   });
 }
 
 /** Records a failure of a whole run (settings, a refused config) for the sessions it was meant to sync. */
-export async function recordRunFailure(stateDir: string, sessions: readonly string[], error: SsoSyncError, now: Date): Promise<void> {
+export async function recordRunFailure(
+  stateDir: string,
+  sessions: readonly string[],
+  error: SsoSyncError,
+  now: Date,
+): Promise<void> {
   await update(stateDir, (state) => {
-    for (const s of sessions) state.sessions[s] = { lastSync: now.toISOString(), outcome: outcomeOf(error), message: error.message.split('\n')[0]! };
+    for (const s of sessions)
+      state.sessions[s] = {
+        lastSync: now.toISOString(),
+        outcome: outcomeOf(error),
+        message: error.message.split('\n')[0]!,
+      };
   });
 }
 

@@ -26,7 +26,16 @@ export interface CachedToken {
 }
 
 /** The fields sso-sync writes, in the AWS CLI's order. */
-const knownKeys = ['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'];
+const knownKeys = [
+  'startUrl',
+  'region',
+  'accessToken',
+  'expiresAt',
+  'clientId',
+  'clientSecret',
+  'registrationExpiresAt',
+  'refreshToken',
+];
 
 /** A token closer to expiry than this is treated as expired: a sync takes time and clocks drift. */
 export const expiryMarginMs = 60_000;
@@ -47,7 +56,10 @@ export function parseCacheTime(value: unknown): Date | undefined {
 }
 
 function unusable(session: string, file: string, why: string): SsoSyncError {
-  return new SsoSyncError('sign-in.required', `the token cache file ${file} for sso-session ${session} ${why}: ${signInHint(session)}`);
+  return new SsoSyncError(
+    'sign-in.required',
+    `the token cache file ${file} for sso-session ${session} ${why}: ${signInHint(session)}`,
+  );
 }
 
 /** Validates a cache file's text; throws "sign-in required" naming the file and what is wrong (never the content). */
@@ -59,7 +71,8 @@ export function parseCachedToken(text: string, file: string, session: string): C
     // JSON.parse's own message quotes the text, which may hold a token: say only what happened.
     throw unusable(session, file, 'is not valid JSON (truncated or damaged)');
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw unusable(session, file, 'does not hold a JSON object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw unusable(session, file, 'does not hold a JSON object');
   const d = data as Record<string, unknown>;
   if (typeof d.accessToken !== 'string' || d.accessToken === '') throw unusable(session, file, 'has no accessToken');
   const expiresAt = parseCacheTime(d.expiresAt);
@@ -105,7 +118,10 @@ export async function readToken(home: string, session: string): Promise<CachedTo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new SsoSyncError('sign-in.required', `sso-sync has no token for sso-session ${session} (no ${file}): ${signInHint(session)}`);
+      throw new SsoSyncError(
+        'sign-in.required',
+        `sso-sync has no token for sso-session ${session} (no ${file}): ${signInHint(session)}`,
+      );
     }
     throw unusable(session, file, `cannot be read (${code ?? 'error'})`);
   }

@@ -12,7 +12,12 @@ import type { OidcApi } from '../../src/aws/oidc-api.js';
 import { readToken } from '../../src/token/cache.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+const session = {
+  name: 'mycorp',
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+};
 
 function named(name: string): Error {
   const e = new Error('UnknownError');
@@ -26,8 +31,19 @@ async function poll(t: { after(fn: () => void): void }, answers: (Error | 'token
   const slept: number[] = [];
   const oidc: OidcApi = {
     endpoint: () => 'https://oidc.example',
-    registerClient: async () => ({ clientId: 'c', clientSecret: 's', expiresAt: new Date(Date.now() + 90 * 86400_000) }),
-    startDeviceAuthorization: async () => ({ deviceCode: 'd', userCode: 'ABCD-EFGH', verificationUri: 'https://x/device', verificationUriComplete: 'https://x/device?user_code=ABCD-EFGH', expiresInSeconds: 600, intervalSeconds: 2 }),
+    registerClient: async () => ({
+      clientId: 'c',
+      clientSecret: 's',
+      expiresAt: new Date(Date.now() + 90 * 86400_000),
+    }),
+    startDeviceAuthorization: async () => ({
+      deviceCode: 'd',
+      userCode: 'ABCD-EFGH',
+      verificationUri: 'https://x/device',
+      verificationUriComplete: 'https://x/device?user_code=ABCD-EFGH',
+      expiresInSeconds: 600,
+      intervalSeconds: 2,
+    }),
     createToken: async () => {
       const next = answers.shift();
       if (next === 'token') return { accessToken: 'at', expiresInSeconds: 3600, refreshToken: 'rt' };
@@ -51,7 +67,13 @@ async function poll(t: { after(fn: () => void): void }, answers: (Error | 'token
 }
 
 test('polls at the service interval, adds 5 s after each SlowDown, and stores the token when approved', async (t) => {
-  const p = await poll(t, [named('AuthorizationPendingException'), named('SlowDownException'), named('AuthorizationPendingException'), named('SlowDownException'), 'token']);
+  const p = await poll(t, [
+    named('AuthorizationPendingException'),
+    named('SlowDownException'),
+    named('AuthorizationPendingException'),
+    named('SlowDownException'),
+    'token',
+  ]);
   await p.result;
   assert.deepEqual(p.slept, [2000, 2000, 7000, 7000, 12000]);
   assert.match(p.told.join(''), /ABCD-EFGH/);

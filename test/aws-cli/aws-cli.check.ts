@@ -15,10 +15,14 @@ import { awsCli, cliPython, fullConfig } from './cli-tools.js';
 test('the AWS CLI lists exactly the profiles in a config sso-sync wrote for two sessions, with every key as written', async (t) => {
   const box = await sandbox({ fixture: generateFixture({ accounts: 40, rolesPerAccount: 3, seed: 11 }) });
   t.after(() => box.close());
-  const mine = '# mine\r\n[default]\r\nregion = eu-west-1\r\n\r\n[profile hand-made]\r\nregion = us-east-1\r\ns3 =\r\n  max_concurrent_requests = 20\r\n';
+  const mine =
+    '# mine\r\n[default]\r\nregion = eu-west-1\r\n\r\n[profile hand-made]\r\nregion = us-east-1\r\ns3 =\r\n  max_concurrent_requests = 20\r\n';
   box.writeConfig(mine + sessionSection('mycorp').replace(/\n/g, '\r\n'));
   const settings = `${box.home}/settings.yaml`;
-  writeFileSync(settings, 'sessions:\n  other:\n    start_url: https://d-0000000000.awsapps.com/start\n    region: us-east-1\nprofiles:\n  name: "{session}-{account}-{role}"\n  set: { output: json, duration_seconds: 43200 }\n');
+  writeFileSync(
+    settings,
+    'sessions:\n  other:\n    start_url: https://d-0000000000.awsapps.com/start\n    region: us-east-1\nprofiles:\n  name: "{session}-{account}-{role}"\n  set: { output: json, duration_seconds: 43200 }\n',
+  );
   box.signIn('mycorp');
   box.signIn('other', { startUrl: 'https://d-0000000000.awsapps.com/start' });
   const sync = await box.run(['--once', '--settings', settings]);
@@ -44,13 +48,16 @@ test('the AWS CLI lists exactly the profiles in a config sso-sync wrote for two 
   assert.equal((await awsCli(box, ['configure', 'get', 'duration_seconds', '--profile', one])).trim(), '43200');
 });
 
-test('a token written by sso-sync login is loaded by the AWS CLI\'s own SSO token code', async (t) => {
+test("a token written by sso-sync login is loaded by the AWS CLI's own SSO token code", async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
   assert.equal((await box.loginWithBrowser()).code, 0);
   const profile = profileNames(readFileSync(box.configFile, 'utf8'))[0]!;
-  const cached = JSON.parse(readFileSync(tokenCachePath(box.home, 'mycorp'), 'utf8')) as { accessToken: string; expiresAt: string };
+  const cached = JSON.parse(readFileSync(tokenCachePath(box.home, 'mycorp'), 'utf8')) as {
+    accessToken: string;
+    expiresAt: string;
+  };
 
   const loaded = JSON.parse(
     await cliPython(
@@ -61,11 +68,15 @@ test('a token written by sso-sync login is loaded by the AWS CLI\'s own SSO toke
       [profile],
     ),
   ) as { sha256: string; expiration: string };
-  assert.equal(loaded.sha256, createHash('sha256').update(cached.accessToken).digest('hex'), 'the CLI loaded the same token');
+  assert.equal(
+    loaded.sha256,
+    createHash('sha256').update(cached.accessToken).digest('hex'),
+    'the CLI loaded the same token',
+  );
   assert.equal(Date.parse(loaded.expiration), Date.parse(cached.expiresAt));
 });
 
-test('a token written by the AWS CLI\'s own cache code is used by sso-sync', async (t) => {
+test("a token written by the AWS CLI's own cache code is used by sso-sync", async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
@@ -79,5 +90,8 @@ test('a token written by the AWS CLI\'s own cache code is used by sso-sync', asy
   );
   const sync = await box.run(['--once']);
   assert.equal(sync.code, 0, sync.stderr);
-  assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, builtinFixture().accounts.reduce((n, a) => n + a.roles.length, 0));
+  assert.equal(
+    profileNames(readFileSync(box.configFile, 'utf8')).length,
+    builtinFixture().accounts.reduce((n, a) => n + a.roles.length, 0),
+  );
 });

@@ -23,7 +23,10 @@ export async function awsCli(box: Sandbox, args: string[]): Promise<string> {
  * may be large (the whole config of hundreds of profiles).
  */
 export async function cliPython(box: Sandbox, script: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run(python, ['-c', `import awscli\n${script}`, ...args], { env: cliEnv(box), maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(python, ['-c', `import awscli\n${script}`, ...args], {
+    env: cliEnv(box),
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -35,5 +38,7 @@ export interface FullConfig {
 
 /** Every profile and sso-session of the sandbox's config, read by the CLI's own config loader in one process. */
 export async function fullConfig(box: Sandbox): Promise<FullConfig> {
-  return JSON.parse(await cliPython(box, 'import json, botocore.session\nprint(json.dumps(botocore.session.Session().full_config))')) as FullConfig;
+  return JSON.parse(
+    await cliPython(box, 'import json, botocore.session\nprint(json.dumps(botocore.session.Session().full_config))'),
+  ) as FullConfig;
 }

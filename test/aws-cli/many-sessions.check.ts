@@ -17,10 +17,30 @@ import { awsCli, fullConfig } from './cli-tools.js';
 
 /** The sessions the person configured with `aws configure sso-session`: each its own start URL and region. */
 const configSessions: SessionDef[] = [
-  { name: 'acme', startUrl: 'https://d-1111111111.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] },
-  { name: 'acme-eu', startUrl: 'https://d-2222222222.awsapps.com/start', region: 'eu-west-1', scopes: ['sso:account:access'] },
-  { name: 'globex.prod', startUrl: 'https://globex.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access'] },
-  { name: 'initech_1', startUrl: 'https://d-4444444444.awsapps.com/start', region: 'ap-southeast-2', scopes: ['sso:account:access'] },
+  {
+    name: 'acme',
+    startUrl: 'https://d-1111111111.awsapps.com/start',
+    region: 'eu-north-1',
+    scopes: ['sso:account:access'],
+  },
+  {
+    name: 'acme-eu',
+    startUrl: 'https://d-2222222222.awsapps.com/start',
+    region: 'eu-west-1',
+    scopes: ['sso:account:access'],
+  },
+  {
+    name: 'globex.prod',
+    startUrl: 'https://globex.awsapps.com/start',
+    region: 'us-east-1',
+    scopes: ['sso:account:access'],
+  },
+  {
+    name: 'initech_1',
+    startUrl: 'https://d-4444444444.awsapps.com/start',
+    region: 'ap-southeast-2',
+    scopes: ['sso:account:access'],
+  },
 ];
 
 /** Two more, from the settings file only, with the naming rules every session shares. */
@@ -40,14 +60,41 @@ profiles:
 
 /** An organisation whose account and role names try everything that could break a config file or a parser. */
 function hostileFixture(): Fixture {
-  const roles = ['AdministratorAccess', 'ReadOnlyAccess', 'a=b', 'x@y,z+w', 'Dev.Ops', 'bad role', 'evil]\n[x', 'R'.repeat(64)];
+  const roles = [
+    'AdministratorAccess',
+    'ReadOnlyAccess',
+    'a=b',
+    'x@y,z+w',
+    'Dev.Ops',
+    'bad role',
+    'evil]\n[x',
+    'R'.repeat(64),
+  ];
   const names = [
     'Prod', // its admin profile is prod-admin, which the person already has: theirs wins
-    '[Prod] EU', 'Prod = x', '#not a comment', ';not a comment either', 'multi\nline', 'carriage\rreturn',
-    'Ünïcödé 日本 prod-eu', 'x'.repeat(300), '   Padded   ', ']\n[profile evil]\ncredential_process = /bin/sh -c id',
-    'Acme Prod', 'acme-prod', 'ACME  PROD ', 'acme\tprod', // all sanitise to acme-prod
-    'Same Name', 'Same Name', // exact duplicates
-    'default', '日本語', 'mycorp-sandbox', 'credential_process = rm -rf ~', 'tab\there', 'quote"d \'name\'', 'back\\slash',
+    '[Prod] EU',
+    'Prod = x',
+    '#not a comment',
+    ';not a comment either',
+    'multi\nline',
+    'carriage\rreturn',
+    'Ünïcödé 日本 prod-eu',
+    'x'.repeat(300),
+    '   Padded   ',
+    ']\n[profile evil]\ncredential_process = /bin/sh -c id',
+    'Acme Prod',
+    'acme-prod',
+    'ACME  PROD ',
+    'acme\tprod', // all sanitise to acme-prod
+    'Same Name',
+    'Same Name', // exact duplicates
+    'default',
+    '日本語',
+    'mycorp-sandbox',
+    'credential_process = rm -rf ~',
+    'tab\there',
+    "quote\"d 'name'",
+    'back\\slash',
   ];
   return {
     accounts: names.map((accountName, i) => ({
@@ -159,7 +206,7 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   const written = readFileSync(box.configFile, 'latin1');
   assert.equal(written, expectedText, 'the file is exactly what the planner makes of the six organisations');
   assert.ok(generated.size >= 300, `hundreds of profiles, got ${generated.size}`);
-  assert.ok(skippedTaken.includes('prod-admin'), 'the person\'s [profile prod-admin] won over the generated one');
+  assert.ok(skippedTaken.includes('prod-admin'), "the person's [profile prod-admin] won over the generated one");
   const hostile = [...generated.values()].filter((p) => p.session === 'hostile');
   assert.ok(hostile.length >= 30, `the hostile organisation has its profiles, got ${hostile.length}`);
 
@@ -175,11 +222,17 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   assert.deepEqual(Object.keys(loaded.profiles).sort(), expectedProfiles);
   for (const p of generated.values()) assert.deepEqual(loaded.profiles[p.name], Object.fromEntries(p.keys), p.name);
   for (const [name, keys] of Object.entries(personProfiles)) {
-    for (const [key, value] of Object.entries(keys)) assert.equal(loaded.profiles[name]?.[key], value, `${name}.${key}`);
+    for (const [key, value] of Object.entries(keys))
+      assert.equal(loaded.profiles[name]?.[key], value, `${name}.${key}`);
   }
   assert.deepEqual(loaded.profiles['hand-made']?.s3, { max_concurrent_requests: '20' });
   assert.deepEqual(
-    Object.fromEntries(Object.entries(loaded.sso_sessions).map(([n, s]) => [n, [s.sso_start_url, s.sso_region, s.sso_registration_scopes]])),
+    Object.fromEntries(
+      Object.entries(loaded.sso_sessions).map(([n, s]) => [
+        n,
+        [s.sso_start_url, s.sso_region, s.sso_registration_scopes],
+      ]),
+    ),
     Object.fromEntries(sessions.map((s) => [s.name, [s.startUrl, s.region, s.scopes.join(',')]])),
   );
 
@@ -202,7 +255,9 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
     sample.set(p.name, p);
   }
   const checks: { profile: string; key: string; value: string }[] = [
-    ...Object.entries(personProfiles).flatMap(([profile, keys]) => Object.entries(keys).map(([key, value]) => ({ profile, key, value }))),
+    ...Object.entries(personProfiles).flatMap(([profile, keys]) =>
+      Object.entries(keys).map(([key, value]) => ({ profile, key, value })),
+    ),
     ...[...sample.values()].flatMap((p) => p.keys.map(([key, value]) => ({ profile: p.name, key, value }))),
   ];
   const wrong: string[] = [];

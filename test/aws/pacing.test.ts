@@ -70,12 +70,19 @@ test('the retry strategy retries throttling up to its own budget and server erro
   let t = await strategy.acquireInitialRetryToken();
   for (let i = 1; i < 5; i++) t = await strategy.refreshRetryTokenForRetry(t, serverError);
   await assert.rejects(strategy.refreshRetryTokenForRetry(t, serverError));
-  await assert.rejects(strategy.refreshRetryTokenForRetry(await strategy.acquireInitialRetryToken(), { errorType: 'CLIENT_ERROR' }));
+  await assert.rejects(
+    strategy.refreshRetryTokenForRetry(await strategy.acquireInitialRetryToken(), { errorType: 'CLIENT_ERROR' }),
+  );
 });
 
 test('backoff grows exponentially to its cap and honours a Retry-After hint', async () => {
   const clock = fakeClock();
-  const strategy = new PacedRetryStrategy(new AdaptivePacer(clock, { minRate: 1000 }), clock, { random: () => 1, baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 10 });
+  const strategy = new PacedRetryStrategy(new AdaptivePacer(clock, { minRate: 1000 }), clock, {
+    random: () => 1,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    maxAttempts: 10,
+  });
   let token = await strategy.acquireInitialRetryToken();
   const delays: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -84,7 +91,10 @@ test('backoff grows exponentially to its cap and honours a Retry-After hint', as
     delays.push(clock.slept[before]!);
   }
   assert.deepEqual(delays.slice(0, 4), [100, 200, 400, 800]);
-  const hinted = await strategy.refreshRetryTokenForRetry(await strategy.acquireInitialRetryToken(), { errorType: 'TRANSIENT', retryAfterHint: new Date(clock.now() + 700) });
+  const hinted = await strategy.refreshRetryTokenForRetry(await strategy.acquireInitialRetryToken(), {
+    errorType: 'TRANSIENT',
+    retryAfterHint: new Date(clock.now() + 700),
+  });
   assert.ok(hinted.getRetryCount() === 1);
   assert.ok(clock.slept.includes(700));
 });
@@ -101,7 +111,10 @@ test('bounded concurrency: never more than the limit in flight, the first failur
     return i * 2;
   });
   assert.equal(max, 3);
-  assert.deepEqual(results, [...Array(20).keys()].map((i) => i * 2));
+  assert.deepEqual(
+    results,
+    [...Array(20).keys()].map((i) => i * 2),
+  );
   await assert.rejects(
     mapBounded([...Array(20).keys()], 2, async (i) => {
       started.push(i);

@@ -12,7 +12,12 @@
 import { appendFileSync, closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
-const [file, style, minPause, maxPause] = process.argv.slice(2) as [string, 'in-place' | 'rename' | 'append', string, string];
+const [file, style, minPause, maxPause] = process.argv.slice(2) as [
+  string,
+  'in-place' | 'rename' | 'append',
+  string,
+  string,
+];
 let round = 0;
 const lost: string[] = [];
 let stopping = false;

@@ -35,7 +35,9 @@ async function storm(t: TestContext, style: Style, pace: [number, number], syncs
   // A section of the other program's after sso-sync's block too.
   box.writeConfig(`${readFileSync(box.configFile, 'latin1')}\n[profile tail]\ntail_counter = 0\n`);
 
-  const writer = spawn(process.execPath, [otherWriter, box.configFile, style, String(pace[0]), String(pace[1])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writer = spawn(process.execPath, [otherWriter, box.configFile, style, String(pace[0]), String(pace[1])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => void writer.kill('SIGKILL'));
   let report = '';
   writer.stdout.setEncoding('utf8').on('data', (d: string) => (report += d));
@@ -49,9 +51,13 @@ async function storm(t: TestContext, style: Style, pace: [number, number], syncs
   writer.kill('SIGTERM');
   assert.equal(await exited, 0);
   const result = JSON.parse(report) as WriterReport;
-  const wrote = runs.filter((r) => logLines(r.stdout).some((l) => l.event === 'profile.added' || l.event === 'profile.removed')).length;
+  const wrote = runs.filter((r) =>
+    logLines(r.stdout).some((l) => l.event === 'profile.added' || l.event === 'profile.removed'),
+  ).length;
   const raced = runs.filter((r) => logLines(r.stdout).some((l) => l.event === 'config.raced')).length;
-  t.diagnostic(`${result.rounds} edits by the other program; ${wrote} of ${syncs} syncs wrote, ${raced} of them after finding a change at the last moment`);
+  t.diagnostic(
+    `${result.rounds} edits by the other program; ${wrote} of ${syncs} syncs wrote, ${raced} of them after finding a change at the last moment`,
+  );
   assert.ok(result.rounds > syncs, `the other program kept editing (${result.rounds} rounds)`);
   assert.deepEqual(result.lost, [], 'no edit of the other program went missing while it ran');
   assert.deepEqual(result.missingAtEnd, [], 'every edit is in the final file');
@@ -82,7 +88,10 @@ for (const style of ['in-place', 'rename'] as const) {
     for (const run of runs) {
       if (run.code === 0) continue;
       assert.equal(run.code, 4, run.stderr);
-      assert.match(run.stderr, /kept changing while sso-sync (?:(?:read|tried to write) it[^\n]*nothing was written|wrote it: the profiles are written)/);
+      assert.match(
+        run.stderr,
+        /kept changing while sso-sync (?:(?:read|tried to write) it[^\n]*nothing was written|wrote it: the profiles are written)/,
+      );
     }
   });
 }

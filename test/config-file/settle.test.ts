@@ -40,7 +40,7 @@ test('an empty file whose times look old is watched until it is written, not mer
   assert.equal(await settled('config', read, await read()), whole.text);
 });
 
-test('a file that really is empty is trusted once it has stayed empty for a second by sso-sync\'s own clock', async () => {
+test("a file that really is empty is trusted once it has stayed empty for a second by sso-sync's own clock", async () => {
   const empty: Reading = { text: '', changedMs: anHourAgo() };
   const started = Date.now();
   assert.equal(await settled('config', script(empty), empty), '');
@@ -58,7 +58,10 @@ test('a non-empty file read twice alike with old times is trusted at once; one t
   assert.ok(Date.now() - started < 100);
   let n = 0;
   const restless = async (): Promise<Reading> => ({ text: `x = ${++n}\n`, changedMs: anHourAgo() });
-  await assert.rejects(settled('the/config', restless, await restless()), /the\/config kept changing while sso-sync read it/);
+  await assert.rejects(
+    settled('the/config', restless, await restless()),
+    /the\/config kept changing while sso-sync read it/,
+  );
 });
 
 test('against the kernel: a program truncating and rewriting the file in place several times a second is never read empty', async (t) => {
@@ -67,9 +70,13 @@ test('against the kernel: a program truncating and rewriting the file in place s
   writeFileSync(file, whole);
   // The concurrent-writers suite's other program, in place, every 100-150 ms: quiet spells long enough to trust a
   // read, and a truncate at the end of each. On SIGTERM it prints what it did as one JSON line.
-  const writer = spawn(process.execPath, [fileURLToPath(new URL('../concurrent/other-writer.js', import.meta.url)), file, 'in-place', '100', '150'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const writer = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('../concurrent/other-writer.js', import.meta.url)), file, 'in-place', '100', '150'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let report = '';
   writer.stdout.setEncoding('utf8').on('data', (d: string) => (report += d));
   const exited = new Promise<number | null>((resolve) => writer.on('close', resolve));

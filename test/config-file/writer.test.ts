@@ -1,6 +1,16 @@
 /** The atomic writer: a change by someone else between read and rename is merged again, never overwritten. */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/config-file.js';
@@ -53,7 +63,7 @@ test('a write racing another writer merges again on the new content', async (t) 
   assert.equal(result.written, true);
   assert.equal(result.redone, 1);
   assert.deepEqual(seen, ['[default]\nregion = a\n', '[default]\nregion = b\n']);
-  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n', 'the other writer\'s edit is kept');
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = b\n# block\n', "the other writer's edit is kept");
   assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['config'], 'no temp or lock file is left');
 });
 
@@ -125,10 +135,14 @@ test('a write into the replaced file that stalls half-way is waited for, not mer
   });
   await finished;
   assert.equal(result.written, true);
-  assert.equal(readFileSync(file, 'utf8'), `${whole}# block\n`, 'the whole of the other program\'s write, and the block');
+  assert.equal(
+    readFileSync(file, 'utf8'),
+    `${whole}# block\n`,
+    "the whole of the other program's write, and the block",
+  );
 });
 
-test('another program\'s rename after the content check is caught by the check next to the rename, and merged on', async (t) => {
+test("another program's rename after the content check is caught by the check next to the rename, and merged on", async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, '[default]\nregion = a\n');
   let renamed = false;
@@ -170,7 +184,10 @@ test('a rescued change that a newer change keeps from being merged is saved, and
       },
     }),
     (error: Error & { code?: string }) =>
-      error.code === 'config.refused' && /the profiles are written, but a change .* may be missing \(the file with it, as sso-sync found it, is saved in \/state\/backups\/config-kept\.bak\)/.test(error.message),
+      error.code === 'config.refused' &&
+      /the profiles are written, but a change .* may be missing \(the file with it, as sso-sync found it, is saved in \/state\/backups\/config-kept\.bak\)/.test(
+        error.message,
+      ),
   );
   assert.deepEqual(kept, ['[default]\nregion = rescued\n'], 'the rescued change is what was kept');
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = newer\n', 'the newer change is left on the path');
@@ -184,9 +201,17 @@ test('a replaced file emptied just after the rename and not written again is not
     writeConfig(await readConfig(file), addBlock, {
       afterRename: async () => other.empty(),
     }),
-    (error: Error & { code?: string }) => error.code === 'config.refused' && /the profiles are written, but a change another program made at the same moment may be missing/.test(error.message),
+    (error: Error & { code?: string }) =>
+      error.code === 'config.refused' &&
+      /the profiles are written, but a change another program made at the same moment may be missing/.test(
+        error.message,
+      ),
   );
-  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = a\n# block\n', 'the file sso-sync wrote, not its block alone');
+  assert.equal(
+    readFileSync(file, 'utf8'),
+    '[default]\nregion = a\n# block\n',
+    'the file sso-sync wrote, not its block alone',
+  );
 });
 
 test('a rescued change still to merge when the tries run out is saved too', async (t) => {
@@ -242,7 +267,9 @@ test('a directory or a dangling symlink in place of the config is refused', asyn
 
 test('bytes that are not UTF-8 survive a write unchanged', async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
-  const original = Buffer.from([0xef, 0xbb, 0xbf, 0x5b, 0x61, 0x5d, 0x0d, 0x0a, 0x6b, 0x3d, 0xff, 0xfe, 0xe9, 0x0d, 0x0a]);
+  const original = Buffer.from([
+    0xef, 0xbb, 0xbf, 0x5b, 0x61, 0x5d, 0x0d, 0x0a, 0x6b, 0x3d, 0xff, 0xfe, 0xe9, 0x0d, 0x0a,
+  ]);
   writeFileSync(file, original);
   await writeConfig(await readConfig(file), (current) => `${current}# added\r\n`);
   assert.deepEqual(readFileSync(file), Buffer.concat([original, Buffer.from('# added\r\n')]));

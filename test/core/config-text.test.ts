@@ -25,7 +25,8 @@ import { botocoreKinds, pythonAvailable, readWithPython, shlexSplit } from './py
 
 // The AWS CLI's parser is the reference: without python3 these tests fail rather than skip.
 const python = pythonAvailable();
-test('python3 is available to compare with the AWS CLI parser', () => assert.ok(python, 'python3 is needed by the test suite'));
+test('python3 is available to compare with the AWS CLI parser', () =>
+  assert.ok(python, 'python3 is needed by the test suite'));
 
 /** Text as the bytes of its UTF-8 encoding, one char a byte: what sso-sync reads from a file. */
 const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
@@ -62,7 +63,10 @@ test('scanConfig: the byte-order mark and the line ending of the first line', ()
   const s = scanConfig('\xEF\xBB\xBF[default]\r\nregion = x\n');
   assert.equal(s.bom, true);
   assert.equal(s.eol, '\r\n');
-  assert.deepEqual(s.outside.map((x) => [x.kind, x.name, x.line]), [['profile', 'default', 0]]);
+  assert.deepEqual(
+    s.outside.map((x) => [x.kind, x.name, x.line]),
+    [['profile', 'default', 0]],
+  );
   assert.equal(scanConfig('no newline at all').eol, '\n');
   assert.equal(scanConfig('').bom, false);
 });
@@ -73,8 +77,15 @@ test('the block checksum ignores CR, so converting the whole file to CRLF is not
   const input = {
     fetched: [
       {
-        session: { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] },
-        assignments: [{ session: 'mycorp', accountId: '111111111111', accountName: 'Prod', roleName: 'AdministratorAccess' }],
+        session: {
+          name: 'mycorp',
+          startUrl: 'https://d-1234567890.awsapps.com/start',
+          region: 'eu-north-1',
+          scopes: ['sso:account:access'],
+        },
+        assignments: [
+          { session: 'mycorp', accountId: '111111111111', accountName: 'Prod', roleName: 'AdministratorAccess' },
+        ],
       },
     ],
     configuredSessions: ['mycorp'],
@@ -94,7 +105,12 @@ test('the block checksum ignores CR, so converting the whole file to CRLF is not
 test('markers: only the exact marker lines open and close a block; trailing blanks are tolerated', () => {
   const block = planSync({
     text: undefined,
-    fetched: [{ session: { name: 'a.b_c-d', startUrl: 'https://x/start', region: 'eu-west-1', scopes: ['s'] }, assignments: [] }],
+    fetched: [
+      {
+        session: { name: 'a.b_c-d', startUrl: 'https://x/start', region: 'eu-west-1', scopes: ['s'] },
+        assignments: [],
+      },
+    ],
     configuredSessions: ['a.b_c-d'],
     rules: defaultRules,
     guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
@@ -103,7 +119,10 @@ test('markers: only the exact marker lines open and close a block; trailing blan
   const lines = block.text.split('\n');
   const s = scanConfig(block.text.replace(/\n/g, ' \t\n'));
   assert.deepEqual(s.damage, []);
-  assert.deepEqual(s.blocks.map((b) => [b.session, b.begin, b.end]), [['a.b_c-d', 0, lines.length - 2]]);
+  assert.deepEqual(
+    s.blocks.map((b) => [b.session, b.begin, b.end]),
+    [['a.b_c-d', 0, lines.length - 2]],
+  );
   const damaged = [
     lines[0]!.toLowerCase(),
     `;${lines[0]!.slice(1)}`,
@@ -119,7 +138,11 @@ test('markers: only the exact marker lines open and close a block; trailing blan
     assert.equal(scan.damage.length, 1, JSON.stringify(line));
     assert.equal(scan.damage[0]!.line, 2);
   }
-  assert.deepEqual(scanConfig('# BEGIN sso-syncing notes\n# my sso-sync notes\n').damage, [], 'other comments are not markers');
+  assert.deepEqual(
+    scanConfig('# BEGIN sso-syncing notes\n# my sso-sync notes\n').damage,
+    [],
+    'other comments are not markers',
+  );
 });
 
 test('classifyHeader: profiles, default and sso-sessions, with shell quoting', () => {
@@ -193,13 +216,19 @@ test('classifyHeader files every header of the corpus as botocore does', () => {
 // Characters of headers people write: the corpus above pins the ones where sso-sync and shlex are known to
 // disagree (vertical tab, form feed, \$ and \` inside double quotes), so they are left out here.
 const headerChar = fc.constantFrom(' ', '\t', '"', "'", '\\', 'a', 'B', '-', '.', '_', '#', '=', '[', ']', ';', 'é');
-const headerArb = fc.tuple(fc.constantFrom('profile', 'profile ', 'sso-session ', 'default', ''), fc.string({ unit: headerChar, maxLength: 12 }))
+const headerArb = fc
+  .tuple(
+    fc.constantFrom('profile', 'profile ', 'sso-session ', 'default', ''),
+    fc.string({ unit: headerChar, maxLength: 12 }),
+  )
   .map(([a, b]) => a + b);
 
 test('property: shellWords agrees with shlex.split on headers made of ordinary characters', () => {
   const headers = fc.sample(headerArb, { numRuns: 3000 });
   const expected = shlexSplit(headers);
-  const differ = headers.map((h, i) => ({ h, shlex: expected[i], sso: shellWords(h) ?? null })).filter((d) => JSON.stringify(d.shlex) !== JSON.stringify(d.sso));
+  const differ = headers
+    .map((h, i) => ({ h, shlex: expected[i], sso: shellWords(h) ?? null }))
+    .filter((d) => JSON.stringify(d.shlex) !== JSON.stringify(d.sso));
   assert.deepEqual(differ.slice(0, 5), []);
 });
 
@@ -208,12 +237,25 @@ test('property: a header names the same generated-style profile for sso-sync and
   // and blanks where they are known to disagree are pinned by the corpus above.
   const safe = /^[A-Za-z0-9._-]+$/;
   const headers = fc.sample(
-    fc.tuple(
-      fc.constantFrom('profile', 'sso-session', 'default', 'services', 'Profile', ' profile'),
-      fc.constantFrom(' ', '\t', '  ', ' \t '),
-      fc.constantFrom('prod-admin', '"prod-admin"', "'prod'", 'a.b', '"a b"', '', '"x\\"y"', 'a\\ b', '"open', 'p"q"'),
-      fc.constantFrom('', ' ', '\t', ' x'),
-    ).map((parts) => parts.join('')),
+    fc
+      .tuple(
+        fc.constantFrom('profile', 'sso-session', 'default', 'services', 'Profile', ' profile'),
+        fc.constantFrom(' ', '\t', '  ', ' \t '),
+        fc.constantFrom(
+          'prod-admin',
+          '"prod-admin"',
+          "'prod'",
+          'a.b',
+          '"a b"',
+          '',
+          '"x\\"y"',
+          'a\\ b',
+          '"open',
+          'p"q"',
+        ),
+        fc.constantFrom('', ' ', '\t', ' x'),
+      )
+      .map((parts) => parts.join('')),
     { numRuns: 600 },
   );
   const expected = botocoreKinds(headers);
@@ -251,16 +293,34 @@ test('readSections: comments anywhere, continuation lines, keys lowercased, valu
   assert.deepEqual(
     sections.map((s) => [s.kind, s.name, s.line, Object.fromEntries(s.values)]),
     [
-      ['profile', 'tools', 1, { region: 'us-east-1', s3: '\nmax_concurrent_requests = 20\naddressing_style = path', output: 'json', cli_pager: '' }],
-      ['sso-session', 'mycorp', 11, { sso_start_url: 'https://x/start\n[not a header, a continuation]\n[profile "quoted name"] trailing', k: 'v' }],
+      [
+        'profile',
+        'tools',
+        1,
+        {
+          region: 'us-east-1',
+          s3: '\nmax_concurrent_requests = 20\naddressing_style = path',
+          output: 'json',
+          cli_pager: '',
+        },
+      ],
+      [
+        'sso-session',
+        'mycorp',
+        11,
+        { sso_start_url: 'https://x/start\n[not a header, a continuation]\n[profile "quoted name"] trailing', k: 'v' },
+      ],
     ],
   );
   // A header after an option line at the same indent opens a section, as in configparser.
   const indented = readSections(splitLines('[a]\n  k = v\n  [profile b]\nx = y\n'));
-  assert.deepEqual(indented.map((s) => [s.kind, s.name, Object.fromEntries(s.values)]), [
-    ['other', 'a', { k: 'v' }],
-    ['profile', 'b', { x: 'y' }],
-  ]);
+  assert.deepEqual(
+    indented.map((s) => [s.kind, s.name, Object.fromEntries(s.values)]),
+    [
+      ['other', 'a', { k: 'v' }],
+      ['profile', 'b', { x: 'y' }],
+    ],
+  );
 });
 
 /** Python's reading of a file, in readSections' terms; blank lines inside a multi-line value are dropped, as readSections does. */
@@ -268,7 +328,9 @@ function pythonSections(reading: Extract<ReturnType<typeof readWithPython>[strin
   return reading.kinds.map(([section, kind, name]) => ({
     kind,
     name,
-    values: Object.fromEntries(Object.entries(reading.sections[section]!).map(([k, v]) => [k, v.replace(/\n{2,}/g, '\n')])),
+    values: Object.fromEntries(
+      Object.entries(reading.sections[section]!).map(([k, v]) => [k, v.replace(/\n{2,}/g, '\n')]),
+    ),
   }));
 }
 
@@ -283,7 +345,8 @@ function ourSections(file: string) {
 
 /** Files the AWS CLI reads one way and sso-sync another: each hides a [profile prod-admin] from sso-sync. */
 const hiddenSections: Record<string, string> = {
-  'a lone CR ends a line for Python': '[default]\nregion = eu-west-1\n# exported by an old editor\r[profile prod-admin]\rregion = us-east-1\n',
+  'a lone CR ends a line for Python':
+    '[default]\nregion = eu-west-1\n# exported by an old editor\r[profile prod-admin]\rregion = us-east-1\n',
   'a file with CR line endings only': '[default]\rregion = eu-west-1\r[profile prod-admin]\rregion = us-east-1\r',
   'a no-break space before the header': '\u00a0[profile prod-admin]\nregion = us-east-1\n',
   'an ideographic space before the header': '\u3000[profile prod-admin]\nregion = us-east-1\n',
@@ -309,28 +372,67 @@ test('readSections sees the sections the AWS CLI sees, in files with unusual lin
 // Files made of the lines people write: headers, options (with = or :, any spacing), nested values, comments,
 // blank lines, LF or CRLF. Lone CRs and unusual spaces are pinned by the test above.
 const indent = fc.constantFrom('', '', '', ' ', '  ', '\t');
-const valueText = fc.constantFrom('', 'x', 'us-east-1', 'a = b', 'a: b', 'café', ' spaced ', '# not a comment', 'v ; no inline comments');
-const optionLine = fc.tuple(indent, fc.constantFrom('region', 'output', 'S3', 'Cli_Pager', 'a b', 'sso_session'), fc.constantFrom(' = ', '=', ': ', ' : ', ' =\t'), valueText)
+const valueText = fc.constantFrom(
+  '',
+  'x',
+  'us-east-1',
+  'a = b',
+  'a: b',
+  'café',
+  ' spaced ',
+  '# not a comment',
+  'v ; no inline comments',
+);
+const optionLine = fc
+  .tuple(
+    indent,
+    fc.constantFrom('region', 'output', 'S3', 'Cli_Pager', 'a b', 'sso_session'),
+    fc.constantFrom(' = ', '=', ': ', ' : ', ' =\t'),
+    valueText,
+  )
   .map(([i, k, d, v]) => `${i}${k}${d}${v}`);
 const bodyLine = fc.oneof(
   { weight: 4, arbitrary: optionLine },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('  ', '    ', '\t'), fc.constantFrom('max = 20', 'style = path', 'x', '[looks like a header]')).map(([i, v]) => i + v) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('  ', '    ', '\t'),
+        fc.constantFrom('max = 20', 'style = path', 'x', '[looks like a header]'),
+      )
+      .map(([i, v]) => i + v),
+  },
   { weight: 2, arbitrary: fc.tuple(indent, fc.constantFrom('#', ';', '# note', '; café')).map(([i, c]) => i + c) },
   { weight: 2, arbitrary: fc.constantFrom('', ' ', '\t') },
 );
-const headerLine = fc.tuple(
-  fc.constantFrom('', '', '', ' ', '\t'),
-  fc.constantFrom('profile a', 'profile "b c"', "profile 'd'", 'default', 'sso-session s', 'services x', 'plugins', 'profile e.f', 'profile', 'profile "g'),
-  fc.constantFrom('', '', ' ', ' ; trailing'),
-).map(([i, h, after]) => `${i}[${h}]${after}`);
-const configFile = fc.tuple(
-  fc.array(fc.tuple(headerLine, fc.array(bodyLine, { maxLength: 6 })), { minLength: 1, maxLength: 5 }),
-  fc.constantFrom('\n', '\r\n'),
-  fc.boolean(),
-).map(([sections, eol, finalEol]) => {
-  const lines = sections.flatMap(([h, body]) => [h, ...body]);
-  return lines.join(eol) + (finalEol ? eol : '');
-});
+const headerLine = fc
+  .tuple(
+    fc.constantFrom('', '', '', ' ', '\t'),
+    fc.constantFrom(
+      'profile a',
+      'profile "b c"',
+      "profile 'd'",
+      'default',
+      'sso-session s',
+      'services x',
+      'plugins',
+      'profile e.f',
+      'profile',
+      'profile "g',
+    ),
+    fc.constantFrom('', '', ' ', ' ; trailing'),
+  )
+  .map(([i, h, after]) => `${i}[${h}]${after}`);
+const configFile = fc
+  .tuple(
+    fc.array(fc.tuple(headerLine, fc.array(bodyLine, { maxLength: 6 })), { minLength: 1, maxLength: 5 }),
+    fc.constantFrom('\n', '\r\n'),
+    fc.boolean(),
+  )
+  .map(([sections, eol, finalEol]) => {
+    const lines = sections.flatMap(([h, body]) => [h, ...body]);
+    return lines.join(eol) + (finalEol ? eol : '');
+  });
 
 test('property: readSections reads what configparser reads, wherever configparser reads the file', (t) => {
   const dir = tempDir(t, 'sso-sync-sections-');
@@ -376,15 +478,19 @@ const repeatCases: [string, string, number[]][] = [
   ['a value with a line separator, then its key again', '[a]\nk = x\u2028y\nk = 2\n', [3]],
   ['a header with a line separator, once, after a section with the same key', '[z]\nk = 1\n[a\u2028b]\nk = 2\n', []],
   ['a UTF-8 header twice', '[profile caf\u00e9]\nk = 1\n[profile caf\u00e9]\nk = 2\n', [3]],
-  ['a key of the block\'s last profile again after its END marker', `${endedBlock}region = us-east-1\n`, [9]],
+  ["a key of the block's last profile again after its END marker", `${endedBlock}region = us-east-1\n`, [9]],
   ['another key after the END marker, then a section', `${endedBlock}output = json\n[profile p]\nregion = x\n`, []],
   ['the key again after the END marker, but after a header', `${endedBlock}[profile p]\nregion = x\n`, []],
-  ['the key again after an empty block that follows the block', `${endedBlock}# BEGIN sso-sync new (managed: edits inside are replaced; checksum e3b0c442)\n# END sso-sync new\nregion = x\n`, [11]],
+  [
+    'the key again after an empty block that follows the block',
+    `${endedBlock}# BEGIN sso-sync new (managed: edits inside are replaced; checksum e3b0c442)\n# END sso-sync new\nregion = x\n`,
+    [11],
+  ],
   ['the key again after the END marker, indented: a continuation line', `${endedBlock}  region = x\n`, []],
   ['the key again after the END marker, behind a lone CR', `${endedBlock}region = x\r[profile q]\nk = v\n`, [9]],
 ];
 
-test('unreadableIn names a section or key given twice exactly where the AWS CLI\'s parser refuses the file', (t) => {
+test("unreadableIn names a section or key given twice exactly where the AWS CLI's parser refuses the file", (t) => {
   const dir = tempDir(t, 'sso-sync-repeats-');
   repeatCases.forEach(([, text], i) => writeFileSync(join(dir, `${i}.ini`), text));
   assert.ok(pythonAvailable(), 'python3 is needed to read the files as the AWS CLI does');
@@ -393,7 +499,15 @@ test('unreadableIn names a section or key given twice exactly where the AWS CLI\
     const reading = read[join(dir, `${i}.ini`)]!;
     // scanConfig takes the file's bytes as a byte string.
     const found = unreadableIn(Buffer.from(text, 'utf8').toString('latin1'));
-    assert.deepEqual(found.map((d) => d.line), lines, name);
-    assert.equal(found.length > 0, !reading.ok && /^Duplicate(?:Section|Option)Error/.test(reading.error), `${name}: ${reading.ok ? 'read' : reading.error}`);
+    assert.deepEqual(
+      found.map((d) => d.line),
+      lines,
+      name,
+    );
+    assert.equal(
+      found.length > 0,
+      !reading.ok && /^Duplicate(?:Section|Option)Error/.test(reading.error),
+      `${name}: ${reading.ok ? 'read' : reading.error}`,
+    );
   });
 });

@@ -15,19 +15,63 @@ import { MAX_PAGE_SIZE, type PageShape } from '../../src/emulator/pagination.js'
 
 /** The sso-sessions the property tests sync: names, start URLs and regions as a person configures them. */
 export const sessionPool: SessionDef[] = [
-  { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] },
-  { name: 'other.org', startUrl: 'https://d-0987654321.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access', 'openid'] },
+  {
+    name: 'mycorp',
+    startUrl: 'https://d-1234567890.awsapps.com/start',
+    region: 'eu-north-1',
+    scopes: ['sso:account:access'],
+  },
+  {
+    name: 'other.org',
+    startUrl: 'https://d-0987654321.awsapps.com/start',
+    region: 'us-east-1',
+    scopes: ['sso:account:access', 'openid'],
+  },
 ];
 
 // ---- what the portal returns -------------------------------------------------------------------------------
 
 /** Characters that break INI files, shells and terminals, and a few harmless ones to build names with. */
-export const nasty = fc.constantFrom(']', '[', '=', ':', '#', ';', '\n', '\r', '\r\n', '"', "'", '\\', ' ', '\t', 'a', 'B', '.', '-', '_', 'é', '日', '\u2028', '\0');
+export const nasty = fc.constantFrom(
+  ']',
+  '[',
+  '=',
+  ':',
+  '#',
+  ';',
+  '\n',
+  '\r',
+  '\r\n',
+  '"',
+  "'",
+  '\\',
+  ' ',
+  '\t',
+  'a',
+  'B',
+  '.',
+  '-',
+  '_',
+  'é',
+  '日',
+  '\u2028',
+  '\0',
+);
 const anyUtf16 = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)); // lone surrogates too
 
 /** Account names as the portal may return them (the empty one included; the emulator refuses that one). */
 export const accountName = fc.oneof(
-  fc.constantFrom('', 'MyCorp Prod', 'Prod', 'MyCorp Dev', 'Default', 'default', 'x = y', ']\n[profile evil]\ncredential_process = /bin/sh -c id', 'MyCorp Prod.eu'),
+  fc.constantFrom(
+    '',
+    'MyCorp Prod',
+    'Prod',
+    'MyCorp Dev',
+    'Default',
+    'default',
+    'x = y',
+    ']\n[profile evil]\ncredential_process = /bin/sh -c id',
+    'MyCorp Prod.eu',
+  ),
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.string({ unit: nasty, maxLength: 20 }),
   fc.string({ unit: anyUtf16, maxLength: 10 }),
@@ -36,12 +80,29 @@ export const accountName = fc.oneof(
 
 /** Account names that all become the same profile name part once sanitised, so their profiles collide. */
 export const collidingAccountName = fc.constantFrom(
-  'MyCorp Prod', 'mycorp-prod', 'MyCorp  Prod', 'MyCorp\nProd', 'MYCORP PROD ', ' mycorp prod', 'MyCorp\tProd', 'mycorp=prod', 'MyCorp [Prod]', 'mycorp#prod;',
+  'MyCorp Prod',
+  'mycorp-prod',
+  'MyCorp  Prod',
+  'MyCorp\nProd',
+  'MYCORP PROD ',
+  ' mycorp prod',
+  'MyCorp\tProd',
+  'mycorp=prod',
+  'MyCorp [Prod]',
+  'mycorp#prod;',
 );
 
 /** Role (permission set) names: valid IAM role names, and names no IAM role can have. */
 export const roleName = fc.oneof(
-  fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess', 'Billing', 'a=b', 'a,b@c+d.e_f-g', 'true'),
+  fc.constantFrom(
+    'AdministratorAccess',
+    'ReadOnlyAccess',
+    'PowerUserAccess',
+    'Billing',
+    'a=b',
+    'a,b@c+d.e_f-g',
+    'true',
+  ),
   fc.string({ unit: fc.constantFrom(...'aZ09_+=,.@-'), minLength: 1, maxLength: 140 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.string({ unit: nasty, maxLength: 12 }),
@@ -55,7 +116,9 @@ export const accountId12 = fc.oneof(
 
 /** The assignments a session's token sees in a fixture, in the API's order: accounts, then each one's roles. */
 export function assignmentsOf(fixture: Fixture, session: string): Assignment[] {
-  return fixture.accounts.flatMap((a) => a.roles.map((roleName) => ({ session, accountId: a.accountId, accountName: a.accountName, roleName })));
+  return fixture.accounts.flatMap((a) =>
+    a.roles.map((roleName) => ({ session, accountId: a.accountId, accountName: a.accountName, roleName })),
+  );
 }
 
 /** The naming rules the property tests sync with: the defaults and settings a person may write. */
@@ -64,7 +127,13 @@ export const rulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules
   { ...defaultRules, stripPrefix: ['mycorp-'], defaultRegion: 'eu-west-1' },
   { ...defaultRules, name: '{account}.{role}', roleAlias: { AdministratorAccess: 'admin', ReadOnlyAccess: 'ro' } },
   { ...defaultRules, name: '{session}-{account_id}-{role_name}' },
-  { ...defaultRules, name: '{account}_{role}', set: { output: 'json', duration_seconds: '43200' }, excludeAccounts: ['*evil*', '0000*'], excludeRoles: ['Billing'] },
+  {
+    ...defaultRules,
+    name: '{account}_{role}',
+    set: { output: 'json', duration_seconds: '43200' },
+    excludeAccounts: ['*evil*', '0000*'],
+    excludeRoles: ['Billing'],
+  },
   { ...defaultRules, regions: [{ match: '*', region: 'ap-south-1' }] },
 );
 
@@ -79,12 +148,20 @@ export function regionOf(rules: ProfileRules, session: SessionDef): string {
  */
 export const pageShapeArb: fc.Arbitrary<PageShape | undefined> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: MAX_PAGE_SIZE })).map((n) => ({ sizes: [n] })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: MAX_PAGE_SIZE }))
+      .map((n) => ({ sizes: [n] })),
+  },
   {
     weight: 3,
     arbitrary: fc
       .record({
-        sizes: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: MAX_PAGE_SIZE })), { minLength: 1, maxLength: 6 }),
+        sizes: fc.array(
+          fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: MAX_PAGE_SIZE })),
+          { minLength: 1, maxLength: 6 },
+        ),
         trailingEmptyPage: fc.boolean(),
       })
       .filter((s) => s.sizes.some((n) => n > 0)),
@@ -139,14 +216,24 @@ export const userSection: fc.Arbitrary<UserSection> = fc
   .map(([[header, id], keys, before, after]) => {
     const session = sessionPool.find((s) => id === `sso-session ${s.name}`);
     const body = session
-      ? [`sso_start_url = ${session.startUrl}`, `sso_region = ${session.region}`, `sso_registration_scopes = ${session.scopes.join(',')}`]
+      ? [
+          `sso_start_url = ${session.startUrl}`,
+          `sso_region = ${session.region}`,
+          `sso_registration_scopes = ${session.scopes.join(',')}`,
+        ]
       : keys.flat();
     return { id: id!, lines: [...before, header!, ...body, ...after] };
   });
 
 /** The person's sections as file text (a byte string, as sso-sync reads files), with the given line ending. */
 export function userText(sections: readonly UserSection[], eol: '\n' | '\r\n'): string {
-  return Buffer.from(sections.flatMap((x) => x.lines).map((l) => l + eol).join(''), 'utf8').toString('latin1');
+  return Buffer.from(
+    sections
+      .flatMap((x) => x.lines)
+      .map((l) => l + eol)
+      .join(''),
+    'utf8',
+  ).toString('latin1');
 }
 
 // ---- checks on a written file ------------------------------------------------------------------------------
@@ -176,10 +263,12 @@ export function assertOutsideUnchanged(before: string, after: string, synced: Re
   const now = linesOutside(after, synced);
   assert.ok(now.length >= was.length, `lines outside the blocks were lost${where}`);
   was.forEach((line, i) => {
-    if (i < was.length - 1 || line.eol !== '') assert.deepEqual(now[i], line, `line ${i + 1} outside the blocks${where}`);
+    if (i < was.length - 1 || line.eol !== '')
+      assert.deepEqual(now[i], line, `line ${i + 1} outside the blocks${where}`);
     else assert.equal(now[i]!.text, line.text, `the last line outside the blocks${where}`);
   });
-  for (const extra of now.slice(was.length)) assert.equal(extra.text, '', `only blank lines are added outside the blocks${where}`);
+  for (const extra of now.slice(was.length))
+    assert.equal(extra.text, '', `only blank lines are added outside the blocks${where}`);
 }
 
 /**

@@ -7,6 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-for (const file of readdirSync(here).filter((f) => f.endsWith('.test.js')).sort()) {
+for (const file of readdirSync(here)
+  .filter((f) => f.endsWith('.test.js'))
+  .sort()) {
   await import(pathToFileURL(join(here, file)).href);
 }

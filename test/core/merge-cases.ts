@@ -121,7 +121,12 @@ export function planInput(c: MergeCase, text: string | undefined, reversed = fal
       scopes: s.scopes ?? defaultSession.scopes,
     };
     const assignments: Assignment[] = order(s.assignments).flatMap((a) =>
-      order(a.roles).map((roleName) => ({ session: s.name, accountId: a.accountId, accountName: a.accountName, roleName })),
+      order(a.roles).map((roleName) => ({
+        session: s.name,
+        accountId: a.accountId,
+        accountName: a.accountName,
+        roleName,
+      })),
     );
     return { session, assignments };
   });

@@ -5,16 +5,28 @@ import { planSync, type Plan, type PlanInput } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import type { Assignment, SessionDef } from '../../src/core/types.js';
 
-const mycorp: SessionDef = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+const mycorp: SessionDef = {
+  name: 'mycorp',
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+};
 const other: SessionDef = { ...mycorp, name: 'other' };
 
 function roles(session: string, accountId: string, accountName: string, ...names: string[]): Assignment[] {
   return names.map((roleName) => ({ session, accountId, accountName, roleName }));
 }
 
-const four = [...roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess', 'ReadOnlyAccess'), ...roles('mycorp', '222222222222', 'Dev', 'AdministratorAccess', 'ReadOnlyAccess')];
+const four = [
+  ...roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess', 'ReadOnlyAccess'),
+  ...roles('mycorp', '222222222222', 'Dev', 'AdministratorAccess', 'ReadOnlyAccess'),
+];
 
-function input(text: string | undefined, fetched: [SessionDef, Assignment[]][], guard: Partial<PlanInput['guard']> = {}): PlanInput {
+function input(
+  text: string | undefined,
+  fetched: [SessionDef, Assignment[]][],
+  guard: Partial<PlanInput['guard']> = {},
+): PlanInput {
   return {
     text,
     fetched: fetched.map(([session, assignments]) => ({ session, assignments })),
@@ -38,35 +50,75 @@ test('a first sync with no assignments is not held: the block holds the [sso-ses
 });
 
 test('a share of 0 holds any removal; a share of 1 holds only the removal of everything', () => {
-  const one = roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess', 'ReadOnlyAccess').concat(roles('mycorp', '222222222222', 'Dev', 'AdministratorAccess'));
+  const one = roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess', 'ReadOnlyAccess').concat(
+    roles('mycorp', '222222222222', 'Dev', 'AdministratorAccess'),
+  );
   const strict = ok(planSync(input(withFour, [[mycorp, one]], { maxRemovalShare: 0 })));
   assert.deepEqual(strict.outcomes[0]!.held, { wouldRemove: 1, of: 4, maxRemovalShare: 0 });
   assert.equal(strict.changed, false);
-  const loose = ok(planSync(input(withFour, [[mycorp, roles('mycorp', '111111111111', 'Prod', 'ReadOnlyAccess')]], { maxRemovalShare: 1 })));
+  const loose = ok(
+    planSync(
+      input(withFour, [[mycorp, roles('mycorp', '111111111111', 'Prod', 'ReadOnlyAccess')]], { maxRemovalShare: 1 }),
+    ),
+  );
   assert.equal(loose.outcomes[0]!.held, undefined);
-  assert.deepEqual(loose.outcomes[0]!.removed.map((r) => r.name), ['dev', 'dev-admin', 'prod-admin']);
+  assert.deepEqual(
+    loose.outcomes[0]!.removed.map((r) => r.name),
+    ['dev', 'dev-admin', 'prod-admin'],
+  );
   const empty = ok(planSync(input(withFour, [[mycorp, []]], { maxRemovalShare: 1 })));
-  assert.deepEqual(empty.outcomes[0]!.held, { wouldRemove: 4, of: 4, maxRemovalShare: 1 }, 'an empty answer is held whatever the share');
+  assert.deepEqual(
+    empty.outcomes[0]!.held,
+    { wouldRemove: 4, of: 4, maxRemovalShare: 1 },
+    'an empty answer is held whatever the share',
+  );
 });
 
 test('a held block keeps its hand edits; the other session is still updated', () => {
-  const both = ok(planSync(input(withFour, [[mycorp, four], [other, roles('other', '333333333333', 'Shared', 'ReadOnlyAccess')]]))).text;
+  const both = ok(
+    planSync(
+      input(withFour, [
+        [mycorp, four],
+        [other, roles('other', '333333333333', 'Shared', 'ReadOnlyAccess')],
+      ]),
+    ),
+  ).text;
   const edited = both.replace('[profile prod]\n', '[profile prod]\n# keep me\n');
-  const plan = ok(planSync(input(edited, [[mycorp, []], [other, roles('other', '333333333333', 'Shared', 'ReadOnlyAccess', 'AdministratorAccess')]])));
+  const plan = ok(
+    planSync(
+      input(edited, [
+        [mycorp, []],
+        [other, roles('other', '333333333333', 'Shared', 'ReadOnlyAccess', 'AdministratorAccess')],
+      ]),
+    ),
+  );
   const [m, o] = plan.outcomes;
   assert.equal(m!.session, 'mycorp');
   assert.ok(m!.held);
   assert.equal(m!.handEdited, undefined, 'nothing of the held block is replaced, so nothing is reported replaced');
   assert.ok(plan.text.includes('[profile prod]\n# keep me\n'));
-  assert.deepEqual(o!.added.map((p) => p.name), ['shared-admin']);
+  assert.deepEqual(
+    o!.added.map((p) => p.name),
+    ['shared-admin'],
+  );
   assert.equal(plan.changed, true);
 });
 
 test('a block of a session no longer configured keeps its profile names', () => {
-  const orphan = ok(planSync(input(undefined, [[other, roles('other', '333333333333', 'Prod', 'AdministratorAccess')]]))).text;
-  const plan = ok(planSync({ ...input(orphan, [[mycorp, roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess')]]), configuredSessions: ['mycorp'] }));
+  const orphan = ok(
+    planSync(input(undefined, [[other, roles('other', '333333333333', 'Prod', 'AdministratorAccess')]])),
+  ).text;
+  const plan = ok(
+    planSync({
+      ...input(orphan, [[mycorp, roles('mycorp', '111111111111', 'Prod', 'AdministratorAccess')]]),
+      configuredSessions: ['mycorp'],
+    }),
+  );
   assert.deepEqual(plan.orphanBlocks, ['other']);
-  assert.deepEqual(plan.outcomes[0]!.skipped.map((s) => [s.reason, s.name]), [['name-taken', 'prod-admin']]);
+  assert.deepEqual(
+    plan.outcomes[0]!.skipped.map((s) => [s.reason, s.name]),
+    [['name-taken', 'prod-admin']],
+  );
   assert.ok(plan.text.startsWith(orphan));
 });
 

@@ -40,13 +40,20 @@ test('there are golden merge cases', () => {
 for (const name of names) {
   test(`merge golden: ${name}`, () => {
     const c = loadCase(name);
-    assert.ok((c.after === undefined) !== (c.refused === undefined), `${name} needs exactly one of after.ini and refused.json`);
+    assert.ok(
+      (c.after === undefined) !== (c.refused === undefined),
+      `${name} needs exactly one of after.ini and refused.json`,
+    );
     const plan = planSync(planInput(c, c.before));
     const reversed = planSync(planInput(c, c.before, true));
 
     if (c.refused) {
       if (plan.ok) assert.fail(`${name}: expected a refusal, got a plan`);
-      assert.deepEqual(plan.damage.map((d) => d.line), c.refused.damage.map((d) => d.line), 'damage line numbers');
+      assert.deepEqual(
+        plan.damage.map((d) => d.line),
+        c.refused.damage.map((d) => d.line),
+        'damage line numbers',
+      );
       c.refused.damage.forEach((want, i) => {
         const problem = plan.damage[i]!.problem;
         assert.ok(problem.includes(want.problem), `line ${want.line}: "${problem}" does not say "${want.problem}"`);
@@ -63,7 +70,10 @@ for (const name of names) {
     const again = expectPlanned(planSync(planInput(c, ok.text)), c);
     assert.equal(again.changed, false, 'planning again on the result changes nothing');
     assert.equal(again.text, ok.text);
-    assert.ok(again.outcomes.every((o) => o.handEdited === undefined), 'the written block is not seen as hand-edited');
+    assert.ok(
+      again.outcomes.every((o) => o.handEdited === undefined),
+      'the written block is not seen as hand-edited',
+    );
 
     const other = expectPlanned(reversed, c);
     assert.equal(other.text, ok.text, 'the result does not depend on the order of the assignments');
@@ -73,7 +83,11 @@ for (const name of names) {
       assert.equal(ok.changed, c.outcome.changed, 'changed');
       assert.equal(ok.changed, ok.text !== (c.before ?? ''), 'changed says whether the bytes differ');
       assert.deepEqual(ok.orphanBlocks, c.outcome.orphanBlocks, 'orphanBlocks');
-      assert.deepEqual(Object.fromEntries(ok.outcomes.map((o) => [o.session, summarise(o)])), c.outcome.sessions, 'outcomes');
+      assert.deepEqual(
+        Object.fromEntries(ok.outcomes.map((o) => [o.session, summarise(o)])),
+        c.outcome.sessions,
+        'outcomes',
+      );
     }
   });
 }
@@ -89,7 +103,10 @@ test('every golden result reads in the AWS CLI parser with the sections sso-sync
     results.set(c.name, plan.text);
     writeFileSync(join(dir, `${c.name}.after.ini`), Buffer.from(plan.text, 'latin1'));
   }
-  const files = cases.flatMap((c) => [join(dir, `${c.name}.after.ini`), ...(c.before === undefined ? [] : [join(c.dir, 'before.ini')])]);
+  const files = cases.flatMap((c) => [
+    join(dir, `${c.name}.after.ini`),
+    ...(c.before === undefined ? [] : [join(c.dir, 'before.ini')]),
+  ]);
   const read = readWithPython(files);
   const problems: string[] = [];
   for (const c of cases) {

@@ -37,14 +37,26 @@ const accountId = fc.oneof(
   { weight: 3, arbitrary: fc.stringMatching(/^\d{12}$/) },
   { weight: 1, arbitrary: fc.constantFrom('12345', '11111111111a', '', '1111111111111', ' 111111111111') },
 );
-const account = fc.record({ session: fc.constantFrom(0, 1), id: accountId, name: accountName, roles: fc.array(roleName, { maxLength: 3 }) });
+const account = fc.record({
+  session: fc.constantFrom(0, 1),
+  id: accountId,
+  name: accountName,
+  roles: fc.array(roleName, { maxLength: 3 }),
+});
 
-function assignmentsOf(accounts: readonly { session: number; id: string; name: string; roles: string[] }[]): Assignment[] {
+function assignmentsOf(
+  accounts: readonly { session: number; id: string; name: string; roles: string[] }[],
+): Assignment[] {
   // In one session an account id has one name, as the portal returns it; the first drawn name stands.
   const names = new Map<string, string>();
   for (const a of accounts) if (!names.has(`${a.session}\n${a.id}`)) names.set(`${a.session}\n${a.id}`, a.name);
   return accounts.flatMap((a) =>
-    a.roles.map((roleName) => ({ session: sessionPool[a.session]!.name, accountId: a.id, accountName: names.get(`${a.session}\n${a.id}`)!, roleName })),
+    a.roles.map((roleName) => ({
+      session: sessionPool[a.session]!.name,
+      accountId: a.id,
+      accountName: names.get(`${a.session}\n${a.id}`)!,
+      roleName,
+    })),
   );
 }
 
@@ -99,11 +111,24 @@ function fetchesFor(sessions: readonly SessionDef[], assignments: readonly Assig
 /** The file before this sync: the person's sections, with the blocks of an earlier sync between head and tail. */
 function beforeText(s: Scenario): string {
   // The person's text is UTF-8; sso-sync reads it as bytes.
-  const join = (sections: UserSection[]) => Buffer.from(sections.flatMap((x) => x.lines).map((l) => l + s.eol).join(''), 'utf8').toString('latin1');
+  const join = (sections: UserSection[]) =>
+    Buffer.from(
+      sections
+        .flatMap((x) => x.lines)
+        .map((l) => l + s.eol)
+        .join(''),
+      'utf8',
+    ).toString('latin1');
   let text = join(s.head);
   if (s.previous !== undefined) {
     const sessions = sessionPool.filter((p) => s.previous!.some((a) => a.session === p.name));
-    const plan = planSync({ text, fetched: fetchesFor(sessions, s.previous), configuredSessions: sessionPool.map((p) => p.name), rules: s.rules, guard });
+    const plan = planSync({
+      text,
+      fetched: fetchesFor(sessions, s.previous),
+      configuredSessions: sessionPool.map((p) => p.name),
+      rules: s.rules,
+      guard,
+    });
     assert.ok(plan.ok);
     text = plan.text;
   }
@@ -121,7 +146,13 @@ function planInput(s: Scenario, text: string, order: 'given' | 'permuted' = 'giv
     current = [...reversed.slice(k), ...reversed.slice(0, k)];
     sessions = [...sessions].reverse();
   }
-  return { text, fetched: fetchesFor(sessions, current), configuredSessions: sessionPool.map((p) => p.name), rules: s.rules, guard };
+  return {
+    text,
+    fetched: fetchesFor(sessions, current),
+    configuredSessions: sessionPool.map((p) => p.name),
+    rules: s.rules,
+    guard,
+  };
 }
 
 /** One generated section as it should read back: its header's inner text and its keys. */
@@ -154,7 +185,9 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
   );
   const taken = new Set([
     ...old.outside.filter((x) => x.kind === 'profile').map((x) => x.name),
-    ...old.blocks.filter((b) => !synced.has(b.session)).flatMap((b) => b.sections.filter((x) => x.kind === 'profile').map((x) => x.name)),
+    ...old.blocks
+      .filter((b) => !synced.has(b.session))
+      .flatMap((b) => b.sections.filter((x) => x.kind === 'profile').map((x) => x.name)),
   ]);
 
   // 3. Each synced block holds its [sso-session] unless one is defined outside, then exactly the profiles of the
@@ -169,7 +202,11 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
     if (!outside) {
       const first = sections.shift();
       assert.deepEqual([first?.kind, first?.name], ['sso-session', session.name]);
-      const values = { sso_region: session.region, sso_start_url: session.startUrl, sso_registration_scopes: session.scopes.join(',') };
+      const values = {
+        sso_region: session.region,
+        sso_start_url: session.startUrl,
+        sso_registration_scopes: session.scopes.join(','),
+      };
       assert.deepEqual(Object.fromEntries(first!.values), values);
       generated.push({ section: `sso-session ${session.name}`, values });
     }
@@ -200,12 +237,19 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
   const wanted = new Set(
     s.current
       .filter((a) => validAccount.test(a.accountId) && validRole.test(a.roleName))
-      .filter((a) => !matchesAny(s.rules.excludeAccounts, a.accountName, a.accountId) && !matchesAny(s.rules.excludeRoles, a.roleName))
+      .filter(
+        (a) =>
+          !matchesAny(s.rules.excludeAccounts, a.accountName, a.accountId) &&
+          !matchesAny(s.rules.excludeRoles, a.roleName),
+      )
       .map((a) => `${a.session}\n${a.accountId}\n${a.roleName}`),
   );
   const skippedTaken = plan.outcomes.flatMap((o) => o.skipped.filter((k) => k.reason === 'name-taken'));
   for (const k of skippedTaken) assert.ok(taken.has(k.name!), `${k.name} was skipped as taken but is not used outside`);
-  const accounted = [...placed.keys(), ...skippedTaken.map((k) => `${k.assignment.session}\n${k.assignment.accountId}\n${k.assignment.roleName}`)];
+  const accounted = [
+    ...placed.keys(),
+    ...skippedTaken.map((k) => `${k.assignment.session}\n${k.assignment.accountId}\n${k.assignment.roleName}`),
+  ];
   assert.deepEqual(accounted.sort(), [...wanted].sort());
 
   // 5. The API's order does not matter.
@@ -243,7 +287,8 @@ function iniSections(text: string): Map<string, Record<string, string>> {
     if (hasOwn || Object.keys(obj).length === 0) out.set(path, own);
   };
   const parsed = ini.parse(Buffer.from(text, 'latin1').toString('utf8')) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(parsed)) if (v !== null && typeof v === 'object') walk(v as Record<string, unknown>, k);
+  for (const [k, v] of Object.entries(parsed))
+    if (v !== null && typeof v === 'object') walk(v as Record<string, unknown>, k);
   return out;
 }
 
@@ -253,7 +298,11 @@ function iniFaithful(sectionNames: readonly string[]): boolean {
 
 /** The header inner texts of a file, as they stand between the brackets (the names ini sees). */
 function rawHeaders(text: string): string[] {
-  return [...Buffer.from(text, 'latin1').toString('utf8').matchAll(/^\[([^\]]*)\]\s*$/gm)].map((m) => m[1]!.trim());
+  return [
+    ...Buffer.from(text, 'latin1')
+      .toString('utf8')
+      .matchAll(/^\[([^\]]*)\]\s*$/gm),
+  ].map((m) => m[1]!.trim());
 }
 
 test('property: the written file has exactly the intended sections, for sso-sync and for ini', () => {
@@ -283,37 +332,62 @@ test('property: any byte string as the file: refused only for marker damage, els
   const chars = fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)) },
     { weight: 3, arbitrary: fc.constantFrom('\n', '\r\n', '\r', '[', ']', '=', ' ', '#', '\t') },
-    { weight: 1, arbitrary: fc.constantFrom('[profile prod-admin]\n', '[sso-session mycorp]\n', '[default]\n', 'region = x\n', '  nested = 1\n', '\xEF\xBB\xBF') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '[profile prod-admin]\n',
+        '[sso-session mycorp]\n',
+        '[default]\n',
+        'region = x\n',
+        '  nested = 1\n',
+        '\xEF\xBB\xBF',
+      ),
+    },
   );
   const markerLike = /^\s*[#;]+\s*(BEGIN|END)\s+sso-sync\b/im;
   fc.assert(
-    fc.property(fc.string({ unit: chars, maxLength: 300 }), fc.array(account, { maxLength: 5 }), rulesArb, (text, accounts, rules) => {
-      const s: Scenario = { head: [], tail: [], eol: '\n', finalEol: true, previous: undefined, current: assignmentsOf(accounts), synced: sessionPool, rules, rotate: 1 };
-      const plan = planSync(planInput(s, text));
-      if (!plan.ok) {
-        assert.ok(markerLike.test(text.replace(/\r/g, '\n')), 'refused without a marker-like line');
-        return;
-      }
-      const synced = new Set(sessionPool.map((x) => x.name));
-      const was = linesOutside(text, synced);
-      const now = linesOutside(plan.text, synced);
-      was.slice(0, -1).forEach((line, i) => assert.deepEqual(now[i], line));
-      if (text.startsWith('\xEF\xBB\xBF')) assert.ok(plan.text.startsWith('\xEF\xBB\xBF'));
-      const scan = scanConfig(plan.text);
-      assert.deepEqual(scan.damage, []);
-      for (const b of scan.blocks) {
-        for (const x of b.sections) {
-          assert.ok(x.kind !== 'other', 'no other sections inside a block');
-          assert.match(x.name, safeName);
+    fc.property(
+      fc.string({ unit: chars, maxLength: 300 }),
+      fc.array(account, { maxLength: 5 }),
+      rulesArb,
+      (text, accounts, rules) => {
+        const s: Scenario = {
+          head: [],
+          tail: [],
+          eol: '\n',
+          finalEol: true,
+          previous: undefined,
+          current: assignmentsOf(accounts),
+          synced: sessionPool,
+          rules,
+          rotate: 1,
+        };
+        const plan = planSync(planInput(s, text));
+        if (!plan.ok) {
+          assert.ok(markerLike.test(text.replace(/\r/g, '\n')), 'refused without a marker-like line');
+          return;
         }
-      }
-      // Planning again changes nothing. A last line ending in a lone CR without a newline is left out here: it
-      // turns into a CRLF line when the block is appended, which is pinned by its own test in merge-edges.
-      const lines = scanConfig(text).lines;
-      if (lines.at(-1)?.eol === '' && lines.at(-1)!.text.endsWith('\r') && lines.length === 1) return;
-      const again = planSync(planInput(s, plan.text));
-      assert.ok(again.ok && !again.changed, 'planning again changes nothing');
-    }),
+        const synced = new Set(sessionPool.map((x) => x.name));
+        const was = linesOutside(text, synced);
+        const now = linesOutside(plan.text, synced);
+        was.slice(0, -1).forEach((line, i) => assert.deepEqual(now[i], line));
+        if (text.startsWith('\xEF\xBB\xBF')) assert.ok(plan.text.startsWith('\xEF\xBB\xBF'));
+        const scan = scanConfig(plan.text);
+        assert.deepEqual(scan.damage, []);
+        for (const b of scan.blocks) {
+          for (const x of b.sections) {
+            assert.ok(x.kind !== 'other', 'no other sections inside a block');
+            assert.match(x.name, safeName);
+          }
+        }
+        // Planning again changes nothing. A last line ending in a lone CR without a newline is left out here: it
+        // turns into a CRLF line when the block is appended, which is pinned by its own test in merge-edges.
+        const lines = scanConfig(text).lines;
+        if (lines.at(-1)?.eol === '' && lines.at(-1)!.text.endsWith('\r') && lines.length === 1) return;
+        const again = planSync(planInput(s, plan.text));
+        assert.ok(again.ok && !again.changed, 'planning again changes nothing');
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -353,8 +427,14 @@ test('property: the AWS CLI parser (Python configparser, strict) reads exactly t
     for (const [name, sections] of [...Object.entries(after.profiles), ...Object.entries(after.ssoSessions)]) {
       assert.equal(sections.length, 1, `${name} is defined by ${sections.join(', ')}; ${where}`);
     }
-    const generatedProfiles = c.generated.filter((g) => g.section.startsWith('profile ')).map((g) => g.section.slice('profile '.length));
-    assert.deepEqual(Object.keys(after.profiles).sort(), [...Object.keys(user.profiles), ...generatedProfiles].sort(), where);
+    const generatedProfiles = c.generated
+      .filter((g) => g.section.startsWith('profile '))
+      .map((g) => g.section.slice('profile '.length));
+    assert.deepEqual(
+      Object.keys(after.profiles).sort(),
+      [...Object.keys(user.profiles), ...generatedProfiles].sort(),
+      where,
+    );
   }
   assert.ok(checked >= cases.length * 0.8, `only ${checked} of ${cases.length} files were checked`);
 });

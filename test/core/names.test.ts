@@ -16,7 +16,12 @@ import {
 import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
 
 const seedRules: ProfileRules = { ...defaultRules, stripPrefix: ['mycorp-'] };
-const mycorp: SessionDef = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+const mycorp: SessionDef = {
+  name: 'mycorp',
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+};
 const sessions = new Map([[mycorp.name, mycorp]]);
 
 function assignment(accountName: string, roleName: string, accountId = '111111111111', session = 'mycorp'): Assignment {
@@ -24,28 +29,58 @@ function assignment(accountName: string, roleName: string, accountId = '11111111
 }
 
 function build(assignments: Assignment[], rules: ProfileRules = seedRules, taken: Iterable<string> = []) {
-  return buildProfiles(assignments, rules, sessions, new Map([...taken].map((name) => [name, "outside sso-sync's blocks"])));
+  return buildProfiles(
+    assignments,
+    rules,
+    sessions,
+    new Map([...taken].map((name) => [name, "outside sso-sync's blocks"])),
+  );
 }
 
-const names = (assignments: Assignment[], rules: ProfileRules = seedRules) => build(assignments, rules).profiles.map((p) => p.name);
+const names = (assignments: Assignment[], rules: ProfileRules = seedRules) =>
+  build(assignments, rules).profiles.map((p) => p.name);
 
 test('the seed defaults: "MyCorp Prod" gives prod-admin, prod and prod-RoleName', () => {
   assert.equal(baseName(assignment('MyCorp Prod', 'AdministratorAccess'), seedRules), 'prod-admin');
   assert.equal(baseName(assignment('MyCorp Prod', 'ReadOnlyAccess'), seedRules), 'prod');
   assert.equal(baseName(assignment('MyCorp Prod', 'PowerUserAccess'), seedRules), 'prod-PowerUserAccess');
-  assert.equal(baseName(assignment('MyCorp Prod', 'billing_Viewer'), seedRules), 'prod-billing_Viewer', 'the role keeps its case');
-  assert.equal(baseName(assignment('MyCorp Data Lake', 'AdministratorAccess'), seedRules), 'data-lake-admin', 'spaces become -');
-  assert.equal(baseName(assignment('  MyCorp   Shared\tServices ', 'ReadOnlyAccess'), seedRules), 'mycorp-shared-services', 'runs of blanks become one -; the prefix is not at the start');
-  assert.equal(baseName(assignment('MyCorp Prod', 'AdministratorAccess'), defaultRules), 'mycorp-prod-admin', 'no prefix stripped unless configured');
+  assert.equal(
+    baseName(assignment('MyCorp Prod', 'billing_Viewer'), seedRules),
+    'prod-billing_Viewer',
+    'the role keeps its case',
+  );
+  assert.equal(
+    baseName(assignment('MyCorp Data Lake', 'AdministratorAccess'), seedRules),
+    'data-lake-admin',
+    'spaces become -',
+  );
+  assert.equal(
+    baseName(assignment('  MyCorp   Shared\tServices ', 'ReadOnlyAccess'), seedRules),
+    'mycorp-shared-services',
+    'runs of blanks become one -; the prefix is not at the start',
+  );
+  assert.equal(
+    baseName(assignment('MyCorp Prod', 'AdministratorAccess'), defaultRules),
+    'mycorp-prod-admin',
+    'no prefix stripped unless configured',
+  );
 });
 
-test('a name shaped like the JS SDK\'s key for a [services] or [sso-session] section gets a - instead of the dot', () => {
+test("a name shaped like the JS SDK's key for a [services] or [sso-session] section gets a - instead of the dot", () => {
   assert.equal(baseName(assignment('Services.My Services', 'ReadOnlyAccess'), defaultRules), 'services-my-services');
   assert.equal(baseName(assignment('sso-session.mycorp', 'ReadOnlyAccess'), defaultRules), 'sso-session-mycorp');
   assert.equal(baseName(assignment('SSO-Session.x', 'AdministratorAccess'), defaultRules), 'sso-session-x-admin');
   const template = { ...defaultRules, name: 'services.{account}' };
-  assert.equal(baseName(assignment('Prod', 'ReadOnlyAccess'), template), 'services-prod', 'a template cannot make one either');
-  assert.equal(baseName(assignment('my.services.x', 'ReadOnlyAccess'), defaultRules), 'my.services.x', 'dots elsewhere stay');
+  assert.equal(
+    baseName(assignment('Prod', 'ReadOnlyAccess'), template),
+    'services-prod',
+    'a template cannot make one either',
+  );
+  assert.equal(
+    baseName(assignment('my.services.x', 'ReadOnlyAccess'), defaultRules),
+    'my.services.x',
+    'dots elsewhere stay',
+  );
 });
 
 test('accountPart: lowercased, spaces to -, the first matching prefix stripped once', () => {
@@ -182,7 +217,11 @@ test('region rules: first match wins, on the name before any collision suffix, e
     [assignment('A', 'ReadOnlyAccess', '111111111111'), assignment('a', 'ReadOnlyAccess', '222222222222')],
     { ...seedRules, regions: [{ match: '*-111111111111', region: 'ap-south-1' }] },
   ).profiles;
-  assert.deepEqual(suffixOnly.map((p) => Object.fromEntries(p.keys).region), ['eu-north-1', 'eu-north-1'], 'the session region');
+  assert.deepEqual(
+    suffixOnly.map((p) => Object.fromEntries(p.keys).region),
+    ['eu-north-1', 'eu-north-1'],
+    'the session region',
+  );
 });
 
 test('profile keys: sso_session, sso_account_id, sso_role_name, region, then the extra keys sorted', () => {
@@ -203,7 +242,11 @@ test('profile keys: sso_session, sso_account_id, sso_role_name, region, then the
 });
 
 test('excludes: globs on the account name or id, and on the role name, case-insensitive', () => {
-  const rules: ProfileRules = { ...seedRules, excludeAccounts: ['*sandbox*', '3333*'], excludeRoles: ['Billing*', 'AWS?eadOnly'] };
+  const rules: ProfileRules = {
+    ...seedRules,
+    excludeAccounts: ['*sandbox*', '3333*'],
+    excludeRoles: ['Billing*', 'AWS?eadOnly'],
+  };
   const { profiles, skipped } = build(
     [
       assignment('MyCorp Sandbox', 'AdministratorAccess', '111111111111'),
@@ -214,7 +257,10 @@ test('excludes: globs on the account name or id, and on the role name, case-inse
     ],
     rules,
   );
-  assert.deepEqual(profiles.map((p) => p.name), ['prod-admin']);
+  assert.deepEqual(
+    profiles.map((p) => p.name),
+    ['prod-admin'],
+  );
   assert.deepEqual(
     skipped.map((s) => [s.reason, s.assignment.accountName, s.assignment.roleName]),
     [
@@ -247,10 +293,31 @@ test('invalid account ids and role names are skipped, never written', () => {
     assignment('E', 'AdministratorAccess', '١١١١١١١١١١١١'),
     assignment('F', 'AdministratorAccess', '111111111111\n'),
   ];
-  const badRoles = ['', 'Admin Access', 'a]b', 'x\ny', 'x\rsso_role_name = y', 'r'.repeat(129), 'rôle', 'a;b', 'a#b', 'a"b'];
-  const { profiles, skipped } = build([...bad, ...badRoles.map((r) => assignment('G', r, '222222222222')), assignment('H', 'r'.repeat(128), '333333333333')]);
-  assert.deepEqual(profiles.map((p) => p.roleName), ['r'.repeat(128)]);
-  assert.deepEqual(skipped.map((s) => s.reason), [...bad.map(() => 'invalid-account-id'), ...badRoles.map(() => 'invalid-role-name')]);
+  const badRoles = [
+    '',
+    'Admin Access',
+    'a]b',
+    'x\ny',
+    'x\rsso_role_name = y',
+    'r'.repeat(129),
+    'rôle',
+    'a;b',
+    'a#b',
+    'a"b',
+  ];
+  const { profiles, skipped } = build([
+    ...bad,
+    ...badRoles.map((r) => assignment('G', r, '222222222222')),
+    assignment('H', 'r'.repeat(128), '333333333333'),
+  ]);
+  assert.deepEqual(
+    profiles.map((p) => p.roleName),
+    ['r'.repeat(128)],
+  );
+  assert.deepEqual(
+    skipped.map((s) => s.reason),
+    [...bad.map(() => 'invalid-account-id'), ...badRoles.map(() => 'invalid-role-name')],
+  );
 });
 
 test('the same assignment twice (a repeated page) is one profile', () => {
@@ -259,7 +326,17 @@ test('the same assignment twice (a repeated page) is one profile', () => {
 });
 
 test('a name used by a section outside the blocks is skipped as name-taken', () => {
-  const { profiles, skipped } = build([assignment('MyCorp Prod', 'AdministratorAccess'), assignment('MyCorp Prod', 'ReadOnlyAccess')], seedRules, ['prod-admin']);
-  assert.deepEqual(profiles.map((p) => p.name), ['prod']);
-  assert.deepEqual(skipped.map((s) => [s.reason, s.name]), [['name-taken', 'prod-admin']]);
+  const { profiles, skipped } = build(
+    [assignment('MyCorp Prod', 'AdministratorAccess'), assignment('MyCorp Prod', 'ReadOnlyAccess')],
+    seedRules,
+    ['prod-admin'],
+  );
+  assert.deepEqual(
+    profiles.map((p) => p.name),
+    ['prod'],
+  );
+  assert.deepEqual(
+    skipped.map((s) => [s.reason, s.name]),
+    [['name-taken', 'prod-admin']],
+  );
 });

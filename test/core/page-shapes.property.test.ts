@@ -61,7 +61,13 @@ const fixtureArb: fc.Arbitrary<Fixture> = fc
         // Names whose profiles the person's own sections often hold already.
         { weight: 1, arbitrary: fc.constantFrom('Prod', 'MyCorp Prod', 'Tools', 'Default') },
       ),
-      roles: fc.uniqueArray(fc.oneof(roleName.filter((r) => r !== ''), fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess')), { maxLength: 4 }),
+      roles: fc.uniqueArray(
+        fc.oneof(
+          roleName.filter((r) => r !== ''),
+          fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess'),
+        ),
+        { maxLength: 4 },
+      ),
     }),
     { maxLength: 12, selector: (a) => a.accountId },
   )
@@ -130,7 +136,13 @@ async function sync(home: string, s: Scenario): Promise<SyncReport> {
     syncDeps(home),
     // As `--session a --session b --allow-mass-removal`: another organisation replacing the earlier one may remove
     // every profile, and that is the point here, not the guard.
-    { sessions: s.synced.map((x) => x.name), dryRun: false, allowMassRemoval: true, settingsFile: undefined, settings: settingsFor(s) },
+    {
+      sessions: s.synced.map((x) => x.name),
+      dryRun: false,
+      allowMassRemoval: true,
+      settingsFile: undefined,
+      settings: settingsFor(s),
+    },
   );
 }
 
@@ -146,18 +158,26 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   const config = path.join(home, '.aws', 'config');
   mkdirSync(path.dirname(config), { recursive: true });
   const tokens = new Map<string, string>();
-  for (const session of sessionPool) tokens.set(session.name, await signInHome(emulator, home, session.name, session.startUrl, session.region));
+  for (const session of sessionPool)
+    tokens.set(session.name, await signInHome(emulator, home, session.name, session.startUrl, session.region));
   const synced = new Set(s.synced.map((x) => x.name));
   const dropFinalEol = (text: string) => (!s.finalEol && text.endsWith(s.eol) ? text.slice(0, -s.eol.length) : text);
 
   // The file before: the person's sections, an earlier sync's blocks after the head, then the tail.
   const head = userText(s.head, s.eol);
-  writeFileSync(config, Buffer.from(s.tail.length === 0 && s.previous === undefined ? dropFinalEol(head) : head, 'latin1'));
+  writeFileSync(
+    config,
+    Buffer.from(s.tail.length === 0 && s.previous === undefined ? dropFinalEol(head) : head, 'latin1'),
+  );
   if (s.previous !== undefined) {
     emulator.setFixture(s.previous.fixture);
     emulator.setPageShape(s.previous.shape);
     const earlier = await sync(home, s);
-    assert.equal(earlier.exitCode, 0, `the earlier sync failed: ${earlier.failures.map((f) => f.error.message).join('; ')}`);
+    assert.equal(
+      earlier.exitCode,
+      0,
+      `the earlier sync failed: ${earlier.failures.map((f) => f.error.message).join('; ')}`,
+    );
   }
   if (s.tail.length > 0) appendFileSync(config, Buffer.from(dropFinalEol(userText(s.tail, s.eol)), 'latin1'));
   const before = readFileSync(config, 'latin1');
@@ -169,10 +189,19 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   //     the pages really were cut as the shape says (so an empty page with a token was really followed).
   const first = s.synced[0]!;
   const stats = emulator.stats().byRoute;
-  const fetched = await fetchAssignments(createSsoApi(first.region, systemClock), first, tokens.get(first.name)!, s.concurrency);
+  const fetched = await fetchAssignments(
+    createSsoApi(first.region, systemClock),
+    first,
+    tokens.get(first.name)!,
+    s.concurrency,
+  );
   assert.deepEqual(fetched, assignmentsOf(s.fixture, first.name), 'every assignment arrives exactly once, in order');
   const now = emulator.stats().byRoute;
-  assert.equal((now.accounts ?? 0) - (stats.accounts ?? 0), pagesFor(s.fixture.accounts.length, s.shape), 'ListAccounts requests');
+  assert.equal(
+    (now.accounts ?? 0) - (stats.accounts ?? 0),
+    pagesFor(s.fixture.accounts.length, s.shape),
+    'ListAccounts requests',
+  );
   const rolePages = s.fixture.accounts.reduce((n, a) => n + pagesFor(a.roles.length, s.shape), 0);
   assert.equal((now.roles ?? 0) - (stats.roles ?? 0), rolePages, 'ListAccountRoles requests');
 
@@ -208,7 +237,11 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   for (const session of s.synced) {
     for (const a of assignmentsOf(s.fixture, session.name)) {
       if (!validRole.test(a.roleName)) continue;
-      if (matchesAny(s.rules.excludeAccounts, a.accountName, a.accountId) || matchesAny(s.rules.excludeRoles, a.roleName)) continue;
+      if (
+        matchesAny(s.rules.excludeAccounts, a.accountName, a.accountId) ||
+        matchesAny(s.rules.excludeRoles, a.roleName)
+      )
+        continue;
       wanted.set(`${a.session}\n${a.accountId}\n${a.roleName}`, a);
     }
   }
@@ -238,7 +271,11 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
     const sdk = await readWithSdk(config);
     const personSdk = await readWithSdk(personFile);
     for (const [key, values] of Object.entries(sdk)) {
-      if (!(key in personSdk)) generated.push({ section: key.startsWith('sso-session.') ? `sso-session ${key.slice(12)}` : `profile ${key}`, values: values as Record<string, string> });
+      if (!(key in personSdk))
+        generated.push({
+          section: key.startsWith('sso-session.') ? `sso-session ${key.slice(12)}` : `profile ${key}`,
+          values: values as Record<string, string>,
+        });
     }
   }
 
@@ -250,9 +287,16 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
       assert.equal(section.length, 0, `the person's [sso-session ${session.name}] is not repeated`);
       continue;
     }
-    assert.deepEqual(section.map((g) => g.values), [
-      { sso_region: session.region, sso_start_url: session.startUrl, sso_registration_scopes: session.scopes.join(',') },
-    ]);
+    assert.deepEqual(
+      section.map((g) => g.values),
+      [
+        {
+          sso_region: session.region,
+          sso_start_url: session.startUrl,
+          sso_registration_scopes: session.scopes.join(','),
+        },
+      ],
+    );
   }
   // Exactly the wanted profiles, each once, named safely, with exactly the planned keys; the only ones missing
   // are those whose name the person (or another session's block) already uses.
@@ -268,12 +312,30 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
     placed.set(key, name);
     const session = s.synced.find((x) => x.name === v.sso_session);
     assert.ok(session, `${name} belongs to a synced session`);
-    assert.deepEqual(v, { sso_session: session.name, sso_account_id: v.sso_account_id, sso_role_name: v.sso_role_name, region: regionOf(s.rules, session), ...s.rules.set }, name);
+    assert.deepEqual(
+      v,
+      {
+        sso_session: session.name,
+        sso_account_id: v.sso_account_id,
+        sso_role_name: v.sso_role_name,
+        region: regionOf(s.rules, session),
+        ...s.rules.set,
+      },
+      name,
+    );
   }
   const skippedTaken = taken.map((k) => `${k.assignment.session}\n${k.assignment.accountId}\n${k.assignment.roleName}`);
-  assert.deepEqual([...placed.keys(), ...skippedTaken].sort(), [...wanted.keys()].sort(), 'every wanted assignment has its profile or was skipped as taken');
+  assert.deepEqual(
+    [...placed.keys(), ...skippedTaken].sort(),
+    [...wanted.keys()].sort(),
+    'every wanted assignment has its profile or was skipped as taken',
+  );
   if (person.ok) {
-    for (const k of taken) assert.ok(k.name! in person.profiles, `${k.name} was skipped as taken, but the person's file has no such profile`);
+    for (const k of taken)
+      assert.ok(
+        k.name! in person.profiles,
+        `${k.name} was skipped as taken, but the person's file has no such profile`,
+      );
   }
 
   // The JS SDK reads the person's sections as it did before, plus exactly the generated ones.
@@ -281,13 +343,18 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   const sdkWritten = await readWithSdk(config);
   const sdkWant: Record<string, Record<string, string | undefined>> = { ...sdkPerson };
   for (const g of generated) {
-    const key = g.section.startsWith('sso-session ') ? `sso-session.${g.section.slice('sso-session '.length)}` : g.section.slice('profile '.length);
+    const key = g.section.startsWith('sso-session ')
+      ? `sso-session.${g.section.slice('sso-session '.length)}`
+      : g.section.slice('profile '.length);
     // The JS SDK files `[profile services.x]` under the same key as `[services x]` (and so for sso-session):
     // the later section silently replaces the earlier one.
-    assert.ok(!(key in sdkWant), `the JS SDK reads generated [${g.section}] under the key ${key}, which another section has too`);
+    assert.ok(
+      !(key in sdkWant),
+      `the JS SDK reads generated [${g.section}] under the key ${key}, which another section has too`,
+    );
     sdkWant[key] = g.values;
   }
-  assert.deepEqual(sdkWritten, sdkWant, 'the JS SDK reads exactly the person\'s and the generated profiles');
+  assert.deepEqual(sdkWritten, sdkWant, "the JS SDK reads exactly the person's and the generated profiles");
 
   rmSync(home, { recursive: true, force: true });
   return { pythonChecked };
@@ -319,16 +386,29 @@ test('property: through any page shape, hostile names sync into exactly the inte
 
 // The JS SDK files `[profile services.x]` and `[services x]` under one key (and `sso-session.x` likewise), so a
 // generated name must never take that shape.
-test('a generated profile never shadows a person\'s [services] section for the JS SDK', async (t) => {
+test("a generated profile never shadows a person's [services] section for the JS SDK", async (t) => {
   const world = await startWorld(t);
-  const services = { id: 'services my-services', lines: ['[profile app]', 'services = my-services', '', '[services my-services]', 'sso =', '  endpoint_url = https://sso.example.internal', ''] };
+  const services = {
+    id: 'services my-services',
+    lines: [
+      '[profile app]',
+      'services = my-services',
+      '',
+      '[services my-services]',
+      'sso =',
+      '  endpoint_url = https://sso.example.internal',
+      '',
+    ],
+  };
   await checkScenario(world, {
     head: [services],
     tail: [],
     eol: '\n',
     finalEol: true,
     previous: undefined,
-    fixture: { accounts: [{ accountId: '111111111111', accountName: 'Services.My Services', roles: ['ReadOnlyAccess'] }] },
+    fixture: {
+      accounts: [{ accountId: '111111111111', accountName: 'Services.My Services', roles: ['ReadOnlyAccess'] }],
+    },
     shape: { sizes: [0, 1], trailingEmptyPage: true },
     synced: [sessionPool[0]!],
     rules: defaultRules,

@@ -5,12 +5,32 @@ import { planSync, type PlanInput, type SessionFetch } from '../../src/core/plan
 import { defaultRules } from '../../src/core/profile-names.js';
 import { profileNames } from '../helpers/sandbox.js';
 
-const session = (name: string) => ({ name, startUrl: `https://${name}.awsapps.com/start`, region: 'eu-north-1', scopes: ['sso:account:access'] });
-const fetchA: SessionFetch = { session: session('a'), assignments: [{ session: 'a', accountId: '111111111111', accountName: 'Prod', roleName: 'AdministratorAccess' }, { session: 'a', accountId: '333333333333', accountName: 'Dev', roleName: 'AdministratorAccess' }] };
-const fetchB: SessionFetch = { session: session('b'), assignments: [{ session: 'b', accountId: '222222222222', accountName: 'Prod', roleName: 'AdministratorAccess' }] };
+const session = (name: string) => ({
+  name,
+  startUrl: `https://${name}.awsapps.com/start`,
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+});
+const fetchA: SessionFetch = {
+  session: session('a'),
+  assignments: [
+    { session: 'a', accountId: '111111111111', accountName: 'Prod', roleName: 'AdministratorAccess' },
+    { session: 'a', accountId: '333333333333', accountName: 'Dev', roleName: 'AdministratorAccess' },
+  ],
+};
+const fetchB: SessionFetch = {
+  session: session('b'),
+  assignments: [{ session: 'b', accountId: '222222222222', accountName: 'Prod', roleName: 'AdministratorAccess' }],
+};
 
 function plan(text: string | undefined, fetched: SessionFetch[], rules = defaultRules) {
-  const input: PlanInput = { text, fetched, configuredSessions: ['a', 'b'], rules, guard: { maxRemovalShare: 0.5, allowMassRemoval: false } };
+  const input: PlanInput = {
+    text,
+    fetched,
+    configuredSessions: ['a', 'b'],
+    rules,
+    guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
+  };
   const p = planSync(input);
   assert.ok(p.ok);
   return p;
@@ -22,7 +42,8 @@ test('a sync of one session (the other filtered out or failing) keeps the collis
   for (const only of [[fetchA], [fetchB], [fetchA, fetchB]]) {
     const partial = plan(full.text, only);
     assert.equal(partial.changed, false, `syncing ${only.map((f) => f.session.name)} changes nothing`);
-    for (const o of partial.outcomes) assert.deepEqual([o.held, o.skipped, o.added, o.removed], [undefined, [], [], []]);
+    for (const o of partial.outcomes)
+      assert.deepEqual([o.held, o.skipped, o.added, o.removed], [undefined, [], [], []]);
   }
 });
 

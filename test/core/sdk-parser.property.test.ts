@@ -17,8 +17,38 @@ import { readWithSdk } from './hostile-input.js';
 
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('[', ']', '=', ':', '#', ';', '\n', '\r', ' ', '"', "'", '\\', '.', '-', 'a', 'Z', '0', 'é', '\t'), maxLength: 30 }),
-  fc.constantFrom('default', 'profile x', '[profile evil]', 'a\n[profile injected]\nregion = x', 'credential_process = rm -rf', 'x'.repeat(400)),
+  fc.string({
+    unit: fc.constantFrom(
+      '[',
+      ']',
+      '=',
+      ':',
+      '#',
+      ';',
+      '\n',
+      '\r',
+      ' ',
+      '"',
+      "'",
+      '\\',
+      '.',
+      '-',
+      'a',
+      'Z',
+      '0',
+      'é',
+      '\t',
+    ),
+    maxLength: 30,
+  }),
+  fc.constantFrom(
+    'default',
+    'profile x',
+    '[profile evil]',
+    'a\n[profile injected]\nregion = x',
+    'credential_process = rm -rf',
+    'x'.repeat(400),
+  ),
 );
 const assignment = fc.record({
   accountId: fc.integer({ min: 100000000000, max: 100000000040 }).map(String),
@@ -26,9 +56,14 @@ const assignment = fc.record({
   roleName: fc.oneof(fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess', 'Dev.Ops', 'a=b', 'x@y,z+w'), hostile),
 });
 
-test('property: the JS SDK\'s shared config loader reads exactly the planned profiles and keys', async (t) => {
+test("property: the JS SDK's shared config loader reads exactly the planned profiles and keys", async (t) => {
   const dir = tempDir(t, 'sso-sync-sdk-');
-  const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+  const session = {
+    name: 'mycorp',
+    startUrl: 'https://d-1234567890.awsapps.com/start',
+    region: 'eu-north-1',
+    scopes: ['sso:account:access'],
+  };
   let n = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(assignment, { maxLength: 12 }), async (list) => {
@@ -43,10 +78,16 @@ test('property: the JS SDK\'s shared config loader reads exactly the planned pro
       const file = path.join(dir, `config-${n++}`);
       writeFileSync(file, Buffer.from(plan.text, 'latin1'));
       const configFile = await readWithSdk(file);
-      const expected = Object.fromEntries(plan.outcomes.flatMap((o) => o.added).map((p) => [p.name, Object.fromEntries(p.keys)]));
+      const expected = Object.fromEntries(
+        plan.outcomes.flatMap((o) => o.added).map((p) => [p.name, Object.fromEntries(p.keys)]),
+      );
       const profiles = Object.fromEntries(Object.entries(configFile).filter(([k]) => !k.startsWith('sso-session')));
       assert.deepEqual(profiles, expected);
-      assert.deepEqual(configFile['sso-session.mycorp'], { sso_region: 'eu-north-1', sso_start_url: session.startUrl, sso_registration_scopes: 'sso:account:access' });
+      assert.deepEqual(configFile['sso-session.mycorp'], {
+        sso_region: 'eu-north-1',
+        sso_start_url: session.startUrl,
+        sso_registration_scopes: 'sso:account:access',
+      });
     }),
     { numRuns: 150 },
   );

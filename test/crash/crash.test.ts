@@ -17,7 +17,9 @@ const kills = 200;
 
 function runWriter(file: string, killAfterMs: number | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, file, ...(killAfterMs === undefined ? ['once'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [writer, file, ...(killAfterMs === undefined ? ['once'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.once('data', () => {
       if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
@@ -31,33 +33,48 @@ function runWriter(file: string, killAfterMs: number | undefined): Promise<void>
   });
 }
 
-test(`a writer killed with SIGKILL ${kills} times never leaves a partial config, a stuck lock, or lasting temp files`, { timeout: 600_000 }, async (t) => {
-  const dir = tempDir(t, 'sso-sync-crash-');
-  const file = path.join(dir, 'config');
-  writeFileSync(file, contents.initial);
-  const whole = new Set([contents.initial, contents.a, contents.b]);
-  let tempsSeen = 0;
-  let lockLeft = 0;
-  let changes = 0;
-  let previous = contents.initial;
-  for (let i = 0; i < kills; i++) {
-    await runWriter(file, Math.floor(Math.random() * 120));
-    const now = readFileSync(file, 'latin1');
-    assert.ok(whole.has(now), `after kill ${i + 1} the config is not one of the whole contents (${now.length} bytes)`);
-    if (now !== previous) changes++;
-    previous = now;
-    const names = readdirSync(dir);
-    const temps = names.filter((n) => n.endsWith('.tmp'));
-    assert.ok(temps.length <= 1, `after kill ${i + 1}: ${temps.length} temp files (the next write removes a dead writer's)`);
-    tempsSeen += temps.length;
-    if (names.includes('config.sso-sync.lock')) lockLeft++;
-  }
-  // One more writer, left to finish: it takes over any lock and removes any temp file the last kill left.
-  await runWriter(file, undefined);
-  assert.deepEqual(readdirSync(dir).sort(), ['config']);
-  assert.ok(whole.has(readFileSync(file, 'latin1')));
-  t.diagnostic(`${kills} kills: ${changes} changed the file, ${tempsSeen} left a temp file, ${lockLeft} left the lock held by a dead writer`);
-  // The kills must really land inside writes, or this test would prove nothing.
-  assert.ok(tempsSeen + lockLeft >= kills / 10, `only ${tempsSeen + lockLeft} of ${kills} kills landed inside a write`);
-  assert.ok(changes >= kills / 10, `only ${changes} kills came after a completed write`);
-});
+test(
+  `a writer killed with SIGKILL ${kills} times never leaves a partial config, a stuck lock, or lasting temp files`,
+  { timeout: 600_000 },
+  async (t) => {
+    const dir = tempDir(t, 'sso-sync-crash-');
+    const file = path.join(dir, 'config');
+    writeFileSync(file, contents.initial);
+    const whole = new Set([contents.initial, contents.a, contents.b]);
+    let tempsSeen = 0;
+    let lockLeft = 0;
+    let changes = 0;
+    let previous = contents.initial;
+    for (let i = 0; i < kills; i++) {
+      await runWriter(file, Math.floor(Math.random() * 120));
+      const now = readFileSync(file, 'latin1');
+      assert.ok(
+        whole.has(now),
+        `after kill ${i + 1} the config is not one of the whole contents (${now.length} bytes)`,
+      );
+      if (now !== previous) changes++;
+      previous = now;
+      const names = readdirSync(dir);
+      const temps = names.filter((n) => n.endsWith('.tmp'));
+      assert.ok(
+        temps.length <= 1,
+        `after kill ${i + 1}: ${temps.length} temp files (the next write removes a dead writer's)`,
+      );
+      tempsSeen += temps.length;
+      if (names.includes('config.sso-sync.lock')) lockLeft++;
+    }
+    // One more writer, left to finish: it takes over any lock and removes any temp file the last kill left.
+    await runWriter(file, undefined);
+    assert.deepEqual(readdirSync(dir).sort(), ['config']);
+    assert.ok(whole.has(readFileSync(file, 'latin1')));
+    t.diagnostic(
+      `${kills} kills: ${changes} changed the file, ${tempsSeen} left a temp file, ${lockLeft} left the lock held by a dead writer`,
+    );
+    // The kills must really land inside writes, or this test would prove nothing.
+    assert.ok(
+      tempsSeen + lockLeft >= kills / 10,
+      `only ${tempsSeen + lockLeft} of ${kills} kills landed inside a write`,
+    );
+    assert.ok(changes >= kills / 10, `only ${changes} kills came after a completed write`);
+  },
+);

@@ -16,8 +16,18 @@ import { writeToken } from '../../src/token/cache.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const ok: SyncReport = { exitCode: 0, written: false, outcomes: [], failures: [] };
-const failed: SyncReport = { exitCode: 1, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('aws.failed', 'boom', { retryable: true }) }] };
-const signIn: SyncReport = { exitCode: 3, written: false, outcomes: [], failures: [{ session: 'mycorp', error: new SsoSyncError('sign-in.required', 'sign in') }] };
+const failed: SyncReport = {
+  exitCode: 1,
+  written: false,
+  outcomes: [],
+  failures: [{ session: 'mycorp', error: new SsoSyncError('aws.failed', 'boom', { retryable: true }) }],
+};
+const signIn: SyncReport = {
+  exitCode: 3,
+  written: false,
+  outcomes: [],
+  failures: [{ session: 'mycorp', error: new SsoSyncError('sign-in.required', 'sign in') }],
+};
 
 function harness(t: { after(fn: () => void): void }, reports: SyncReport[], syncMs = 0, keeper?: TokenKeeper) {
   const home = tempDir(t, 'sso-sync-daemon-');
@@ -35,7 +45,9 @@ function harness(t: { after(fn: () => void): void }, reports: SyncReport[], sync
     configFile: path.join(home, 'config'),
     settingsFile: path.join(home, 'settings.yaml'),
     loadSettings: async () => zeroSettings(),
-    sessions: async () => [{ name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: [] }],
+    sessions: async () => [
+      { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: [] },
+    ],
     runSync: async (request) => {
       calls.push({ at: Date.now() - start, sessions: request.sessions });
       maxInFlight = Math.max(maxInFlight, ++inFlight);
@@ -55,7 +67,10 @@ function harness(t: { after(fn: () => void): void }, reports: SyncReport[], sync
 }
 
 test('backoff: 30 s doubling to 15 minutes', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffMs(n) / 1000), [30, 60, 120, 240, 480, 900, 900]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7].map((n) => backoffMs(n) / 1000),
+    [30, 60, 120, 240, 480, 900, 900],
+  );
 });
 
 test('a sync failing for a passing reason is retried with growing delays, then the retries stop once it succeeds', async (t) => {
@@ -102,8 +117,15 @@ test('a stop waits for a refresh the token timer started (the service may have r
   const h = harness(t, [], 0, slowKeeper);
   // A refreshable token with 1 s left: its refresh is due after half of that, and takes 0.7 s.
   await writeToken(h.home, 'mycorp', {
-    startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', accessToken: 'old', expiresAt: new Date(Date.now() + 1000),
-    clientId: 'c', clientSecret: 's', registrationExpiresAt: new Date(Date.now() + 86400_000), refreshToken: 'r', other: {},
+    startUrl: 'https://d-1234567890.awsapps.com/start',
+    region: 'eu-north-1',
+    accessToken: 'old',
+    expiresAt: new Date(Date.now() + 1000),
+    clientId: 'c',
+    clientSecret: 's',
+    registrationExpiresAt: new Date(Date.now() + 86400_000),
+    refreshToken: 'r',
+    other: {},
   });
   const done = runDaemon(h.deps);
   await new Promise((r) => setTimeout(r, 800)); // the timer's refresh is in flight
@@ -116,6 +138,9 @@ test('a pid file holding this very pid (a container restarted as pid 1) does not
   const dir = tempDir(t, 'sso-sync-pid-');
   writeFileSync(pidFile(dir), JSON.stringify({ pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z' }));
   const claim = await claimDaemon(dir, new Date());
-  assert.notEqual((JSON.parse(readFileSync(pidFile(dir), 'utf8')) as { startedAt: string }).startedAt, '2026-01-01T00:00:00.000Z');
+  assert.notEqual(
+    (JSON.parse(readFileSync(pidFile(dir), 'utf8')) as { startedAt: string }).startedAt,
+    '2026-01-01T00:00:00.000Z',
+  );
   await claim.release();
 });

@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,7 +25,15 @@ import { readState, recordRunFailure } from '../../src/sync/sync-state.js';
 import { readToken, tokenCachePath, writeToken } from '../../src/token/cache.js';
 import { installFullDisk, pageSize as injectedPageSize } from './full-disk.js';
 import { accessOnlyToken } from '../helpers/in-process.js';
-import { filesUnder, logLines, mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import {
+  filesUnder,
+  logLines,
+  mtimeNs,
+  profileNames,
+  sandbox,
+  sessionSection,
+  type Sandbox,
+} from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 type DiskKind = 'tmpfs' | 'injected';
@@ -46,12 +63,19 @@ const fillerName = 'filler';
  * Makes `dir` a small disk of the given kind; undefined (and the test skipped, saying why) when a tmpfs cannot be
  * mounted here. `cleanup` gets what must run after the test, before anything else removes the directory.
  */
-function smallDisk(t: TestContext, kind: DiskKind, dir: string, cleanup: (fn: () => void) => void): SmallDisk | undefined {
+function smallDisk(
+  t: TestContext,
+  kind: DiskKind,
+  dir: string,
+  cleanup: (fn: () => void) => void,
+): SmallDisk | undefined {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (kind === 'tmpfs') {
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir], { encoding: 'utf8' });
     if (mount.error || mount.status !== 0) {
-      t.skip(`no tmpfs can be mounted here (${(mount.error?.message ?? mount.stderr).replace(/\s+/g, ' ').trim() || `exit ${mount.status}`}); the injected variant covers this scenario`);
+      t.skip(
+        `no tmpfs can be mounted here (${(mount.error?.message ?? mount.stderr).replace(/\s+/g, ' ').trim() || `exit ${mount.status}`}); the injected variant covers this scenario`,
+      );
       return undefined;
     }
     cleanup(() => {
@@ -91,7 +115,13 @@ function smallDisk(t: TestContext, kind: DiskKind, dir: string, cleanup: (fn: ()
       freePages = undefined;
     },
     env: () =>
-      freePages === undefined ? {} : { NODE_OPTIONS: `--import=${preload}`, SSO_SYNC_TEST_FULL_DIR: dir, SSO_SYNC_TEST_FULL_PAGES: String(freePages) },
+      freePages === undefined
+        ? {}
+        : {
+            NODE_OPTIONS: `--import=${preload}`,
+            SSO_SYNC_TEST_FULL_DIR: dir,
+            SSO_SYNC_TEST_FULL_PAGES: String(freePages),
+          },
     async inProcess(work) {
       if (freePages === undefined) return work();
       const restore = await installFullDisk(dir, freePages);
@@ -108,7 +138,11 @@ function smallDisk(t: TestContext, kind: DiskKind, dir: string, cleanup: (fn: ()
  * A sandbox with a small disk at `where(home)`. After the test: the disk's files are searched for the emulator's
  * secrets (but the token cache, which holds them on purpose), the tmpfs is unmounted, the sandbox closed.
  */
-async function world(t: TestContext, kind: DiskKind, where: (home: string) => string): Promise<{ box: Sandbox; disk: SmallDisk } | undefined> {
+async function world(
+  t: TestContext,
+  kind: DiskKind,
+  where: (home: string) => string,
+): Promise<{ box: Sandbox; disk: SmallDisk } | undefined> {
   const box = await sandbox({ fixture: builtinFixture() });
   const cleanups: (() => void)[] = [];
   let disk: SmallDisk | undefined;
@@ -152,22 +186,31 @@ function outsideBlock(text: string): [string, string] {
 }
 
 /** What a write may leave beside the config: its temp files and its lock (and the lock's claim files). */
-const configLeftovers = (dir: string) => readdirSync(dir).filter((n) => /^\.config\.sso-sync-.*\.tmp$/.test(n) || n.startsWith('config.sso-sync.lock'));
+const configLeftovers = (dir: string) =>
+  readdirSync(dir).filter((n) => /^\.config\.sso-sync-.*\.tmp$/.test(n) || n.startsWith('config.sso-sync.lock'));
 
 /** A config of the person's own, longer than two pages, so that its new content never fits in one. */
 function ownLines(page: number): string {
-  const padding = Array.from({ length: Math.ceil((2 * page) / 64) }, (_, i) => `# note ${String(i).padStart(4, '0')}: ${'-'.repeat(50)}\n`).join('');
+  const padding = Array.from(
+    { length: Math.ceil((2 * page) / 64) },
+    (_, i) => `# note ${String(i).padStart(4, '0')}: ${'-'.repeat(50)}\n`,
+  ).join('');
   return `# my own settings, kept as they are\n${padding}[default]\nregion = eu-west-1\noutput = json\n\n${sessionSection()}`;
 }
 
 /** The builtin organisation with `n` more accounts: a change a sync has to write, logged in `n` lines. */
 function withNewAccounts(n: number, first = 900000000000) {
   const fixture = builtinFixture();
-  const added = Array.from({ length: n }, (_, i) => ({ accountId: String(first + i), accountName: `MyCorp New Team ${i}`, roles: ['AdministratorAccess'] }));
+  const added = Array.from({ length: n }, (_, i) => ({
+    accountId: String(first + i),
+    accountName: `MyCorp New Team ${i}`,
+    roles: ['AdministratorAccess'],
+  }));
   return { accounts: [...fixture.accounts, ...added] };
 }
 
-const roleCount = (fixture: { accounts: { roles: string[] }[] }) => fixture.accounts.reduce((n, a) => n + a.roles.length, 0);
+const roleCount = (fixture: { accounts: { roles: string[] }[] }) =>
+  fixture.accounts.reduce((n, a) => n + a.roles.length, 0);
 
 for (const kind of kinds) {
   test(`[${kind}] the AWS config on a full disk: exit 4 with a clear message, the file byte-identical, no lock left; once space is freed the next run writes it, the bytes outside the block kept`, async (t) => {
@@ -192,19 +235,37 @@ for (const kind of kinds) {
     assertClearMessage(full.stderr, `cannot write ${box.configFile}: no space left on the device`, 'left as it was');
     assert.deepEqual(readFileSync(box.configFile), synced, 'the config is byte-identical');
     assert.equal(mtimeNs(box.configFile), mtime);
-    assert.deepEqual(configLeftovers(disk.dir).filter((n) => n.startsWith('config.sso-sync.lock')), [], 'no lock left behind');
+    assert.deepEqual(
+      configLeftovers(disk.dir).filter((n) => n.startsWith('config.sso-sync.lock')),
+      [],
+      'no lock left behind',
+    );
     await t.test('no temp file left behind', () => assert.deepEqual(configLeftovers(disk.dir), []));
-    const status = JSON.parse((await box.run(['status', '--json'])).stdout) as { sessions: { lastSync: { outcome: string; message: string } }[] };
-    assert.equal(status.sessions[0]?.lastSync.outcome, 'failed', `status tells of the failed sync: ${JSON.stringify(status)}`);
+    const status = JSON.parse((await box.run(['status', '--json'])).stdout) as {
+      sessions: { lastSync: { outcome: string; message: string } }[];
+    };
+    assert.equal(
+      status.sessions[0]?.lastSync.outcome,
+      'failed',
+      `status tells of the failed sync: ${JSON.stringify(status)}`,
+    );
     assert.match(status.sessions[0]!.lastSync.message, /no space left on the device/);
 
     disk.free();
     const again = await box.run(['--once'], { env: disk.env() });
     assert.equal(again.code, 0, again.stderr);
     const text = readFileSync(box.configFile, 'latin1');
-    assert.deepEqual(outsideBlock(text), outsideBlock(synced.toString('latin1')), 'the bytes outside the block are kept');
+    assert.deepEqual(
+      outsideBlock(text),
+      outsideBlock(synced.toString('latin1')),
+      'the bytes outside the block are kept',
+    );
     assert.match(text, /^sso_account_id = 900000000000$/m, 'the change is written');
-    assert.equal(profileNames(text).length, roleCount(withNewAccounts(1)) + 1, 'whole: every generated profile and the person\'s own');
+    assert.equal(
+      profileNames(text).length,
+      roleCount(withNewAccounts(1)) + 1,
+      "whole: every generated profile and the person's own",
+    );
     assert.deepEqual(configLeftovers(disk.dir), [], 'no temp file or lock left after the recovery');
     t.diagnostic(`ran in ${Date.now() - started} ms`);
   });
@@ -222,7 +283,11 @@ for (const kind of kinds) {
     assert.equal(full.code, 4, full.stderr);
     assertClearMessage(full.stderr, path.dirname(box.configFile), 'no space left on the device', 'Nothing was written');
     assert.deepEqual(readFileSync(box.configFile), before);
-    assert.deepEqual(configLeftovers(disk.dir).filter((n) => n === 'config.sso-sync.lock' || n.endsWith('.tmp')), [], 'no lock, no temp file');
+    assert.deepEqual(
+      configLeftovers(disk.dir).filter((n) => n === 'config.sso-sync.lock' || n.endsWith('.tmp')),
+      [],
+      'no lock, no temp file',
+    );
     await t.test('no lock claim file left behind', () => assert.deepEqual(configLeftovers(disk.dir), []));
     await t.test('the advice fits a full disk', () => assert.doesNotMatch(full.stderr, /permission/));
   });
@@ -252,29 +317,48 @@ for (const kind of kinds) {
     assert.equal(profileNames(text).length, roleCount(bigger), 'the sync is written, whole');
     const lines = logLines(full.stdout);
     const failed = lines.filter((l) => l.event === 'log.file_failed');
-    assert.equal(failed.length, 1, 'the log file\'s failure is said once');
+    assert.equal(failed.length, 1, "the log file's failure is said once");
     assert.equal(failed[0]!.file, logFile);
     assert.match(String(failed[0]!.msg), /could not write the log file .*no space left on device/);
     assert.equal(lines.filter((l) => l.event === 'profile.added').length, 40, 'every line still reaches the output');
     assert.deepEqual(readFileSync(stateFile), stateBefore, 'state.json is kept as it was');
-    assert.deepEqual(readdirSync(path.dirname(stateFile)).filter((n) => n.startsWith('state.json.') || n === 'state.lock'), [], 'no temp file of state.json, no lock left');
-    assert.ok(!readFileSync(logFile, 'utf8').endsWith('\n'), 'the full disk cut a line short (the case the next run must cope with)');
+    assert.deepEqual(
+      readdirSync(path.dirname(stateFile)).filter((n) => n.startsWith('state.json.') || n === 'state.lock'),
+      [],
+      'no temp file of state.json, no lock left',
+    );
+    assert.ok(
+      !readFileSync(logFile, 'utf8').endsWith('\n'),
+      'the full disk cut a line short (the case the next run must cope with)',
+    );
 
     // Space again: the next run's first line is not lost with the cut line before it.
     disk.free();
     box.emulator.setFixture(withNewAccounts(41));
     const again = await box.run(['--once'], { env: disk.env() });
     assert.equal(again.code, 0, again.stderr);
-    const history = (await box.run(['log', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const history = (await box.run(['log', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(
       history.some((e) => e.event === 'profile.added' && e.accountId === '900000000040'),
       `the profile added after the full disk is in the history; the log file ends:\n${readFileSync(logFile, 'utf8').slice(-1200)}`,
     );
-    assert.ok(history.filter((e) => e.event === 'profile.added').length >= roleCount(builtinFixture()), 'the first run\'s history is kept');
+    assert.ok(
+      history.filter((e) => e.event === 'profile.added').length >= roleCount(builtinFixture()),
+      "the first run's history is kept",
+    );
     const human = await box.run(['log']);
     assert.match(human.stdout, /1 damaged line was skipped/, 'the one cut line is counted, nothing more');
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { sessions: Record<string, { outcome: string; profiles: number }> };
-    assert.deepEqual([state.sessions.mycorp?.outcome, state.sessions.mycorp?.profiles], ['ok', roleCount(withNewAccounts(41))], 'state.json is written again');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+      sessions: Record<string, { outcome: string; profiles: number }>;
+    };
+    assert.deepEqual(
+      [state.sessions.mycorp?.outcome, state.sessions.mycorp?.profiles],
+      ['ok', roleCount(withNewAccounts(41))],
+      'state.json is written again',
+    );
     t.diagnostic(`ran in ${Date.now() - started} ms`);
   });
 
@@ -285,20 +369,34 @@ for (const kind of kinds) {
     box.writeConfig(ownLines(4096));
     box.signIn();
     assert.equal((await box.run(['--once'])).code, 0);
-    const edited = readFileSync(box.configFile, 'utf8').replace(/^(\[profile mycorp-prod-admin\]\n(?:.*\n)*?region = )eu-north-1$/m, '$1us-east-1');
+    const edited = readFileSync(box.configFile, 'utf8').replace(
+      /^(\[profile mycorp-prod-admin\]\n(?:.*\n)*?region = )eu-north-1$/m,
+      '$1us-east-1',
+    );
     assert.match(edited, /region = us-east-1/);
     writeFileSync(box.configFile, edited);
     disk.fill(0);
     const full = await box.run(['--once'], { env: disk.env() });
     assert.equal(full.code, 4, full.stderr);
     assertClearMessage(full.stderr, 'no space left on the device');
-    assert.equal(readFileSync(box.configFile, 'utf8'), edited, 'the hand edit is not lost: the file is not replaced without its backup');
-    assert.deepEqual(readdirSync(path.dirname(box.configFile)).filter((n) => n.endsWith('.tmp') || n.includes('.lock')), [], 'no temp file, no lock beside the config');
+    assert.equal(
+      readFileSync(box.configFile, 'utf8'),
+      edited,
+      'the hand edit is not lost: the file is not replaced without its backup',
+    );
+    assert.deepEqual(
+      readdirSync(path.dirname(box.configFile)).filter((n) => n.endsWith('.tmp') || n.includes('.lock')),
+      [],
+      'no temp file, no lock beside the config',
+    );
     const backups = path.join(disk.dir, 'sso-sync', 'backups');
     await t.test('no truncated backup left behind', () => {
-      for (const n of existsSync(backups) ? readdirSync(backups) : []) assert.equal(readFileSync(path.join(backups, n), 'utf8'), edited, `${n} is whole`);
+      for (const n of existsSync(backups) ? readdirSync(backups) : [])
+        assert.equal(readFileSync(path.join(backups, n), 'utf8'), edited, `${n} is whole`);
     });
-    await t.test('the message names where the space is missing', () => assert.ok(full.stderr.includes(backups), full.stderr));
+    await t.test('the message names where the space is missing', () =>
+      assert.ok(full.stderr.includes(backups), full.stderr),
+    );
   });
 
   test(`[${kind}] the token cache on a full disk during a refresh: sign-in required naming the file, the old token file byte-identical, no temp file left; a sign-in once space is freed works`, async (t) => {
@@ -312,7 +410,14 @@ for (const kind of kinds) {
     const file = tokenCachePath(box.home, 'mycorp');
     // Inside the refresh window, and longer than a page (another tool's key, which a refresh keeps).
     const cached = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    writeFileSync(file, JSON.stringify({ ...cached, expiresAt: new Date(Date.now() + 10 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), otherToolNote: 'n'.repeat(disk.page + 500) }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...cached,
+        expiresAt: new Date(Date.now() + 10 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        otherToolNote: 'n'.repeat(disk.page + 500),
+      }),
+    );
     const before = readFileSync(file);
     const config = readFileSync(box.configFile);
 
@@ -320,9 +425,17 @@ for (const kind of kinds) {
     disk.fill(1);
     const full = await box.run(['--once'], { env: disk.env() });
     assert.equal(full.code, 3, full.stderr);
-    assertClearMessage(full.stderr, `was refreshed but could not be written to ${file}`, 'sso-sync login --session mycorp');
+    assertClearMessage(
+      full.stderr,
+      `was refreshed but could not be written to ${file}`,
+      'sso-sync login --session mycorp',
+    );
     assert.deepEqual(readFileSync(file), before, 'the old token file is byte-identical');
-    assert.deepEqual(readdirSync(disk.dir).filter((n) => n !== fillerName), [path.basename(file)], 'no temp file left');
+    assert.deepEqual(
+      readdirSync(disk.dir).filter((n) => n !== fillerName),
+      [path.basename(file)],
+      'no temp file left',
+    );
     assert.deepEqual(readFileSync(box.configFile), config, 'the config is left alone');
     await t.test('the message says the disk is full', () => {
       assert.match(full.stderr, /no space left on the device/);
@@ -332,7 +445,10 @@ for (const kind of kinds) {
     disk.free();
     const relogin = await box.loginWithBrowser();
     assert.equal(relogin.code, 0, relogin.stderr);
-    assert.ok((await readToken(box.home, 'mycorp')).expiresAt.getTime() > Date.now() + 30 * 60_000, 'a fresh token is cached');
+    assert.ok(
+      (await readToken(box.home, 'mycorp')).expiresAt.getTime() > Date.now() + 30 * 60_000,
+      'a fresh token is cached',
+    );
     t.diagnostic(`ran in ${Date.now() - started} ms`);
   });
 
@@ -349,9 +465,16 @@ for (const kind of kinds) {
     assert.notEqual(result.code, 0, 'a sign-in whose token cannot be kept is not a success');
     assert.match(result.stderr, /no space left on (the )?device/);
     assert.deepEqual(readFileSync(file), before, 'the old token file is byte-identical');
-    assert.deepEqual(readdirSync(disk.dir).filter((n) => n !== fillerName), [path.basename(file)], 'no temp file left');
+    assert.deepEqual(
+      readdirSync(disk.dir).filter((n) => n !== fillerName),
+      [path.basename(file)],
+      'no temp file left',
+    );
     await t.test('one clear line naming the file and the full disk, no stack trace', () => {
-      const messages = result.stderr.split('\n').filter((l) => l.startsWith('sso-sync:') || /^\s+at /.test(l)).join('\n');
+      const messages = result.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('sso-sync:') || /^\s+at /.test(l))
+        .join('\n');
       assertClearMessage(messages, file, 'no space left on the device');
     });
   });
@@ -383,17 +506,35 @@ for (const kind of kinds) {
 
     // One page left for each: the new file (over a page) gets a short write, then ENOSPC.
     disk.fill(1);
-    await disk.inProcess(() => assert.rejects(writeToken(home, 'mycorp', { ...token, accessToken: 'another-fake-token' }), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC'));
+    await disk.inProcess(() =>
+      assert.rejects(
+        writeToken(home, 'mycorp', { ...token, accessToken: 'another-fake-token' }),
+        (e: NodeJS.ErrnoException) => e.code === 'ENOSPC',
+      ),
+    );
     disk.fill(1);
-    await disk.inProcess(() => assert.rejects(recordRunFailure(stateDir, sessions, new SsoSyncError('config.refused', 'refused after'), new Date()), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC'));
+    await disk.inProcess(() =>
+      assert.rejects(
+        recordRunFailure(stateDir, sessions, new SsoSyncError('config.refused', 'refused after'), new Date()),
+        (e: NodeJS.ErrnoException) => e.code === 'ENOSPC',
+      ),
+    );
     assert.deepEqual(readFileSync(file), tokenBefore, 'the token file is whole');
     assert.deepEqual(readFileSync(path.join(stateDir, 'state.json')), stateBefore, 'state.json is whole');
     assert.equal((await readState(stateDir)).sessions['session-0']?.message, 'refused before');
     assert.deepEqual(readdirSync(path.dirname(file)), [path.basename(file)], 'no temp file beside the token');
-    assert.deepEqual(readdirSync(stateDir).filter((n) => n !== 'state.json'), [], 'no temp file or lock beside state.json');
+    assert.deepEqual(
+      readdirSync(stateDir).filter((n) => n !== 'state.json'),
+      [],
+      'no temp file or lock beside state.json',
+    );
 
     disk.free();
     await writeToken(home, 'mycorp', { ...token, accessToken: 'another-fake-token' });
-    assert.equal((await readToken(home, 'mycorp')).accessToken, 'another-fake-token', 'with space again, the write goes through');
+    assert.equal(
+      (await readToken(home, 'mycorp')).accessToken,
+      'another-fake-token',
+      'with space again, the write goes through',
+    );
   });
 }

@@ -25,13 +25,18 @@ type Data = string | NodeJS.ArrayBufferView;
 type Callback = (error: NodeJS.ErrnoException | null, ...rest: unknown[]) => void;
 
 function enospc(syscall: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), { errno: -28, code: 'ENOSPC', syscall });
+  return Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), {
+    errno: -28,
+    code: 'ENOSPC',
+    syscall,
+  });
 }
 
 /** The bytes a write call asks to write, and where: its arguments after the descriptor or handle. */
 function bytesOf(data: Data, a?: unknown, b?: unknown, c?: unknown): { bytes: Buffer; position: number | null } {
   const at = (p: unknown) => (typeof p === 'number' || typeof p === 'bigint' ? Number(p) : null);
-  if (typeof data === 'string') return { bytes: Buffer.from(data, typeof b === 'string' ? (b as BufferEncoding) : 'utf8'), position: at(a) };
+  if (typeof data === 'string')
+    return { bytes: Buffer.from(data, typeof b === 'string' ? (b as BufferEncoding) : 'utf8'), position: at(a) };
   const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (a !== null && typeof a === 'object') {
     const o = a as { offset?: number; length?: number; position?: number | null };
@@ -44,14 +49,19 @@ function bytesOf(data: Data, a?: unknown, b?: unknown, c?: unknown): { bytes: Bu
 }
 
 function dataOf(data: Data | Iterable<Data>, options: unknown): Buffer {
-  const encoding = typeof options === 'string' ? options : ((options as { encoding?: BufferEncoding } | undefined)?.encoding ?? 'utf8');
+  const encoding =
+    typeof options === 'string'
+      ? options
+      : ((options as { encoding?: BufferEncoding } | undefined)?.encoding ?? 'utf8');
   if (typeof data === 'string') return Buffer.from(data, encoding as BufferEncoding);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return Buffer.concat([...(data as Iterable<Data>)].map((d) => dataOf(d, options)));
 }
 
 function flagOf(options: unknown, fallback: string): string {
-  return (typeof options === 'object' && options !== null ? (options as { flag?: string }).flag : undefined) ?? fallback;
+  return (
+    (typeof options === 'object' && options !== null ? (options as { flag?: string }).flag : undefined) ?? fallback
+  );
 }
 
 function modeOf(options: unknown): number {
@@ -165,12 +175,17 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
       process.nextTick(callback, error);
       return;
     }
-    original(fd, bytes, 0, n, position, (error: NodeJS.ErrnoException | null, written: number) => callback(error, written, data));
+    original(fd, bytes, 0, n, position, (error: NodeJS.ErrnoException | null, written: number) =>
+      callback(error, written, data),
+    );
   });
   const writeAllSync = (fd: number, bytes: Buffer) => {
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done, null);
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done, null);
   };
-  for (const [name, flag] of [['writeFileSync', 'w'], ['appendFileSync', 'a']] as const) {
+  for (const [name, flag] of [
+    ['writeFileSync', 'w'],
+    ['appendFileSync', 'a'],
+  ] as const) {
     patch(fs, name, (original) => (file: fs.PathOrFileDescriptor, data: Data, options?: unknown) => {
       if (typeof file === 'number' ? !tracked.has(file) : !under(file)) return original(file, data, options);
       if (typeof file === 'number') return writeAllSync(file, dataOf(data, options));
@@ -182,7 +197,10 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
       }
     });
   }
-  for (const [name, flag] of [['writeFile', 'w'], ['appendFile', 'a']] as const) {
+  for (const [name, flag] of [
+    ['writeFile', 'w'],
+    ['appendFile', 'a'],
+  ] as const) {
     patch(fs, name, (original) => (file: fs.PathOrFileDescriptor, data: Data, ...rest: unknown[]) => {
       const callback = rest.pop() as Callback;
       if (typeof file === 'number' ? !tracked.has(file) : !under(file)) return original(file, data, ...rest, callback);
@@ -198,9 +216,13 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
   }
 
   // Files written by path, as a full disk takes them: created (or truncated) first, then the data fails.
-  for (const [name, flag] of [['writeFile', 'w'], ['appendFile', 'a']] as const) {
+  for (const [name, flag] of [
+    ['writeFile', 'w'],
+    ['appendFile', 'a'],
+  ] as const) {
     patch(fsp, name, (original) => async (file: fs.PathLike | FileHandle, data: Data, options?: unknown) => {
-      if (typeof file === 'object' && 'fd' in file) return tracked.has(file.fd) ? file.writeFile(data, options as never) : original(file, data, options);
+      if (typeof file === 'object' && 'fd' in file)
+        return tracked.has(file.fd) ? file.writeFile(data, options as never) : original(file, data, options);
       if (!under(file)) return original(file, data, options);
       const handle = await fsp.open(file, flagOf(options, flag), modeOf(options));
       try {
@@ -216,23 +238,35 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
   const probe = await fsp.open(fileURLToPath(import.meta.url), 'r');
   const handles = Object.getPrototypeOf(probe) as object;
   await probe.close();
-  patch(handles, 'write', (original) => async function (this: FileHandle, data: Data, ...rest: unknown[]) {
-    if (!tracked.has(this.fd)) return original.call(this, data, ...rest);
-    const { bytes, position } = bytesOf(data, ...rest);
-    const n = fit(this.fd, bytes.length, position, 'write');
-    return original.call(this, bytes, 0, n, position);
-  });
+  patch(
+    handles,
+    'write',
+    (original) =>
+      async function (this: FileHandle, data: Data, ...rest: unknown[]) {
+        if (!tracked.has(this.fd)) return original.call(this, data, ...rest);
+        const { bytes, position } = bytesOf(data, ...rest);
+        const n = fit(this.fd, bytes.length, position, 'write');
+        return original.call(this, bytes, 0, n, position);
+      },
+  );
   for (const name of ['writeFile', 'appendFile']) {
-    patch(handles, name, (original) => async function (this: FileHandle, data: Data, options?: unknown) {
-      if (!tracked.has(this.fd)) return original.call(this, data, options);
-      const bytes = dataOf(data, options);
-      for (let done = 0; done < bytes.length; ) done += (await this.write(bytes, done, bytes.length - done, null)).bytesWritten;
-    });
+    patch(
+      handles,
+      name,
+      (original) =>
+        async function (this: FileHandle, data: Data, options?: unknown) {
+          if (!tracked.has(this.fd)) return original.call(this, data, options);
+          const bytes = dataOf(data, options);
+          for (let done = 0; done < bytes.length;)
+            done += (await this.write(bytes, done, bytes.length - done, null)).bytesWritten;
+        },
+    );
   }
 
   syncBuiltinESMExports();
   return () => {
-    for (const [target, saved] of originals) for (const [name, original] of saved) (target as Record<string, unknown>)[name] = original;
+    for (const [target, saved] of originals)
+      for (const [name, original] of saved) (target as Record<string, unknown>)[name] = original;
     syncBuiltinESMExports();
   };
 }

@@ -34,7 +34,12 @@ test('the daemon syncs at start, picks up a change of assignments on the schedul
   await daemon.waitFor(/"event":"sync.completed"/);
   const first = profileNames(readFileSync(box.configFile, 'utf8'));
   assert.ok(first.length > 0);
-  box.emulator.setFixture({ accounts: [...builtinFixture().accounts, { accountId: '999999999999', accountName: 'MyCorp Late Arrival', roles: ['AdministratorAccess'] }] });
+  box.emulator.setFixture({
+    accounts: [
+      ...builtinFixture().accounts,
+      { accountId: '999999999999', accountName: 'MyCorp Late Arrival', roles: ['AdministratorAccess'] },
+    ],
+  });
   await daemon.waitFor(/"event":"profile.added"[^\n]*"accountId":"999999999999"/);
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).includes('mycorp-late-arrival-admin'));
   const result = await stop(daemon);
@@ -82,7 +87,10 @@ test('SIGTERM during a sync leaves a whole file and exits 0', async (t) => {
   const result = await stop(daemon);
   assert.equal(result.code, 0);
   const after = readFileSync(box.configFile, 'utf8');
-  assert.ok(after === before || (after.startsWith(before) && /# END sso-sync mycorp\n$/.test(after)), 'the old file or the whole new one');
+  assert.ok(
+    after === before || (after.startsWith(before) && /# END sso-sync mycorp\n$/.test(after)),
+    'the old file or the whole new one',
+  );
   if (after === before) {
     // Cancelled before writing: nothing may be recorded as if it happened.
     assert.equal(count(result.stdout, 'profile.added'), 0);
@@ -105,7 +113,7 @@ test('a second daemon refuses to start and names the running one', async (t) => 
   assert.equal((await stop(third)).code, 0);
 });
 
-test('a block removed by hand is logged, the next sync (here after SIGHUP) writes it again, and the daemon\'s own writes are not reported', async (t) => {
+test("a block removed by hand is logged, the next sync (here after SIGHUP) writes it again, and the daemon's own writes are not reported", async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *');
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
@@ -147,7 +155,10 @@ test('a config changed into one no sync can read (UTF-16) is reported once when 
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
   await new Promise((r) => setTimeout(r, 500));
-  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(box.configFile, 'utf8'), 'utf16le')]);
+  const utf16 = Buffer.concat([
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from(readFileSync(box.configFile, 'utf8'), 'utf16le'),
+  ]);
   writeFileSync(box.configFile, utf16);
   await daemon.waitFor(/"event":"config.unreadable_now"/);
   writeFileSync(box.configFile, Buffer.concat([utf16, Buffer.from('#\0\n\0', 'latin1')]));
@@ -163,19 +174,30 @@ test('status reports the token, the last sync and the running daemon, as text an
   assert.equal(before.code, 0, before.stderr);
   assert.match(before.stdout, /^daemon: not running/m);
   assert.match(before.stdout, /^ {2}last sync: never$/m);
-  assert.match(before.stdout, /^ {2}token: {5}valid until .*\(in (59|60) min\), not refreshable: it holds no refresh token/m);
+  assert.match(
+    before.stdout,
+    /^ {2}token: {5}valid until .*\(in (59|60) min\), not refreshable: it holds no refresh token/m,
+  );
 
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
   await new Promise((r) => setTimeout(r, 200));
   const json = JSON.parse((await box.run(['status', '--json'])).stdout) as {
     daemon: { running: boolean; pid: number; nextRun: string };
-    sessions: { name: string; token: { state: string; refreshable: boolean }; lastSync: { outcome: string }; profiles: number }[];
+    sessions: {
+      name: string;
+      token: { state: string; refreshable: boolean };
+      lastSync: { outcome: string };
+      profiles: number;
+    }[];
   };
   assert.equal(json.daemon.running, true);
   assert.equal(json.daemon.pid, daemon.child.pid);
   assert.ok(Date.parse(json.daemon.nextRun) > Date.now());
-  assert.deepEqual(json.sessions.map((s) => [s.name, s.token.state, s.token.refreshable, s.lastSync.outcome, s.profiles]), [['mycorp', 'valid', false, 'ok', 16]]);
+  assert.deepEqual(
+    json.sessions.map((s) => [s.name, s.token.state, s.token.refreshable, s.lastSync.outcome, s.profiles]),
+    [['mycorp', 'valid', false, 'ok', 16]],
+  );
   const text = await box.run(['status']);
   assert.match(text.stdout, new RegExp(`^daemon: running \\(pid ${daemon.child.pid}, since .*; next sync `, 'm'));
   assert.match(text.stdout, /^ {2}profiles: {2}16$/m);
@@ -198,9 +220,15 @@ test('sso-sync log shows the history the daemon and --once wrote, filtered by se
   const removed = builtinFixture().accounts[0]!.roles.length;
   assert.equal(text.stdout.split('\n').filter((l) => /\smycorp\s+\+\s/.test(l)).length, added, text.stdout);
   assert.equal(text.stdout.split('\n').filter((l) => /\smycorp\s+-\s/.test(l)).length, removed);
-  const json = (await box.run(['log', '--json', '--session', 'mycorp'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; accountId: string });
+  const json = (await box.run(['log', '--json', '--session', 'mycorp'])).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; accountId: string });
   assert.equal(json.filter((e) => e.event === 'profile.added').length, added);
-  assert.deepEqual([...new Set(json.filter((e) => e.event === 'profile.removed').map((e) => e.accountId))], [builtinFixture().accounts[0]!.accountId]);
+  assert.deepEqual(
+    [...new Set(json.filter((e) => e.event === 'profile.removed').map((e) => e.accountId))],
+    [builtinFixture().accounts[0]!.accountId],
+  );
   assert.equal((await box.run(['log', '--session', 'other', '--json'])).stdout, '');
   const bad = await box.run(['log', '--since', 'yesterday-ish']);
   assert.equal(bad.code, 2);
@@ -232,12 +260,23 @@ test('with notify: true, sign-in required shows a desktop notification (started 
   const bin = path.join(box.home, 'bin');
   const record = path.join(box.home, 'notifications');
   mkdirSync(bin);
-  writeFileSync(path.join(bin, 'notify-send'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${record}'\n`, { mode: 0o755 });
+  writeFileSync(
+    path.join(bin, 'notify-send'),
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${record}'\n`,
+    { mode: 0o755 },
+  );
   box.emulator.revokeAccessToken(accessToken);
   const daemon = box.start([], { env: { PATH: `${bin}:${process.env.PATH}` } });
   await daemon.waitFor(/"event":"login.required"/);
-  await until('the notification', () => existsSync(record) && readFileSync(record, 'utf8').includes('sign-in required'));
-  assert.deepEqual(readFileSync(record, 'utf8').split('\n').filter(Boolean), ['--app-name=sso-sync', 'sso-sync: sign-in required', 'sso-session mycorp: run sso-sync login --session mycorp']);
+  await until(
+    'the notification',
+    () => existsSync(record) && readFileSync(record, 'utf8').includes('sign-in required'),
+  );
+  assert.deepEqual(readFileSync(record, 'utf8').split('\n').filter(Boolean), [
+    '--app-name=sso-sync',
+    'sso-sync: sign-in required',
+    'sso-session mycorp: run sso-sync login --session mycorp',
+  ]);
   assert.equal((await stop(daemon)).code, 0);
 });
 
@@ -274,18 +313,23 @@ test('a token that cannot be refreshed is reported once per sync, and the person
   const record = path.join(box.home, 'notifications');
   mkdirSync(bin);
   writeFileSync(path.join(bin, 'notify-send'), `#!/bin/sh\necho "$2" >> '${record}'\n`, { mode: 0o755 });
-  const expired = { ...cachedToken(box), expiresAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') };
+  const expired = {
+    ...cachedToken(box),
+    expiresAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
   writeFileSync(tokenCachePath(box.home, 'mycorp'), JSON.stringify(expired));
   const daemon = box.start([], { env: { PATH: `${bin}:${process.env.PATH}`, SSO_SYNC_LOG_LEVEL: 'debug' } });
   await new Promise((r) => setTimeout(r, 4500));
   const result = await stop(daemon);
-  const syncs = result.stdout.split('\n').filter((l) => l.includes('"event":"sync.started"') && l.includes('"reason"')).length;
+  const syncs = result.stdout
+    .split('\n')
+    .filter((l) => l.includes('"event":"sync.started"') && l.includes('"reason"')).length;
   assert.ok(syncs >= 3, `${syncs} syncs`);
   assert.equal(count(result.stdout, 'login.required'), syncs, 'one report per sync, not two');
   assert.deepEqual(readFileSync(record, 'utf8').trim().split('\n'), ['sso-sync: sign-in required']);
 });
 
-test('a refresh window as long as the token\'s life does not make the daemon refresh in a loop', async (t) => {
+test("a refresh window as long as the token's life does not make the daemon refresh in a loop", async (t) => {
   const box = await sandbox({ fixture: builtinFixture(), accessTokenLifetimeSeconds: 64 });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
@@ -296,6 +340,10 @@ test('a refresh window as long as the token\'s life does not make the daemon ref
   await daemon.waitFor(/"event":"sync.completed"/);
   await new Promise((r) => setTimeout(r, 3000));
   // The sync refreshed once (inside the window); the timer then waits half the new token's life.
-  assert.equal(box.emulator.stats().byRoute.token! - afterLogin, 1, 'one refresh, then none while the new token is young');
+  assert.equal(
+    box.emulator.stats().byRoute.token! - afterLogin,
+    1,
+    'one refresh, then none while the new token is young',
+  );
   assert.equal((await stop(daemon)).code, 0);
 });

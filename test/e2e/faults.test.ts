@@ -36,7 +36,10 @@ async function syncedBox(
 }
 
 /** The profile names the block of a config holds, sorted. */
-const profilesOf = (file: string) => profileNames(readFileSync(file, 'utf8')).filter((n) => n !== 'mine').sort();
+const profilesOf = (file: string) =>
+  profileNames(readFileSync(file, 'utf8'))
+    .filter((n) => n !== 'mine')
+    .sort();
 
 /** The profile names a fixture should give (the generator's accounts are named account-N, roles role-N). */
 function expectedCount(f: Fixture): number {
@@ -54,7 +57,10 @@ test('a service that stops answering: each call is abandoned after request_timeo
   const run = await box.run(['--once']);
   const took = Date.now() - started;
   assert.equal(run.code, 1, run.stderr);
-  assert.match(run.stderr, /listing the roles of account \d{12} for sso-session mycorp failed: TimeoutError[^\n]*after 5 attempts\. Nothing was written/);
+  assert.match(
+    run.stderr,
+    /listing the roles of account \d{12} for sso-session mycorp failed: TimeoutError[^\n]*after 5 attempts\. Nothing was written/,
+  );
   assert.deepEqual(readFileSync(box.configFile), before);
   assert.equal(mtimeNs(box.configFile), mtime);
   // Five attempts of one second each, plus backoff: bounded, not the SDK's default of no timeout at all.
@@ -66,7 +72,10 @@ test('calls that stall a few times and then answer: retried after the timeout, t
   const next = generateFixture({ accounts: 30, rolesPerAccount: 2 });
   const { box } = await syncedBox(t, {
     next,
-    faults: [{ route: 'roles', after: 5, times: 3, action: 'stall' }, { route: 'accounts', times: 1, action: 'stall' }],
+    faults: [
+      { route: 'roles', after: 5, times: 3, action: 'stall' },
+      { route: 'accounts', times: 1, action: 'stall' },
+    ],
     settings: 'sync:\n  request_timeout_seconds: 1\n',
   });
   const run = await box.run(['--once']);
@@ -80,7 +89,10 @@ test('a 429 storm on every portal route (66 answers of 429 in a row) is ridden o
   const next = generateFixture({ accounts: 40, rolesPerAccount: 3 });
   const { box } = await syncedBox(t, {
     next,
-    faults: [{ route: 'accounts', times: 6, action: 'throttle' }, { route: 'roles', times: 60, action: 'throttle' }],
+    faults: [
+      { route: 'accounts', times: 6, action: 'throttle' },
+      { route: 'roles', times: 60, action: 'throttle' },
+    ],
   });
   const run = await box.run(['--once'], { env: { SSO_SYNC_LOG_LEVEL: 'debug' } });
   assert.equal(run.code, 0, run.stderr);
@@ -94,7 +106,10 @@ test('a 429 storm mixed with server errors that outlast the retries: the sync fa
   const next = generateFixture({ accounts: 40, rolesPerAccount: 3 });
   const { box, before, mtime } = await syncedBox(t, {
     next,
-    faults: [{ route: 'roles', after: 20, times: 10, action: 'throttle' }, { route: 'roles', after: 20, action: 'server-error' }],
+    faults: [
+      { route: 'roles', after: 20, times: 10, action: 'throttle' },
+      { route: 'roles', after: 20, action: 'server-error' },
+    ],
   });
   const run = await box.run(['--once']);
   assert.equal(run.code, 1, run.stderr);
@@ -133,7 +148,13 @@ test('a 401 on the second page of accounts that a refresh does not cure: sign-in
 
 test('connections dropped in the middle of paging: a few are retried and the sync completes; when every one drops, it fails whole', async (t) => {
   const next = generateFixture({ accounts: 250, rolesPerAccount: 1 });
-  const passing = await syncedBox(t, { next, faults: [{ route: 'accounts', after: 1, times: 2, action: 'drop' }, { route: 'roles', after: 7, times: 3, action: 'drop' }] });
+  const passing = await syncedBox(t, {
+    next,
+    faults: [
+      { route: 'accounts', after: 1, times: 2, action: 'drop' },
+      { route: 'roles', after: 7, times: 3, action: 'drop' },
+    ],
+  });
   const ok = await passing.box.run(['--once']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(profilesOf(passing.box.configFile).length, expectedCount(next));
@@ -160,7 +181,11 @@ test('the daemon keeps running through every kind of fault and recovers on its o
   // The organisation changes while the service misbehaves in one way after another.
   const next = generateFixture({ accounts: 12, rolesPerAccount: 2 });
   box.emulator.setFixture(next);
-  const failures = () => daemon.output().split('\n').filter((l) => l.includes('"event":"sync.failed"')).length;
+  const failures = () =>
+    daemon
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"event":"sync.failed"')).length;
   // (A 429 storm is ridden out rather than failed: see above.)
   for (const action of ['server-error', 'malformed', 'drop', 'stall', 'unavailable'] as const) {
     const seen = failures();

@@ -20,7 +20,10 @@ async function browse(authorizeUrl: string): Promise<{ status: number; page: str
   return { status: answer.status, page: await answer.text(), callback };
 }
 
-async function ready(t: { after(fn: () => Promise<void>): void }, options: Parameters<typeof sandbox>[0] = { fixture: builtinFixture() }) {
+async function ready(
+  t: { after(fn: () => Promise<void>): void },
+  options: Parameters<typeof sandbox>[0] = { fixture: builtinFixture() },
+) {
   const box = await sandbox(options);
   t.after(() => box.close());
   box.writeConfig(sessionSection());
@@ -42,20 +45,35 @@ test('authorization code with PKCE: the browser is redirected to the loopback li
   assert.equal(result.code, 0, result.stderr);
 
   const token = cachedToken(box);
-  assert.deepEqual(Object.keys(token).sort(), ['accessToken', 'clientId', 'clientSecret', 'expiresAt', 'refreshToken', 'region', 'registrationExpiresAt', 'startUrl']);
+  assert.deepEqual(Object.keys(token).sort(), [
+    'accessToken',
+    'clientId',
+    'clientSecret',
+    'expiresAt',
+    'refreshToken',
+    'region',
+    'registrationExpiresAt',
+    'startUrl',
+  ]);
   assert.match(String(token.expiresAt), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   assert.match(String(token.registrationExpiresAt), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   assert.equal(token.startUrl, 'https://d-1234567890.awsapps.com/start');
   assert.equal(statSync(tokenCachePath(box.home, 'mycorp')).mode & 0o777, 0o600);
   assert.ok(logLines(result.stdout).some((l) => l.event === 'login.completed' && l.refreshable === true));
-  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0, 'the sync after the login wrote the profiles');
+  assert.ok(
+    profileNames(readFileSync(box.configFile, 'utf8')).length > 0,
+    'the sync after the login wrote the profiles',
+  );
 
   // With debug logging on, no secret the emulator issued may appear in what sso-sync printed: box.close() searches
   // the output for each. Here, make sure there were secrets to search for.
   const secrets = box.emulator.issuedSecrets();
   assert.ok(secrets.length >= 4, 'access token, refresh token, client secret, authorization code, verifier');
   const listener = new URL(browser.callback);
-  const closed = await fetch(`${listener.origin}/oauth/callback`).then(() => 'open', () => 'closed');
+  const closed = await fetch(`${listener.origin}/oauth/callback`).then(
+    () => 'open',
+    () => 'closed',
+  );
   assert.equal(closed, 'closed', 'the listener is closed after its one callback');
 });
 

@@ -1,6 +1,17 @@
 /** `sso-sync --once` as a person runs it: the built CLI, a temp HOME, the emulator, the real SDK. */
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { acquireLock } from '../../src/lock-file.js';
@@ -18,12 +29,16 @@ test('a first sync writes one profile per account and role into a managed block,
   const run = await box.run(['--once']);
   assert.equal(run.code, 0, run.stderr);
   const text = readFileSync(box.configFile, 'utf8');
-  assert.ok(text.startsWith(userText), 'the person\'s own lines are kept byte for byte');
+  assert.ok(text.startsWith(userText), "the person's own lines are kept byte for byte");
   const expected = builtinFixture().accounts.reduce((n, a) => n + a.roles.length, 0);
   assert.equal(profileNames(text).length, expected);
   assert.match(text, /^# BEGIN sso-sync mycorp .*checksum [0-9a-f]{8}\)$/m);
   assert.match(text, /^# END sso-sync mycorp$/m);
-  assert.doesNotMatch(text.slice(userText.length), /\[sso-session mycorp\]/, 'the session section the person wrote is not repeated');
+  assert.doesNotMatch(
+    text.slice(userText.length),
+    /\[sso-session mycorp\]/,
+    'the session section the person wrote is not repeated',
+  );
 
   const added = logLines(run.stdout).filter((l) => l.event === 'profile.added');
   assert.equal(added.length, expected);
@@ -57,13 +72,21 @@ test('changed assignments are added, removed and logged on the next sync', async
   box.signIn();
   assert.equal((await box.run(['--once'])).code, 0);
   const [gone, ...rest] = fixture.accounts;
-  box.emulator.setFixture({ accounts: [...rest, { accountId: '999999999999', accountName: 'MyCorp New Team', roles: ['AdministratorAccess'] }] });
+  box.emulator.setFixture({
+    accounts: [...rest, { accountId: '999999999999', accountName: 'MyCorp New Team', roles: ['AdministratorAccess'] }],
+  });
   const run = await box.run(['--once']);
   assert.equal(run.code, 0, run.stderr);
   const lines = logLines(run.stdout);
   const removed = lines.filter((l) => l.event === 'profile.removed');
-  assert.deepEqual(removed.map((l) => l.accountId), gone!.roles.map(() => gone!.accountId));
-  assert.deepEqual(lines.filter((l) => l.event === 'profile.added').map((l) => [l.accountId, l.role]), [['999999999999', 'AdministratorAccess']]);
+  assert.deepEqual(
+    removed.map((l) => l.accountId),
+    gone!.roles.map(() => gone!.accountId),
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.event === 'profile.added').map((l) => [l.accountId, l.role]),
+    [['999999999999', 'AdministratorAccess']],
+  );
   const text = readFileSync(box.configFile, 'utf8');
   assert.ok(!text.includes(`sso_account_id = ${gone!.accountId}`));
   assert.match(text, /sso_account_id = 999999999999/);
@@ -143,7 +166,11 @@ test('no token, an expired token, a damaged cache file: exit 3 naming the comman
   assert.equal(damaged.code, 3);
   assert.ok(damaged.stderr.includes(file), 'the message names the cache file');
   assert.ok(!damaged.stderr.includes('abc-secret-part'), 'the message never quotes the file');
-  assert.equal(readFileSync(file, 'utf8'), '{"accessToken": "abc-secret-part", "expiresAt": ', 'the damaged cache file is not rewritten');
+  assert.equal(
+    readFileSync(file, 'utf8'),
+    '{"accessToken": "abc-secret-part", "expiresAt": ',
+    'the damaged cache file is not rewritten',
+  );
   assert.deepEqual(readFileSync(box.configFile), before);
 });
 
@@ -175,7 +202,9 @@ test('damaged markers are refused with exit 4; the file is not touched', async (
   assert.match(run.stderr, /config:\d+: the block for "mycorp" has no END marker/);
   assert.equal(readFileSync(box.configFile, 'utf8'), damaged);
   assert.equal(box.emulator.stats().requests, 0, 'no call to AWS for a file that cannot be written');
-  const status = JSON.parse((await box.run(['status', '--json'])).stdout) as { sessions: { lastSync: { outcome: string; message: string } }[] };
+  const status = JSON.parse((await box.run(['status', '--json'])).stdout) as {
+    sessions: { lastSync: { outcome: string; message: string } }[];
+  };
   assert.equal(status.sessions[0]?.lastSync.outcome, 'failed', 'status shows the refused run');
   assert.match(status.sessions[0]!.lastSync.message, /markers .* are damaged/);
 });
@@ -225,14 +254,22 @@ test('a new config file is created 0600 in a 0700 directory', async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   const file = path.join(box.home, 'fresh', 'aws', 'config');
-  writeFileSync(path.join(box.home, 'settings.yaml'), 'sessions:\n  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-north-1\n');
+  writeFileSync(
+    path.join(box.home, 'settings.yaml'),
+    'sessions:\n  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-north-1\n',
+  );
   box.signIn();
-  const run = await box.run(['--once', '--settings', path.join(box.home, 'settings.yaml')], { env: { AWS_CONFIG_FILE: file } });
+  const run = await box.run(['--once', '--settings', path.join(box.home, 'settings.yaml')], {
+    env: { AWS_CONFIG_FILE: file },
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
   const text = readFileSync(file, 'utf8');
-  assert.match(text, /^\[sso-session mycorp\]\nsso_region = eu-north-1\nsso_start_url = https:\/\/d-1234567890.awsapps.com\/start\nsso_registration_scopes = sso:account:access$/m);
+  assert.match(
+    text,
+    /^\[sso-session mycorp\]\nsso_region = eu-north-1\nsso_start_url = https:\/\/d-1234567890.awsapps.com\/start\nsso_registration_scopes = sso:account:access$/m,
+  );
 });
 
 test('a read-only directory: a clear error, exit 4, nothing lost', async (t) => {
@@ -295,7 +332,10 @@ test('bad usage and bad settings exit 2 with the problem named', async (t) => {
   assert.match(missing.stderr, /does not exist/);
   const badLevel = await box.run(['--once'], { env: { SSO_SYNC_LOG_LEVEL: 'verbose' } });
   assert.equal(badLevel.code, 2);
-  assert.match(badLevel.stderr, /SSO_SYNC_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent \(got "verbose"\)/);
+  assert.match(
+    badLevel.stderr,
+    /SSO_SYNC_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent \(got "verbose"\)/,
+  );
   const noSession = await box.run(['--once'], { env: { AWS_CONFIG_FILE: path.join(box.home, 'empty') } });
   assert.equal(noSession.code, 2);
   assert.match(noSession.stderr, /no sso-session to sync/);
@@ -338,10 +378,12 @@ test('while another sso-sync holds the lock, a sync waits for it, then writes', 
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
 });
 
-test('a dry run masks credentials among the person\'s own lines shown as context', async (t) => {
+test("a dry run masks credentials among the person's own lines shown as context", async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
-  box.writeConfig(`${sessionSection()}\n[profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETKEYSECRETKEY\naws_session_token = SESSIONTOKENSECRET\n`);
+  box.writeConfig(
+    `${sessionSection()}\n[profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETKEYSECRETKEY\naws_session_token = SESSIONTOKENSECRET\n`,
+  );
   box.signIn();
   const run = await box.run(['--once', '--dry-run']);
   assert.equal(run.code, 0, run.stderr);

@@ -18,7 +18,10 @@ const writeCache = (box: Sandbox, c: Cached) => writeFileSync(cacheFile(box), JS
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A sandbox signed in through the real login flow, so the cache holds a refresh token and a registration. */
-async function signedIn(t: { after(fn: () => Promise<void>): void }, options: Omit<EmulatorOptions, 'fixture'> = {}): Promise<Sandbox> {
+async function signedIn(
+  t: { after(fn: () => Promise<void>): void },
+  options: Omit<EmulatorOptions, 'fixture'> = {},
+): Promise<Sandbox> {
   const box = await sandbox({ fixture: builtinFixture(), ...options });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
@@ -36,7 +39,8 @@ test('a token inside the refresh window is refreshed before the sync; the refres
   const after = cachedToken(box);
   assert.notEqual(after.accessToken, before.accessToken);
   assert.notEqual(after.refreshToken, before.refreshToken, 'the emulator rotates refresh tokens');
-  for (const key of ['clientId', 'clientSecret', 'registrationExpiresAt', 'startUrl', 'region']) assert.equal(after[key], before[key], key);
+  for (const key of ['clientId', 'clientSecret', 'registrationExpiresAt', 'startUrl', 'region'])
+    assert.equal(after[key], before[key], key);
   assert.ok(Date.parse(after.expiresAt!) > Date.now() + 30 * 60_000);
   const refreshed = logLines(run.stdout).find((l) => l.event === 'token.refreshed');
   assert.equal(refreshed?.rotated, true);
@@ -71,7 +75,10 @@ test('refreshes that cannot succeed become sign-in required (exit 3), the config
   box.emulator.revokeRefreshToken(good.refreshToken!);
   const revoked = await box.run(['--once']);
   assert.equal(revoked.code, 3);
-  assert.match(revoked.stderr, /expired at .* and cannot be refreshed: the service refused the refresh \(InvalidGrantException/);
+  assert.match(
+    revoked.stderr,
+    /expired at .* and cannot be refreshed: the service refused the refresh \(InvalidGrantException/,
+  );
   assert.ok(logLines(revoked.stdout).some((l) => l.event === 'login.required'));
 
   const { refreshToken: _gone, ...noRefresh } = good;
@@ -138,7 +145,7 @@ test('a passing failure of the token service is retried with backoff', async (t)
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
 });
 
-test('two syncs refreshing the same expired token at once both succeed: the loser uses the winner\'s token', async (t) => {
+test("two syncs refreshing the same expired token at once both succeed: the loser uses the winner's token", async (t) => {
   const box = await signedIn(t, { latencyMs: 300 }); // both refreshes are in flight together
   writeCache(box, { ...cachedToken(box), expiresAt: at(-60_000) });
   const tokenCalls = box.emulator.stats().byRoute.token!;
@@ -155,7 +162,10 @@ test('a token of another portal is refused before any refresh is tried', async (
   writeCache(box, { ...cachedToken(box), startUrl: 'https://d-9999999999.awsapps.com/start', expiresAt: at(60_000) });
   const run = await box.run(['--once']);
   assert.equal(run.code, 3);
-  assert.match(run.stderr, /was issued for https:\/\/d-9999999999\.awsapps\.com\/start, not for https:\/\/d-1234567890/);
+  assert.match(
+    run.stderr,
+    /was issued for https:\/\/d-9999999999\.awsapps\.com\/start, not for https:\/\/d-1234567890/,
+  );
   assert.equal(box.emulator.stats().byRoute.token, tokenCalls, 'no refresh was tried');
 });
 
@@ -174,5 +184,9 @@ test('a refreshed token that cannot be written: sign-in required naming the file
   const run = await box.run(['--once'], asUser).finally(() => chmodSync(cacheDir, 0o700));
   assert.equal(run.code, 3, run.stderr);
   assert.ok(run.stderr.includes(`was refreshed but could not be written to ${cacheFile(box)}`), run.stderr);
-  assert.equal(box.emulator.stats().byRoute.token! - tokenCalls, 1, 'one CreateToken: the rotated refresh token is not replayed');
+  assert.equal(
+    box.emulator.stats().byRoute.token! - tokenCalls,
+    1,
+    'one CreateToken: the rotated refresh token is not replayed',
+  );
 });

@@ -43,10 +43,17 @@ function run(armed: ArmedFault[], routes: string[]): Array<string | undefined> {
 test('faults fire after `after` matching requests, `times` times, on their route only', () => {
   const armed = armFaults([{ route: 'roles', after: 1, times: 2, action: 'drop' }]);
   assert.deepEqual(run(armed, ['accounts', 'roles', 'accounts', 'roles', 'roles', 'roles']), [
-    undefined, undefined, undefined, 'drop', 'drop', undefined,
+    undefined,
+    undefined,
+    undefined,
+    'drop',
+    'drop',
+    undefined,
   ]);
   assert.deepEqual(run(armFaults([{ action: 'unavailable' }]), ['accounts', 'roles', 'x']), [
-    'unavailable', 'unavailable', 'unavailable',
+    'unavailable',
+    'unavailable',
+    'unavailable',
   ]);
 });
 

@@ -128,11 +128,15 @@ test('a malformed or foreign next_token is an InvalidRequestException', async ()
     // A roles token on the accounts route, an accounts token on the roles route, a token from another account.
     await assert.rejects(client.send(new ListAccountsCommand({ accessToken: token, nextToken: rolesToken })), invalid);
     await assert.rejects(
-      client.send(new ListAccountRolesCommand({ accessToken: token, accountId: '222222222222', nextToken: accountsToken })),
+      client.send(
+        new ListAccountRolesCommand({ accessToken: token, accountId: '222222222222', nextToken: accountsToken }),
+      ),
       invalid,
     );
     await assert.rejects(
-      client.send(new ListAccountRolesCommand({ accessToken: token, accountId: '111111111111', nextToken: rolesToken })),
+      client.send(
+        new ListAccountRolesCommand({ accessToken: token, accountId: '111111111111', nextToken: rolesToken }),
+      ),
       invalid,
     );
   });
@@ -205,7 +209,9 @@ test('an empty bucket answers 429 TooManyRequestsException, and the bucket refil
 test('the throttle comes before auth: a bad token is throttled too', async () => {
   await withEmulator({ throttle: { ratePerSecond: 0, burst: 1 } }, async ({ client }) => {
     await assert.rejects(client.send(new ListAccountsCommand({ accessToken: 'x' })), { name: 'UnauthorizedException' });
-    await assert.rejects(client.send(new ListAccountsCommand({ accessToken: 'x' })), { name: 'TooManyRequestsException' });
+    await assert.rejects(client.send(new ListAccountsCommand({ accessToken: 'x' })), {
+      name: 'TooManyRequestsException',
+    });
   });
 });
 
@@ -242,9 +248,17 @@ test('each fault kind surfaces through the SDK as expected', async () => {
   });
 });
 
-test('a stall fault never answers: the client\'s request timeout ends the call, and the next call is answered', async () => {
-  const emulator = await startEmulator({ fixture: builtinFixture(), faults: [{ route: 'accounts', times: 1, action: 'stall' }] });
-  const client = new SSOClient({ region: 'eu-north-1', endpoint: emulator.url, maxAttempts: 1, requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
+test("a stall fault never answers: the client's request timeout ends the call, and the next call is answered", async () => {
+  const emulator = await startEmulator({
+    fixture: builtinFixture(),
+    faults: [{ route: 'accounts', times: 1, action: 'stall' }],
+  });
+  const client = new SSOClient({
+    region: 'eu-north-1',
+    endpoint: emulator.url,
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+  });
   try {
     const token = emulator.issueAccessToken().accessToken;
     const started = Date.now();
@@ -304,7 +318,9 @@ test('latency is applied before every response', async () => {
 test('stats record the largest number of requests in flight at once', async () => {
   await withEmulator({ latencyMs: 100 }, async ({ emulator, client, token }) => {
     const ids = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555', '666666666666'];
-    await Promise.all(ids.map((accountId) => client.send(new ListAccountRolesCommand({ accessToken: token, accountId }))));
+    await Promise.all(
+      ids.map((accountId) => client.send(new ListAccountRolesCommand({ accessToken: token, accountId }))),
+    );
     const stats = emulator.stats();
     assert.equal(stats.maxInFlight, ids.length);
     assert.equal(stats.inFlight, 0);
@@ -318,7 +334,10 @@ test('setFixture changes what the next sync sees', async () => {
     emulator.setFixture({ accounts: [{ accountId: '000000000001', accountName: 'Only One', roles: ['Billing'] }] });
     assert.deepEqual(await allAccounts(client, token), [{ accountId: '000000000001', accountName: 'Only One' }]);
     assert.deepEqual(await allRoles(client, token, '000000000001'), ['Billing']);
-    assert.throws(() => emulator.setFixture({ accounts: [{ accountId: '12', accountName: '', roles: [] }] }), /setFixture/);
+    assert.throws(
+      () => emulator.setFixture({ accounts: [{ accountId: '12', accountName: '', roles: [] }] }),
+      /setFixture/,
+    );
   });
 });
 

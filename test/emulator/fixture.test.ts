@@ -4,7 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { builtinFixture, FixtureError, generateFixture, loadFixture, parseFixture } from '../../src/emulator/fixture.js';
+import {
+  builtinFixture,
+  FixtureError,
+  generateFixture,
+  loadFixture,
+  parseFixture,
+} from '../../src/emulator/fixture.js';
 
 test('parseFixture reports every problem with the source and the location', () => {
   const bad = {
@@ -39,7 +45,11 @@ test('parseFixture rejects what is not a fixture at all', () => {
 });
 
 test('parseFixture keeps names that a config writer must defuse', () => {
-  const account = { accountId: '000000000000', accountName: 'evil]\n[profile x]\ncredential_process = sh', roles: ['R=1'] };
+  const account = {
+    accountId: '000000000000',
+    accountName: 'evil]\n[profile x]\ncredential_process = sh',
+    roles: ['R=1'],
+  };
   assert.deepEqual(parseFixture({ accounts: [account] }, 'inline').accounts[0], account);
 });
 

@@ -5,7 +5,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ListAccountsCommand, SSOClient } from '@aws-sdk/client-sso';
-import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
+import {
+  CreateTokenCommand,
+  RegisterClientCommand,
+  SSOOIDCClient,
+  StartDeviceAuthorizationCommand,
+} from '@aws-sdk/client-sso-oidc';
 import { parseEmulatorArgs } from '../../src/emulator/cli-args.js';
 
 const MAIN = fileURLToPath(new URL('../../src/emulator/main.js', import.meta.url));
@@ -62,7 +67,18 @@ test('flags parse into a configuration', () => {
       refreshTokens: 'rotate',
     },
   });
-  const parsed = parseEmulatorArgs(['--accounts', '500', '--roles', '4', '--rate', '2.5', '--burst', '10', '--latency', '30']);
+  const parsed = parseEmulatorArgs([
+    '--accounts',
+    '500',
+    '--roles',
+    '4',
+    '--rate',
+    '2.5',
+    '--burst',
+    '10',
+    '--latency',
+    '30',
+  ]);
   assert.deepEqual(parsed, {
     kind: 'run',
     config: {
@@ -76,7 +92,15 @@ test('flags parse into a configuration', () => {
     },
   });
   const oidc = parseEmulatorArgs([
-    '--auto-approve', '--refresh-tokens', 'none', '--refresh-lifetime', '60', '--registration-lifetime', '120', '--token-lifetime', '30',
+    '--auto-approve',
+    '--refresh-tokens',
+    'none',
+    '--refresh-lifetime',
+    '60',
+    '--registration-lifetime',
+    '120',
+    '--token-lifetime',
+    '30',
   ]);
   assert.deepEqual(oidc, {
     kind: 'run',
@@ -96,12 +120,31 @@ test('flags parse into a configuration', () => {
 
 test('bad flags are all reported', () => {
   const parsed = parseEmulatorArgs([
-    '--port', '70000', '--fixture', 'a.json', '--accounts', 'x', '--burst', '2', '--rate', '0', '--refresh-tokens', 'forever',
-    '--registration-lifetime', '0',
+    '--port',
+    '70000',
+    '--fixture',
+    'a.json',
+    '--accounts',
+    'x',
+    '--burst',
+    '2',
+    '--rate',
+    '0',
+    '--refresh-tokens',
+    'forever',
+    '--registration-lifetime',
+    '0',
   ]);
   assert.equal(parsed.kind, 'error');
   const problems = parsed.kind === 'error' ? parsed.problems.join('\n') : '';
-  const expectations = ['--port', '--accounts must', '--rate', '--fixture and --accounts', '--refresh-tokens', '--registration-lifetime'];
+  const expectations = [
+    '--port',
+    '--accounts must',
+    '--rate',
+    '--fixture and --accounts',
+    '--refresh-tokens',
+    '--registration-lifetime',
+  ];
   for (const expected of expectations) {
     assert.ok(problems.includes(expected), `${expected} in ${problems}`);
   }
@@ -151,7 +194,11 @@ test('with --auto-approve, a device code sign-in against the printed OIDC endpoi
     const sso = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
     try {
       const client = await oidc.send(
-        new RegisterClientCommand({ clientName: 'by-hand', clientType: 'public', grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'] }),
+        new RegisterClientCommand({
+          clientName: 'by-hand',
+          clientType: 'public',
+          grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+        }),
       );
       const credentials = { clientId: client.clientId, clientSecret: client.clientSecret };
       const device = await oidc.send(

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { decideDevice, pollDevice, type DeviceAuthorization, type PollOutcome } from '../../src/emulator/device-flow.js';
+import {
+  decideDevice,
+  pollDevice,
+  type DeviceAuthorization,
+  type PollOutcome,
+} from '../../src/emulator/device-flow.js';
 import { isS256Challenge, s256Challenge, verifyS256 } from '../../src/emulator/pkce.js';
 import { redirectUriMatches, redirectUriProblem, sameRedirectUri } from '../../src/emulator/redirect-uris.js';
 
@@ -51,7 +56,13 @@ function polls(auth: DeviceAuthorization, times: number[]): PollOutcome[] {
 
 test('a pending device authorization asks the client to slow down when polled inside the interval', () => {
   assert.deepEqual(polls(START, [0, 500, 1400, 2400, 2400, 9_999, 10_000]), [
-    'pending', 'slow-down', 'slow-down', 'pending', 'slow-down', 'pending', 'expired',
+    'pending',
+    'slow-down',
+    'slow-down',
+    'pending',
+    'slow-down',
+    'pending',
+    'expired',
   ]);
   assert.deepEqual(polls({ ...START, intervalMs: 0 }, [0, 0, 0]), ['pending', 'pending', 'pending']);
 });
@@ -110,10 +121,22 @@ test('whatever happens, a device code yields at most one token, only after an ap
 });
 
 test('redirect URIs: https anywhere, http on loopback only, no fragments or credentials', () => {
-  for (const ok of ['http://127.0.0.1/oauth/callback', 'http://[::1]:8080/cb', 'http://localhost/cb', 'https://app.example/cb']) {
+  for (const ok of [
+    'http://127.0.0.1/oauth/callback',
+    'http://[::1]:8080/cb',
+    'http://localhost/cb',
+    'https://app.example/cb',
+  ]) {
     assert.equal(redirectUriProblem(ok), undefined, ok);
   }
-  for (const bad of ['http://example.com/cb', 'ftp://127.0.0.1/cb', 'http://127.0.0.1/cb#x', 'https://u:p@app.example/cb', '/cb', '']) {
+  for (const bad of [
+    'http://example.com/cb',
+    'ftp://127.0.0.1/cb',
+    'http://127.0.0.1/cb#x',
+    'https://u:p@app.example/cb',
+    '/cb',
+    '',
+  ]) {
     assert.notEqual(redirectUriProblem(bad), undefined, bad);
   }
 });

@@ -92,7 +92,11 @@ async function authorizeInBrowser(emulator: Emulator, params: Record<string, str
   return new URL(location);
 }
 
-function authorizeParams(clientId: string, challenge: string, extra: Record<string, string> = {}): Record<string, string> {
+function authorizeParams(
+  clientId: string,
+  challenge: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     response_type: 'code',
     client_id: clientId,
@@ -106,7 +110,10 @@ function authorizeParams(clientId: string, challenge: string, extra: Record<stri
 }
 
 /** A full authorization code sign-in: authorize in the "browser", then exchange the code; returns the token, the code and the verifier. */
-async function signInWithCode({ emulator, oidc }: Harness, client: Registration): Promise<{ token: CreateTokenCommandOutput; code: string; verifier: string }> {
+async function signInWithCode(
+  { emulator, oidc }: Harness,
+  client: Registration,
+): Promise<{ token: CreateTokenCommandOutput; code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair();
   const back = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge));
   const code = back.searchParams.get('code');
@@ -126,7 +133,9 @@ async function signInWithCode({ emulator, oidc }: Harness, client: Registration)
 /** A device code sign-in on an emulator started with autoApproveDevice. */
 async function signInWithDevice({ oidc }: Harness, client: Registration): Promise<CreateTokenCommandOutput> {
   const device = await oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
-  return oidc.send(new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }));
+  return oidc.send(
+    new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }),
+  );
 }
 
 function credentials(client: Registration): { clientId: string; clientSecret: string } {
@@ -151,11 +160,13 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
     assert.deepEqual(open(), [], 'no server or socket is left open');
   });
 
-  test('RegisterClient answers with the model\'s fields; expiry is the registration lifetime, in epoch seconds', async () => {
+  test("RegisterClient answers with the model's fields; expiry is the registration lifetime, in epoch seconds", async () => {
     await withOidc({}, async ({ emulator, oidc }) => {
       const before = Math.floor(Date.now() / 1000);
       const { raw } = await register(oidc);
-      assert.ok(raw.clientIdIssuedAt !== undefined && raw.clientIdIssuedAt >= before && raw.clientIdIssuedAt <= before + 1);
+      assert.ok(
+        raw.clientIdIssuedAt !== undefined && raw.clientIdIssuedAt >= before && raw.clientIdIssuedAt <= before + 1,
+      );
       assert.equal(raw.clientSecretExpiresAt, raw.clientIdIssuedAt + 90 * 24 * 3600);
       assert.equal(raw.authorizationEndpoint, `${emulator.url}/authorize`);
       assert.equal(raw.tokenEndpoint, `${emulator.url}/token`);
@@ -175,7 +186,10 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         // The SDK's own documentation example misspells the device grant; the service knows only device_code.
         [{ grantTypes: ['urn:ietf:params:oauth:grant-type:device-code'] }, 'UnsupportedGrantTypeException'],
         [{ scopes: ['sso:account:access', ''] }, 'InvalidScopeException'],
-        [{ grantTypes: ['authorization_code'], redirectUris: ['http://example.com/callback'] }, 'InvalidRedirectUriException'],
+        [
+          { grantTypes: ['authorization_code'], redirectUris: ['http://example.com/callback'] },
+          'InvalidRedirectUriException',
+        ],
         [{ grantTypes: ['authorization_code'], redirectUris: ['not a url'] }, 'InvalidRedirectUriException'],
         [{ grantTypes: ['authorization_code'] }, 'InvalidClientMetadataException'],
       ];
@@ -201,7 +215,9 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
   test('device code: pending, then slow down, then approved; the token works on the portal', async () => {
     await withOidc({}, async ({ emulator, oidc, sso }) => {
       const client = await register(oidc);
-      const device = await oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
+      const device = await oidc.send(
+        new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }),
+      );
       assert.match(device.userCode ?? '', /^[A-Z]{4}-[A-Z]{4}$/);
       assert.equal(device.verificationUri, `${emulator.url}/device`);
       assert.equal(device.verificationUriComplete, `${emulator.url}/device?user_code=${device.userCode}`);
@@ -210,7 +226,9 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       assert.deepEqual(emulator.pendingDeviceAuthorizations(), [device.userCode]);
 
       const poll = () =>
-        oidc.send(new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }));
+        oidc.send(
+          new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }),
+        );
       const pending = await failure(poll());
       assert.equal(pending.name, 'AuthorizationPendingException');
       assert.equal(pending.error, 'authorization_pending');
@@ -239,7 +257,8 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
   test('device code: a denial is AccessDeniedException; an expired code is ExpiredTokenException', async () => {
     await withOidc({ deviceCodeLifetimeSeconds: 1 }, async ({ emulator, oidc }) => {
       const client = await register(oidc);
-      const start = () => oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
+      const start = () =>
+        oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
       const poll = (deviceCode: string | undefined) =>
         oidc.send(new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode }));
 
@@ -268,11 +287,15 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
     await withOidc({ autoApproveDevice: true }, async ({ oidc }) => {
       const client = await register(oidc);
       const wrongSecret = await failure(
-        oidc.send(new StartDeviceAuthorizationCommand({ clientId: client.clientId, clientSecret: 'nope', startUrl: START_URL })),
+        oidc.send(
+          new StartDeviceAuthorizationCommand({ clientId: client.clientId, clientSecret: 'nope', startUrl: START_URL }),
+        ),
       );
       assert.equal(wrongSecret.name, 'InvalidClientException');
       assert.equal(wrongSecret.$metadata.httpStatusCode, 401);
-      const missing = await failure(oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: undefined })));
+      const missing = await failure(
+        oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: undefined })),
+      );
       assert.equal(missing.name, 'InvalidRequestException');
 
       const codeOnly = await register(oidc, { grantTypes: ['authorization_code'], redirectUris: [REDIRECT] });
@@ -288,10 +311,14 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       assert.equal(token.refreshToken, undefined);
 
       // Another client's device code is no grant for this one.
-      const device = await oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
+      const device = await oidc.send(
+        new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }),
+      );
       const other = await register(oidc);
       const stolen = await failure(
-        oidc.send(new CreateTokenCommand({ ...credentials(other), grantType: DEVICE_GRANT, deviceCode: device.deviceCode })),
+        oidc.send(
+          new CreateTokenCommand({ ...credentials(other), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }),
+        ),
       );
       assert.equal(stolen.name, 'InvalidGrantException');
     });
@@ -300,10 +327,19 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
   test('authorization code with PKCE: the right verifier works once; wrong verifier, reuse and another redirect do not', async () => {
     await withOidc({}, async (h) => {
       const { emulator, oidc, sso } = h;
-      const client = await register(oidc, { grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT] });
+      const client = await register(oidc, {
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [REDIRECT],
+      });
       const exchange = (code: string, codeVerifier: string, redirectUri = REDIRECT_WITH_PORT) =>
         oidc.send(
-          new CreateTokenCommand({ ...credentials(client), grantType: 'authorization_code', code, redirectUri, codeVerifier }),
+          new CreateTokenCommand({
+            ...credentials(client),
+            grantType: 'authorization_code',
+            code,
+            redirectUri,
+            codeVerifier,
+          }),
         );
       const authorize = async (challenge: string) => {
         const back = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge));
@@ -328,7 +364,9 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       assert.equal((await failure(exchange(code, second.verifier))).name, 'InvalidGrantException');
 
       const third = pkcePair();
-      const elsewhere = await failure(exchange(await authorize(third.challenge), third.verifier, 'http://127.0.0.1:49153/oauth/callback'));
+      const elsewhere = await failure(
+        exchange(await authorize(third.challenge), third.verifier, 'http://127.0.0.1:49153/oauth/callback'),
+      );
       assert.equal(elsewhere.name, 'InvalidGrantException');
 
       // Without a verifier at all, PKCE fails the same way.
@@ -350,7 +388,10 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
 
   test('authorize: deny and bad requests go back to the redirect URI; an unknown client or redirect URI gets a 400', async () => {
     await withOidc({}, async ({ emulator, oidc }) => {
-      const client = await register(oidc, { grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT] });
+      const client = await register(oidc, {
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [REDIRECT],
+      });
       const { challenge } = pkcePair();
 
       emulator.setAuthorizeDecision('deny');
@@ -360,9 +401,15 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       assert.equal(denied.searchParams.get('code'), null);
       emulator.setAuthorizeDecision('approve');
 
-      const noChallenge = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge, { code_challenge_method: 'plain' }));
+      const noChallenge = await authorizeInBrowser(
+        emulator,
+        authorizeParams(client.clientId, challenge, { code_challenge_method: 'plain' }),
+      );
       assert.equal(noChallenge.searchParams.get('error'), 'invalid_request');
-      const badScope = await authorizeInBrowser(emulator, authorizeParams(client.clientId, challenge, { scopes: 'codewhisperer:completions' }));
+      const badScope = await authorizeInBrowser(
+        emulator,
+        authorizeParams(client.clientId, challenge, { scopes: 'codewhisperer:completions' }),
+      );
       assert.equal(badScope.searchParams.get('error'), 'invalid_scope');
 
       const deviceClient = await register(oidc, { redirectUris: [REDIRECT] });
@@ -381,9 +428,12 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         assert.equal(res.headers.get('location'), null);
       }
       emulator.expireRegistration(client.clientId);
-      const expired = await fetch(`${emulator.url}/authorize?${new URLSearchParams(authorizeParams(client.clientId, challenge))}`, {
-        redirect: 'manual',
-      });
+      const expired = await fetch(
+        `${emulator.url}/authorize?${new URLSearchParams(authorizeParams(client.clientId, challenge))}`,
+        {
+          redirect: 'manual',
+        },
+      );
       assert.equal(expired.status, 400);
       assert.equal(((await expired.json()) as { error: string }).error, 'invalid_client');
       assert.equal(emulator.stats().byRoute.authorize, 8);
@@ -416,7 +466,10 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       assert.equal((await failure(refresh(oidc, other, signedInAgain.refreshToken))).name, 'InvalidGrantException');
 
       // A sign-in by authorization code refreshes and rotates the same way.
-      const codeClient = await register(oidc, { grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT] });
+      const codeClient = await register(oidc, {
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [REDIRECT],
+      });
       const { token: byCode } = await signInWithCode(h, codeClient);
       const refreshedByCode = await refresh(oidc, codeClient, byCode.refreshToken);
       assert.equal((await failure(refresh(oidc, codeClient, byCode.refreshToken))).name, 'InvalidGrantException');
@@ -509,7 +562,9 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         [{ grantType: DEVICE_GRANT, clientSecret: 'wrong', deviceCode: 'x' }, 'InvalidClientException'],
       ];
       for (const [input, name] of cases) {
-        const error = await failure(oidc.send(new CreateTokenCommand({ ...credentials(client), grantType: undefined, ...input })));
+        const error = await failure(
+          oidc.send(new CreateTokenCommand({ ...credentials(client), grantType: undefined, ...input })),
+        );
         assert.equal(error.name, name, JSON.stringify(input));
       }
       const iam = await fetch(`${emulator.url}/token?aws_iam=t`, { method: 'POST', body: '{}' });
@@ -522,14 +577,17 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
   });
 
   test('faults reach OIDC routes by name; the SDK retries a 500 from /token by itself; the throttle leaves OIDC alone', async () => {
-    await withOidc({ autoApproveDevice: true, faults: [{ route: 'token', times: 1, action: 'unavailable' }] }, async (h) => {
-      const client = await register(h.oidc);
-      const error = await failure(signInWithDevice(h, client));
-      assert.equal(error.name, 'ServiceUnavailableException');
-      assert.equal(error.$metadata.httpStatusCode, 503);
-      await signInWithDevice(h, client);
-      assert.equal(h.emulator.stats().faultsFired, 1);
-    });
+    await withOidc(
+      { autoApproveDevice: true, faults: [{ route: 'token', times: 1, action: 'unavailable' }] },
+      async (h) => {
+        const client = await register(h.oidc);
+        const error = await failure(signInWithDevice(h, client));
+        assert.equal(error.name, 'ServiceUnavailableException');
+        assert.equal(error.$metadata.httpStatusCode, 503);
+        await signInWithDevice(h, client);
+        assert.equal(h.emulator.stats().faultsFired, 1);
+      },
+    );
     await withOidc(
       { autoApproveDevice: true, faults: [{ route: 'token', times: 1, action: 'server-error' }] },
       async (h) => {
@@ -539,13 +597,21 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
       },
       3,
     );
-    await withOidc({ faults: [{ route: 'token', action: 'unauthorized' }, { route: 'register', action: 'malformed' }] }, async (h) => {
-      assert.equal((await failure(register(h.oidc))).name, 'SyntaxError');
-      h.emulator.setFaults([{ route: 'token', action: 'unauthorized' }]);
-      const client = await register(h.oidc);
-      const error = await failure(refresh(h.oidc, client, 'aorAnything'));
-      assert.equal(error.name, 'InvalidClientException');
-    });
+    await withOidc(
+      {
+        faults: [
+          { route: 'token', action: 'unauthorized' },
+          { route: 'register', action: 'malformed' },
+        ],
+      },
+      async (h) => {
+        assert.equal((await failure(register(h.oidc))).name, 'SyntaxError');
+        h.emulator.setFaults([{ route: 'token', action: 'unauthorized' }]);
+        const client = await register(h.oidc);
+        const error = await failure(refresh(h.oidc, client, 'aorAnything'));
+        assert.equal(error.name, 'InvalidClientException');
+      },
+    );
     await withOidc({ autoApproveDevice: true, throttle: { ratePerSecond: 0, burst: 1 } }, async (h) => {
       const client = await register(h.oidc);
       const token = await signInWithDevice(h, client);
@@ -563,7 +629,9 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         grantTypes: [DEVICE_GRANT, 'authorization_code', 'refresh_token'],
         redirectUris: [REDIRECT],
       });
-      const device = await oidc.send(new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }));
+      const device = await oidc.send(
+        new StartDeviceAuthorizationCommand({ ...credentials(client), startUrl: START_URL }),
+      );
       emulator.approveDevice(device.userCode ?? '');
       const byDevice = await oidc.send(
         new CreateTokenCommand({ ...credentials(client), grantType: DEVICE_GRANT, deviceCode: device.deviceCode }),
@@ -586,7 +654,8 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         refreshed.refreshToken,
         handed,
       ];
-      for (const value of expected) assert.ok(value !== undefined && secrets.has(value), `missing ${value?.slice(0, 6)}...`);
+      for (const value of expected)
+        assert.ok(value !== undefined && secrets.has(value), `missing ${value?.slice(0, 6)}...`);
       assert.equal(secrets.size, expected.length);
       // The user code is shown to people on purpose, and the client id is in every URL: neither is secret.
       assert.ok(!secrets.has(device.userCode ?? '') && !secrets.has(client.clientId));

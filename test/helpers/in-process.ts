@@ -26,7 +26,14 @@ export function useEmulatorEndpoint(t: { after(fn: () => void): void }, emulator
 export function accessOnlyToken(
   token: Pick<CachedToken, 'startUrl' | 'region' | 'accessToken' | 'expiresAt'> & { other?: Record<string, unknown> },
 ): Omit<CachedToken, 'file'> {
-  return { refreshToken: undefined, clientId: undefined, clientSecret: undefined, registrationExpiresAt: undefined, other: {}, ...token };
+  return {
+    refreshToken: undefined,
+    clientId: undefined,
+    clientSecret: undefined,
+    registrationExpiresAt: undefined,
+    other: {},
+    ...token,
+  };
 }
 
 /** Writes a token the emulator accepts, valid for an hour, into `home`'s token cache for the session; returns it. */
@@ -48,14 +55,27 @@ export async function signInHome(
  * `extra` replaces any of them (the writer's test hooks, say).
  */
 export function syncDeps(home: string, extra: Partial<SyncDeps> = {}): SyncDeps {
-  const env = { HOME: home, AWS_CONFIG_FILE: path.join(home, '.aws', 'config'), XDG_STATE_HOME: path.join(home, 'state'), XDG_CONFIG_HOME: path.join(home, 'cfg') };
+  const env = {
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
+    XDG_STATE_HOME: path.join(home, 'state'),
+    XDG_CONFIG_HOME: path.join(home, 'cfg'),
+  };
   const log = pino({ level: 'silent' });
   return {
     env,
     clock: systemClock,
     log,
     createApi: (region) => createSsoApi(region, systemClock),
-    createKeeper: (refreshWindowMs) => new TokenKeeper({ home, clock: systemClock, log, oidc: (r) => createOidcApi(r, env), refreshWindowMs, lockDir: path.join(home, 'locks') }),
+    createKeeper: (refreshWindowMs) =>
+      new TokenKeeper({
+        home,
+        clock: systemClock,
+        log,
+        oidc: (r) => createOidcApi(r, env),
+        refreshWindowMs,
+        lockDir: path.join(home, 'locks'),
+      }),
     out: () => undefined,
     ...extra,
   };

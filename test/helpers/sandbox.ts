@@ -163,12 +163,16 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       // The registration store keeps client secrets on purpose (as the AWS CLI's cache does): private, not searched.
       const files = filesUnder(path.join(home, '.local', 'state'));
       const store = files.filter((f) => f.includes(`${path.sep}registrations${path.sep}`));
-      for (const f of store) if ((statSync(f).mode & 0o777) !== 0o600) throw new Error(`${f} holds a client secret but is not 0600`);
-      const written = files.filter((f) => !store.includes(f)).map((f) => ({ where: f.slice(home.length), text: readFileSync(f, 'latin1') }));
+      for (const f of store)
+        if ((statSync(f).mode & 0o777) !== 0o600) throw new Error(`${f} holds a client secret but is not 0600`);
+      const written = files
+        .filter((f) => !store.includes(f))
+        .map((f) => ({ where: f.slice(home.length), text: readFileSync(f, 'latin1') }));
       rmSync(home, { recursive: true, force: true });
       const places = [...printed.map((text) => ({ where: 'output', text })), ...written];
       const leaks = secrets.flatMap((s) => places.filter((p) => p.text.includes(s)).map((p) => p.where));
-      if (leaks.length > 0) throw new Error(`a secret issued by the emulator appeared in: ${[...new Set(leaks)].join(', ')}`);
+      if (leaks.length > 0)
+        throw new Error(`a secret issued by the emulator appeared in: ${[...new Set(leaks)].join(', ')}`);
     },
   };
   return box;
@@ -177,7 +181,9 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
 /** Every file below a directory (none if it does not exist). */
 export function filesUnder(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+    );
   } catch {
     return [];
   }

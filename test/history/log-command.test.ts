@@ -19,7 +19,16 @@ process.env.TZ = 'UTC';
 const now = new Date('2026-11-21T09:00:00Z');
 const line = (o: Record<string, unknown>) => `${JSON.stringify({ level: 'info', ...o })}\n`;
 const added = (time: string, profile: string, accountId: string, role: string, extra: Record<string, unknown> = {}) =>
-  line({ time, event: 'profile.added', session: 'mycorp', profile, accountId, role, msg: `${profile} added`, ...extra });
+  line({
+    time,
+    event: 'profile.added',
+    session: 'mycorp',
+    profile,
+    accountId,
+    role,
+    msg: `${profile} added`,
+    ...extra,
+  });
 
 /** A temp HOME whose state directory holds these log files (name -> content). */
 function home(t: TestContext, files: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -30,7 +39,10 @@ function home(t: TestContext, files: Record<string, string> = {}): NodeJS.Proces
   return { HOME: dir };
 }
 
-async function show(env: NodeJS.ProcessEnv, options: { since?: string; session?: string; json?: boolean } = {}): Promise<{ code: number; text: string }> {
+async function show(
+  env: NodeJS.ProcessEnv,
+  options: { since?: string; session?: string; json?: boolean } = {},
+): Promise<{ code: number; text: string }> {
   let text = '';
   const code = await logCommand({ ...options, json: options.json ?? false, env, now, out: (t) => (text += t) });
   return { code, text };
@@ -62,15 +74,61 @@ const rotated = {
     }) +
     'not json at all\n' +
     '\n' +
-    line({ time: '2026-11-16T07:00:00.000Z', event: 'sync.held', session: 'other', wouldRemove: 30, of: 40, maxRemovalShare: 0.5, msg: 'held' }) +
-    line({ time: '2026-11-16T07:05:00.000Z', level: 'error', event: 'login.required', session: 'other', code: 'sign-in.required', msg: 'token for sso-session other expired: run `sso-sync login --session other`' }),
+    line({
+      time: '2026-11-16T07:00:00.000Z',
+      event: 'sync.held',
+      session: 'other',
+      wouldRemove: 30,
+      of: 40,
+      maxRemovalShare: 0.5,
+      msg: 'held',
+    }) +
+    line({
+      time: '2026-11-16T07:05:00.000Z',
+      level: 'error',
+      event: 'login.required',
+      session: 'other',
+      code: 'sign-in.required',
+      msg: 'token for sso-session other expired: run `sso-sync login --session other`',
+    }),
   'sso-sync.log':
-    line({ time: '2026-11-21T08:00:00.000Z', event: 'profile.removed', session: 'mycorp', profile: 'old-thing', accountId: '333333333333', role: 'PowerUserAccess', msg: 'old-thing removed' }) +
+    line({
+      time: '2026-11-21T08:00:00.000Z',
+      event: 'profile.removed',
+      session: 'mycorp',
+      profile: 'old-thing',
+      accountId: '333333333333',
+      role: 'PowerUserAccess',
+      msg: 'old-thing removed',
+    }) +
     // Written late into a file that another process had just rotated: the reader orders by time.
     added('2026-11-14T12:00:00.000Z', 'sandbox-admin', '444444444444', 'AdministratorAccess') +
-    line({ time: '2026-11-21T08:01:00.000Z', level: 'warn', event: 'block.edited', session: 'mycorp', replaced: ['profile prod-admin'], backup: '/home/ann/.local/state/sso-sync/backups/config-x.bak', msg: 'edited' }) +
-    line({ time: '2026-11-21T08:02:00.000Z', event: 'login.completed', session: 'other', flow: 'device-code', expiresAt: '2026-11-21T16:02:00.000Z', refreshable: true, msg: 'signed in' }) +
-    line({ time: '2026-11-21T08:03:00.000Z', level: 'error', event: 'sync.failed', session: 'mycorp', code: 'aws.failed', msg: 'listing accounts failed: ThrottlingException (HTTP 429)\nafter 4 attempts' }) +
+    line({
+      time: '2026-11-21T08:01:00.000Z',
+      level: 'warn',
+      event: 'block.edited',
+      session: 'mycorp',
+      replaced: ['profile prod-admin'],
+      backup: '/home/ann/.local/state/sso-sync/backups/config-x.bak',
+      msg: 'edited',
+    }) +
+    line({
+      time: '2026-11-21T08:02:00.000Z',
+      event: 'login.completed',
+      session: 'other',
+      flow: 'device-code',
+      expiresAt: '2026-11-21T16:02:00.000Z',
+      refreshable: true,
+      msg: 'signed in',
+    }) +
+    line({
+      time: '2026-11-21T08:03:00.000Z',
+      level: 'error',
+      event: 'sync.failed',
+      session: 'mycorp',
+      code: 'aws.failed',
+      msg: 'listing accounts failed: ThrottlingException (HTTP 429)\nafter 4 attempts',
+    }) +
     '{"level":"info","time":"2026-11-21T08:04:00.000Z","event":"profile.ad', // being written right now: not damage
 };
 
@@ -102,10 +160,21 @@ test('--json: one object a line with stable fields, no dry run, no secret', asyn
   const { code, text } = await show(home(t, rotated), { json: true });
   assert.equal(code, 0);
   assert.doesNotMatch(text, /SECRET|dry-run-only/);
-  const objects = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const objects = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(objects.length, 9);
-  for (const o of objects) assert.deepEqual(Object.keys(o).slice(0, 6), ['time', 'event', 'session', 'profile', 'accountId', 'role']);
-  assert.deepEqual(objects[0], { time: '2026-11-10T08:00:00.000Z', event: 'profile.added', session: 'mycorp', profile: 'prod-admin', accountId: '111111111111', role: 'AdministratorAccess' });
+  for (const o of objects)
+    assert.deepEqual(Object.keys(o).slice(0, 6), ['time', 'event', 'session', 'profile', 'accountId', 'role']);
+  assert.deepEqual(objects[0], {
+    time: '2026-11-10T08:00:00.000Z',
+    event: 'profile.added',
+    session: 'mycorp',
+    profile: 'prod-admin',
+    accountId: '111111111111',
+    role: 'AdministratorAccess',
+  });
   assert.deepEqual(objects[2], {
     time: '2026-11-15T10:30:00.000Z',
     event: 'profile.changed',
@@ -118,10 +187,30 @@ test('--json: one object a line with stable fields, no dry run, no secret', asyn
       { key: 'aws_session_token', before: '********', after: '********' },
     ],
   });
-  assert.deepEqual(objects[3], { time: '2026-11-16T07:00:00.000Z', event: 'sync.held', session: 'other', profile: null, accountId: null, role: null, wouldRemove: 30, of: 40, message: 'held' });
+  assert.deepEqual(objects[3], {
+    time: '2026-11-16T07:00:00.000Z',
+    event: 'sync.held',
+    session: 'other',
+    profile: null,
+    accountId: null,
+    role: null,
+    wouldRemove: 30,
+    of: 40,
+    message: 'held',
+  });
   assert.deepEqual(
     objects.map((o) => o.event),
-    ['profile.added', 'profile.added', 'profile.changed', 'sync.held', 'login.required', 'profile.removed', 'block.edited', 'login.completed', 'sync.failed'],
+    [
+      'profile.added',
+      'profile.added',
+      'profile.changed',
+      'sync.held',
+      'login.required',
+      'profile.removed',
+      'block.edited',
+      'login.completed',
+      'sync.failed',
+    ],
   );
 });
 
@@ -129,19 +218,40 @@ test('--since a duration or a date, and --session, narrow the history', async (t
   const env = home(t, rotated);
   const week = await show(env, { since: '7d', json: true });
   assert.deepEqual(
-    week.text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { time: string }).time),
-    ['2026-11-14T12:00:00.000Z', '2026-11-15T10:30:00.000Z', '2026-11-16T07:00:00.000Z', '2026-11-16T07:05:00.000Z', '2026-11-21T08:00:00.000Z', '2026-11-21T08:01:00.000Z', '2026-11-21T08:02:00.000Z', '2026-11-21T08:03:00.000Z'],
+    week.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { time: string }).time),
+    [
+      '2026-11-14T12:00:00.000Z',
+      '2026-11-15T10:30:00.000Z',
+      '2026-11-16T07:00:00.000Z',
+      '2026-11-16T07:05:00.000Z',
+      '2026-11-21T08:00:00.000Z',
+      '2026-11-21T08:01:00.000Z',
+      '2026-11-21T08:02:00.000Z',
+      '2026-11-21T08:03:00.000Z',
+    ],
   );
   const hour = await show(env, { since: '1h' });
   assert.equal(hour.text.split('\n').length - 2, 4);
-  assert.match(hour.text, /^4 entries since 2026-11-21 08:00: 1 removed, 1 failed sync, 1 sign-in, 1 hand-edited block replaced \(read from /m);
+  assert.match(
+    hour.text,
+    /^4 entries since 2026-11-21 08:00: 1 removed, 1 failed sync, 1 sign-in, 1 hand-edited block replaced \(read from /m,
+  );
   const mine = await show(env, { session: 'mycorp', since: '2026-11-21T08:00:00Z' });
-  assert.match(mine.text, /^3 entries since 2026-11-21 08:00 for sso-session mycorp: 1 removed, 1 failed sync, 1 hand-edited block replaced \(read from /m);
+  assert.match(
+    mine.text,
+    /^3 entries since 2026-11-21 08:00 for sso-session mycorp: 1 removed, 1 failed sync, 1 hand-edited block replaced \(read from /m,
+  );
   assert.doesNotMatch(mine.text, / other /);
 
   const fromDate = await show(env, { since: '2026-11-16', session: 'other', json: true });
   assert.deepEqual(
-    fromDate.text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: string }).event),
+    fromDate.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string }).event),
     ['sync.held', 'login.required', 'login.completed'],
   );
 
@@ -155,10 +265,27 @@ test('--since a duration or a date, and --session, narrow the history', async (t
 
 test('a --since that is neither a duration nor a date is a usage error', async (t) => {
   const env = home(t, rotated);
-  for (const bad of ['', '7', '7x', '-1d', '0d', '1.5h', 'yesterday', '2026-02-30', '2026-13-01', '2026-11-21T25:00', '21/11/2026']) {
+  for (const bad of [
+    '',
+    '7',
+    '7x',
+    '-1d',
+    '0d',
+    '1.5h',
+    'yesterday',
+    '2026-02-30',
+    '2026-13-01',
+    '2026-11-21T25:00',
+    '21/11/2026',
+  ]) {
     await assert.rejects(
       show(env, { since: bad }),
-      (e: unknown) => e instanceof SsoSyncError && e.code === 'usage' && e.exitCode === 2 && e.message.includes(`--since ${JSON.stringify(bad)}`) && /30m, 12h, 7d, 2w/.test(e.message),
+      (e: unknown) =>
+        e instanceof SsoSyncError &&
+        e.code === 'usage' &&
+        e.exitCode === 2 &&
+        e.message.includes(`--since ${JSON.stringify(bad)}`) &&
+        /30m, 12h, 7d, 2w/.test(e.message),
       `--since ${JSON.stringify(bad)}`,
     );
   }
@@ -184,17 +311,40 @@ test('parseSince reads durations back from now, local dates and times, and times
 test('no log file yet, and a log with nothing to show, say so and where the file is', async (t) => {
   const empty = await show(home(t));
   assert.equal(empty.code, 0);
-  assert.equal(empty.text, 'No history yet: there is no log file at ~/.local/state/sso-sync/sso-sync.log. Every sso-sync run (--once, login, the daemon) writes one.\n');
+  assert.equal(
+    empty.text,
+    'No history yet: there is no log file at ~/.local/state/sso-sync/sso-sync.log. Every sso-sync run (--once, login, the daemon) writes one.\n',
+  );
   assert.equal((await show(home(t), { json: true })).text, '');
 
-  const quiet = await show(home(t, { 'sso-sync.log': line({ time: '2026-11-21T08:00:00.000Z', event: 'sync.completed', session: 'mycorp' }) + 'garbage\n' }));
-  assert.equal(quiet.text, 'No history yet: ~/.local/state/sso-sync/sso-sync.log holds no profile added, removed or changed. 1 damaged line was skipped.\n');
+  const quiet = await show(
+    home(t, {
+      'sso-sync.log':
+        line({ time: '2026-11-21T08:00:00.000Z', event: 'sync.completed', session: 'mycorp' }) + 'garbage\n',
+    }),
+  );
+  assert.equal(
+    quiet.text,
+    'No history yet: ~/.local/state/sso-sync/sso-sync.log holds no profile added, removed or changed. 1 damaged line was skipped.\n',
+  );
 });
 
 test('the log files are listed oldest first by number, and nothing else in the directory', async (t) => {
-  const env = home(t, { 'sso-sync.log': '', 'sso-sync.log.1': '', 'sso-sync.log.2': '', 'sso-sync.log.10': '', 'sso-sync.log.lock': '', 'sso-sync.log.01': '', 'sso-sync.log.bak': '', 'other.log': '' });
+  const env = home(t, {
+    'sso-sync.log': '',
+    'sso-sync.log.1': '',
+    'sso-sync.log.2': '',
+    'sso-sync.log.10': '',
+    'sso-sync.log.lock': '',
+    'sso-sync.log.01': '',
+    'sso-sync.log.bak': '',
+    'other.log': '',
+  });
   const file = path.join(env.HOME!, '.local', 'state', 'sso-sync', 'sso-sync.log');
-  assert.deepEqual((await listLogFiles(file)).map((f) => path.basename(f)), ['sso-sync.log.10', 'sso-sync.log.2', 'sso-sync.log.1', 'sso-sync.log']);
+  assert.deepEqual(
+    (await listLogFiles(file)).map((f) => path.basename(f)),
+    ['sso-sync.log.10', 'sso-sync.log.2', 'sso-sync.log.1', 'sso-sync.log'],
+  );
   assert.deepEqual(await listLogFiles(path.join(env.HOME!, 'nowhere', 'sso-sync.log')), []);
 });
 
@@ -202,25 +352,58 @@ test('what createLogger writes to the file, `sso-sync log` reads back', async (t
   const env = home(t);
   const file = path.join(env.HOME!, '.local', 'state', 'sso-sync', 'sso-sync.log');
   // Small files, so that the history spans rotations.
-  const log = createLogger({ fd: 2, human: false, color: false, level: 'silent', file: { path: file, maxBytes: 600, maxFiles: 50 } });
+  const log = createLogger({
+    fd: 2,
+    human: false,
+    color: false,
+    level: 'silent',
+    file: { path: file, maxBytes: 600, maxFiles: 50 },
+  });
   for (let i = 0; i < 20; i++) {
     const profile = `account-${String(i).padStart(2, '0')}-admin`;
-    log.info({ event: 'profile.added', session: 'mycorp', profile, accountId: String(100000000000 + i), role: 'AdministratorAccess' }, `${profile} added`);
-    log.info({ event: 'profile.added', session: 'mycorp', dryRun: true, profile: `${profile}-dry`, accountId: '1', role: 'x' }, 'would be added');
+    log.info(
+      {
+        event: 'profile.added',
+        session: 'mycorp',
+        profile,
+        accountId: String(100000000000 + i),
+        role: 'AdministratorAccess',
+      },
+      `${profile} added`,
+    );
+    log.info(
+      { event: 'profile.added', session: 'mycorp', dryRun: true, profile: `${profile}-dry`, accountId: '1', role: 'x' },
+      'would be added',
+    );
   }
   const { text } = await show(env, { json: true });
-  const profiles = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { profile: string }).profile);
-  assert.deepEqual(profiles, Array.from({ length: 20 }, (_, i) => `account-${String(i).padStart(2, '0')}-admin`));
+  const profiles = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { profile: string }).profile);
+  assert.deepEqual(
+    profiles,
+    Array.from({ length: 20 }, (_, i) => `account-${String(i).padStart(2, '0')}-admin`),
+  );
   assert.ok((await listLogFiles(file)).length > 5, 'the lines were spread over rotated files');
 });
 
 test('any text at all is read without throwing, and no more lines are called damaged than there are', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.constant(added('2026-11-21T08:00:00.000Z', 'p', '111111111111', 'R').trimEnd()))), (lines) => {
-      const result = parseHistory([lines.join('\n')]);
-      assert.ok(result.damaged <= lines.length);
-      for (const e of result.entries) assert.ok(Number.isFinite(e.at));
-    }),
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.constant(added('2026-11-21T08:00:00.000Z', 'p', '111111111111', 'R').trimEnd()),
+        ),
+      ),
+      (lines) => {
+        const result = parseHistory([lines.join('\n')]);
+        assert.ok(result.damaged <= lines.length);
+        for (const e of result.entries) assert.ok(Number.isFinite(e.at));
+      },
+    ),
   );
 });
 
@@ -228,10 +411,23 @@ test('reading while another process logs and rotates sees every line up to a poi
   const env = home(t);
   const file = path.join(env.HOME!, '.local', 'state', 'sso-sync', 'sso-sync.log');
   const count = 4_000;
-  const writer = runWriter({ path: file, maxBytes: 4_000, maxFiles: 10_000, writer: 'a', count, pad: 20, event: 'profile.added' });
+  const writer = runWriter({
+    path: file,
+    maxBytes: 4_000,
+    maxFiles: 10_000,
+    writer: 'a',
+    count,
+    pad: 20,
+    event: 'profile.added',
+  });
   let running = true;
   void writer.done.then(() => (running = false));
-  const profiles = async () => (await show(env, { json: true })).text.trimEnd().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { profile: string }).profile);
+  const profiles = async () =>
+    (await show(env, { json: true })).text
+      .trimEnd()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { profile: string }).profile);
   // Reads that found lines and checked them while the writer was still at work.
   let reads = 0;
   while (running) {
@@ -240,18 +436,27 @@ test('reading while another process logs and rotates sees every line up to a poi
     assert.doesNotMatch(text, /damaged/, 'a reader never sees half a line');
     const seqs = (await profiles()).map((p) => Number(p.slice(2)));
     const sorted = [...seqs].sort((x, y) => x - y);
-    assert.deepEqual(sorted, Array.from({ length: sorted.length }, (_, i) => i), `read ${reads + 1}: lines 0 to ${sorted.length - 1}, each once`);
+    assert.deepEqual(
+      sorted,
+      Array.from({ length: sorted.length }, (_, i) => i),
+      `read ${reads + 1}: lines 0 to ${sorted.length - 1}, each once`,
+    );
     reads++;
   }
   const result = await writer.done;
   assert.equal(result.code, 0, result.stderr);
   assert.ok(reads > 2, `${reads} reads during the writes`);
   // Once the writer is done, every line it wrote is there, in the order it wrote them.
-  assert.deepEqual(await profiles(), Array.from({ length: count }, (_, i) => `p-${i}`));
+  assert.deepEqual(
+    await profiles(),
+    Array.from({ length: count }, (_, i) => `p-${i}`),
+  );
 });
 
 test('control characters from the log file do not reach the terminal', async (t) => {
-  const env = home(t, { 'sso-sync.log': added('2026-11-21T08:00:00.000Z', 'evil\u001b[2J\rname', '111111111111', 'Role\u0007') });
+  const env = home(t, {
+    'sso-sync.log': added('2026-11-21T08:00:00.000Z', 'evil\u001b[2J\rname', '111111111111', 'Role\u0007'),
+  });
   const { text } = await show(env);
   assert.match(text, /^2026-11-21 08:00 {2}mycorp {2}\+ evil \[2J name {2}111111111111 {2}Role\n/);
   assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f]/);

@@ -8,7 +8,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import type { Fixture } from '../../src/emulator/server.js';
@@ -40,7 +50,8 @@ const session = sessionSection();
 const person = '# my own settings, kept as they are\n[default]\nregion = eu-west-1\noutput = json\n\n';
 const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 const bom = '\xEF\xBB\xBF';
-const settingsYaml = 'sessions:\n  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-north-1\n';
+const settingsYaml =
+  'sessions:\n  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-north-1\n';
 
 /**
  * A block as an earlier sync wrote it (no `[sso-session]` inside: the person's section defines it). The checksum
@@ -48,12 +59,25 @@ const settingsYaml = 'sessions:\n  mycorp:\n    start_url: https://d-1234567890.
  */
 function earlierBlock(
   names: readonly string[],
-  options: { eol?: string; checksum?: string; session?: string; beginTail?: string; endTail?: string; extraBody?: string[] } = {},
+  options: {
+    eol?: string;
+    checksum?: string;
+    session?: string;
+    beginTail?: string;
+    endTail?: string;
+    extraBody?: string[];
+  } = {},
 ): string {
   const { eol = '\n', session: name = 'mycorp', beginTail = '', endTail = '' } = options;
   const sections = names.map((n) => {
     const [account, role] = generated[n]!;
-    return [`[profile ${n}]`, `sso_session = ${name}`, `sso_account_id = ${account}`, `sso_role_name = ${role}`, 'region = eu-north-1'];
+    return [
+      `[profile ${n}]`,
+      `sso_session = ${name}`,
+      `sso_account_id = ${account}`,
+      `sso_role_name = ${role}`,
+      'region = eu-north-1',
+    ];
   });
   const body = sections.flatMap((lines, i) => (i === 0 ? lines : ['', ...lines]));
   const checksum = options.checksum ?? createHash('sha256').update(body.join('\n'), 'latin1').digest('hex').slice(0, 8);
@@ -141,7 +165,9 @@ function sameBytes(actual: string, expected: string, what: string): void {
   let i = 0;
   while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
   const around = (s: string) => JSON.stringify(s.slice(Math.max(0, i - 40), i + 40));
-  assert.fail(`${what}: first difference at byte ${i} (lengths ${actual.length} and ${expected.length})\n  got:      ${around(actual)}\n  expected: ${around(expected)}`);
+  assert.fail(
+    `${what}: first difference at byte ${i} (lengths ${actual.length} and ${expected.length})\n  got:      ${around(actual)}\n  expected: ${around(expected)}`,
+  );
 }
 
 /** Section headers (as configparser names them) inside the ranges. */
@@ -178,9 +204,29 @@ function snapshot(file: string): Snapshot {
     l = lstatSync(file, { bigint: true });
   } catch (error) {
     const kind = `missing (${(error as NodeJS.ErrnoException).code})`;
-    return { kind, link: undefined, bytes: undefined, lmtimeNs: 0n, mtimeNs: undefined, mode: undefined, uid: undefined, neighbours: [], inside: undefined };
+    return {
+      kind,
+      link: undefined,
+      bytes: undefined,
+      lmtimeNs: 0n,
+      mtimeNs: undefined,
+      mode: undefined,
+      uid: undefined,
+      neighbours: [],
+      inside: undefined,
+    };
   }
-  const kind = l.isSymbolicLink() ? 'symlink' : l.isDirectory() ? 'directory' : l.isFile() ? 'file' : l.isFIFO() ? 'fifo' : l.isCharacterDevice() ? 'char-device' : 'other';
+  const kind = l.isSymbolicLink()
+    ? 'symlink'
+    : l.isDirectory()
+      ? 'directory'
+      : l.isFile()
+        ? 'file'
+        : l.isFIFO()
+          ? 'fifo'
+          : l.isCharacterDevice()
+            ? 'char-device'
+            : 'other';
   let s;
   try {
     s = statSync(file, { bigint: true });
@@ -246,11 +292,16 @@ interface Case {
 }
 
 const damaged = /Repair or delete the damaged block by hand.*then run again/s;
-const nestedTail = '[profile nested]\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 10\n  max_queue_size = 1000\n\tmultipart_threshold = 64MB';
+const nestedTail =
+  '[profile nested]\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 10\n  max_queue_size = 1000\n\tmultipart_threshold = 64MB';
 
 const cases: Case[] = [
   // Line endings.
-  { name: 'CRLF line endings throughout', input: crlf(person + session + '\n[profile home]\nregion = us-west-2\n'), expect: { outcome: 'synced', eol: '\r\n' } },
+  {
+    name: 'CRLF line endings throughout',
+    input: crlf(person + session + '\n[profile home]\nregion = us-west-2\n'),
+    expect: { outcome: 'synced', eol: '\r\n' },
+  },
   {
     name: 'mixed CRLF and LF lines',
     input: `[default]\nregion = eu-west-1\r\noutput = json\n\r\n${crlf(session)}\n[profile mixed]\r\nregion = us-east-1\n`,
@@ -266,21 +317,40 @@ const cases: Case[] = [
     // kept (the rule: nothing outside the block changes) and sso-sync warns with the command that removes it.
     name: 'a UTF-8 byte-order mark',
     input: bom + person + session,
-    expect: { outcome: 'synced', logs: [{ event: 'config.bom', level: 'warn' }], check: (box, run) => assert.match(run.stdout, /byte-order mark.*sed -i/) },
+    expect: {
+      outcome: 'synced',
+      logs: [{ event: 'config.bom', level: 'warn' }],
+      check: (box, run) => assert.match(run.stdout, /byte-order mark.*sed -i/),
+    },
   },
   {
     name: 'a byte-order mark, CRLF, and no final newline',
     input: bom + crlf(person + session + '\n[profile home]\nregion = us-west-2'),
     expect: { outcome: 'synced', eol: '\r\n', logs: [{ event: 'config.bom' }] },
   },
-  { name: 'no final newline', input: person + session + '\n[profile last]\nregion = us-east-1', expect: { outcome: 'synced', eol: '\n' } },
-  { name: 'an empty file (the session is in the settings)', input: '', settings: true, expect: { outcome: 'synced', sessionInBlock: true } },
-  { name: 'only whitespace and blank lines (the session is in the settings)', input: '  \n\t\n\n \r\n   ', settings: true, expect: { outcome: 'synced', sessionInBlock: true } },
+  {
+    name: 'no final newline',
+    input: person + session + '\n[profile last]\nregion = us-east-1',
+    expect: { outcome: 'synced', eol: '\n' },
+  },
+  {
+    name: 'an empty file (the session is in the settings)',
+    input: '',
+    settings: true,
+    expect: { outcome: 'synced', sessionInBlock: true },
+  },
+  {
+    name: 'only whitespace and blank lines (the session is in the settings)',
+    input: '  \n\t\n\n \r\n   ',
+    settings: true,
+    expect: { outcome: 'synced', sessionInBlock: true },
+  },
 
   // Layout the AWS CLI accepts.
   {
     name: 'tabs and indentation, tab-indented sso-session keys',
-    input: '[default]\n\tregion\t=\teu-west-1\n  output = json\n\n[sso-session mycorp]\n\tsso_start_url = https://d-1234567890.awsapps.com/start\n\tsso_region = eu-north-1\n\t\n[profile tabbed]\t\n\tregion = us-east-1   \n',
+    input:
+      '[default]\n\tregion\t=\teu-west-1\n  output = json\n\n[sso-session mycorp]\n\tsso_start_url = https://d-1234567890.awsapps.com/start\n\tsso_region = eu-north-1\n\t\n[profile tabbed]\t\n\tregion = us-east-1   \n',
     expect: { outcome: 'synced' },
   },
   {
@@ -310,18 +380,28 @@ const cases: Case[] = [
     input: `${person}[profile home]\nregion = us-west-2\n\n[default]\noutput = text\n\n[profile home]\nregion = eu-west-3\n\n${session}`,
     expect: {
       outcome: 'synced',
-      check: (_box, run) => assert.match(run.stdout, /cannot read .*line 9: \[default\] again \(first on line 2\); line 12: \[profile home\] again \(first on line 6\)/),
+      check: (_box, run) =>
+        assert.match(
+          run.stdout,
+          /cannot read .*line 9: \[default\] again \(first on line 2\); line 12: \[profile home\] again \(first on line 6\)/,
+        ),
     },
   },
   {
     name: 'a key the person wrote twice in one section',
     input: `${person}[profile home]\nregion = us-west-2\nRegion = eu-west-3\n\n${session}`,
-    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /line 8: region again in \[profile home\]/) },
+    expect: {
+      outcome: 'synced',
+      check: (_box, run) => assert.match(run.stdout, /line 8: region again in \[profile home\]/),
+    },
   },
   {
     name: 'a [default] section with static keys and a [profile default]',
     input: `[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n[profile default]\nregion = us-east-1\n\n${session}`,
-    expect: { outcome: 'synced', check: (_box, run) => assert.ok(!run.stdout.includes('wJalrXUtnFEMI'), 'the secret key is never printed') },
+    expect: {
+      outcome: 'synced',
+      check: (_box, run) => assert.ok(!run.stdout.includes('wJalrXUtnFEMI'), 'the secret key is never printed'),
+    },
   },
   {
     name: "a person's [profile prod-admin] wins over the generated one",
@@ -335,7 +415,14 @@ const cases: Case[] = [
   {
     name: "a region appended after the block, which the AWS CLI reads as the block's last profile's second region",
     input: `${person}${session}\n${earlierBlock(allProfiles)}region = us-east-1\n`,
-    expect: { outcome: 'synced', check: (_box, run) => assert.match(run.stdout, /line 36: region again in \[profile prod-admin\], after the END marker of sso-sync's block/) },
+    expect: {
+      outcome: 'synced',
+      check: (_box, run) =>
+        assert.match(
+          run.stdout,
+          /line 36: region again in \[profile prod-admin\], after the END marker of sso-sync's block/,
+        ),
+    },
   },
   {
     name: 'a profile copied out of the block, so the file has it twice until the sync drops the generated one',
@@ -351,7 +438,11 @@ const cases: Case[] = [
   {
     name: 'a person\'s [profile "prod"] (quoted) wins over the generated prod',
     input: `${person}[profile "prod"]\nregion = us-east-1\n\n${session}`,
-    expect: { outcome: 'synced', profiles: allProfiles.filter((p) => p !== 'prod'), logs: [{ event: 'profile.skipped', reason: 'name-taken', profile: 'prod' }] },
+    expect: {
+      outcome: 'synced',
+      profiles: allProfiles.filter((p) => p !== 'prod'),
+      logs: [{ event: 'profile.skipped', reason: 'name-taken', profile: 'prod' }],
+    },
   },
 
   // sso-session sections.
@@ -374,25 +465,45 @@ const cases: Case[] = [
 
   // Blocks and markers.
   {
-    name: 'a valid block from an earlier sync, in the middle of a CRLF file, the person\'s lines after it without a final newline',
-    input: crlf(person + session + '\n') + earlierBlock(['prod', 'prod-admin'], { eol: '\r\n' }) + crlf('\n# after the block\n[profile after]\nregion = us-east-1'),
+    name: "a valid block from an earlier sync, in the middle of a CRLF file, the person's lines after it without a final newline",
+    input:
+      crlf(person + session + '\n') +
+      earlierBlock(['prod', 'prod-admin'], { eol: '\r\n' }) +
+      crlf('\n# after the block\n[profile after]\nregion = us-east-1'),
     expect: { outcome: 'synced', eol: '\r\n' },
   },
   {
     name: 'valid markers with trailing spaces and a CR (in an LF file)',
-    input: person + session + '\n' + earlierBlock(['prod-admin'], { beginTail: ' \t ', endTail: '\r' }) + '\n[profile after]\nregion = us-east-1\n',
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod-admin'], { beginTail: ' \t ', endTail: '\r' }) +
+      '\n[profile after]\nregion = us-east-1\n',
     expect: { outcome: 'synced' },
   },
   {
     name: 'a hand-edited block (its checksum no longer matches): replaced, the old file backed up',
-    input: person + session + '\n' + earlierBlock(['prod', 'prod-admin'], { checksum: '00000000', extraBody: ['', '[profile added-by-hand]', 'region = us-east-1'] }) + '\n[profile after]\nregion = us-east-1\n',
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod', 'prod-admin'], {
+        checksum: '00000000',
+        extraBody: ['', '[profile added-by-hand]', 'region = us-east-1'],
+      }) +
+      '\n[profile after]\nregion = us-east-1\n',
     expect: {
       outcome: 'synced',
       logs: [{ event: 'block.edited', session: 'mycorp' }],
       check: (_box, run, before) => {
         const line = logLines(run.stdout).find((l) => l.event === 'block.edited')!;
         assert.ok((line.replaced as string[]).includes('added-by-hand'), 'the log names the replaced section');
-        sameBytes(readFileSync(String(line.backup)).toString('latin1'), before.bytes!, 'the backup holds the whole previous file');
+        sameBytes(
+          readFileSync(String(line.backup)).toString('latin1'),
+          before.bytes!,
+          'the backup holds the whole previous file',
+        );
         assert.equal(statSync(String(line.backup)).mode & 0o777, 0o600);
       },
     },
@@ -419,41 +530,86 @@ const cases: Case[] = [
   {
     name: 'refused: marker text in an indented continuation line',
     input: `${person}[profile trap]\ndescription =\n  # END sso-sync mycorp\n  more\n\n${session}`,
-    expect: { outcome: 'refused', exit: 4, at: '  # END sso-sync', message: /damaged sso-sync marker.*start of the line/ },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      at: '  # END sso-sync',
+      message: /damaged sso-sync marker.*start of the line/,
+    },
   },
   {
     name: 'refused: two BEGIN markers (a BEGIN inside the block)',
-    input: person + session + '\n' + earlierBlock(['prod']).replace(/^(# BEGIN[^\n]*\n)/, '$1$1') + '\n[profile after]\nregion = us-east-1\n',
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod']).replace(/^(# BEGIN[^\n]*\n)/, '$1$1') +
+      '\n[profile after]\nregion = us-east-1\n',
     expect: { outcome: 'refused', exit: 4, message: /a BEGIN marker inside the block for "mycorp"/ },
   },
   {
     name: 'refused: a BEGIN marker without an END',
-    input: person + session + '\n' + earlierBlock(['prod']).replace(/# END sso-sync mycorp\n$/, '') + '\n[profile after-the-damage]\nregion = us-east-1\n',
-    expect: { outcome: 'refused', exit: 4, at: '# BEGIN sso-sync', message: /the block for "mycorp" has no END marker/ },
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod']).replace(/# END sso-sync mycorp\n$/, '') +
+      '\n[profile after-the-damage]\nregion = us-east-1\n',
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      at: '# BEGIN sso-sync',
+      message: /the block for "mycorp" has no END marker/,
+    },
   },
   {
     name: 'refused: an END marker without a BEGIN',
     input: `${person}${session}\n[profile mine]\nregion = us-east-1\n# END sso-sync mycorp\n`,
-    expect: { outcome: 'refused', exit: 4, at: '# END sso-sync', message: /an END marker for "mycorp" without a BEGIN marker/ },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      at: '# END sso-sync',
+      message: /an END marker for "mycorp" without a BEGIN marker/,
+    },
   },
   {
     name: 'refused: two complete blocks for one session',
-    input: person + session + '\n' + earlierBlock(['prod']) + '\n[profile between]\nregion = us-east-1\n\n' + earlierBlock(['prod-admin']),
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod']) +
+      '\n[profile between]\nregion = us-east-1\n\n' +
+      earlierBlock(['prod-admin']),
     expect: { outcome: 'refused', exit: 4, message: /a second block for "mycorp" \(the first starts on line \d+\)/ },
   },
   {
     name: 'refused: an END marker naming another session',
     input: person + session + '\n' + earlierBlock(['prod']).replace('# END sso-sync mycorp', '# END sso-sync other'),
-    expect: { outcome: 'refused', exit: 4, at: '# END sso-sync other', message: /an END marker for "other" closing the block for "mycorp"/ },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      at: '# END sso-sync other',
+      message: /an END marker for "other" closing the block for "mycorp"/,
+    },
   },
   {
     name: 'refused: a BEGIN marker altered by hand (lower case, checksum removed)',
-    input: person + session + '\n' + earlierBlock(['prod']).replace(/^# BEGIN sso-sync mycorp .*$/m, '# begin sso-sync mycorp'),
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod']).replace(/^# BEGIN sso-sync mycorp .*$/m, '# begin sso-sync mycorp'),
     expect: { outcome: 'refused', exit: 4, at: '# begin sso-sync', message: /damaged sso-sync marker/ },
   },
   {
     name: 'refused: an END marker with text after it',
-    input: person + session + '\n' + earlierBlock(['prod']).replace('# END sso-sync mycorp', '# END sso-sync mycorp -- do not touch') + '\n[profile after]\nregion = x\n',
+    input:
+      person +
+      session +
+      '\n' +
+      earlierBlock(['prod']).replace('# END sso-sync mycorp', '# END sso-sync mycorp -- do not touch') +
+      '\n[profile after]\nregion = x\n',
     expect: { outcome: 'refused', exit: 4, at: '# END sso-sync mycorp --', message: /damaged sso-sync marker/ },
   },
 
@@ -491,7 +647,10 @@ const cases: Case[] = [
     // Notepad's "Unicode": the AWS CLI cannot read it, and a UTF-8 block appended to UTF-16 text is garbage in
     // either encoding. A careful tool says so instead of reporting profiles that nothing can see.
     name: 'refused: a UTF-16 file (Notepad\'s "Unicode")',
-    input: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(crlf(person + '[profile home]\nregion = us-west-2\n'), 'utf16le')]),
+    input: Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(crlf(person + '[profile home]\nregion = us-west-2\n'), 'utf16le'),
+    ]),
     settings: true,
     expect: { outcome: 'refused', exit: 4, message: /UTF-16/ },
   },
@@ -513,7 +672,12 @@ const cases: Case[] = [
       mkdirSync(path.dirname(file), { recursive: true });
       symlinkSync(path.join(box.home, 'dotfiles', 'aws-config'), file);
     },
-    expect: { outcome: 'refused', exit: 4, message: /is a symbolic link to .*dotfiles\/aws-config, which does not exist\. Create the target or remove the link/ },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      message:
+        /is a symbolic link to .*dotfiles\/aws-config, which does not exist\. Create the target or remove the link/,
+    },
   },
   {
     name: 'a symlink to a file stays a symlink; its target is written',
@@ -530,7 +694,11 @@ const cases: Case[] = [
         const l = lstatSync(box.configFile);
         assert.ok(l.isSymbolicLink(), 'still a symlink');
         assert.equal(readlinkSync(box.configFile), before.link);
-        assert.deepEqual(readdirSync(path.join(box.home, 'dotfiles')), ['aws-config'], 'no temp or lock file left beside the target');
+        assert.deepEqual(
+          readdirSync(path.join(box.home, 'dotfiles')),
+          ['aws-config'],
+          'no temp or lock file left beside the target',
+        );
       },
     },
   },
@@ -551,7 +719,11 @@ const cases: Case[] = [
     at: 'not-a-dir/config',
     settings: true,
     setup: (box) => writeFileSync(path.join(box.home, 'not-a-dir'), 'a file\n'),
-    expect: { outcome: 'refused', exit: 4, message: /not-a-dir.*not a directory.*(move|remove|fix|set AWS_CONFIG_FILE)/is },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      message: /not-a-dir.*not a directory.*(move|remove|fix|set AWS_CONFIG_FILE)/is,
+    },
   },
   {
     // Read from a FIFO blocks until a writer comes; nothing must wait for that, nor replace the pipe.
@@ -581,7 +753,11 @@ const cases: Case[] = [
     input: person + session,
     asUser: true,
     setup: (_box, file) => chmodSync(file, 0o000),
-    expect: { outcome: 'refused', exit: 4, message: /cannot read .*: permission denied\. Fix its permissions, then run again/ },
+    expect: {
+      outcome: 'refused',
+      exit: 4,
+      message: /cannot read .*: permission denied\. Fix its permissions, then run again/,
+    },
   },
   {
     // README "Limits": a read-only file in a writable directory is replaced, as editors do; its mode is kept.
@@ -596,7 +772,11 @@ const cases: Case[] = [
     // AWS_CONFIG_FILE may point somewhere the person did not expect.
     name: 'refused: no sso-session anywhere (nothing to sync)',
     input: `${person}[profile home]\nregion = us-west-2\n`,
-    expect: { outcome: 'refused', exit: 2, message: /there is no sso-session to sync in \S+\/\.aws\/config: create one with `aws configure sso-session`/ },
+    expect: {
+      outcome: 'refused',
+      exit: 2,
+      message: /there is no sso-session to sync in \S+\/\.aws\/config: create one with `aws configure sso-session`/,
+    },
   },
 ];
 
@@ -640,7 +820,11 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
     if (e.at) assert.match(first.stderr, damaged);
     const after = snapshot(file);
     if (before.bytes !== undefined) sameBytes(after.bytes ?? '(none)', before.bytes, 'the file');
-    assert.deepEqual({ ...after, bytes: undefined }, { ...before, bytes: undefined }, 'the path is left exactly as it was');
+    assert.deepEqual(
+      { ...after, bytes: undefined },
+      { ...before, bytes: undefined },
+      'the path is left exactly as it was',
+    );
     assert.equal(box.emulator.stats().requests, 0, 'no call to AWS for a file that cannot be written');
     return;
   }
@@ -663,8 +847,12 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
   assert.equal(endings.length, 1, `one kind of line ending in the block: ${JSON.stringify(endings)}`);
   const eol = endings[0]!;
   if (e.eol) assert.equal(eol, e.eol, "the block takes the file's line ending");
-  const oldEnd = oldRanges.length > 0 ? linesOf(origText.slice(oldRanges[0]!.start, oldRanges[0]!.end)).at(-1) : undefined;
-  assert.ok([eol, '', ...(oldEnd ? [ending(oldEnd)] : [])].includes(ending(blockLines.at(-1)!)), "the END line's ending");
+  const oldEnd =
+    oldRanges.length > 0 ? linesOf(origText.slice(oldRanges[0]!.start, oldRanges[0]!.end)).at(-1) : undefined;
+  assert.ok(
+    [eol, '', ...(oldEnd ? [ending(oldEnd)] : [])].includes(ending(blockLines.at(-1)!)),
+    "the END line's ending",
+  );
 
   // The bytes outside the block.
   if (oldRanges.length > 0) {
@@ -676,22 +864,40 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
     assert.equal(tail, '', 'a new block is appended at the end');
     sameBytes(head.slice(0, origText.length), origText, 'the original bytes, in front of the new block');
     const separator = head.slice(origText.length);
-    assert.match(separator, new RegExp(`^(${eol === '\r\n' ? '\\r\\n' : '\\n'}){0,2}$`), `only line endings between the original and the block: ${JSON.stringify(separator)}`);
-    assert.ok(separator.length > 0 || origText === '' || origText.endsWith('\n'), 'the block starts on a line of its own');
+    assert.match(
+      separator,
+      new RegExp(`^(${eol === '\r\n' ? '\\r\\n' : '\\n'}){0,2}$`),
+      `only line endings between the original and the block: ${JSON.stringify(separator)}`,
+    );
+    assert.ok(
+      separator.length > 0 || origText === '' || origText.endsWith('\n'),
+      'the block starts on a line of its own',
+    );
   }
   const origEndsInNewline = origText === '' || origText.endsWith('\n');
-  assert.equal(newText.endsWith('\n'), origEndsInNewline, origEndsInNewline ? 'the final newline is kept' : 'a file without a final newline still has none');
+  assert.equal(
+    newText.endsWith('\n'),
+    origEndsInNewline,
+    origEndsInNewline ? 'the final newline is kept' : 'a file without a final newline still has none',
+  );
 
   // The block's content.
   assert.doesNotMatch(block.replace(/\r\n/g, '\n'), /\r/, 'no stray CR in the block');
   const names = [...block.matchAll(/^\[profile ([^\]]+)\]\r?$/gm)].map((m) => m[1]!);
   assert.deepEqual(names, [...(e.profiles ?? allProfiles)], 'the expected profiles, sorted');
   assert.equal(block.match(/^sso_session = mycorp\r?$/gm)?.length, names.length, 'every profile names the session');
-  assert.equal(/^\[sso-session mycorp\]\r?$/m.test(block), e.sessionInBlock === true, e.sessionInBlock ? 'the block defines the session' : 'the person\'s session section is not repeated');
+  assert.equal(
+    /^\[sso-session mycorp\]\r?$/m.test(block),
+    e.sessionInBlock === true,
+    e.sessionInBlock ? 'the block defines the session' : "the person's session section is not repeated",
+  );
 
   // Kept as it was: mode, owner, neighbours (no temp or lock file left).
   const after = snapshot(file);
-  assert.deepEqual([after.kind, after.link, after.mode, after.uid, after.neighbours], [before.kind, before.link, before.mode, before.uid, before.neighbours]);
+  assert.deepEqual(
+    [after.kind, after.link, after.mode, after.uid, after.neighbours],
+    [before.kind, before.link, before.mode, before.uid, before.neighbours],
+  );
 
   for (const expected of e.logs ?? []) {
     const found = logLines(first.stdout).some((l) => Object.entries(expected).every(([k, v]) => l[k] === v));
@@ -711,11 +917,16 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
     // A section or key given twice is named in a warning, exactly when the AWS CLI's parser refuses the written
     // file for it.
     const warned = logLines(first.stdout).some((l) => l.event === 'config.unreadable' && l.level === 'warn');
-    assert.equal(warned, !now.ok && /^Duplicate(?:Section|Option)Error/.test(now.error), `warned: ${warned}; the AWS CLI's parser: ${now.ok ? 'reads it' : now.error}`);
+    assert.equal(
+      warned,
+      !now.ok && /^Duplicate(?:Section|Option)Error/.test(now.error),
+      `warned: ${warned}; the AWS CLI's parser: ${now.ok ? 'reads it' : now.error}`,
+    );
     if (was.ok) {
       assert.ok(now.ok, `the AWS CLI could read the file before, and cannot now: ${now.ok ? '' : now.error}`);
       const managed = new Set([...headersIn(origText, oldRanges), ...headersIn(newText, ranges)]);
-      for (const section of was.order.filter((s) => !managed.has(s))) assert.deepEqual(now.sections[section], was.sections[section], `[${section}] reads the same`);
+      for (const section of was.order.filter((s) => !managed.has(s)))
+        assert.deepEqual(now.sections[section], was.sections[section], `[${section}] reads the same`);
       for (const name of names) {
         assert.deepEqual(now.profiles[name], [`profile ${name}`], `profile ${name} is defined once`);
         assert.equal(now.sections[`profile ${name}`]?.sso_session, 'mycorp');

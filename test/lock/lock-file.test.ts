@@ -21,7 +21,7 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-test('writers that all find a killed writer\'s lock at once take it over one at a time', async (t) => {
+test("writers that all find a killed writer's lock at once take it over one at a time", async (t) => {
   const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   const dead = deadPid();
@@ -47,13 +47,17 @@ test('writers that all find a killed writer\'s lock at once take it over one at 
   assert.deepEqual(readdirSync(dir), [], 'no lock, claim or taken-over file is left');
 });
 
-test('a lock left by a killed writer, or damaged, is taken over at once; a live holder\'s is waited for', async (t) => {
+test("a lock left by a killed writer, or damaged, is taken over at once; a live holder's is waited for", async (t) => {
   const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   writeFileSync(lock, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'x' }));
-  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (
+    await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 })
+  )();
   writeFileSync(lock, 'not json');
-  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (
+    await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 })
+  )();
   const release = await acquireLock(lock, wait);
   await assert.rejects(acquireLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }), { code: 'ELOCKED' });
   await release();
@@ -66,12 +70,22 @@ test('a takeover gate left by a writer killed inside it does not block later tak
   const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'lock' });
   writeFileSync(lock, dead);
   // Killed inside the gate for that dead lock, before removing it.
-  writeFileSync(gateFor(lock, lock, dead), JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
-  await (await acquireLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 }))();
+  writeFileSync(
+    gateFor(lock, lock, dead),
+    JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }),
+  );
+  await (
+    await acquireLock(lock, { attempts: 2, minDelayMs: 1, maxDelayMs: 1 })
+  )();
   assert.deepEqual(readdirSync(dir), []);
   // Killed inside a gate after removing the dead lock: the next writer gets the lock at once, and removes the gate.
-  writeFileSync(`${lock}.takeover.0123456789abcdef`, JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }));
-  await (await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }))();
+  writeFileSync(
+    `${lock}.takeover.0123456789abcdef`,
+    JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: 'gate' }),
+  );
+  await (
+    await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 })
+  )();
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -87,7 +101,9 @@ test('a chain of gates, each left by a writer killed inside the one before, is t
     writeFileSync(gate, text);
     target = gate;
   }
-  await (await acquireLock(lock, { attempts: 10, minDelayMs: 1, maxDelayMs: 1 }))();
+  await (
+    await acquireLock(lock, { attempts: 10, minDelayMs: 1, maxDelayMs: 1 })
+  )();
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -96,7 +112,10 @@ test('a lock that cannot be removed (a directory in its place) is an error at on
   const lock = path.join(dir, 'config.sso-sync.lock');
   mkdirSync(lock);
   const started = Date.now();
-  await assert.rejects(acquireLock(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 1 }), (error: NodeJS.ErrnoException) => error.code !== 'ELOCKED' && error.code !== undefined);
+  await assert.rejects(
+    acquireLock(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 1 }),
+    (error: NodeJS.ErrnoException) => error.code !== 'ELOCKED' && error.code !== undefined,
+  );
   assert.ok(Date.now() - started < 2_000);
   assert.deepEqual(readdirSync(dir), ['config.sso-sync.lock']);
 });
@@ -111,16 +130,29 @@ test('separate processes that find a dead lock and a dead gate at once hold the 
     const dead = JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `dead-${round}` });
     writeFileSync(lock, dead);
     // Every other round, a writer was also killed inside the gate for that lock.
-    if (round % 2 === 1) writeFileSync(gateFor(lock, lock, dead), JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `gate-${round}` }));
+    if (round % 2 === 1)
+      writeFileSync(
+        gateFor(lock, lock, dead),
+        JSON.stringify({ pid: deadPid(), at: new Date().toISOString(), id: `gate-${round}` }),
+      );
     const codes = await Promise.all(
-      Array.from({ length: 3 }, () => new Promise<number | null>((resolve) => spawn(process.execPath, [child, lock, log], { stdio: 'inherit' }).on('close', resolve))),
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<number | null>((resolve) =>
+            spawn(process.execPath, [child, lock, log], { stdio: 'inherit' }).on('close', resolve),
+          ),
+      ),
     );
     assert.deepEqual(codes, [0, 0, 0]);
   }
   const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
   assert.equal(lines.length, 120);
   for (let i = 0; i < lines.length; i += 2) {
-    assert.ok(lines[i]!.startsWith('+') && lines[i + 1] === `-${lines[i]!.slice(1)}`, `one holder at a time: ${lines.slice(Math.max(0, i - 2), i + 4).join(' ')}`);
+    assert.ok(
+      lines[i]!.startsWith('+') && lines[i + 1] === `-${lines[i]!.slice(1)}`,
+      `one holder at a time: ${lines.slice(Math.max(0, i - 2), i + 4).join(' ')}`,
+    );
   }
   assert.deepEqual(readdirSync(dir), [], 'no lock, claim or gate is left');
 });

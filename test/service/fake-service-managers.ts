@@ -68,7 +68,10 @@ export function fakeManagers(): FakeManagers {
   const bin = path.join(dir, 'bin');
   mkdirSync(bin);
   mkdirSync(path.join(dir, 'state'));
-  for (const [name, text] of [['systemctl', systemctl], ['launchctl', launchctl]] as const) {
+  for (const [name, text] of [
+    ['systemctl', systemctl],
+    ['launchctl', launchctl],
+  ] as const) {
     writeFileSync(path.join(bin, name), text);
     chmodSync(path.join(bin, name), 0o755);
   }

@@ -11,7 +11,9 @@ function parsePlist(text: string): Record<string, unknown> {
   const script = 'import json, plistlib, sys\nprint(json.dumps(plistlib.loads(sys.stdin.buffer.read())))';
   const result = spawnSync('python3', ['-c', script], { input: text, encoding: 'utf8' });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    throw new Error('python3 is needed to parse the property list and is not installed. On Debian or Ubuntu: apt-get install python3');
+    throw new Error(
+      'python3 is needed to parse the property list and is not installed. On Debian or Ubuntu: apt-get install python3',
+    );
   }
   assert.equal(result.status, 0, `plistlib refused the property list:\n${result.stderr}\n${text}`);
   return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -21,7 +23,12 @@ test('the agent parses as a property list with the keys launchd needs, every pat
   const home = `/Users/ann & bob <dev> "q" 'x' %h $HOME`;
   const nodePath = '/opt/homebrew/Cellar/node 24/bin/node';
   const cliPath = `/Users/ann & bob <dev> "q" 'x' %h $HOME/lib/node_modules/sso-sync/dist/src/cli/main.js`;
-  const plan = servicePlan({ home, env: { HOME: home, SSO_SYNC_SETTINGS: `${home}/team <a&b>.yaml` }, nodePath, cliPath });
+  const plan = servicePlan({
+    home,
+    env: { HOME: home, SSO_SYNC_SETTINGS: `${home}/team <a&b>.yaml` },
+    nodePath,
+    cliPath,
+  });
   const text = renderLaunchdPlist(await readServiceTemplate('launchd'), plan);
   assert.doesNotMatch(text, /@[A-Z_]+@/, 'every placeholder is filled');
 
@@ -41,21 +48,36 @@ test('the agent parses as a property list with the keys launchd needs, every pat
     SSO_SYNC_SETTINGS: `${home}/team <a&b>.yaml`,
   });
   assert.deepEqual(Object.keys(plist).sort(), [
-    'EnvironmentVariables', 'KeepAlive', 'Label', 'ProcessType', 'ProgramArguments', 'RunAtLoad',
-    'StandardErrorPath', 'StandardOutPath', 'ThrottleInterval',
+    'EnvironmentVariables',
+    'KeepAlive',
+    'Label',
+    'ProcessType',
+    'ProgramArguments',
+    'RunAtLoad',
+    'StandardErrorPath',
+    'StandardOutPath',
+    'ThrottleInterval',
   ]);
 });
 
 test('the template is named after the label it carries', async () => {
   assert.ok(existsSync(fileURLToPath(new URL(`../../../launchd/${launchdLabel}.plist`, import.meta.url))));
-  assert.match(await readServiceTemplate('launchd'), new RegExp(`<string>${launchdLabel.replace(/\./g, '\\.')}</string>`));
+  assert.match(
+    await readServiceTemplate('launchd'),
+    new RegExp(`<string>${launchdLabel.replace(/\./g, '\\.')}</string>`),
+  );
 });
 
 test('a path with a control character, which XML cannot carry, is refused with a usage error', async () => {
   const home = '/Users/ann\u0007';
   const template = await readServiceTemplate('launchd');
   assert.throws(
-    () => renderLaunchdPlist(template, servicePlan({ home, env: { HOME: home }, nodePath: '/usr/local/bin/node', cliPath: '/x/main.js' })),
-    (error: unknown) => error instanceof SsoSyncError && error.exitCode === 2 && /control character/.test(error.message),
+    () =>
+      renderLaunchdPlist(
+        template,
+        servicePlan({ home, env: { HOME: home }, nodePath: '/usr/local/bin/node', cliPath: '/x/main.js' }),
+      ),
+    (error: unknown) =>
+      error instanceof SsoSyncError && error.exitCode === 2 && /control character/.test(error.message),
   );
 });

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -34,7 +44,12 @@ interface World {
   run(action: ServiceAction, change?: Partial<ServiceOptions>): Promise<number>;
 }
 
-function world(t: { after(fn: () => void): void }, platform: 'linux' | 'darwin', homeName = 'home', env: NodeJS.ProcessEnv = {}): World {
+function world(
+  t: { after(fn: () => void): void },
+  platform: 'linux' | 'darwin',
+  homeName = 'home',
+  env: NodeJS.ProcessEnv = {},
+): World {
   const home = path.join(scratch, String(++worlds), homeName);
   mkdirSync(home, { recursive: true });
   const fakes = fakeManagers();
@@ -75,7 +90,10 @@ function tree(dir: string): string[] {
 }
 
 async function expectedUnit(home: string, env: NodeJS.ProcessEnv = {}, nodePath = process.execPath): Promise<string> {
-  return renderSystemdUnit(await readServiceTemplate('systemd'), servicePlan({ home, env: { HOME: home, ...env }, nodePath, cliPath }));
+  return renderSystemdUnit(
+    await readServiceTemplate('systemd'),
+    servicePlan({ home, env: { HOME: home, ...env }, nodePath, cliPath }),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------ systemd
@@ -154,7 +172,10 @@ test('status says whether the unit is installed, up to date, enabled and active'
   assert.match(w.output(), /installed, up to date/);
   assert.match(w.output(), /^enabled: enabled$/m);
   assert.match(w.output(), /^active: active$/m);
-  assert.deepEqual(w.fakes.calls(), [systemctl('is-enabled', 'sso-sync.service'), systemctl('is-active', 'sso-sync.service')]);
+  assert.deepEqual(w.fakes.calls(), [
+    systemctl('is-enabled', 'sso-sync.service'),
+    systemctl('is-active', 'sso-sync.service'),
+  ]);
 
   // Another Node.js (an upgrade, a move): the unit on disk is now stale, and status shows what changed.
   const otherNode = path.join(scratch, 'node-25', 'bin', 'node');
@@ -173,7 +194,12 @@ test('a dry run prints the unit and the commands, and touches nothing', async (t
   const out = w.output();
   assert.ok(out.includes(`would write ${file} with:\n${await expectedUnit(w.home)}`), out);
   assert.match(out, /would create the directories .*\.aws/);
-  assert.ok(out.includes('would run systemctl --user daemon-reload\nwould run systemctl --user enable --now sso-sync.service\n'), out);
+  assert.ok(
+    out.includes(
+      'would run systemctl --user daemon-reload\nwould run systemctl --user enable --now sso-sync.service\n',
+    ),
+    out,
+  );
   assert.deepEqual(tree(w.home), [], 'the HOME stays empty');
   assert.deepEqual(w.fakes.calls(), []);
 
@@ -181,7 +207,10 @@ test('a dry run prints the unit and the commands, and touches nothing', async (t
   const before = mtime(file);
   w.fakes.clearCalls();
   assert.equal(await w.run('uninstall', { dryRun: true }), 0);
-  assert.match(w.output(), /would run systemctl --user disable --now sso-sync\.service\nwould remove .*\nwould run systemctl --user daemon-reload/);
+  assert.match(
+    w.output(),
+    /would run systemctl --user disable --now sso-sync\.service\nwould remove .*\nwould run systemctl --user daemon-reload/,
+  );
   assert.equal(mtime(file), before);
   assert.deepEqual(w.fakes.calls(), []);
 });
@@ -198,7 +227,10 @@ test('a failing systemctl is named with its exit code and first line, and says w
   await assert.rejects(w.run('install', { run: failing }), (error: unknown) => {
     assert.ok(error instanceof SsoSyncError);
     assert.equal(error.exitCode, 1);
-    assert.match(error.message, /^`systemctl --user enable --now sso-sync\.service` failed with exit code 1: Failed to connect to bus: No medium found\n/);
+    assert.match(
+      error.message,
+      /^`systemctl --user enable --now sso-sync\.service` failed with exit code 1: Failed to connect to bus: No medium found\n/,
+    );
     assert.doesNotMatch(error.message, /second line/);
     assert.match(error.message, /loginctl enable-linger ann/);
     return true;
@@ -215,14 +247,21 @@ test('without systemctl on PATH the message says systemd is needed', async (t) =
   const empty = mkdtempSync(path.join(scratch, 'empty-bin-'));
   await assert.rejects(w.run('install', { run: execFileRunner({ PATH: empty }) }), (error: unknown) => {
     assert.ok(error instanceof SsoSyncError);
-    assert.match(error.message, /`systemctl --user daemon-reload` failed with exit code 127: systemctl: command not found\nsystemctl was not found/);
+    assert.match(
+      error.message,
+      /`systemctl --user daemon-reload` failed with exit code 127: systemctl: command not found\nsystemctl was not found/,
+    );
     return true;
   });
 });
 
 test('a HOME and an XDG_CONFIG_HOME with spaces and % install a unit that verifies', async (t) => {
   const w = world(t, 'linux', 'my home %d $x');
-  const env = { ...w.options.env, XDG_CONFIG_HOME: path.join(w.home, 'config dir %h'), XDG_STATE_HOME: path.join(w.home, 'state 100%') };
+  const env = {
+    ...w.options.env,
+    XDG_CONFIG_HOME: path.join(w.home, 'config dir %h'),
+    XDG_STATE_HOME: path.join(w.home, 'state 100%'),
+  };
   assert.equal(await w.run('install', { env }), 0);
   const file = path.join(w.home, 'config dir %h', 'systemd', 'user', 'sso-sync.service');
   assert.equal(readFileSync(file, 'utf8'), await expectedUnit(w.home, env));
@@ -240,7 +279,10 @@ test('an AWS config that links to the dotfiles gets the real directory writable 
   symlinkSync(path.join(dotfiles, 'config'), path.join(w.home, '.aws', 'config'));
   assert.equal(await w.run('install'), 0);
   const line = /^ReadWritePaths=(.*)$/m.exec(readFileSync(unitFile(w.home), 'utf8'))![1];
-  assert.equal(line, [`${w.home}/.aws`, `${w.home}/.local/state/sso-sync`, dotfiles].map((p) => JSON.stringify(p)).join(' '));
+  assert.equal(
+    line,
+    [`${w.home}/.aws`, `${w.home}/.local/state/sso-sync`, dotfiles].map((p) => JSON.stringify(p)).join(' '),
+  );
 });
 
 // ------------------------------------------------------------------------------------------------ launchd
@@ -262,7 +304,10 @@ test('install on macOS writes the agent, creates its log directory, enables and 
 
   // Again, unchanged and loaded: nothing to reload.
   assert.equal(await w.run('install'), 0);
-  assert.deepEqual(w.fakes.calls(), [['launchctl', 'print', target], ['launchctl', 'enable', target]]);
+  assert.deepEqual(w.fakes.calls(), [
+    ['launchctl', 'print', target],
+    ['launchctl', 'enable', target],
+  ]);
   assert.match(w.output(), /loaded already/);
   w.fakes.clearCalls();
 
@@ -295,7 +340,10 @@ test('uninstall on macOS boots the agent out and removes it; a second one has no
   const target = `gui/501/${launchdLabel}`;
   assert.equal(await w.run('uninstall'), 0);
   assert.ok(!existsSync(plistFile(w.home)));
-  assert.deepEqual(w.fakes.calls(), [['launchctl', 'print', target], ['launchctl', 'bootout', target]]);
+  assert.deepEqual(w.fakes.calls(), [
+    ['launchctl', 'print', target],
+    ['launchctl', 'bootout', target],
+  ]);
   w.fakes.clearCalls();
   assert.equal(await w.run('uninstall'), 0);
   assert.match(w.output(), /not installed/);
@@ -304,10 +352,21 @@ test('uninstall on macOS boots the agent out and removes it; a second one has no
 
 test('a refused bootstrap is reported with the command, its exit code and what to check', async (t) => {
   const w = world(t, 'darwin');
-  const failing = execFileRunner(w.fakes.env({ FAKE_FAIL: 'launchctl bootstrap*', FAKE_FAIL_CODE: '5', FAKE_FAIL_STDERR: 'Bootstrap failed: 5: Input/output error' }));
+  const failing = execFileRunner(
+    w.fakes.env({
+      FAKE_FAIL: 'launchctl bootstrap*',
+      FAKE_FAIL_CODE: '5',
+      FAKE_FAIL_STDERR: 'Bootstrap failed: 5: Input/output error',
+    }),
+  );
   await assert.rejects(w.run('install', { run: failing }), (error: unknown) => {
     assert.ok(error instanceof SsoSyncError);
-    assert.ok(error.message.startsWith(`\`launchctl bootstrap gui/501 ${plistFile(w.home)}\` failed with exit code 5: Bootstrap failed: 5: Input/output error\n`), error.message);
+    assert.ok(
+      error.message.startsWith(
+        `\`launchctl bootstrap gui/501 ${plistFile(w.home)}\` failed with exit code 5: Bootstrap failed: 5: Input/output error\n`,
+      ),
+      error.message,
+    );
     assert.match(error.message, /plutil -lint/);
     assert.match(error.message, /sso-sync service uninstall/);
     return true;
@@ -333,7 +392,10 @@ test('another platform, or a relative path, is a usage error (exit 2) and runs n
     assert.match(error.message, /systemd user unit \(Linux\) or a launchd agent \(macOS\); there is none for win32/);
     return true;
   });
-  await assert.rejects(w.run('install', { nodePath: 'node' }), (error: unknown) => error instanceof SsoSyncError && error.exitCode === 2);
+  await assert.rejects(
+    w.run('install', { nodePath: 'node' }),
+    (error: unknown) => error instanceof SsoSyncError && error.exitCode === 2,
+  );
   assert.deepEqual(w.fakes.calls(), []);
   assert.deepEqual(tree(w.home), []);
 });

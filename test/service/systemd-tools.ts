@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 function missing(tool: string, why: string): never {
-  throw new Error(`${tool} is needed for this test and is not installed (${why}). On Debian or Ubuntu: apt-get install systemd`);
+  throw new Error(
+    `${tool} is needed for this test and is not installed (${why}). On Debian or Ubuntu: apt-get install systemd`,
+  );
 }
 
 /**
@@ -14,14 +16,16 @@ function missing(tool: string, why: string): never {
  */
 export function analyzeVerify(unitFile: string): { code: number | null; output: string } {
   const result = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') missing('systemd-analyze', 'not found on PATH');
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    missing('systemd-analyze', 'not found on PATH');
   if (result.error) throw result.error;
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 /** The service manager binary, where Debian and the others keep it. */
 function systemdBinary(): string {
-  for (const candidate of ['/usr/lib/systemd/systemd', '/lib/systemd/systemd']) if (existsSync(candidate)) return candidate;
+  for (const candidate of ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'])
+    if (existsSync(candidate)) return candidate;
   return missing('systemd', 'no /usr/lib/systemd/systemd');
 }
 
@@ -41,12 +45,20 @@ export function userManagerDump(unitFile: string): Map<string, string[]> {
       chmodSync(unitDir, 0o755);
       chmodSync(path.join(unitDir, 'sso-sync.service'), 0o644);
     }
-    const env = { PATH: process.env.PATH, HOME: os.tmpdir(), XDG_RUNTIME_DIR: runtime, SYSTEMD_UNIT_PATH: `${unitDir}:` };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: os.tmpdir(),
+      XDG_RUNTIME_DIR: runtime,
+      SYSTEMD_UNIT_PATH: `${unitDir}:`,
+    };
     const command = [systemdBinary(), '--test', '--user', '--unit=sso-sync.service', '--log-target=console'];
-    const [file, args] = asRoot ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command]] : [command[0]!, command.slice(1)];
+    const [file, args] = asRoot
+      ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command]]
+      : [command[0]!, command.slice(1)];
     const result = spawnSync(file, args, { encoding: 'utf8', env });
     if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') missing(file, `${file} not found`);
-    if (result.status !== 0) throw new Error(`systemd --test --user failed (${result.status}):\n${result.stderr}${result.stdout}`);
+    if (result.status !== 0)
+      throw new Error(`systemd --test --user failed (${result.status}):\n${result.stderr}${result.stdout}`);
     // The dump lists each unit's settings as "\t\tName: value" lines after "-> Unit NAME:".
     const start = result.stdout.indexOf('-> Unit sso-sync.service:');
     if (start < 0) throw new Error(`systemd --test --user did not load sso-sync.service:\n${result.stderr}`);

@@ -27,7 +27,10 @@ const awkwardProgram = 'my dir %h $HOME ${USER} ;#';
 
 test('the unit for this installation passes systemd-analyze verify without a word', async () => {
   const home = path.join(scratch, 'plain-home');
-  const unit = renderSystemdUnit(await readServiceTemplate('systemd'), servicePlan({ home, env: { HOME: home }, nodePath: process.execPath, cliPath }));
+  const unit = renderSystemdUnit(
+    await readServiceTemplate('systemd'),
+    servicePlan({ home, env: { HOME: home }, nodePath: process.execPath, cliPath }),
+  );
   assert.doesNotMatch(unit, /@[A-Z_]+@/, 'every placeholder is filled');
   const { code, output } = analyzeVerify(writeUnit(unit));
   assert.equal(output, '', 'systemd-analyze verify printed something, which means it ignored or refused a setting');
@@ -44,7 +47,11 @@ test('a HOME and an installation path with spaces, %, $, quotes and backslashes 
   symlinkSync(process.execPath, node);
   const plan = servicePlan({
     home,
-    env: { HOME: home, XDG_CONFIG_HOME: path.join(base, 'config home'), SSO_SYNC_SETTINGS: path.join(base, 'team settings.yaml') },
+    env: {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(base, 'config home'),
+      SSO_SYNC_SETTINGS: path.join(base, 'team settings.yaml'),
+    },
     nodePath: node,
     cliPath: path.join(install, 'dist $x', 'main.js'),
     realWritableDirs: [path.join(base, 'dotfiles', 'aws')],
@@ -75,9 +82,14 @@ test('a user manager reads back exactly the paths that were put in', async () =>
     `SSO_SYNC_SETTINGS=${base}/settings.yaml`,
   ]);
   // ReadWritePaths= is printed as one space-separated line; the paths themselves hold spaces, so compare it whole.
-  assert.deepEqual(dump.get('ReadWritePaths'), [[`${home}/.aws`, `${home}/.local/state/sso-sync`, `${base}/dotfiles/aws`].join(' ')]);
+  assert.deepEqual(dump.get('ReadWritePaths'), [
+    [`${home}/.aws`, `${home}/.local/state/sso-sync`, `${base}/dotfiles/aws`].join(' '),
+  ]);
   // In arguments systemd turns `$$` into `$` when it starts the program; the dump shows them before that.
-  assert.deepEqual(splitCommandLine(dump.get('ExecStart Command Line')![0]!), [nodePath, script.replace(/\$/g, '$$$$')]);
+  assert.deepEqual(splitCommandLine(dump.get('ExecStart Command Line')![0]!), [
+    nodePath,
+    script.replace(/\$/g, '$$$$'),
+  ]);
   assert.deepEqual(dump.get('ProtectSystem'), ['strict']);
   assert.deepEqual(dump.get('PrivateTmp'), ['yes']);
   assert.deepEqual(dump.get('Restart'), ['on-failure']);
@@ -99,7 +111,12 @@ test('the sandbox lets the daemon write its directories and the real home of a l
   assert.deepEqual(linked.writablePaths, ['/home/ann/.aws', '/var/tmp/state/sso-sync', '/home/ann/dotfiles/aws']);
 
   // A config named outside ~/.aws: its directory is writable, and what lies inside it is not listed twice.
-  const elsewhere = servicePlan({ home, env: { HOME: home, AWS_CONFIG_FILE: '~/work/aws-config' }, nodePath: '/usr/bin/node', cliPath: '/opt/x.js' });
+  const elsewhere = servicePlan({
+    home,
+    env: { HOME: home, AWS_CONFIG_FILE: '~/work/aws-config' },
+    nodePath: '/usr/bin/node',
+    cliPath: '/opt/x.js',
+  });
   assert.deepEqual(elsewhere.writablePaths, ['/home/ann/.aws', '/home/ann/.local/state/sso-sync', '/home/ann/work']);
   assert.deepEqual(elsewhere.environment[0], ['AWS_CONFIG_FILE', '/home/ann/work/aws-config']);
 });
@@ -115,7 +132,11 @@ test('paths a unit file cannot hold are refused with a usage error that names th
   ] as const) {
     assert.throws(
       () => render(home, nodePath),
-      (error: unknown) => error instanceof SsoSyncError && error.exitCode === 2 && words.test(error.message) && error.message.includes(named),
+      (error: unknown) =>
+        error instanceof SsoSyncError &&
+        error.exitCode === 2 &&
+        words.test(error.message) &&
+        error.message.includes(named),
     );
   }
 });
@@ -124,5 +145,8 @@ test('the template shipped in systemd/ is a user unit wanted by default.target',
   const text = readFileSync(fileURLToPath(new URL('../../../systemd/sso-sync.service', import.meta.url)), 'utf8');
   assert.match(text, /^WantedBy=default\.target$/m);
   assert.match(text, /^ExecStart=@NODE@ @CLI@$/m);
-  assert.doesNotMatch(text, /^(User|Group|PrivateUsers|CapabilityBoundingSet|ProtectKernelModules|PrivateDevices|MemoryDenyWriteExecute)=/m);
+  assert.doesNotMatch(
+    text,
+    /^(User|Group|PrivateUsers|CapabilityBoundingSet|ProtectKernelModules|PrivateDevices|MemoryDenyWriteExecute)=/m,
+  );
 });

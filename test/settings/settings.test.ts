@@ -11,7 +11,10 @@ const problems = (text: string) => {
     parseSettings(text, '/s.yaml');
   } catch (error) {
     assert.equal((error as { exitCode?: number }).exitCode, 2);
-    return (error as Error).message.split('\n').filter((l) => l.startsWith('  /s.yaml')).map((l) => l.trim());
+    return (error as Error).message
+      .split('\n')
+      .filter((l) => l.startsWith('  /s.yaml'))
+      .map((l) => l.trim());
   }
   assert.fail('expected the settings to be refused');
 };
@@ -47,7 +50,14 @@ profiles:
 `,
     '/s.yaml',
   );
-  assert.deepEqual(s.sessions, [{ name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] }]);
+  assert.deepEqual(s.sessions, [
+    {
+      name: 'mycorp',
+      startUrl: 'https://d-1234567890.awsapps.com/start',
+      region: 'eu-north-1',
+      scopes: ['sso:account:access'],
+    },
+  ]);
   assert.deepEqual(s.rules.set, { duration_seconds: '43200', output: 'json' });
   assert.equal(s.rules.roleAlias.Billing, 'bill');
   assert.equal(s.rules.roleAlias.AdministratorAccess, 'admin');
@@ -83,11 +93,18 @@ typo: 1
     'sync.request_timeout_seconds:',
     '(top level): unknown key typo',
   ];
-  for (const e of expect) assert.ok(found.some((l) => l.includes(e)), `missing "${e}" in:\n${found.join('\n')}`);
+  for (const e of expect)
+    assert.ok(
+      found.some((l) => l.includes(e)),
+      `missing "${e}" in:\n${found.join('\n')}`,
+    );
 });
 
 test('YAML syntax errors name the line', () => {
-  assert.deepEqual(problems('sessions:\n  a: 1\n  a: 2\n').map((l) => l.split(': ')[0]), ['/s.yaml:3']);
+  assert.deepEqual(
+    problems('sessions:\n  a: 1\n  a: 2\n').map((l) => l.split(': ')[0]),
+    ['/s.yaml:3'],
+  );
 });
 
 test('where the settings are looked for, and zero configuration when the default file is absent', async (t) => {
@@ -97,8 +114,14 @@ test('where the settings are looked for, and zero configuration when the default
   assert.equal(settingsPath(undefined, { HOME: home, SSO_SYNC_SETTINGS: '/e.yaml' }).file, '/e.yaml');
   assert.equal(settingsPath('/flag.yaml', { HOME: home, SSO_SYNC_SETTINGS: '/e.yaml' }).file, '/flag.yaml');
   assert.equal((await loadSettings(undefined, { HOME: home })).source, undefined);
-  await assert.rejects(loadSettings(path.join(home, 'none.yaml'), { HOME: home }), /cannot read the settings file .*none\.yaml: it does not exist/);
+  await assert.rejects(
+    loadSettings(path.join(home, 'none.yaml'), { HOME: home }),
+    /cannot read the settings file .*none\.yaml: it does not exist/,
+  );
   await assert.rejects(loadSettings(home, { HOME: home }), /it is a directory/);
   writeFileSync(path.join(home, 'ok.yaml'), 'sync: { concurrency: 3 }\n');
-  assert.equal((await loadSettings(undefined, { HOME: home, SSO_SYNC_SETTINGS: path.join(home, 'ok.yaml') })).sync.concurrency, 3);
+  assert.equal(
+    (await loadSettings(undefined, { HOME: home, SSO_SYNC_SETTINGS: path.join(home, 'ok.yaml') })).sync.concurrency,
+    3,
+  );
 });

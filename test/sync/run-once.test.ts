@@ -9,7 +9,8 @@ import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
 import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const a = '[default]\nregion = eu-west-1\n\n[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
+const a =
+  '[default]\nregion = eu-west-1\n\n[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
 
 /** A signed-in home whose config holds `a`, and a sync of it with the writer's test hooks. */
 async function setUp(t: TestContext) {
@@ -22,16 +23,23 @@ async function setUp(t: TestContext) {
   await signInHome(emulator, home, 'mycorp');
   useEmulatorEndpoint(t, emulator);
   const sync = (writeHooks: SyncDeps['writeHooks']) =>
-    runOnce(syncDeps(home, { writeHooks }), { sessions: [], dryRun: false, allowMassRemoval: false, settingsFile: undefined });
+    runOnce(syncDeps(home, { writeHooks }), {
+      sessions: [],
+      dryRun: false,
+      allowMassRemoval: false,
+      settingsFile: undefined,
+    });
   return { config, sync };
 }
 
-test('a file changed and changed back while sso-sync writes keeps the person\'s content, not the intermediate one', async (t) => {
+test("a file changed and changed back while sso-sync writes keeps the person's content, not the intermediate one", async (t) => {
   const { config, sync } = await setUp(t);
   const b = a.replace('region = eu-west-1', 'region = us-east-1   # a mistake, undone a moment later');
   let step = 0;
   // First attempt: someone writes B. Second attempt: they change it back to A.
-  const report = await sync({ afterTempWritten: async () => writeFileSync(config, ++step === 1 ? b : step === 2 ? a : readFileSync(config)) });
+  const report = await sync({
+    afterTempWritten: async () => writeFileSync(config, ++step === 1 ? b : step === 2 ? a : readFileSync(config)),
+  });
   assert.equal(report.exitCode, 0);
   assert.equal(step, 3, 'the merge was redone twice');
   const text = readFileSync(config, 'utf8');
@@ -55,7 +63,8 @@ test('a change rescued from the replaced file that a newer change keeps from bei
     },
     // ...and while that change is merged, another change lands on the path.
     afterTempWritten: async () => {
-      if (temps++ === 1) writeFileSync(config, `${readFileSync(config, 'utf8')}\n[profile newer]\nregion = us-east-1\n`);
+      if (temps++ === 1)
+        writeFileSync(config, `${readFileSync(config, 'utf8')}\n[profile newer]\nregion = us-east-1\n`);
     },
   }).then(
     () => assert.fail('the sync cannot say all was merged'),
@@ -63,7 +72,10 @@ test('a change rescued from the replaced file that a newer change keeps from bei
   );
   const saved = /saved in (\S+)\)/.exec(failed.message)?.[1];
   assert.ok(saved, failed.message);
-  assert.match(failed.message, /the profiles are written, but a change another program made at the same moment may be missing/);
+  assert.match(
+    failed.message,
+    /the profiles are written, but a change another program made at the same moment may be missing/,
+  );
   assert.equal(path.dirname(saved), path.join(path.dirname(config), '..', 'state', 'sso-sync', 'backups'));
   assert.equal(readFileSync(saved, 'utf8'), rescued, 'the rescued change is kept in the backup');
   assert.match(readFileSync(config, 'utf8'), /\[profile newer\]/, 'the newer change stays in the config');

@@ -3,11 +3,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkUsable, parseCacheTime, parseCachedToken, tokenCachePath } from '../../src/token/cache.js';
 
-const session = { name: 'mycorp', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-north-1', scopes: ['sso:account:access'] };
+const session = {
+  name: 'mycorp',
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+};
 
 test('the cache file is named by the SHA-1 of the session name, as the AWS CLI names it', () => {
   // sha1("mycorp"), computed with `printf mycorp | sha1sum`.
-  assert.equal(tokenCachePath('/home/p', 'mycorp'), '/home/p/.aws/sso/cache/152474f4e86bf8d546de4398481c2d70d3e095c8.json');
+  assert.equal(
+    tokenCachePath('/home/p', 'mycorp'),
+    '/home/p/.aws/sso/cache/152474f4e86bf8d546de4398481c2d70d3e095c8.json',
+  );
 });
 
 test('the time formats the AWS CLI writes and older ones are read', () => {
@@ -15,7 +23,8 @@ test('the time formats the AWS CLI writes and older ones are read', () => {
   assert.equal(parseCacheTime('2026-01-01T08:00:00UTC')?.toISOString(), '2026-01-01T08:00:00.000Z');
   assert.equal(parseCacheTime('2026-01-01T10:00:00+02:00')?.toISOString(), '2026-01-01T08:00:00.000Z');
   assert.equal(parseCacheTime('2026-01-01T08:00:00.123Z')?.toISOString(), '2026-01-01T08:00:00.123Z');
-  for (const bad of ['', 'tomorrow', '2026-13-01T08:00:00Z', 42, null, '2026-01-01 08:00:00']) assert.equal(parseCacheTime(bad), undefined, String(bad));
+  for (const bad of ['', 'tomorrow', '2026-13-01T08:00:00Z', 42, null, '2026-01-01 08:00:00'])
+    assert.equal(parseCacheTime(bad), undefined, String(bad));
 });
 
 test('corrupt, truncated, foreign and wrongly typed files are refused with the file named and the content never quoted', () => {
@@ -43,9 +52,21 @@ test('corrupt, truncated, foreign and wrongly typed files are refused with the f
 });
 
 test('a token is usable until a minute before it expires, and only for its own start URL', () => {
-  const token = parseCachedToken(JSON.stringify({ startUrl: session.startUrl, accessToken: 't', expiresAt: '2026-01-01T08:00:00Z' }), '/c/x.json', 'mycorp');
+  const token = parseCachedToken(
+    JSON.stringify({ startUrl: session.startUrl, accessToken: 't', expiresAt: '2026-01-01T08:00:00Z' }),
+    '/c/x.json',
+    'mycorp',
+  );
   assert.equal(checkUsable(token, session, new Date('2026-01-01T07:58:59Z')), token);
   assert.throws(() => checkUsable(token, session, new Date('2026-01-01T07:59:30Z')), /expired at 2026-01-01T08:00:00Z/);
-  assert.throws(() => checkUsable(token, { ...session, startUrl: 'https://other.awsapps.com/start' }, new Date('2026-01-01T07:00:00Z')), /was issued for https:\/\/d-1234567890/);
-  assert.equal(checkUsable(token, { ...session, startUrl: `${session.startUrl}/` }, new Date('2026-01-01T07:00:00Z')), token, 'a trailing slash is the same URL');
+  assert.throws(
+    () =>
+      checkUsable(token, { ...session, startUrl: 'https://other.awsapps.com/start' }, new Date('2026-01-01T07:00:00Z')),
+    /was issued for https:\/\/d-1234567890/,
+  );
+  assert.equal(
+    checkUsable(token, { ...session, startUrl: `${session.startUrl}/` }, new Date('2026-01-01T07:00:00Z')),
+    token,
+    'a trailing slash is the same URL',
+  );
 });
