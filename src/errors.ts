@@ -47,7 +47,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 
 /** A file-system error in words a person reads (never the file's content). */
 export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   switch (code) {
     case 'EACCES':
     case 'EPERM':
@@ -67,7 +67,7 @@ export function describeFsError(error: unknown): string {
 
 /** What to do about a file-system error, as the end of a sentence. */
 export function fsRemedy(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
+  switch (errorCode(error)) {
     case 'ENOSPC':
     case 'EDQUOT':
       return 'free some space there';
@@ -95,4 +95,28 @@ export function describeAwsError(error: unknown): string {
     .replace(/\s+/g, ' ')
     .slice(0, 200);
   return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
+}
+
+/** The `code` of a system error (`ENOENT`, `EACCES`…) or of any error that carries a string code; else undefined. */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/** The `name` of an error (the SDK's exception name, say); undefined for a thrown value that is not an object. */
+export function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
+    ? error.name
+    : undefined;
+}
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The stack of an Error (its message when it has none), else the thrown value as text: for internal errors. */
+export function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -6,11 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DeviceAuthorization, OidcApi, Registration, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, describeFsError, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { describeAwsError, describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { formatCacheTime, tokenCachePath, writeToken, type CachedToken } from '../token/cache.js';
+import { formatCacheTime, writeToken, type CachedToken } from '../token/cache.js';
 import { startCallbackListener } from './callback-listener.js';
 import { loadRegistration, saveRegistration, type Flow } from './registrations.js';
+import { tokenCachePath } from '../paths.js';
 
 /** What sign-in needs from outside. */
 export interface LoginDeps {
@@ -161,7 +162,7 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
     try {
       return await deps.oidc.createToken(reg, { grantType: deviceGrant, deviceCode: device.deviceCode });
     } catch (error) {
-      const name = (error as Error)?.name;
+      const name = errorName(error);
       if (name === 'AuthorizationPendingException') {
         // still waiting for the person
       } else if (name === 'SlowDownException') {

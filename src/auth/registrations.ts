@@ -4,8 +4,9 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFile } from '../replace-file.js';
+import { replaceFile } from '../fs/replace-file.js';
 import type { Registration } from '../aws/oidc-api.js';
+import { registrationPath } from '../paths.js';
 
 /** The sign-in flows; each needs its own registration (different grant types). */
 export type Flow = 'authorization-code' | 'device-code';
@@ -21,9 +22,7 @@ interface Stored {
   scopes: string[];
 }
 
-function file(stateDir: string, session: string, flow: Flow): string {
-  return path.join(stateDir, 'registrations', `${session}.${flow}.json`);
-}
+const file = (stateDir: string, session: string, flow: Flow) => registrationPath(stateDir, session, flow);
 
 /** A stored registration still good for this session, or undefined (a damaged file is simply replaced). */
 export async function loadRegistration(

@@ -9,7 +9,7 @@ import lockfile from 'proper-lockfile';
 import type { OidcApi, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, describeFsError, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { describeAwsError, describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import {
   checkStartUrl,
@@ -195,7 +195,7 @@ export class TokenKeeper {
         );
       } catch (error) {
         failure = error;
-        if (hopeless.has((error as Error)?.name)) break;
+        if (hopeless.has(errorName(error) ?? '')) break;
         log.warn(
           { event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) },
           `refreshing the token for ${session.name} failed (${describeAwsError(error)}); attempt ${attempt} of ${attempts}`,
@@ -209,7 +209,7 @@ export class TokenKeeper {
 
     // The AWS CLI (which does not take sso-sync's lock) may have refreshed with the same, now rotated, refresh
     // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
-    if (hopeless.has((failure as Error)?.name)) await clock.sleep(500);
+    if (hopeless.has(errorName(failure) ?? '')) await clock.sleep(500);
     const meanwhile = await readToken(home, session.name).catch(() => undefined);
     if (
       meanwhile &&
@@ -225,7 +225,7 @@ export class TokenKeeper {
       );
       return current;
     }
-    if (hopeless.has((failure as Error)?.name))
+    if (hopeless.has(errorName(failure) ?? ''))
       throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
     throw new SsoSyncError(
       'aws.failed',

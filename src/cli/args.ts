@@ -1,6 +1,6 @@
 /** The command line: parsed with node:util's parseArgs, strictly, into what the person asked for. */
 import { parseArgs } from 'node:util';
-import { SsoSyncError } from '../errors.js';
+import { errorMessage, SsoSyncError } from '../errors.js';
 
 /** What the command line asks for. */
 export type Command =
@@ -103,10 +103,7 @@ export function parseCommand(argv: readonly string[]): Command {
       },
     });
   } catch (error) {
-    throw new SsoSyncError(
-      'usage',
-      `${(error as Error).message.split('\n')[0]}\nRun \`sso-sync --help\` for the options.`,
-    );
+    throw new SsoSyncError('usage', `${errorMessage(error).split('\n')[0]}\nRun \`sso-sync --help\` for the options.`);
   }
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };

@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
@@ -23,15 +22,15 @@ import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock } from '../clock/clock.js';
-import { configPath, readConfig } from '../config-file/config-file.js';
+import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { loadSettings, settingsPath } from '../settings/load.js';
-import { stateDir } from '../state-dir.js';
+import { loadSettings } from '../settings/load.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { checkLogLevel, type Command } from './args.js';
+import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
 
 function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
   const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
@@ -42,12 +41,12 @@ function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): L
 
 function keeper(env: NodeJS.ProcessEnv, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
   return new TokenKeeper({
-    home: env.HOME || os.homedir(),
+    home: homeDir(env),
     clock: systemClock,
     log,
     oidc: (region) => createOidcApi(region, env),
     refreshWindowMs,
-    lockDir: path.join(stateDir(env), 'locks'),
+    lockDir: locksDir(stateDir(env)),
     ...(onRefreshed ? { onRefreshed } : {}),
   });
 }
@@ -101,7 +100,7 @@ async function daemon(
 ): Promise<ExitCode> {
   const log = logger(1, command.logLevel, env);
   const state = stateDir(env);
-  const home = env.HOME || os.homedir();
+  const home = homeDir(env);
   const claim = await claimDaemon(state, new Date());
   let notify = false;
   try {
@@ -216,7 +215,7 @@ export async function runCommand(
       });
       const code = await statusCommand({
         env,
-        home: env.HOME || os.homedir(),
+        home: homeDir(env),
         stateDir: stateDir(env),
         sessions: await allSessions(env, settings),
         now: new Date(),
@@ -261,7 +260,7 @@ export async function runCommand(
       const session = sessions[0]!;
       await login(
         {
-          home: env.HOME || os.homedir(),
+          home: homeDir(env),
           stateDir: stateDir(env),
           clock: systemClock,
           log,

@@ -4,7 +4,7 @@
  * AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
  */
 import { readFileSync } from 'node:fs';
-import { exitCodeOf, ExitCode, SsoSyncError } from '../errors.js';
+import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { parseCommand, usage } from './args.js';
 import type { Ending } from './commands.js';
 
@@ -37,8 +37,7 @@ main(process.argv.slice(2)).then(
     if (end) process.exit(code);
   },
   (error: unknown) => {
-    const message =
-      error instanceof SsoSyncError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+    const message = error instanceof SsoSyncError ? error.message : `internal error: ${errorStack(error)}`;
     process.stderr.write(`sso-sync: ${message}\n`);
     process.exitCode = exitCodeOf(error);
   },

@@ -21,20 +21,11 @@ import {
   unlink,
   type FileHandle,
 } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireLock } from '../lock-file.js';
-import { fsyncDir, newFile } from '../replace-file.js';
-import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
-
-/** The AWS config to manage: `AWS_CONFIG_FILE` (with `~` expanded, as the AWS CLI does) or `~/.aws/config`. */
-export function configPath(env: NodeJS.ProcessEnv): string {
-  const home = env.HOME || os.homedir();
-  const given = env.AWS_CONFIG_FILE;
-  if (given) return path.resolve(given.replace(/^~(?=$|\/)/, home));
-  return path.join(home, '.aws', 'config');
-}
+import { acquireLock } from '../fs/lock-file.js';
+import { fsyncDir, newFile } from '../fs/replace-file.js';
+import { describeFsError, errorCode, fsRemedy, SsoSyncError } from '../errors.js';
 
 /** The file as found: its bytes (as a latin1 string) or undefined when it does not exist, and where it really is. */
 export interface ConfigSnapshot {
@@ -66,7 +57,7 @@ async function resolveTarget(file: string): Promise<string> {
   try {
     return await realpath(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
   }
   const link = await lstat(file).catch(() => undefined);
   if (link?.isSymbolicLink()) {
@@ -76,18 +67,41 @@ async function resolveTarget(file: string): Promise<string> {
     );
   }
   // The file does not exist: write it where it is named, below the real path of its closest existing parent.
-  let dir = path.dirname(file);
-  const rest = [path.basename(file)];
+  return realOrNominal(file);
+}
+
+/** The real path of `p`, or of its closest existing parent with the rest of `p` appended: nothing need exist. */
+export async function realOrNominal(p: string): Promise<string> {
+  const rest: string[] = [];
+  let dir = p;
   for (;;) {
     try {
       return path.join(await realpath(dir), ...rest);
     } catch {
-      rest.unshift(path.basename(dir));
       const up = path.dirname(dir);
-      if (up === dir) return file;
+      if (up === dir) return p;
+      rest.unshift(path.basename(dir));
       dir = up;
     }
   }
+}
+
+/**
+ * The directory where writes of the AWS config land: beside its real path, a symbolic link's target even when that
+ * target does not exist yet (the service's sandbox must allow writes there before the first sync).
+ */
+export async function realConfigDir(configFile: string): Promise<string> {
+  try {
+    return path.dirname(await realpath(configFile));
+  } catch {
+    // missing, or a dangling link: resolved below
+  }
+  const link = await lstat(configFile).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    const target = path.resolve(path.dirname(configFile), await readlink(configFile));
+    return realOrNominal(path.dirname(target));
+  }
+  return realOrNominal(path.dirname(configFile));
 }
 
 /** Reads the AWS config as bytes; a file that exists but cannot be read is refused (exit 4). */
@@ -97,7 +111,7 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     realPath = await resolveTarget(file);
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ELOOP')
       throw refused(
         `${file} is a symbolic link in a loop of links. Remove the link or point it at a real file (or set AWS_CONFIG_FILE to one), then run again.`,
@@ -127,7 +141,7 @@ export async function readConfig(file: string): Promise<ConfigSnapshot> {
     return { path: file, realPath, text };
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: file, realPath, text: undefined };
+    if (errorCode(error) === 'ENOENT') return { path: file, realPath, text: undefined };
     throw refused(`cannot read ${file}: ${describeFsError(error)}. Fix its permissions, then run again.`, error);
   }
 }
@@ -302,7 +316,7 @@ async function openHeld(realPath: string): Promise<FileHandle | undefined> {
   try {
     return await open(realPath, constants.O_RDONLY);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -343,7 +357,7 @@ export async function writeConfig(
   try {
     release = await acquireLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ELOCKED')
       throw refused(
         `another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`,

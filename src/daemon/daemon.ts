@@ -13,11 +13,12 @@ import type { Clock } from '../clock/clock.js';
 import { readConfig } from '../config-file/config-file.js';
 import type { SessionDef } from '../core/types.js';
 import { scanConfig } from '../core/config-text.js';
-import { ExitCode, SsoSyncError } from '../errors.js';
+import { errorMessage, errorStack, ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
 import type { SyncReport, SyncRequest } from '../sync/run-once.js';
-import { formatCacheTime, readToken, tokenCachePath, type CachedToken } from '../token/cache.js';
+import { formatCacheTime, readToken, type CachedToken } from '../token/cache.js';
+import { tokenCachePath } from '../paths.js';
 
 /** Told of a token sso-sync itself wrote. */
 export type Refreshed = (session: string, token: CachedToken) => void;
@@ -164,7 +165,7 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
         } else {
           log.warn(
             { event: 'token.refresh_failed', session: name, failures: refreshFailures.get(name) },
-            `the token for ${name} was not refreshed (${e?.message ?? (error as Error).message}); trying again in ${Math.round(backoffMs(refreshFailures.get(name)!, deps.retryBaseMs) / 1000)} s`,
+            `the token for ${name} was not refreshed (${e?.message ?? errorMessage(error)}); trying again in ${Math.round(backoffMs(refreshFailures.get(name)!, deps.retryBaseMs) / 1000)} s`,
           );
         }
       }
@@ -212,7 +213,7 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
       const e = error instanceof SsoSyncError ? error : undefined;
       log.error(
         { event: 'sync.failed', code: e?.code ?? 'internal' },
-        e?.message ?? `sync failed: ${(error as Error)?.stack ?? String(error)}`,
+        e?.message ?? `sync failed: ${errorStack(error)}`,
       );
       retryable = e === undefined || e.retryable;
     }

@@ -5,19 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { SsoSyncError } from '../errors.js';
-import { acquireLock } from '../lock-file.js';
+import { errorCode, SsoSyncError } from '../errors.js';
+import { acquireLock } from '../fs/lock-file.js';
+import { pidFile } from '../paths.js';
 
 /** What the pid file says about the daemon that wrote it. */
 export interface DaemonRecord {
   pid: number;
   startedAt: string;
-}
-
-/** The pid file of the daemon. */
-export function pidFile(stateDir: string): string {
-  return path.join(stateDir, 'daemon.pid');
 }
 
 /**
@@ -30,7 +25,7 @@ export function isSsoSyncProcess(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    if (errorCode(error) !== 'EPERM') return false;
   }
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -69,7 +64,7 @@ export async function claimDaemon(stateDir: string, now: Date): Promise<{ releas
     });
     return { release };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    if (errorCode(error) !== 'ELOCKED') throw error;
     const other = await runningDaemon(stateDir);
     if (other) {
       throw new SsoSyncError(

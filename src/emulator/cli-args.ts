@@ -1,6 +1,7 @@
 /** Command-line flags of the emulator entry point, parsed and checked without side effects. */
 import { parseArgs } from 'node:util';
 import type { RefreshTokenPolicy } from './oidc-store.js';
+import { errorMessage } from '../errors.js';
 
 /** Where the emulator's accounts come from. */
 export type FixtureChoice =
@@ -91,7 +92,7 @@ export function parseEmulatorArgs(argv: string[]): ParsedArgs {
       },
     }));
   } catch (error) {
-    return { kind: 'error', problems: [(error as Error).message] };
+    return { kind: 'error', problems: [errorMessage(error)] };
   }
   if (values.help === true) return { kind: 'help' };
 

@@ -1,6 +1,7 @@
 /** The accounts and roles an emulator serves: the fixture format, its validation, a generator and a demo organisation. */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { errorMessage } from '../errors.js';
 
 /** One account of a fixture, with the permission-set (role) names the signed-in user holds in it. */
 export interface FixtureAccount {
@@ -88,13 +89,13 @@ export async function loadFixture(path: string): Promise<Fixture> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new FixtureError(path, [`cannot read the file: ${(error as Error).message}`]);
+    throw new FixtureError(path, [`cannot read the file: ${errorMessage(error)}`]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FixtureError(path, [`not valid JSON: ${(error as Error).message}`]);
+    throw new FixtureError(path, [`not valid JSON: ${errorMessage(error)}`]);
   }
   return parseFixture(json, path);
 }

@@ -2,6 +2,7 @@
 import { parseEmulatorArgs, USAGE, type FixtureChoice } from './cli-args.js';
 import { builtinFixture, generateFixture, loadFixture, type Fixture } from './fixture.js';
 import { startEmulator } from './server.js';
+import { errorMessage, errorStack } from '../errors.js';
 
 async function fixtureFor(choice: FixtureChoice): Promise<Fixture> {
   switch (choice.kind) {
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     fixture = await fixtureFor(config.fixture);
   } catch (error) {
-    process.stderr.write(`sso-sync emulator: ${(error as Error).message}\n`);
+    process.stderr.write(`sso-sync emulator: ${errorMessage(error)}\n`);
     return 2;
   }
 
@@ -95,7 +96,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`sso-sync emulator: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`sso-sync emulator: ${errorStack(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -21,6 +21,7 @@ import { OidcStore, type OidcSettings, type RefreshTokenPolicy } from './oidc-st
 import { indexFixture, portalRoutes, type PortalData } from './portal-routes.js';
 import { findRoute, type Reply, type Route, type RouteRequest } from './route-table.js';
 import { bucketConfig, fullBucket, takeToken, type BucketConfig, type BucketState } from './token-bucket.js';
+import { errorMessage } from '../errors.js';
 
 // Re-exported so that users of the emulator import its whole API from this one module.
 /** Fault rules, as in EmulatorOptions.faults. */
@@ -374,7 +375,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const apiError =
         error instanceof ApiError
           ? error
-          : new ApiError(500, 'InternalServerException', `emulator failure: ${(error as Error).message}`);
+          : new ApiError(500, 'InternalServerException', `emulator failure: ${errorMessage(error)}`);
       if (res.headersSent) req.socket.destroy();
       else sendError(res, apiError);
     });

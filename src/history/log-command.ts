@@ -1,11 +1,10 @@
 /** `sso-sync log`: the history of the profiles sso-sync added, removed or changed, read from its log files. */
-import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
-import { logFilePath } from '../log/log-file.js';
 import { countHistory, filterHistory, formatHistory, historyJson, localMinute, parseHistory } from './history.js';
 import { readLogFiles } from './log-files.js';
 import { parseSince } from './since.js';
+import { homeDir, logFilePath } from '../paths.js';
 
 /** What `sso-sync log` was asked for. */
 export interface LogCommandOptions {
@@ -61,6 +60,6 @@ export async function logCommand(options: LogCommandOptions): Promise<number> {
 
 /** A path under the home directory written with `~`, as a person types it. */
 function shortPath(file: string, env: NodeJS.ProcessEnv): string {
-  const home = env.HOME || os.homedir();
+  const home = homeDir(env);
   return file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
 }

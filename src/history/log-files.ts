@@ -3,6 +3,7 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { rotationLockPath, rotationLockStaleMs, rotationNumber } from '../log/rotating-file.js';
+import { errorCode } from '../errors.js';
 
 /** The log file and its rotated files that exist, oldest first: `sso-sync.log.4`, …, `sso-sync.log.1`, `sso-sync.log`. */
 export async function listLogFiles(file: string): Promise<string[]> {
@@ -130,6 +131,6 @@ async function idOf(file: string): Promise<string | undefined> {
 }
 
 function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
 }

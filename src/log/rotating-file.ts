@@ -45,6 +45,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { errorCode } from '../errors.js';
 
 /** Where the log file is and how much of it is kept. */
 export interface LogFileOptions {
@@ -130,7 +131,7 @@ class RotatingFile implements LogFile {
       this.close();
       if (!this.failing) {
         this.failing = true;
-        this.onError(error as Error);
+        this.onError(error instanceof Error ? error : new Error(String(error)));
       }
     }
   }
@@ -230,7 +231,7 @@ class RotatingFile implements LogFile {
           onCompromised: () => undefined,
         });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') return undefined;
+        if (errorCode(error) !== 'ELOCKED') return undefined;
         if (Date.now() >= deadline) {
           this.lockWaitAfter = Date.now() + 1_000;
           return undefined;
@@ -276,7 +277,7 @@ function ignoreMissing(action: () => void): void {
   try {
     action();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
   }
 }
 

@@ -3,8 +3,7 @@
  * environment it pins, the directories it may write. No I/O here; the caller resolves symbolic links.
  */
 import path from 'node:path';
-import { configPath } from '../config-file/config-file.js';
-import { stateDir } from '../state-dir.js';
+import { configHome, configPath, stateDir } from '../paths.js';
 
 /** The launchd label, also the agent's file name; reverse-DNS as launchd expects. */
 export const launchdLabel = 'io.github.sso-sync';
@@ -52,8 +51,7 @@ export interface ServicePlan {
 /** The file the service manager reads: the systemd user unit or the launchd agent. */
 export function serviceFile(platform: ServicePlatform, env: NodeJS.ProcessEnv, home: string): string {
   if (platform === 'darwin') return path.join(home, 'Library', 'LaunchAgents', `${launchdLabel}.plist`);
-  const configHome = env.XDG_CONFIG_HOME ? path.resolve(env.XDG_CONFIG_HOME) : path.join(home, '.config');
-  return path.join(configHome, 'systemd', 'user', systemdUnitName);
+  return path.join(configHome({ ...env, HOME: home }), 'systemd', 'user', systemdUnitName);
 }
 
 /** Whether `inner` is `outer` or lies below it (by name; links are not followed). */

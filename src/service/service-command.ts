@@ -3,13 +3,12 @@
  * that runs the daemon. The file is rendered from the package's template with this installation's paths;
  * the service manager is driven through its own commands, run without a shell.
  */
-import { lstat, mkdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTwoFilesPatch } from 'diff';
-import { replaceFile } from '../replace-file.js';
-import { ExitCode, SsoSyncError } from '../errors.js';
+import { replaceFile } from '../fs/replace-file.js';
+import { errorCode, errorMessage, ExitCode, SsoSyncError } from '../errors.js';
 import { renderLaunchdPlist } from './launchd-plist.js';
 import {
   isWithin,
@@ -30,6 +29,8 @@ import {
 } from './run-command.js';
 import { renderSystemdUnit } from './systemd-unit.js';
 import { readServiceTemplate } from './template.js';
+import { homeDir, tokenCacheDir } from '../paths.js';
+import { realConfigDir, realOrNominal } from '../config-file/config-file.js';
 
 /** What `sso-sync service` was asked to do. */
 export type ServiceAction = 'install' | 'uninstall' | 'status';
@@ -81,7 +82,7 @@ interface Context extends ServiceOptions {
 /** Runs `sso-sync service ACTION`; resolves with the exit status, rejects with an SsoSyncError. */
 export async function serviceCommand(action: ServiceAction, options: ServiceOptions): Promise<ExitCode> {
   const platform = checkPlatform(options.platform);
-  const home = path.resolve(options.home ?? (options.env.HOME || os.homedir()));
+  const home = path.resolve(options.home ?? homeDir(options.env));
   for (const [what, p] of [
     ['the Node.js binary', options.nodePath],
     ['the sso-sync script', options.cliPath],
@@ -107,49 +108,17 @@ function checkPlatform(platform: string): ServicePlatform {
 // ---------------------------------------------------------------------------------------------------------
 // Files and directories
 
-/** The real path of `p`, or of its closest existing parent with the rest appended. */
-async function realOrNominal(p: string): Promise<string> {
-  const rest: string[] = [];
-  let dir = p;
-  for (;;) {
-    try {
-      return path.join(await realpath(dir), ...rest);
-    } catch {
-      const up = path.dirname(dir);
-      if (up === dir) return p;
-      rest.unshift(path.basename(dir));
-      dir = up;
-    }
-  }
-}
-
-/** Where writes of the AWS config land: beside its real path (a symbolic link's target, even a dangling one). */
-async function realConfigDir(configFile: string): Promise<string> {
-  try {
-    return path.dirname(await realpath(configFile));
-  } catch {
-    // missing, or a dangling link: resolved below
-  }
-  const link = await lstat(configFile).catch(() => undefined);
-  if (link?.isSymbolicLink()) {
-    const target = path.resolve(path.dirname(configFile), await readlink(configFile));
-    return realOrNominal(path.dirname(target));
-  }
-  return realOrNominal(path.dirname(configFile));
-}
-
 async function readExisting(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw fileFailed(`could not read ${file}`, error, 'Check that it is a readable file, then try again.');
   }
 }
 
 function fileFailed(what: string, error: unknown, whatToDo: string): SsoSyncError {
-  const e = error as NodeJS.ErrnoException;
-  return new SsoSyncError(failedCode, `${what}: ${e.code ?? e.message ?? String(error)}. ${whatToDo}`, {
+  return new SsoSyncError(failedCode, `${what}: ${errorCode(error) ?? errorMessage(error)}. ${whatToDo}`, {
     cause: error,
   });
 }
@@ -177,7 +146,7 @@ async function describeService(platform: ServicePlatform, options: ServiceOption
   const named = await Promise.all(nominal.writablePaths.map(realOrNominal));
   const real = [
     await realConfigDir(nominal.configFile),
-    await realOrNominal(path.join(home, '.aws', 'sso', 'cache')),
+    await realOrNominal(tokenCacheDir(home)),
     await realOrNominal(nominal.stateDir),
   ];
   const plan = servicePlan({ ...inputs, realWritableDirs: real.filter((r) => !named.some((n) => isWithin(r, n))) });

@@ -1,22 +1,10 @@
 /** Finding and reading the settings file; every problem is reported at once, naming the file and the key. */
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { SsoSyncError } from '../errors.js';
+import { errorCode, SsoSyncError } from '../errors.js';
 import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
-
-/** Where the settings file is: `--settings`, else `SSO_SYNC_SETTINGS`, else the XDG config directory. */
-export function settingsPath(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv,
-): { file: string; explicit: boolean } {
-  const given = explicit ?? env.SSO_SYNC_SETTINGS;
-  if (given) return { file: path.resolve(given), explicit: true };
-  const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
-  return { file: path.join(configHome, 'sso-sync', 'settings.yaml'), explicit: false };
-}
+import { settingsPath } from '../paths.js';
 
 function keyPath(issuePath: readonly PropertyKey[]): string {
   let out = '';
@@ -64,7 +52,7 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOENT' && !named) return zeroSettings();
     const why =
       code === 'ENOENT'

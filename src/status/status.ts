@@ -1,12 +1,13 @@
 /** `sso-sync status`: per session, the token, the last sync and the profiles managed; and whether a daemon runs. */
 import { refreshBlocker } from '../auth/token-keeper.js';
-import { configPath, readConfig } from '../config-file/config-file.js';
+import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
-import { ExitCode, SsoSyncError } from '../errors.js';
+import { errorMessage, ExitCode, SsoSyncError } from '../errors.js';
 import { runningDaemon } from '../daemon/single-instance.js';
 import { readState } from '../sync/sync-state.js';
-import { expiryMarginMs, formatCacheTime, readToken, tokenCachePath } from '../token/cache.js';
+import { expiryMarginMs, formatCacheTime, readToken } from '../token/cache.js';
+import { configPath, tokenCachePath } from '../paths.js';
 
 /** What status reports about one session. */
 export interface SessionStatus {
@@ -64,7 +65,7 @@ export async function gatherStatus(options: {
       token = {
         state: missing ? 'missing' : 'unreadable',
         file,
-        ...(missing ? {} : { problem: (error as Error).message.split(':').slice(0, 2).join(':') }),
+        ...(missing ? {} : { problem: errorMessage(error).split(':').slice(0, 2).join(':') }),
       };
     }
     const last = state.sessions[s.name];

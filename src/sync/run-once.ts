@@ -6,19 +6,19 @@ import { createTwoFilesPatch } from 'diff';
 import type { SsoApi } from '../aws/sso-api.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
-import { configPath, readConfig, writeConfig, type WriteOptions } from '../config-file/config-file.js';
+import { readConfig, writeConfig, type WriteOptions } from '../config-file/config-file.js';
 import { scanConfig, unreadableIn, type Damage } from '../core/config-text.js';
 import { planSync, type Plan, type SessionFetch, type SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
 import { isSecretKey, masked, maskSecretValues } from '../core/secrets.js';
 import { describeFsError, ExitCode, fsRemedy, SsoSyncError } from '../errors.js';
-import { stateDir } from '../state-dir.js';
 import type { Logger } from '../log/logger.js';
-import { fsyncDir, newFile } from '../replace-file.js';
+import { fsyncDir, newFile } from '../fs/replace-file.js';
 import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
 import { fetchAssignments } from './fetch-assignments.js';
 import { selectSessions, sessionsFromConfig } from './sessions.js';
+import { backupsDir, configPath, stateDir } from '../paths.js';
 
 /** What a sync needs from outside. */
 export interface SyncDeps {
@@ -90,7 +90,7 @@ function skipMessage(s: Skipped): string {
 
 /** Saves a copy of the config's text in the state directory's backups, durably; resolves with its path. */
 async function saveCopy(env: NodeJS.ProcessEnv, clock: Clock, text: string): Promise<string> {
-  const dir = path.join(stateDir(env), 'backups');
+  const dir = backupsDir(stateDir(env));
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `config-${stamp}-${randomBytes(3).toString('hex')}.bak`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -100,7 +100,7 @@ async function saveCopy(env: NodeJS.ProcessEnv, clock: Clock, text: string): Pro
 }
 
 async function backup(env: NodeJS.ProcessEnv, clock: Clock, text: string, configFile: string): Promise<string> {
-  const dir = path.join(stateDir(env), 'backups');
+  const dir = backupsDir(stateDir(env));
   try {
     // Durable before the config is replaced: it may be the only copy of the hand edit.
     return await saveCopy(env, clock, text);

@@ -6,8 +6,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { SsoSyncError } from '../errors.js';
-import { replaceFile } from '../replace-file.js';
+import { replaceFile } from '../fs/replace-file.js';
 import type { SyncReport } from './run-once.js';
+import { syncStateFile } from '../paths.js';
 
 /** How a session's last sync ended. */
 export type Outcome = 'ok' | 'held' | 'failed' | 'sign-in-required';
@@ -21,9 +22,7 @@ export interface SyncState {
   daemon?: { nextRun?: string | undefined; updatedAt: string };
 }
 
-function file(stateDir: string): string {
-  return path.join(stateDir, 'state.json');
-}
+const file = syncStateFile;
 
 /** Reads the state; a missing or damaged file is an empty state. */
 export async function readState(stateDir: string): Promise<SyncState> {

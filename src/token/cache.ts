@@ -3,12 +3,12 @@
  * `aws sso login` signs sso-sync in and `sso-sync login` signs the AWS CLI in. A file sso-sync cannot use is
  * reported, never rewritten; only a new login or a refresh replaces it.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SessionDef } from '../core/types.js';
-import { replaceFile } from '../replace-file.js';
-import { signInHint, SsoSyncError } from '../errors.js';
+import { replaceFile } from '../fs/replace-file.js';
+import { errorCode, signInHint, SsoSyncError } from '../errors.js';
+import { tokenCachePath } from '../paths.js';
 
 /** A cached token; the secret fields never leave this object in a message. */
 export interface CachedToken {
@@ -39,12 +39,6 @@ const knownKeys = [
 
 /** A token closer to expiry than this is treated as expired: a sync takes time and clocks drift. */
 export const expiryMarginMs = 60_000;
-
-/** Where the AWS CLI keeps the token of an sso-session. */
-export function tokenCachePath(home: string, session: string): string {
-  const key = createHash('sha1').update(session, 'utf8').digest('hex');
-  return path.join(home, '.aws', 'sso', 'cache', `${key}.json`);
-}
 
 /** Parses the CLI's timestamps: `2026-01-01T08:00:00Z`, with an offset, or the older `…UTC` suffix. */
 export function parseCacheTime(value: unknown): Date | undefined {
@@ -116,7 +110,7 @@ export async function readToken(home: string, session: string): Promise<CachedTo
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOENT') {
       throw new SsoSyncError(
         'sign-in.required',

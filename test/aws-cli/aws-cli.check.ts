@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
-import { tokenCachePath } from '../../src/token/cache.js';
 import { profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
 import { awsCli, cliPython, fullConfig } from './cli-tools.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 test('the AWS CLI lists exactly the profiles in a config sso-sync wrote for two sessions, with every key as written', async (t) => {
   const box = await sandbox({ fixture: generateFixture({ accounts: 40, rolesPerAccount: 3, seed: 11 }) });

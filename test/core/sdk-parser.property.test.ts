@@ -11,9 +11,9 @@ import { getSSOTokenFilepath } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
-import { tokenCachePath } from '../../src/token/cache.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { readWithSdk } from './hostile-input.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),

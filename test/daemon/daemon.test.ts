@@ -8,12 +8,13 @@ import { pino } from 'pino';
 import type { TokenKeeper } from '../../src/auth/token-keeper.js';
 import { systemClock } from '../../src/clock/clock.js';
 import { backoffMs, runDaemon, type DaemonDeps } from '../../src/daemon/daemon.js';
-import { claimDaemon, pidFile } from '../../src/daemon/single-instance.js';
+import { claimDaemon } from '../../src/daemon/single-instance.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { zeroSettings } from '../../src/settings/schema.js';
 import type { SyncReport } from '../../src/sync/run-once.js';
 import { writeToken } from '../../src/token/cache.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { pidFile } from '../../src/paths.js';
 
 const ok: SyncReport = { exitCode: 0, written: false, outcomes: [], failures: [] };
 const failed: SyncReport = {

@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { readState, recordRunFailure } from '../../src/sync/sync-state.js';
-import { readToken, tokenCachePath, writeToken } from '../../src/token/cache.js';
+import { readToken, writeToken } from '../../src/token/cache.js';
 import { installFullDisk, pageSize as injectedPageSize } from './full-disk.js';
 import { accessOnlyToken } from '../helpers/in-process.js';
 import {
@@ -35,6 +35,7 @@ import {
   type Sandbox,
 } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 type DiskKind = 'tmpfs' | 'injected';
 const kinds: DiskKind[] = ['tmpfs', 'injected'];

@@ -4,10 +4,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
-import { tokenCachePath } from '../../src/token/cache.js';
 import { cachedToken, writeSettings } from '../helpers/box-files.js';
 import { profileNames, sandbox, sessionSection, type Running } from '../helpers/sandbox.js';
 import { until } from '../helpers/until.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 /** Counts the JSON log lines of an event so far. */
 function count(output: string, event: string): number {

@@ -4,10 +4,10 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
-import { tokenCachePath } from '../../src/token/cache.js';
 import { until } from '../helpers/until.js';
 import { cachedToken } from '../helpers/box-files.js';
 import { logLines, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 const urlLine = /^ {2}(http\S+)$/m;
 

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { acquireLock } from '../../src/lock-file.js';
+import { acquireLock } from '../../src/fs/lock-file.js';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
 import { chownTree, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
-import { tokenCachePath } from '../../src/token/cache.js';
 import { cachedToken } from '../helpers/box-files.js';
 import { chownTree, logLines, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 type Cached = Record<string, string>;
 const cacheFile = (box: Sandbox) => tokenCachePath(box.home, 'mycorp');

@@ -1,8 +1,8 @@
 /** The files in a sandbox's HOME that tests read or write directly: the AWS CLI's token cache and sso-sync's settings. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tokenCachePath } from '../../src/token/cache.js';
 import type { Sandbox } from './sandbox.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 /** The session's token as the AWS CLI's cache file holds it (every field of that format is a string). */
 export function cachedToken(box: Pick<Sandbox, 'home'>, session = 'mycorp'): Record<string, string> {

@@ -320,7 +320,7 @@ const cases: Case[] = [
     expect: {
       outcome: 'synced',
       logs: [{ event: 'config.bom', level: 'warn' }],
-      check: (box, run) => assert.match(run.stdout, /byte-order mark.*sed -i/),
+      check: (_box, run) => assert.match(run.stdout, /byte-order mark.*sed -i/),
     },
   },
   {
@@ -621,7 +621,7 @@ const cases: Case[] = [
     expect: {
       outcome: 'synced',
       python: false,
-      check: (box, run) => {
+      check: (_box, run) => {
         const done = logLines(run.stdout).find((l) => l.event === 'sync.completed');
         // About 4 s on a 2-core machine, alone; the bound catches anything worse than linear, not a slow machine.
         assert.ok(Number(done?.durationMs) < 30_000, `the sync took ${String(done?.durationMs)} ms`);

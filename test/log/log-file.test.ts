@@ -5,11 +5,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import path from 'node:path';
 import { test } from 'node:test';
 import { listLogFiles } from '../../src/history/log-files.js';
-import { defaultLogFile, logFilePath } from '../../src/log/log-file.js';
+import { defaultLogFile } from '../../src/log/log-file.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openLogFile } from '../../src/log/rotating-file.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runWriter } from './fixtures/run-writer.js';
+import { logFilePath } from '../../src/paths.js';
 
 /** Every file of the log, oldest first, with its raw text. */
 async function files(file: string): Promise<{ file: string; text: string }[]> {

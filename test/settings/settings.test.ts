@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadSettings, parseSettings, settingsPath } from '../../src/settings/load.js';
+import { loadSettings, parseSettings } from '../../src/settings/load.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { settingsPath } from '../../src/paths.js';
 
 const problems = (text: string) => {
   try {

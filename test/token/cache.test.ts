@@ -1,7 +1,8 @@
 /** The AWS CLI's token cache as sso-sync reads it: the CLI's file name and time formats; bad files named, never quoted. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkUsable, parseCacheTime, parseCachedToken, tokenCachePath } from '../../src/token/cache.js';
+import { checkUsable, parseCacheTime, parseCachedToken } from '../../src/token/cache.js';
+import { tokenCachePath } from '../../src/paths.js';
 
 const session = {
   name: 'mycorp',

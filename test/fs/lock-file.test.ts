@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acquireLock, gateFor } from '../../src/lock-file.js';
+import { acquireLock, gateFor } from '../../src/fs/lock-file.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const wait = { attempts: 200, minDelayMs: 1, maxDelayMs: 5 };

@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errorCode } from '../errors.js';
 
 /** How long to keep trying while a live process holds the lock, and how a holder is judged. */
 export interface LockOptions {
@@ -32,7 +33,7 @@ function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(error) === 'EPERM';
   }
 }
 
@@ -41,7 +42,7 @@ async function lockText(file: string): Promise<string | null | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+    return errorCode(error) === 'ENOENT' ? undefined : null;
   }
 }
 
@@ -63,7 +64,7 @@ async function judge(
       return { state: 'gone', text };
     return { state: 'live' };
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'vanished' } : { state: 'gone', text };
+    return errorCode(error) === 'ENOENT' ? { state: 'vanished' } : { state: 'gone', text };
   }
 }
 
@@ -122,7 +123,7 @@ async function claimAs(claim: string, file: string): Promise<boolean> {
     await link(claim, file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errorCode(error) !== 'EEXIST') throw error;
     return false;
   }
 }

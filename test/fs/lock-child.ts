@@ -6,7 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireLock } from '../../src/lock-file.js';
+import { acquireLock } from '../../src/fs/lock-file.js';
 
 const [lock, log] = process.argv.slice(2) as [string, string];
 const release = await acquireLock(lock, { attempts: 200, minDelayMs: 1, maxDelayMs: 5 });
