@@ -57,10 +57,10 @@ try {
   });
   let output = '';
   await new Promise<void>((resolve) =>
-    child.stdout.on(
-      'data',
-      (d: Buffer) => ((output += d.toString()), output.includes('"sync.completed"') && resolve()),
-    ),
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('"sync.completed"')) resolve();
+    }),
   );
   await new Promise((r) => setTimeout(r, 2000)); // let the first sync's work settle
   const start = sample(child.pid!);

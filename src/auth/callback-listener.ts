@@ -33,6 +33,42 @@ function page(res: ServerResponse, status: number, title: string, text: string):
   res.end(body);
 }
 
+/** What a request to the listener is shown, and the sign-in's result when it is the real callback. */
+interface Answer {
+  status: number;
+  title: string;
+  text: string;
+  result?: CallbackResult;
+}
+
+/** Judges one request: only a GET of the callback path with the sign-in's own `state` carries a result. */
+function answer(req: IncomingMessage, state: string): Answer {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method !== 'GET' || url.pathname !== callbackPath)
+    return { status: 404, title: 'Not found', text: 'sso-sync is waiting for the sign-in callback only.' };
+  if (url.searchParams.get('state') !== state) {
+    // Not our sign-in (or a forged request): refuse it and go on waiting for the real one.
+    return {
+      status: 400,
+      title: 'Sign-in not recognised',
+      text: 'This callback does not belong to the sign-in sso-sync started. Start again with sso-sync login.',
+    };
+  }
+  const error = url.searchParams.get('error');
+  const code = url.searchParams.get('code');
+  if (error) {
+    const description = url.searchParams.get('error_description') ?? undefined;
+    const text = 'The sign-in was refused. You can close this tab and see the terminal.';
+    return { status: 200, title: 'Sign-in was not completed', text, result: { error, description } };
+  }
+  if (!code) {
+    const text = 'The callback carried no authorization code. You can close this tab and see the terminal.';
+    const result = { error: 'missing_code', description: 'the callback carried no authorization code' };
+    return { status: 400, title: 'Sign-in failed', text, result };
+  }
+  return { status: 200, title: 'Signed in', text: 'sso-sync is signed in. You can close this tab.', result: { code } };
+}
+
 /** Starts the listener; `state` is the value the authorize request carried. */
 export async function startCallbackListener(state: string, timeoutMs: number): Promise<CallbackListener> {
   let settle: (r: CallbackResult) => void = () => undefined;
@@ -44,41 +80,15 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
   let done = false;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (done) return page(res, 410, 'Already signed in', 'This sign-in is finished. You can close this tab.');
-    if (req.method !== 'GET' || url.pathname !== callbackPath)
-      return page(res, 404, 'Not found', 'sso-sync is waiting for the sign-in callback only.');
-    if (url.searchParams.get('state') !== state) {
-      // Not our sign-in (or a forged request): refuse it and go on waiting for the real one.
-      return page(
-        res,
-        400,
-        'Sign-in not recognised',
-        'This callback does not belong to the sign-in sso-sync started. Start again with sso-sync login.',
-      );
+    if (done) {
+      page(res, 410, 'Already signed in', 'This sign-in is finished. You can close this tab.');
+      return;
     }
-    const error = url.searchParams.get('error');
-    const code = url.searchParams.get('code');
-    done = true;
-    if (error) {
-      page(
-        res,
-        200,
-        'Sign-in was not completed',
-        'The sign-in was refused. You can close this tab and see the terminal.',
-      );
-      settle({ error, description: url.searchParams.get('error_description') ?? undefined });
-    } else if (!code) {
-      page(
-        res,
-        400,
-        'Sign-in failed',
-        'The callback carried no authorization code. You can close this tab and see the terminal.',
-      );
-      settle({ error: 'missing_code', description: 'the callback carried no authorization code' });
-    } else {
-      page(res, 200, 'Signed in', 'sso-sync is signed in. You can close this tab.');
-      settle({ code });
+    const a = answer(req, state);
+    page(res, a.status, a.title, a.text);
+    if (a.result) {
+      done = true;
+      settle(a.result);
     }
   });
   server.keepAliveTimeout = 1;
@@ -88,7 +98,6 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  let timer: NodeJS.Timeout | undefined;
   const close = () =>
     new Promise<void>((resolve) => {
       clearTimeout(timer);
@@ -96,11 +105,13 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
       server.closeAllConnections();
       server.close(() => resolve());
     });
-  timer = setTimeout(() => {
+  const timer = setTimeout(() => {
     fail(
       new SsoSyncError(
         'sign-in.required',
-        `no sign-in arrived within ${Math.round(timeoutMs / 1000)} seconds; run \`sso-sync login\` again (or \`sso-sync login --device-code\` where the browser cannot reach this machine).`,
+        `no sign-in arrived within ${Math.round(timeoutMs / 1000)} seconds; ` +
+          `run \`sso-sync login\` again (or \`sso-sync login --device-code\` where the browser cannot reach this ` +
+          `machine).`,
       ),
     );
   }, timeoutMs);

@@ -52,7 +52,8 @@ function failed(session: string, what: string, error: unknown): SsoSyncError {
   if (error instanceof SsoSyncError) return error;
   return new SsoSyncError(
     'aws.failed',
-    `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. Check the network and run again.`,
+    `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. ` +
+      `Check the network and run again.`,
     { cause: error },
   );
 }
@@ -94,7 +95,8 @@ async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): P
 async function show(deps: LoginDeps, options: LoginOptions, url: string, intro: string): Promise<void> {
   const opened = options.noBrowser ? false : await deps.openBrowser(url);
   deps.tell(
-    `${intro}${opened ? ' A browser window was opened; if it did not appear, open' : ' Open'} this URL in a browser:\n\n  ${url}\n\n`,
+    `${intro}${opened ? ' A browser window was opened; if it did not appear, open' : ' Open'} this URL in a ` +
+      `browser:\n\n  ${url}\n\n`,
   );
 }
 
@@ -121,8 +123,11 @@ async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg
       throw new SsoSyncError(
         'sign-in.required',
         denied
-          ? `the sign-in to sso-session ${session.name} was denied in the browser; run \`sso-sync login --session ${session.name}\` to try again.`
-          : `the sign-in to sso-session ${session.name} failed: ${result.error}${result.description ? ` (${result.description.slice(0, 200)})` : ''}; run \`sso-sync login --session ${session.name}\` again.`,
+          ? `the sign-in to sso-session ${session.name} was denied in the browser; ` +
+              `run \`sso-sync login --session ${session.name}\` to try again.`
+          : `the sign-in to sso-session ${session.name} failed: ` +
+              `${result.error}${result.description ? ` (${result.description.slice(0, 200)})` : ''}; ` +
+              `run \`sso-sync login --session ${session.name}\` again.`,
       );
     }
     return await deps.oidc
@@ -153,7 +158,8 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
     deps,
     options,
     device.verificationUriComplete ?? device.verificationUri,
-    `Signing in to sso-session ${session.name} (${session.startUrl}) with a device code. Check that the page shows the code ${device.userCode}.`,
+    `Signing in to sso-session ${session.name} (${session.startUrl}) with a device code. ` +
+      `Check that the page shows the code ${device.userCode}.`,
   );
   const deadline = clock.now() + Math.min(device.expiresInSeconds * 1000, options.timeoutMs);
   let intervalMs = Math.max(1, device.intervalSeconds) * 1000;
@@ -170,12 +176,14 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
       } else if (name === 'ExpiredTokenException') {
         throw new SsoSyncError(
           'sign-in.required',
-          `the device code for sso-session ${session.name} expired before it was approved; run \`sso-sync login --session ${session.name} --device-code\` again.`,
+          `the device code for sso-session ${session.name} expired before it was approved; ` +
+            `run \`sso-sync login --session ${session.name} --device-code\` again.`,
         );
       } else if (name === 'AccessDeniedException') {
         throw new SsoSyncError(
           'sign-in.required',
-          `the sign-in to sso-session ${session.name} was denied; run \`sso-sync login --session ${session.name} --device-code\` to try again.`,
+          `the sign-in to sso-session ${session.name} was denied; ` +
+            `run \`sso-sync login --session ${session.name} --device-code\` to try again.`,
         );
       } else {
         throw failed(session.name, 'waiting for the device code to be approved', error);
@@ -184,7 +192,8 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
     if (clock.now() + intervalMs > deadline) {
       throw new SsoSyncError(
         'sign-in.required',
-        `the device code for sso-session ${session.name} was not approved in time; run \`sso-sync login --session ${session.name} --device-code\` again.`,
+        `the device code for sso-session ${session.name} was not approved in time; ` +
+          `run \`sso-sync login --session ${session.name} --device-code\` again.`,
       );
     }
   }
@@ -214,7 +223,8 @@ export async function login(deps: LoginDeps, options: LoginOptions): Promise<Cac
     const where = tokenCachePath(deps.home, options.session.name);
     throw new SsoSyncError(
       'sign-in.required',
-      `signed in to sso-session ${options.session.name}, but the token could not be saved to ${where}: ${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(options.session.name)} again`,
+      `signed in to sso-session ${options.session.name}, but the token could not be saved to ${where}: ` +
+        `${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(options.session.name)} again`,
       { cause: error },
     );
   }
@@ -226,7 +236,8 @@ export async function login(deps: LoginDeps, options: LoginOptions): Promise<Cac
       expiresAt: formatCacheTime(token.expiresAt),
       refreshable: grant.refreshToken !== undefined,
     },
-    `signed in to sso-session ${options.session.name}; the token is valid until ${formatCacheTime(token.expiresAt)}${grant.refreshToken ? ' and will be refreshed before then' : ''}`,
+    `signed in to sso-session ${options.session.name}; the token is valid until ` +
+      `${formatCacheTime(token.expiresAt)}${grant.refreshToken ? ' and will be refreshed before then' : ''}`,
   );
   return { ...token, file };
 }

@@ -78,95 +78,80 @@ export function checkLogLevel(level: string | undefined, where: string): string 
   return level;
 }
 
-/** Parses argv (without node and the script); bad usage throws an error that exits 2. */
-export function parseCommand(argv: readonly string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        once: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        session: { type: 'string', multiple: true },
-        settings: { type: 'string' },
-        'allow-mass-removal': { type: 'boolean' },
-        'log-level': { type: 'string' },
-        'device-code': { type: 'boolean' },
-        'no-browser': { type: 'boolean' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        since: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new SsoSyncError('usage', `${errorMessage(error).split('\n')[0]}\nRun \`sso-sync --help\` for the options.`);
-  }
-  const { values: v, positionals } = parsed;
-  if (v.help) return { kind: 'help' };
-  if (v.version) return { kind: 'version' };
-  const [first, ...rest] = positionals;
-  const only = (allowed: string[], command: string) => {
-    const stray = Object.keys(v).filter((k) => !allowed.includes(k));
-    if (stray.length > 0)
-      throw new SsoSyncError('usage', `--${stray[0]} does not go with ${command}. Run \`sso-sync --help\`.`);
+/** Every option of every command; each command then says which of them it takes. */
+const options = {
+  once: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  session: { type: 'string', multiple: true },
+  settings: { type: 'string' },
+  'allow-mass-removal': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'device-code': { type: 'boolean' },
+  'no-browser': { type: 'boolean' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  since: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/** The options given, as parseArgs returns them. */
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+
+/** Refuses an option given that `command` does not take. */
+function only(v: Values, allowed: readonly string[], command: string): void {
+  const stray = Object.keys(v).filter((k) => !allowed.includes(k));
+  if (stray.length > 0)
+    throw new SsoSyncError('usage', `--${stray[0]!} does not go with ${command}. Run \`sso-sync --help\`.`);
+}
+
+function parseLogin(v: Values): Command {
+  only(v, ['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
+  if ((v.session?.length ?? 0) > 1)
+    throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
+  const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
+    throw new SsoSyncError('usage', `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`);
+  return {
+    kind: 'login',
+    session: v.session?.[0],
+    deviceCode: v['device-code'] ?? false,
+    noBrowser: v['no-browser'] ?? false,
+    timeoutSeconds: timeout,
+    settingsFile: v.settings,
+    logLevel: v['log-level'],
   };
-  checkLogLevel(v['log-level'], '--log-level');
-  if (first === 'login' && rest.length === 0) {
-    only(['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
-    if ((v.session?.length ?? 0) > 1)
-      throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
-    const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
-      throw new SsoSyncError(
-        'usage',
-        `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`,
-      );
-    return {
-      kind: 'login',
-      session: v.session?.[0],
-      deviceCode: v['device-code'] ?? false,
-      noBrowser: v['no-browser'] ?? false,
-      timeoutSeconds: timeout,
-      settingsFile: v.settings,
-      logLevel: v['log-level'],
-    };
-  }
-  if (first === 'service') {
-    const action = rest[0];
-    if (rest.length !== 1 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
-      throw new SsoSyncError(
-        'usage',
-        'sso-sync service takes install, uninstall or status (and --dry-run): e.g. `sso-sync service install --dry-run`.',
-      );
-    }
-    only(['dry-run'], `service ${action}`);
-    return { kind: 'service', action, dryRun: v['dry-run'] ?? false };
-  }
-  if (first === 'log' && rest.length === 0) {
-    only(['since', 'session', 'json'], 'log');
-    if ((v.session?.length ?? 0) > 1)
-      throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
-    return { kind: 'log', since: v.since, session: v.session?.[0], json: v.json ?? false };
-  }
-  if (first === 'status' && rest.length === 0) {
-    only(['json', 'settings'], 'status');
-    return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
-  }
-  if (first !== undefined) {
+}
+
+function parseService(v: Values, rest: readonly string[]): Command {
+  const action = rest[0];
+  if (rest.length !== 1 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
     throw new SsoSyncError(
       'usage',
-      `unknown command ${JSON.stringify(first)}${rest.length ? ` ${rest.join(' ')}` : ''}. Run \`sso-sync --help\`.`,
+      'sso-sync service takes install, uninstall or status (and --dry-run): ' +
+        'e.g. `sso-sync service install --dry-run`.',
     );
   }
+  only(v, ['dry-run'], `service ${action}`);
+  return { kind: 'service', action, dryRun: v['dry-run'] ?? false };
+}
+
+function parseLog(v: Values): Command {
+  only(v, ['since', 'session', 'json'], 'log');
+  if ((v.session?.length ?? 0) > 1)
+    throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
+  return { kind: 'log', since: v.since, session: v.session?.[0], json: v.json ?? false };
+}
+
+/** `sso-sync` with no command: the daemon, or one sync with --once. */
+function parseSync(v: Values): Command {
   if (v['dry-run'] && !v.once)
     throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
-  if (v.once) only(['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
-  else only(['settings', 'log-level'], 'the daemon (sso-sync with no command)');
-  if (!v.once) return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
+  if (!v.once) {
+    only(v, ['settings', 'log-level'], 'the daemon (sso-sync with no command)');
+    return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
+  }
+  only(v, ['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
   return {
     kind: 'once',
     sessions: v.session ?? [],
@@ -175,4 +160,32 @@ export function parseCommand(argv: readonly string[]): Command {
     settingsFile: v.settings,
     logLevel: v['log-level'],
   };
+}
+
+/** Parses argv (without node and the script); bad usage throws an error that exits 2. */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
+  } catch (error) {
+    const first = errorMessage(error).split('\n')[0] ?? '';
+    throw new SsoSyncError('usage', `${first}\nRun \`sso-sync --help\` for the options.`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+  checkLogLevel(v['log-level'], '--log-level');
+  const [first, ...rest] = positionals;
+  if (first === 'login' && rest.length === 0) return parseLogin(v);
+  if (first === 'service') return parseService(v, rest);
+  if (first === 'log' && rest.length === 0) return parseLog(v);
+  if (first === 'status' && rest.length === 0) {
+    only(v, ['json', 'settings'], 'status');
+    return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
+  }
+  if (first !== undefined) {
+    const words = rest.length ? ` ${rest.join(' ')}` : '';
+    throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${words}. Run \`sso-sync --help\`.`);
+  }
+  return parseSync(v);
 }

@@ -122,7 +122,7 @@ export function shellWords(text: string): string[] | undefined {
       else word += ch;
     } else if (quote === '"') {
       if (ch === '"') quote = undefined;
-      else if (ch === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) word += text[++i];
+      else if (ch === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) word += text.charAt(++i);
       else word += ch;
     } else if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') {
       if (inWord) words.push(word);
@@ -133,7 +133,7 @@ export function shellWords(text: string): string[] | undefined {
       if (ch === '"' || ch === "'") quote = ch;
       else if (ch === '\\') {
         if (i + 1 >= text.length) return undefined;
-        word += text[++i];
+        word += text.charAt(++i);
       } else word += ch;
     }
   }
@@ -181,7 +181,7 @@ function pythonLines(lines: readonly Line[], from: number, to: number): { text: 
   const out: { text: string; line: number }[] = [];
   for (let i = from; i < to; i++) {
     const raw = lines[i]!.text;
-    const text = /[^\x00-\x7f]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+    const text = /[\x80-\xff]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
     if (!text.includes('\r')) out.push({ text, line: i });
     else for (const piece of text.split('\r')) out.push({ text: piece, line: i });
   }
@@ -251,7 +251,9 @@ export function scanConfig(text: string): ScannedConfig {
       if (open)
         damage.push({
           line: i + 1,
-          problem: `a BEGIN marker inside the block for "${open.session}" opened on line ${open.begin + 1} (its END marker is missing)`,
+          problem:
+            `a BEGIN marker inside the block for "${open.session}" opened on line ${open.begin + 1} (its END marker ` +
+            `is missing)`,
         });
       open = { session: begin[1]!, begin: i, checksum: begin[2]! };
     } else if (!open) {
@@ -259,7 +261,9 @@ export function scanConfig(text: string): ScannedConfig {
     } else if (end![1] !== open.session) {
       damage.push({
         line: i + 1,
-        problem: `an END marker for "${end![1]}" closing the block for "${open.session}" opened on line ${open.begin + 1}`,
+        problem:
+          `an END marker for "${end![1]}" closing the block for "${open.session}" opened on line ` +
+          `${open.begin + 1}`,
       });
       open = undefined;
     } else {

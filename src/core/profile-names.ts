@@ -146,14 +146,9 @@ export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRu
   for (const suffix of suffixes) {
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
-    let clashes = false;
-    names.forEach((n, i) => {
-      if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) {
-        names[i] = `${n}-${suffix(assignments[i]!)}`;
-        clashes = true;
-      }
-    });
-    if (!clashes) break;
+    const clashing = names.flatMap((n, i) => ((counts.get(n) ?? 0) > 1 || reservedNames.has(n) ? [i] : []));
+    if (clashing.length === 0) break;
+    for (const i of clashing) names[i] = `${names[i]!}-${suffix(assignments[i]!)}`;
   }
   return names;
 }

@@ -14,7 +14,7 @@ import { startEmulator } from '../emulator/server.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const keep = process.argv.includes('--keep');
-const bold = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const bold = process.stdout.isTTY && !process.env.NO_COLOR;
 const say = (text: string) => process.stdout.write(bold ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
 
 const personsConfig = `# My AWS config. sso-sync never changes these lines.

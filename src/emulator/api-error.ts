@@ -1,4 +1,7 @@
-/** The services' error replies: an HTTP status, the `x-amzn-ErrorType` name the SDK turns into an error class, a message. */
+/**
+ * The services' error replies: an HTTP status, the `x-amzn-ErrorType` name the SDK turns into an error class, a
+ * message.
+ */
 
 /**
  * An error reply; handlers throw it and the server writes it in the service's wire format. The portal API sends

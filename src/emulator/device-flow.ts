@@ -1,4 +1,6 @@
-/** The device authorization grant (RFC 8628) as a state machine: pure functions of a device authorization and the time. */
+/**
+ * The device authorization grant (RFC 8628) as a state machine: pure functions of a device authorization and the time.
+ */
 
 /** Where a device authorization stands: waiting for the user, decided by them, or already exchanged for a token. */
 export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'redeemed';

@@ -93,7 +93,10 @@ export function nextFault(armed: readonly ArmedFault[], route: string): { action
   return action === undefined ? { armed: next } : { action, armed: next };
 }
 
-/** The error reply for the faults that answer with one, in the route's API's format; 'malformed', 'drop' and 'stall' are the server's. */
+/**
+ * The error reply for the faults that answer with one, in the route's API's format; 'malformed', 'drop' and 'stall' are
+ * the server's.
+ */
 export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiError | undefined {
   const oidc = api === 'oidc';
   switch (action) {

@@ -1,4 +1,6 @@
-/** The accounts and roles an emulator serves: the fixture format, its validation, a generator and a demo organisation. */
+/**
+ * The accounts and roles an emulator serves: the fixture format, its validation, a generator and a demo organisation.
+ */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';

@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
       '',
       config.autoApproveDevice
         ? 'Sign-in: device codes are approved at once; the authorize page approves.'
-        : 'Sign-in: the authorize page approves; device codes wait for approval (start with --auto-approve to approve them).',
+        : 'Sign-in: the authorize page approves; device codes wait for approval (start with --auto-approve to ' +
+          'approve them).',
       '',
       `Access token (expires ${expiresAt.toISOString()}):`,
       `  ${accessToken}`,

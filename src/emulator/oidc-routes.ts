@@ -66,7 +66,7 @@ class BodyFields {
       this.problems.push(`${key} must be a list of strings`);
       return undefined;
     }
-    return value as string[];
+    return value;
   }
 
   /** Fails with every problem found so far. */

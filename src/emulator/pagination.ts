@@ -35,23 +35,25 @@ export interface PageCursor {
   page: number;
 }
 
-/** Every problem with a page shape, for the emulator's option checks. */
-export function pageShapeProblems(shape: PageShape | undefined, label = 'pageShape'): string[] {
+/** Every problem with a page shape (options or a test's JSON, so anything), for the emulator's option checks. */
+export function pageShapeProblems(shape: unknown, label = 'pageShape'): string[] {
   if (shape === undefined) return [];
-  if (typeof shape !== 'object' || shape === null || !Array.isArray(shape.sizes))
+  if (typeof shape !== 'object' || shape === null || !('sizes' in shape) || !Array.isArray(shape.sizes))
     return [`${label}.sizes must be an array of page sizes`];
   const problems: string[] = [];
-  const { sizes } = shape;
+  const sizes: unknown[] = shape.sizes;
   if (sizes.length === 0 || sizes.length > 1000)
     problems.push(`${label}.sizes must hold 1..1000 page sizes, got ${sizes.length}`);
+  const valid = (size: unknown): size is number => typeof size === 'number' && Number.isInteger(size);
   sizes.forEach((size, i) => {
-    if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
-      problems.push(`${label}.sizes[${i}] must be an integer 0..${MAX_PAGE_SIZE}, got ${size}`);
+    if (!valid(size) || size < 0 || size > MAX_PAGE_SIZE)
+      problems.push(`${label}.sizes[${i}] must be an integer 0..${MAX_PAGE_SIZE}, got ${JSON.stringify(size)}`);
   });
   // Only empty pages would page forever: the client would never get to the end.
-  if (sizes.length > 0 && !sizes.some((size) => Number.isInteger(size) && size > 0))
+  if (sizes.length > 0 && !sizes.some((size) => valid(size) && size > 0))
     problems.push(`${label}.sizes must hold at least one size above 0`);
-  if (shape.trailingEmptyPage !== undefined && typeof shape.trailingEmptyPage !== 'boolean')
+  const trailing = 'trailingEmptyPage' in shape ? shape.trailingEmptyPage : undefined;
+  if (trailing !== undefined && typeof trailing !== 'boolean')
     problems.push(`${label}.trailingEmptyPage must be a boolean`);
   return problems;
 }

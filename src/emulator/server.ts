@@ -1,4 +1,7 @@
-/** A real HTTP server on 127.0.0.1 speaking the IAM Identity Center portal and OIDC APIs, with latency, throttling and faults. */
+/**
+ * A real HTTP server on 127.0.0.1 speaking the IAM Identity Center portal and OIDC APIs, with latency, throttling and
+ * faults.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,7 +65,10 @@ export interface EmulatorOptions {
   registrationLifetimeSeconds?: number;
   /** How long a device code waits for the user before polls get ExpiredTokenException (default 600). */
   deviceCodeLifetimeSeconds?: number;
-  /** The device flow's polling interval; a pending poll sooner than this after the last gets SlowDownException (default 1; 0: never). */
+  /**
+   * The device flow's polling interval; a pending poll sooner than this after the last gets SlowDownException (default
+   * 1; 0: never).
+   */
   deviceInterval?: number;
   /**
    * What a refresh_token grant returns (default 'rotate'): 'rotate' a new refresh token, the presented one
@@ -81,7 +87,10 @@ export interface EmulatorOptions {
 export interface EmulatorStats {
   /** Requests received, whatever their outcome. */
   requests: number;
-  /** Requests per route name ('accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize'; 'unmatched' for unknown paths). */
+  /**
+   * Requests per route name ('accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize'; 'unmatched'
+   * for unknown paths).
+   */
   byRoute: Record<string, number>;
   /** Requests answered 429 by the throttle. */
   throttled: number;
@@ -102,7 +111,10 @@ export interface Emulator {
   /** Base URL, e.g. http://127.0.0.1:34567; give it to both SDK clients as their endpoint. */
   url: string;
   port: number;
-  /** Issues a bearer token the list routes accept (default lifetime accessTokenLifetimeSeconds; zero or less: already expired). */
+  /**
+   * Issues a bearer token the list routes accept (default lifetime accessTokenLifetimeSeconds; zero or less: already
+   * expired).
+   */
   issueAccessToken(opts?: { expiresInSeconds?: number }): { accessToken: string; expiresAt: Date };
   /** Makes a token unusable from now on. */
   revokeAccessToken(token: string): void;
@@ -110,7 +122,9 @@ export interface Emulator {
   setFixture(f: Fixture): void;
   /** Replaces the fault rules, with fresh counters. */
   setFaults(f: Fault[]): void;
-  /** Cuts listings into pages this way from the next request on (undefined: full pages); tokens already out stay valid. */
+  /**
+   * Cuts listings into pages this way from the next request on (undefined: full pages); tokens already out stay valid.
+   */
   setPageShape(shape: PageShape | undefined): void;
   /** A snapshot of the counters. */
   stats(): EmulatorStats;

@@ -1,4 +1,7 @@
-/** The history in sso-sync's log lines: which lines count, how they are filtered, and how a person or a script reads them. */
+/**
+ * The history in sso-sync's log lines: which lines count, how they are filtered, and how a person or a script reads
+ * them.
+ */
 import { isSecretKey, masked } from '../core/secrets.js';
 
 /**
@@ -61,7 +64,10 @@ export interface ParsedHistory {
 
 const wanted = new Set<string>(historyEvents);
 
-/** Reads the history from log files' texts, oldest file first; never throws on damaged lines. The result is sorted by time. */
+/**
+ * Reads the history from log files' texts, oldest file first; never throws on damaged lines. The result is sorted by
+ * time.
+ */
 export function parseHistory(texts: readonly string[]): ParsedHistory {
   const entries: HistoryEntry[] = [];
   let damaged = 0;
@@ -141,7 +147,10 @@ export function filterHistory(entries: readonly HistoryEntry[], filter: HistoryF
   );
 }
 
-/** An entry as one object of `sso-sync log --json`: always time, event, session, profile, accountId and role (null when not about one). */
+/**
+ * An entry as one object of `sso-sync log --json`: always time, event, session, profile, accountId and role (null when
+ * not about one).
+ */
 export function historyJson(e: HistoryEntry): Record<string, unknown> {
   const json: Record<string, unknown> = {
     time: e.time,
@@ -168,7 +177,7 @@ export function localMinute(at: number): string {
 
 /** Text from a log file shown on a terminal: control characters could move the cursor or fake a line. */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return text.replace(/\p{Cc}+/gu, ' ');
 }
 
 const marks: Record<HistoryEvent, string> = {
@@ -182,7 +191,10 @@ const marks: Record<HistoryEvent, string> = {
   'login.completed': '>',
 };
 
-/** The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! trouble), profile, account, role. */
+/**
+ * The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! trouble), profile, account,
+ * role.
+ */
 export function formatHistory(entries: readonly HistoryEntry[]): string[] {
   const width = (f: (e: HistoryEntry) => string | undefined) =>
     Math.max(0, ...entries.map((e) => clean(f(e) ?? '').length));
@@ -194,7 +206,8 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
     const head = `${localMinute(e.at)}  ${clean(e.session ?? '-').padEnd(sessionWidth)}  ${marks[e.event]} `;
     if (e.event.startsWith('profile.')) {
       const role = clean(e.role ?? '?');
-      const columns = `${clean(e.profile ?? '?').padEnd(profileWidth)}  ${clean(e.accountId ?? '?').padEnd(accountWidth)}  `;
+      const columns =
+        `${clean(e.profile ?? '?').padEnd(profileWidth)}  ${clean(e.accountId ?? '?').padEnd(accountWidth)} ` + ` `;
       if (e.event !== 'profile.changed') return `${head}${columns}${role}`.trimEnd();
       return `${head}${columns}${role.padEnd(roleWidth)}  ${clean(describeKeys(e.keys ?? []))}`.trimEnd();
     }
@@ -216,8 +229,10 @@ function describeEvent(e: HistoryEntry): string {
       return `sign-in required: ${e.message ?? ''}`;
     case 'sync.failed':
       return `sync failed: ${e.message ?? ''}`;
-    case 'block.edited':
-      return `hand edits to the block replaced (${e.replaced?.length ? e.replaced.join(', ') : 'comments or spacing'})${e.backup ? `; previous file saved in ${e.backup}` : ''}`;
+    case 'block.edited': {
+      const what = e.replaced?.length ? e.replaced.join(', ') : 'comments or spacing';
+      return `hand edits to the block replaced (${what})${e.backup ? `; previous file saved in ${e.backup}` : ''}`;
+    }
     case 'login.completed':
       return `signed in${e.flow ? ` (${e.flow})` : ''}`;
     default:

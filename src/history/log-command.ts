@@ -8,7 +8,10 @@ import { homeDir, logFilePath } from '../paths.js';
 
 /** What `sso-sync log` was asked for. */
 export interface LogCommandOptions {
-  /** Only what happened since then: a duration back from `now` (`30m`, `12h`, `7d`, `2w`) or a date. Default: everything. */
+  /**
+   * Only what happened since then: a duration back from `now` (`30m`, `12h`, `7d`, `2w`) or a date. Default:
+   * everything.
+   */
   since?: string;
   /** Only this sso-session. */
   session?: string;
@@ -49,10 +52,13 @@ export async function logCommand(options: LogCommandOptions): Promise<number> {
     options.out(`No history yet: ${read} holds no profile added, removed or changed.${skipped}\n`);
   } else if (shown.length === 0) {
     options.out(
-      `Nothing ${filters}. The history in ${read} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${localMinute(entries[0]!.at)} to ${localMinute(entries.at(-1)!.at)}.${skipped}\n`,
+      `Nothing ${filters}. The history in ${read} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} ` +
+        `from ${localMinute(entries[0]!.at)} to ${localMinute(entries.at(-1)!.at)}.${skipped}\n`,
     );
   } else {
-    const summary = `${shown.length} entr${shown.length === 1 ? 'y' : 'ies'}${filters ? ` ${filters}` : ''}: ${countHistory(shown)} (read from ${read}).${skipped}`;
+    const summary =
+      `${shown.length} entr${shown.length === 1 ? 'y' : 'ies'}${filters ? ` ${filters}` : ''}: ` +
+      `${countHistory(shown)} (read from ${read}).${skipped}`;
     options.out(`${formatHistory(shown).join('\n')}\n${summary}\n`);
   }
   return ExitCode.ok;

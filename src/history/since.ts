@@ -1,4 +1,6 @@
-/** Reading `--since`: a duration back from now (`30m`, `12h`, `7d`, `2w`) or a date (`2026-11-21`, `2026-11-21T08:00`). */
+/**
+ * Reading `--since`: a duration back from now (`30m`, `12h`, `7d`, `2w`) or a date (`2026-11-21`, `2026-11-21T08:00`).
+ */
 import { SsoSyncError } from '../errors.js';
 
 const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
@@ -29,14 +31,14 @@ function dateOf(m: RegExpExecArray): Date | undefined {
   );
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
   const offset = m[8];
-  if (hour! > 23 || minute! > 59 || second! > 59) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
   let date: Date;
   if (offset === undefined) {
-    date = new Date(year!, month! - 1, day!, hour, minute, second, ms);
+    date = new Date(year!, month! - 1, day, hour, minute, second, ms);
     // The Date constructor rolls 2026-02-31 over into March: refuse what is not a real day.
     if (date.getFullYear() !== year || date.getMonth() !== month! - 1 || date.getDate() !== day) return undefined;
   } else {
-    const utc = Date.UTC(year!, month! - 1, day!, hour, minute, second, ms);
+    const utc = Date.UTC(year!, month! - 1, day, hour, minute, second, ms);
     const check = new Date(utc);
     if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day)
       return undefined;

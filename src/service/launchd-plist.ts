@@ -9,6 +9,7 @@ export const launchdPath = '/usr/bin:/bin:/usr/sbin:/sbin';
 // Characters XML 1.0 cannot carry at all (not even as references); tab, newline and carriage return it can,
 // but a parser turns a carriage return into a newline, so those are refused as well: no path needs them.
 const notInXml =
+  // eslint-disable-next-line no-control-regex -- the control characters are what this refuses
   /[\u0000-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Text content for the plist, escaped; refuses what XML cannot hold. */
@@ -16,7 +17,8 @@ export function xmlText(what: string, value: string): string {
   if (notInXml.test(value)) {
     throw new SsoSyncError(
       'usage',
-      `cannot write the launchd agent: ${what} ${JSON.stringify(value)} contains a control character, which a property list cannot hold. Use a path without one.`,
+      `cannot write the launchd agent: ${what} ${JSON.stringify(value)} contains a control character, which a ` +
+        `property list cannot hold. Use a path without one.`,
     );
   }
   return value
@@ -33,7 +35,8 @@ export function renderLaunchdPlist(template: string, plan: ServicePlan): string 
   const environment = variables
     .map(
       ([name, value]) =>
-        `\t\t<key>${xmlText('the variable name', name)}</key>\n\t\t<string>${xmlText(`the value of ${name}`, value)}</string>`,
+        `\t\t<key>${xmlText('the variable name', name)}</key>\n` +
+        `\t\t<string>${xmlText(`the value of ${name}`, value)}</string>`,
     )
     .join('\n');
   return fillTemplate(template, {

@@ -25,17 +25,26 @@ export function execFileRunner(env: NodeJS.ProcessEnv = process.env, timeoutMs =
         [...args],
         { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024, encoding: 'utf8' },
         (error, stdout, stderr) => {
-          if (!error) return resolve({ code: 0, stdout, stderr });
-          if (error.code === 'ENOENT')
-            return resolve({ code: 127, stdout: '', stderr: `${command}: command not found` });
-          if (typeof error.code === 'number') return resolve({ code: error.code, stdout, stderr });
+          if (!error) {
+            resolve({ code: 0, stdout, stderr });
+            return;
+          }
+          if (error.code === 'ENOENT') {
+            resolve({ code: 127, stdout: '', stderr: `${command}: command not found` });
+            return;
+          }
+          if (typeof error.code === 'number') {
+            resolve({ code: error.code, stdout, stderr });
+            return;
+          }
           if (error.signal) {
-            const number = constants.signals[error.signal] ?? 0;
-            return resolve({
+            const number = constants.signals[error.signal];
+            resolve({
               code: 128 + number,
               stdout,
               stderr: stderr || `${command} was stopped by ${error.signal}${error.killed ? ' (it took too long)' : ''}`,
             });
+            return;
           }
           resolve({ code: 1, stdout, stderr: stderr || error.message });
         },

@@ -100,7 +100,8 @@ function checkPlatform(platform: string): ServicePlatform {
   if (platform === 'linux' || platform === 'darwin') return platform;
   throw new SsoSyncError(
     'usage',
-    `\`sso-sync service\` installs a systemd user unit (Linux) or a launchd agent (macOS); there is none for ${platform}. ` +
+    `\`sso-sync service\` installs a systemd user unit (Linux) or a launchd agent (macOS); ` +
+      `there is none for ${platform}. ` +
       'Start `sso-sync` (no arguments: the daemon, in the foreground) from whatever starts programs at login there.',
   );
 }
@@ -223,8 +224,10 @@ function fileState(service: Service): string {
     .join('\n')
     .trimEnd();
   return (
-    '  installed, but out of date: it differs from what `sso-sync service install` would write now (after an upgrade,\n' +
-    '  or a move of Node.js or sso-sync, or another AWS config or state directory). Run `sso-sync service install` to update it.\n' +
+    '  installed, but out of date: it differs from what `sso-sync service install` would write now ' +
+    '(after an upgrade,\n' +
+    '  or a move of Node.js or sso-sync, or another AWS config or state directory). ' +
+    'Run `sso-sync service install` to update it.\n' +
     `${patch}\n`
   );
 }
@@ -266,17 +269,25 @@ const systemctl = (...args: string[]): Command => ['systemctl', ['--user', ...ar
 function systemctlHint(context: Context): (result: CommandResult) => string {
   return (result) => {
     if (result.code === 127) {
-      return 'systemctl was not found: `sso-sync service` needs systemd on Linux. Without it, start `sso-sync` (no arguments) in the background from your session start-up instead.';
+      return (
+        'systemctl was not found: `sso-sync service` needs systemd on Linux. ' +
+        'Without it, start `sso-sync` (no arguments) in the background from your session start-up instead.'
+      );
     }
     if (/bus|XDG_RUNTIME_DIR/i.test(result.stderr)) {
       const user = context.env.USER || context.env.LOGNAME || 'YOUR_USER';
       return (
-        'Is a systemd user instance running for you? It comes with a login session; under sudo or su it cannot be reached ' +
-        '(run this as that user, in their own login). On a server, enable lingering so that it runs without a session: ' +
+        'Is a systemd user instance running for you? It comes with a login session; ' +
+        'under sudo or su it cannot be reached ' +
+        '(run this as that user, in their own login). ' +
+        'On a server, enable lingering so that it runs without a session: ' +
         `\`loginctl enable-linger ${user}\`, then log in again and retry.`
       );
     }
-    return `See what went wrong with \`systemctl --user status ${systemdUnitName}\` and \`journalctl --user -u ${systemdUnitName}\`, then try again.`;
+    return (
+      `See what went wrong with \`systemctl --user status ${systemdUnitName}\` and \`journalctl --user -u ` +
+      `${systemdUnitName}\`, then try again.`
+    );
   };
 }
 
@@ -366,11 +377,16 @@ function launchctlHint(context: Context, file: string): (result: CommandResult) 
   return (result) => {
     if (result.code === 127) return 'launchctl was not found: `sso-sync service` on macOS needs launchd.';
     if (/domain/i.test(result.stderr) || result.code === 125) {
-      return `The gui/${context.uid} domain exists only while you are logged in at the Mac itself (not over SSH alone): log in there and try again.`;
+      return (
+        `The gui/${context.uid} domain exists only while you are logged in at the Mac itself (not over SSH alone): ` +
+        `log in there and try again.`
+      );
     }
     return (
-      `Check the file with \`${commandLine('plutil', ['-lint', file])}\`, the agent with \`launchctl print gui/${context.uid}/${launchdLabel}\`, ` +
-      `and its logs in ${context.service.plan.logDir}. If an older copy is still loaded, run \`sso-sync service uninstall\`, then install again.`
+      `Check the file with \`${commandLine('plutil', ['-lint', file])}\`, the agent with \`launchctl print ` +
+      `gui/${context.uid}/${launchdLabel}\`, ` +
+      `and its logs in ${context.service.plan.logDir}. If an older copy is still loaded, run \`sso-sync service ` +
+      `uninstall\`, then install again.`
     );
   };
 }
@@ -443,7 +459,8 @@ const launchd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
     const bootout: Command = ['launchctl', ['bootout', target]];
     if (context.dryRun) {
       out(
-        `would run ${commandLine('launchctl', ['print', target])} (to see whether it is loaded)\nwould run ${commandLine(...bootout)} if it is loaded\n`,
+        `would run ${commandLine('launchctl', ['print', target])} (to see whether it is loaded)\nwould run ` +
+          `${commandLine(...bootout)} if it is loaded\n`,
       );
       out(
         service.existing === undefined
@@ -469,7 +486,8 @@ const launchd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
       out(`removed ${service.file}\n`);
     }
     out(
-      `sso-sync's launchd agent is stopped and removed. Its logs stay in ${service.plan.logDir} and ${service.plan.stateDir}.\n`,
+      `sso-sync's launchd agent is stopped and removed. Its logs stay in ${service.plan.logDir} and ` +
+        `${service.plan.stateDir}.\n`,
     );
     return ExitCode.ok;
   },

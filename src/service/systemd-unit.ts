@@ -3,6 +3,7 @@ import { SsoSyncError } from '../errors.js';
 import { fillTemplate } from './template.js';
 import type { ServicePlan } from './plan.js';
 
+// eslint-disable-next-line no-control-regex -- the control characters are what this refuses
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** Refuses what no unit file can hold: a control character (a newline would end the line). */
@@ -10,7 +11,8 @@ function checkRepresentable(what: string, value: string): void {
   if (controlCharacter.test(value)) {
     throw new SsoSyncError(
       'usage',
-      `cannot write the systemd unit: ${what} ${JSON.stringify(value)} contains a control character, which a unit file cannot hold. Use a path without one.`,
+      `cannot write the systemd unit: ${what} ${JSON.stringify(value)} contains a control character, which a unit ` +
+        `file cannot hold. Use a path without one.`,
     );
   }
 }
@@ -32,7 +34,9 @@ export function systemdExecutable(file: string): string {
   if (/["'\\]/.test(file)) {
     throw new SsoSyncError(
       'usage',
-      `cannot write the systemd unit: the Node.js binary ${JSON.stringify(file)} contains a quote or a backslash, which systemd does not accept in the program it starts. Install Node.js at a path without one, or run the install with a Node.js that lives at such a path.`,
+      `cannot write the systemd unit: the Node.js binary ${JSON.stringify(file)} contains a quote or a backslash, ` +
+        `which systemd does not accept in the program it starts. ` +
+        `Install Node.js at a path without one, or run the install with a Node.js that lives at such a path.`,
     );
   }
   return `"${file.replace(/%/g, '%%')}"`;

@@ -41,7 +41,8 @@ export function parseSettings(text: string, file: string): Settings {
 function invalid(file: string, problems: string[]): SsoSyncError {
   return new SsoSyncError(
     'settings.invalid',
-    `the settings file is not valid:\n  ${problems.join('\n  ')}\nFix ${file} and run again (see the settings reference in the README).`,
+    `the settings file is not valid:\n  ${problems.join('\n  ')}\nFix ${file} and run again (see the settings ` +
+      `reference in the README).`,
   );
 }
 

@@ -103,7 +103,8 @@ export const settingsSchema = z.strictObject({
     .min(1)
     .refine(
       (s) => validCron(s),
-      'expected a cron expression such as "*/30 * * * *" (minute hour day month weekday, an optional seconds field first)',
+      'expected a cron expression such as "*/30 * * * *" (minute hour day month weekday, an optional seconds field ' +
+        'first)',
     )
     .optional(),
   sessions: z

@@ -110,7 +110,8 @@ export function formatStatus(report: StatusReport, now: Date): string {
   const d = report.daemon;
   lines.push(
     d.running
-      ? `daemon: running (pid ${d.pid}, since ${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}`
+      ? `daemon: running (pid ${d.pid}, since ` +
+          `${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}`
       : 'daemon: not running (start it with `sso-sync service install`, or run `sso-sync`)',
   );
   lines.push(`config: ${report.configFile}`);
@@ -124,18 +125,20 @@ export function formatStatus(report: StatusReport, now: Date): string {
     const t = s.token;
     if (!('expiresAt' in t)) {
       lines.push(
-        `  token:     ${t.state === 'missing' ? 'none' : (t.problem ?? 'unreadable')}; run \`sso-sync login --session ${s.name}\``,
+        `  token:     ${t.state === 'missing' ? 'none' : (t.problem ?? 'unreadable')}; ` +
+          `run \`sso-sync login --session ${s.name}\``,
       );
     } else {
       const state = t.state === 'valid' ? `valid until ${when(t.expiresAt, now)}` : `expired ${when(t.expiresAt, now)}`;
       const refresh = t.refreshable ? 'refreshable' : `not refreshable: it ${t.whyNot}`;
       lines.push(
-        `  token:     ${state}, ${refresh}${t.state === 'expired' && !t.refreshable ? `; run \`sso-sync login --session ${s.name}\`` : ''}`,
+        `  token:     ${state}, ` +
+          `${refresh}${t.state === 'expired' && !t.refreshable ? `; run \`sso-sync login --session ${s.name}\`` : ''}`,
       );
     }
-    lines.push(
-      `  last sync: ${s.lastSync ? `${when(s.lastSync.at, now)}, ${s.lastSync.outcome}${s.lastSync.message ? `: ${s.lastSync.message}` : ''}` : 'never'}`,
-    );
+    const last = s.lastSync;
+    const why = last?.message ? `: ${last.message}` : '';
+    lines.push(`  last sync: ${last ? `${when(last.at, now)}, ${last.outcome}${why}` : 'never'}`);
     lines.push(`  profiles:  ${s.profiles}`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,12 +1,12 @@
 /** Fetching one session's assignments: every account, then each account's roles with bounded concurrency. */
 import type { SsoApi } from '../aws/sso-api.js';
 import type { Assignment, SessionDef } from '../core/types.js';
-import { describeAwsError, signInHint, SsoSyncError } from '../errors.js';
+import { describeAwsError, errorName, signInHint, SsoSyncError } from '../errors.js';
 import { mapBounded } from './bounded.js';
 
 function isUnauthorized(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'UnauthorizedException' || e?.$metadata?.httpStatusCode === 401;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return errorName(error) === 'UnauthorizedException' || status === 401;
 }
 
 /** Turns a failed portal call into the error a person reads. */
@@ -20,7 +20,8 @@ export function portalError(session: string, what: string, error: unknown): SsoS
   }
   return new SsoSyncError(
     'aws.failed',
-    `${what} for sso-session ${session} failed: ${describeAwsError(error)}. Nothing was written; check the network and run again.`,
+    `${what} for sso-session ${session} failed: ${describeAwsError(error)}. Nothing was written; ` +
+      `check the network and run again.`,
     { retryable: true, cause: error },
   );
 }

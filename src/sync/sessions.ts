@@ -68,9 +68,12 @@ export function selectSessions(
     all.set(s.name, s);
   }
   if (all.size === 0) {
+    const orSettings = settingsFile
+      ? ` or add it under sessions: in ${settingsFile}`
+      : ' or in a settings file (see the README)';
     throw new SsoSyncError(
       'usage',
-      `there is no sso-session to sync in ${configFile}: create one with \`aws configure sso-session\`${settingsFile ? ` or add it under sessions: in ${settingsFile}` : ' or in a settings file (see the README)'}.`,
+      `there is no sso-session to sync in ${configFile}: create one with \`aws configure sso-session\`${orSettings}.`,
     );
   }
   const unknown = only.filter((n) => !all.has(n));

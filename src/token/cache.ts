@@ -71,7 +71,7 @@ export function parseCachedToken(text: string, file: string, session: string): C
   if (typeof d.accessToken !== 'string' || d.accessToken === '') throw unusable(session, file, 'has no accessToken');
   const expiresAt = parseCacheTime(d.expiresAt);
   if (!expiresAt) throw unusable(session, file, 'has no valid expiresAt time');
-  const optional = (key: string) => (typeof d[key] === 'string' && d[key] !== '' ? (d[key] as string) : undefined);
+  const optional = (key: string) => (typeof d[key] === 'string' && d[key] !== '' ? d[key] : undefined);
   return {
     file,
     startUrl: optional('startUrl'),
@@ -143,7 +143,10 @@ export function serializeToken(token: Omit<CachedToken, 'file'>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
 }
 
-/** Writes a session's cache file atomically, mode 0600 in a 0700 directory; a write that fails leaves the old file whole. */
+/**
+ * Writes a session's cache file atomically, mode 0600 in a 0700 directory; a write that fails leaves the old file
+ * whole.
+ */
 export async function writeToken(home: string, session: string, token: Omit<CachedToken, 'file'>): Promise<string> {
   const file = tokenCachePath(home, session);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });

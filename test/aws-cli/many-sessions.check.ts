@@ -264,7 +264,10 @@ test('the AWS CLI reads exactly the profiles sso-sync wrote for six sso-sessions
   await eachLimited(checks, 4, async ({ profile, key, value }) => {
     const got = await awsCli(box, ['configure', 'get', key, '--profile', profile]).then(
       (stdout) => stdout.replace(/\r?\n$/, ''),
-      (error: { code?: number; stderr?: string }) => `(exit ${error.code}: ${error.stderr?.trim()})`,
+      (error: unknown) => {
+        const e = error as { code?: number; stderr?: string };
+        return `(exit ${String(e.code)}: ${e.stderr?.trim() ?? ''})`;
+      },
     );
     if (got !== value) wrong.push(`${profile}.${key}: got ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
   });

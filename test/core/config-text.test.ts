@@ -323,7 +323,10 @@ test('readSections: comments anywhere, continuation lines, keys lowercased, valu
   );
 });
 
-/** Python's reading of a file, in readSections' terms; blank lines inside a multi-line value are dropped, as readSections does. */
+/**
+ * Python's reading of a file, in readSections' terms; blank lines inside a multi-line value are dropped, as
+ * readSections does.
+ */
 function pythonSections(reading: Extract<ReturnType<typeof readWithPython>[string], { ok: true }>) {
   return reading.kinds.map(([section, kind, name]) => ({
     kind,

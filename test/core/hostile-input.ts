@@ -103,7 +103,7 @@ export const roleName = fc.oneof(
     'a,b@c+d.e_f-g',
     'true',
   ),
-  fc.string({ unit: fc.constantFrom(...'aZ09_+=,.@-'), minLength: 1, maxLength: 140 }),
+  fc.string({ unit: fc.constantFrom(...'aZ09_+=,.@-'.split('')), minLength: 1, maxLength: 140 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.string({ unit: nasty, maxLength: 12 }),
 );
@@ -187,7 +187,7 @@ const userKeys = fc.uniqueArray(
     ['role_arn=arn:aws:iam::123456789012:role/x'],
     ['region\t=\teu-west-1  '],
   ),
-  { minLength: 1, maxLength: 3, selector: (k) => k[0]!.split(/\s*=/)[0] },
+  { minLength: 1, maxLength: 3, selector: (k) => k[0].split(/\s*=/)[0] },
 );
 const noise = fc.array(fc.constantFrom('# note', '; café ☕', '#', '  # indented comment', '', '  '), { maxLength: 2 });
 
@@ -222,7 +222,7 @@ export const userSection: fc.Arbitrary<UserSection> = fc
           `sso_registration_scopes = ${session.scopes.join(',')}`,
         ]
       : keys.flat();
-    return { id: id!, lines: [...before, header!, ...body, ...after] };
+    return { id: id, lines: [...before, header, ...body, ...after] };
   });
 
 /** The person's sections as file text (a byte string, as sso-sync reads files), with the given line ending. */

@@ -41,7 +41,7 @@ test('a sync of one session (the other filtered out or failing) keeps the collis
   assert.deepEqual(profileNames(full.text).sort(), ['dev-admin', 'prod-admin-111111111111', 'prod-admin-222222222222']);
   for (const only of [[fetchA], [fetchB], [fetchA, fetchB]]) {
     const partial = plan(full.text, only);
-    assert.equal(partial.changed, false, `syncing ${only.map((f) => f.session.name)} changes nothing`);
+    assert.equal(partial.changed, false, `syncing ${only.map((f) => f.session.name).join(',')} changes nothing`);
     for (const o of partial.outcomes)
       assert.deepEqual([o.held, o.skipped, o.added, o.removed], [undefined, [], [], []]);
   }

@@ -146,9 +146,11 @@ async function world(
 ): Promise<{ box: Sandbox; disk: SmallDisk } | undefined> {
   const box = await sandbox({ fixture: builtinFixture() });
   const cleanups: (() => void)[] = [];
-  let disk: SmallDisk | undefined;
+  // Read by the cleanup, which may run before the disk was made.
+  const made: { disk?: SmallDisk | undefined } = {};
   t.after(async () => {
     try {
+      const disk = made.disk;
       if (disk) {
         const secrets = box.emulator.issuedSecrets();
         const cache = path.join(box.home, '.aws', 'sso', 'cache') + path.sep;
@@ -165,7 +167,7 @@ async function world(
       }
     }
   });
-  disk = smallDisk(t, kind, where(box.home), (fn) => cleanups.push(fn));
+  const disk = (made.disk = smallDisk(t, kind, where(box.home), (fn) => cleanups.push(fn)));
   return disk && { box, disk };
 }
 
@@ -250,7 +252,7 @@ for (const kind of kinds) {
       'failed',
       `status tells of the failed sync: ${JSON.stringify(status)}`,
     );
-    assert.match(status.sessions[0]!.lastSync.message, /no space left on the device/);
+    assert.match(status.sessions[0].lastSync.message, /no space left on the device/);
 
     disk.free();
     const again = await box.run(['--once'], { env: disk.env() });

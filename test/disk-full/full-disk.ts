@@ -55,7 +55,7 @@ function dataOf(data: Data | Iterable<Data>, options: unknown): Buffer {
       : ((options as { encoding?: BufferEncoding } | undefined)?.encoding ?? 'utf8');
   if (typeof data === 'string') return Buffer.from(data, encoding as BufferEncoding);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.concat([...(data as Iterable<Data>)].map((d) => dataOf(d, options)));
+  return Buffer.concat([...data].map((d) => dataOf(d, options)));
 }
 
 function flagOf(options: unknown, fallback: string): string {
@@ -112,7 +112,7 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
     const full = path.resolve(p instanceof URL ? fileURLToPath(p) : String(p));
     return full === root || full.startsWith(root + path.sep);
   };
-  /** How many of `length` bytes at `position` (the end when null) fit in the file open as `fd`; throws when none does. */
+  /** How many of `length` bytes at `position` (the end when null) fit in the file open as `fd`; throws if none. */
   const fit = (fd: number, length: number, position: number | null, syscall: string): number => {
     if (length === 0) return 0;
     const size = fs.fstatSync(fd).size;
@@ -130,12 +130,12 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
   };
 
   const originals = new Map<object, Map<string, unknown>>();
-  const patch = <T extends object>(target: T, name: string, make: (original: any) => unknown) => {
+  const patch = (target: object, name: string, make: (original: (...args: unknown[]) => unknown) => unknown) => {
     const saved = originals.get(target) ?? new Map<string, unknown>();
     originals.set(target, saved);
     const original = (target as Record<string, unknown>)[name];
     saved.set(name, original);
-    (target as Record<string, unknown>)[name] = make(original);
+    (target as Record<string, unknown>)[name] = make(original as (...args: unknown[]) => unknown);
   };
 
   // Which descriptors are files below the directory.
@@ -173,11 +173,11 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
       n = fit(fd, bytes.length, position, 'write');
     } catch (error) {
       process.nextTick(callback, error);
-      return;
+      return undefined;
     }
-    original(fd, bytes, 0, n, position, (error: NodeJS.ErrnoException | null, written: number) =>
-      callback(error, written, data),
-    );
+    return original(fd, bytes, 0, n, position, (error: NodeJS.ErrnoException | null, written: number) => {
+      callback(error, written, data);
+    });
   });
   const writeAllSync = (fd: number, bytes: Buffer) => {
     for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done, null);
@@ -188,13 +188,17 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
   ] as const) {
     patch(fs, name, (original) => (file: fs.PathOrFileDescriptor, data: Data, options?: unknown) => {
       if (typeof file === 'number' ? !tracked.has(file) : !under(file)) return original(file, data, options);
-      if (typeof file === 'number') return writeAllSync(file, dataOf(data, options));
+      if (typeof file === 'number') {
+        writeAllSync(file, dataOf(data, options));
+        return undefined;
+      }
       const fd = fs.openSync(file, flagOf(options, flag), modeOf(options));
       try {
         writeAllSync(fd, dataOf(data, options));
       } finally {
         fs.closeSync(fd);
       }
+      return undefined;
     });
   }
   for (const [name, flag] of [
@@ -206,12 +210,13 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
       if (typeof file === 'number' ? !tracked.has(file) : !under(file)) return original(file, data, ...rest, callback);
       const sync = name === 'writeFile' ? fs.writeFileSync : fs.appendFileSync;
       try {
-        sync(file, dataOf(data, rest[0]), (rest[0] ?? { flag }) as fs.WriteFileOptions);
+        sync(file, dataOf(data, rest[0]), rest[0] ?? { flag });
       } catch (error) {
         process.nextTick(callback, error);
-        return;
+        return undefined;
       }
       process.nextTick(callback, null);
+      return undefined;
     });
   }
 
@@ -230,6 +235,7 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
       } finally {
         await handle.close();
       }
+      return undefined;
     });
   }
 
@@ -259,6 +265,7 @@ export async function installFullDisk(dir: string, freePages: number): Promise<(
           const bytes = dataOf(data, options);
           for (let done = 0; done < bytes.length;)
             done += (await this.write(bytes, done, bytes.length - done, null)).bytesWritten;
+          return undefined;
         },
     );
   }

@@ -190,7 +190,10 @@ test('the daemon keeps running through every kind of fault and recovers on its o
   for (const action of ['server-error', 'malformed', 'drop', 'stall', 'unavailable'] as const) {
     const seen = failures();
     box.emulator.setFaults([{ route: 'roles', after: 3, action }]);
-    await until(`a failed sync under ${action}`, () => failures() > seen, { timeoutMs: 60_000, detail: daemon.output });
+    await until(`a failed sync under ${action}`, () => failures() > seen, {
+      timeoutMs: 60_000,
+      detail: () => daemon.output(),
+    });
     assert.equal(daemon.child.exitCode, null, `the daemon is still running after ${action}`);
     assert.deepEqual(readFileSync(box.configFile), before, `the file is untouched under ${action}`);
   }

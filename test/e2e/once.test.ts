@@ -206,7 +206,7 @@ test('damaged markers are refused with exit 4; the file is not touched', async (
     sessions: { lastSync: { outcome: string; message: string } }[];
   };
   assert.equal(status.sessions[0]?.lastSync.outcome, 'failed', 'status shows the refused run');
-  assert.match(status.sessions[0]!.lastSync.message, /markers .* are damaged/);
+  assert.match(status.sessions[0].lastSync.message, /markers .* are damaged/);
 });
 
 test('a result that would remove most profiles is held unless allowed', async (t) => {
@@ -282,7 +282,7 @@ test('a read-only directory: a clear error, exit 4, nothing lost', async (t) => 
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   if (asUser.uid !== undefined) {
     chmodSync(box.home, 0o755);
-    chownTree(box.home, asUser.uid, asUser.gid!);
+    chownTree(box.home, asUser.uid, asUser.gid);
   }
   chmodSync(awsDir, 0o500);
   const run = await box.run(['--once'], asUser).finally(() => chmodSync(awsDir, 0o700));
@@ -357,7 +357,7 @@ test('a hand edit inside the block is replaced, backed up, and named in the log'
   assert.equal(readFileSync(box.configFile, 'utf8'), synced);
   const line = logLines(run.stdout).find((l) => l.event === 'block.edited');
   assert.deepEqual(line?.replaced, ['mycorp-prod-admin']);
-  assert.equal(readFileSync(String(line?.backup), 'utf8'), edited, 'the backup holds the edited file');
+  assert.equal(readFileSync(String(line.backup), 'utf8'), edited, 'the backup holds the edited file');
 });
 
 test('while another sso-sync holds the lock, a sync waits for it, then writes', async (t) => {

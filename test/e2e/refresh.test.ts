@@ -177,7 +177,7 @@ test('a refreshed token that cannot be written: sign-in required naming the file
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   if (asUser.uid !== undefined) {
     chmodSync(box.home, 0o755);
-    chownTree(box.home, asUser.uid, asUser.gid!);
+    chownTree(box.home, asUser.uid, asUser.gid);
   }
   chmodSync(cacheDir, 0o500);
   const tokenCalls = box.emulator.stats().byRoute.token!;

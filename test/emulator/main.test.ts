@@ -136,7 +136,7 @@ test('bad flags are all reported', () => {
     '0',
   ]);
   assert.equal(parsed.kind, 'error');
-  const problems = parsed.kind === 'error' ? parsed.problems.join('\n') : '';
+  const problems = parsed.problems.join('\n');
   const expectations = [
     '--port',
     '--accounts must',
@@ -156,7 +156,7 @@ test('invalid flags exit 2 with a message', async () => {
   const child = spawn(process.execPath, [MAIN, '--latency', 'soon'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = await once(child, 'exit');
+  const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 2);
   assert.match(stderr, /--latency must be a whole number/);
   assert.match(stderr, /usage:/);

@@ -84,7 +84,9 @@ function pkcePair(): { verifier: string; challenge: string } {
 
 /** Opens the authorize URL as a browser would and returns where it was sent back to (the 302's Location). */
 async function authorizeInBrowser(emulator: Emulator, params: Record<string, string>): Promise<URL> {
-  const res = await fetch(`${emulator.url}/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' });
+  const res = await fetch(`${emulator.url}/authorize?${new URLSearchParams(params).toString()}`, {
+    redirect: 'manual',
+  });
   await res.arrayBuffer();
   assert.equal(res.status, 302);
   const location = res.headers.get('location');
@@ -109,7 +111,10 @@ function authorizeParams(
   };
 }
 
-/** A full authorization code sign-in: authorize in the "browser", then exchange the code; returns the token, the code and the verifier. */
+/**
+ * A full authorization code sign-in: authorize in the "browser", then exchange the code; returns the token, the code
+ * and the verifier.
+ */
 async function signInWithCode(
   { emulator, oidc }: Harness,
   client: Registration,
@@ -422,14 +427,16 @@ suite('the OIDC side of the emulator', { concurrency: true }, () => {
         authorizeParams(client.clientId, challenge, { redirect_uri: 'https://attacker.example/oauth/callback' }),
       ];
       for (const params of refused) {
-        const res = await fetch(`${emulator.url}/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' });
+        const res = await fetch(`${emulator.url}/authorize?${new URLSearchParams(params).toString()}`, {
+          redirect: 'manual',
+        });
         await res.arrayBuffer();
         assert.equal(res.status, 400, JSON.stringify(params));
         assert.equal(res.headers.get('location'), null);
       }
       emulator.expireRegistration(client.clientId);
       const expired = await fetch(
-        `${emulator.url}/authorize?${new URLSearchParams(authorizeParams(client.clientId, challenge))}`,
+        `${emulator.url}/authorize?${new URLSearchParams(authorizeParams(client.clientId, challenge)).toString()}`,
         {
           redirect: 'manual',
         },

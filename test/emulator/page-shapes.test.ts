@@ -150,7 +150,7 @@ test('a page shape that could never end, or is not one, is refused with every pr
     'pageShape.sizes[1] must be an integer 0..100, got 1.5',
     'pageShape.sizes[2] must be an integer 0..100, got 101',
   ]);
-  assert.deepEqual(pageShapeProblems({ sizes: 'x' } as unknown as PageShape), [
+  assert.deepEqual(pageShapeProblems({ sizes: 'x' }), [
     'pageShape.sizes must be an array of page sizes',
   ]);
 });
@@ -217,7 +217,7 @@ test('setPageShape takes effect at once, keeps tokens already handed out valid, 
     nextToken = page.nextToken;
   }
   assert.deepEqual(
-    [...full.accountList!.map((a) => a.accountId!), ...rest],
+    [...full.accountList.map((a) => a.accountId!), ...rest],
     fixture.accounts.map((a) => a.accountId),
   );
 

@@ -1,4 +1,6 @@
-/** The files in a sandbox's HOME that tests read or write directly: the AWS CLI's token cache and sso-sync's settings. */
+/**
+ * The files in a sandbox's HOME that tests read or write directly: the AWS CLI's token cache and sso-sync's settings.
+ */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from './sandbox.js';

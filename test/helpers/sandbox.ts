@@ -127,8 +127,16 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), (output += d), check()));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), (output += d), check()));
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        output += d;
+        check();
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        output += d;
+        check();
+      });
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
       const done = new Promise<RunResult>((resolve, reject) => {
         child.on('error', reject);
@@ -145,7 +153,13 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         waitFor(pattern, timeoutMs = 20_000) {
           return new Promise((resolve, reject) => {
             const limit = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), timeoutMs);
-            waiters.push({ pattern, resolve: (m) => (clearTimeout(limit), resolve(m)) });
+            waiters.push({
+              pattern,
+              resolve: (m) => {
+                clearTimeout(limit);
+                resolve(m);
+              },
+            });
             check();
           });
         },

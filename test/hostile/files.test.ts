@@ -263,7 +263,9 @@ type Expect =
       logs?: Record<string, unknown>[];
       /** Extra checks on the written file, or on the world. */
       check?: (box: Sandbox, first: RunResult, before: Snapshot) => void;
-      /** Whether to check with Python's configparser (the AWS CLI's parser) that the person's sections read the same. */
+      /**
+       * Whether to check with Python's configparser (the AWS CLI's parser) that the person's sections read the same.
+       */
       python?: boolean;
     }
   | {
@@ -509,7 +511,8 @@ const cases: Case[] = [
     },
   },
   {
-    // Its [profile prod] is someone's profile still: the generated prod is not written twice (README "Your sections win").
+    // Its [profile prod] is someone's profile still: the generated prod is not written twice (README "Your sections
+    // win").
     name: 'a block of another sso-session, no longer configured, is left as it is and keeps its names',
     input: person + earlierBlock(['prod'], { session: 'oldcorp' }) + '\n' + session,
     expect: {
@@ -803,7 +806,7 @@ async function runCase(c: Case, t: TestContext): Promise<void> {
   const user = c.asUser ? asUser : {};
   if (user.uid !== undefined) {
     chmodSync(box.home, 0o755);
-    chownTree(box.home, user.uid, user.gid!);
+    chownTree(box.home, user.uid, user.gid);
   }
   c.setup?.(box, file);
   const before = snapshot(file);

@@ -81,7 +81,7 @@ export function fakeManagers(): FakeManagers {
     bin,
     env: (extra = {}) => ({ PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_DIR: dir, ...extra }),
     calls() {
-      let text = '';
+      let text: string;
       try {
         text = readFileSync(callsFile, 'utf8');
       } catch {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { errorCode } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
@@ -10,7 +11,7 @@ import { launchdLabel, readServiceTemplate, renderLaunchdPlist, servicePlan } fr
 function parsePlist(text: string): Record<string, unknown> {
   const script = 'import json, plistlib, sys\nprint(json.dumps(plistlib.loads(sys.stdin.buffer.read())))';
   const result = spawnSync('python3', ['-c', script], { input: text, encoding: 'utf8' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+  if (errorCode(result.error) === 'ENOENT') {
     throw new Error(
       'python3 is needed to parse the property list and is not installed. On Debian or Ubuntu: apt-get install python3',
     );

@@ -1,5 +1,6 @@
 /** systemd's own tools, as the tests ask them about a unit file: verify it, and dump how a user manager reads it. */
 import { spawnSync } from 'node:child_process';
+import { errorCode } from '../../src/errors.js';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,7 @@ function missing(tool: string, why: string): never {
  */
 export function analyzeVerify(unitFile: string): { code: number | null; output: string } {
   const result = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
-    missing('systemd-analyze', 'not found on PATH');
+  if (errorCode(result.error) === 'ENOENT') missing('systemd-analyze', 'not found on PATH');
   if (result.error) throw result.error;
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
@@ -56,7 +56,7 @@ export function userManagerDump(unitFile: string): Map<string, string[]> {
       ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command]]
       : [command[0]!, command.slice(1)];
     const result = spawnSync(file, args, { encoding: 'utf8', env });
-    if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') missing(file, `${file} not found`);
+    if (errorCode(result.error) === 'ENOENT') missing(file, `${file} not found`);
     if (result.status !== 0)
       throw new Error(`systemd --test --user failed (${result.status}):\n${result.stderr}${result.stdout}`);
     // The dump lists each unit's settings as "\t\tName: value" lines after "-> Unit NAME:".

@@ -1,4 +1,6 @@
-/** The AWS CLI's token cache as sso-sync reads it: the CLI's file name and time formats; bad files named, never quoted. */
+/**
+ * The AWS CLI's token cache as sso-sync reads it: the CLI's file name and time formats; bad files named, never quoted.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkUsable, parseCacheTime, parseCachedToken } from '../../src/token/cache.js';
