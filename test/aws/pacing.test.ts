@@ -65,13 +65,14 @@ test('the retry strategy retries throttling up to its own budget and server erro
   const strategy = new PacedRetryStrategy(new AdaptivePacer(clock), clock, { random: () => 1 });
   let token = await strategy.acquireInitialRetryToken();
   for (let i = 1; i < 30; i++) token = await strategy.refreshRetryTokenForRetry(token, throttle);
-  await assert.rejects(strategy.refreshRetryTokenForRetry(token, throttle));
+  await assert.rejects(strategy.refreshRetryTokenForRetry(token, throttle), /out of attempts/);
 
   let t = await strategy.acquireInitialRetryToken();
   for (let i = 1; i < 5; i++) t = await strategy.refreshRetryTokenForRetry(t, serverError);
-  await assert.rejects(strategy.refreshRetryTokenForRetry(t, serverError));
+  await assert.rejects(strategy.refreshRetryTokenForRetry(t, serverError), /out of attempts/);
   await assert.rejects(
     strategy.refreshRetryTokenForRetry(await strategy.acquireInitialRetryToken(), { errorType: 'CLIENT_ERROR' }),
+    /not retryable/,
   );
 });
 

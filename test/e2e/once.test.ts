@@ -17,6 +17,7 @@ import { test } from 'node:test';
 import { acquireLock } from '../../src/fs/lock-file.js';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
 import { chownTree, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+import { until } from '../helpers/until.js';
 
 const userText = `# my own settings, kept as they are\n[default]\nregion = eu-west-1\noutput = json\n\n${sessionSection()}`;
 
@@ -297,7 +298,7 @@ test('a read-only directory: a clear error, exit 4, nothing lost', async (t) => 
   assert.equal(unchanged.code, 0, unchanged.stderr);
 });
 
-test('two sso-sync processes at once: the lock keeps the file whole', async (t) => {
+test('three sso-sync processes at once leave one whole block with every profile once', async (t) => {
   const box = await sandbox({ fixture: generateFixture({ accounts: 40, rolesPerAccount: 2 }), latencyMs: 2 });
   t.after(() => box.close());
   box.writeConfig(userText);
@@ -365,17 +366,26 @@ test('while another sso-sync holds the lock, a sync waits for it, then writes', 
   t.after(() => box.close());
   box.writeConfig(userText);
   box.signIn();
-  const release = await acquireLock(`${box.configFile}.sso-sync.lock`, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }); // held by this live process
+  const lock = `${box.configFile}.sso-sync.lock`;
+  const release = await acquireLock(lock, { attempts: 0, minDelayMs: 1, maxDelayMs: 1 }); // held by this live process
   const run = box.start(['--once']);
-  let exited = false;
-  void run.done.then(() => (exited = true));
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(exited, false, 'the sync waits while the lock is held');
-  assert.equal(readFileSync(box.configFile, 'utf8'), userText);
+  let exitedAt: number | undefined;
+  void run.done.then(() => (exitedAt = Date.now()));
+  // The sync has reached the lock when its claim (`<lock>.<pid>.<random>`) appears beside it: it is waiting.
+  const dir = path.dirname(lock);
+  const claim = `${path.basename(lock)}.${String(run.child.pid)}.`;
+  await until('the sync waiting for the lock', () => readdirSync(dir).some((n) => n.startsWith(claim)), {
+    detail: () => run.output(),
+  });
+  assert.equal(exitedAt, undefined, 'the sync is still running while the lock is held');
+  assert.equal(readFileSync(box.configFile, 'utf8'), userText, 'nothing is written while the lock is held');
+  const releasedAt = Date.now();
   await release();
   const result = await run.done;
   assert.equal(result.code, 0, result.stderr);
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
+  // Written after the release, not before (file times come from a coarse kernel clock: a few ms of slack).
+  assert.ok(statSync(box.configFile).mtimeMs >= releasedAt - 20, 'the file was written after the lock was released');
 });
 
 test("a dry run masks credentials among the person's own lines shown as context", async (t) => {

@@ -44,8 +44,8 @@ import {
   validRole,
   readWithSdk,
   type UserSection,
-} from './hostile-input.js';
-import { pythonAvailable, readWithPython } from './python-config.js';
+} from '../core/hostile-input.js';
+import { pythonAvailable, readWithPython } from '../core/python-config.js';
 
 // ---- what the portal serves, and how it pages it -----------------------------------------------------------
 
