@@ -150,9 +150,7 @@ test('a page shape that could never end, or is not one, is refused with every pr
     'pageShape.sizes[1] must be an integer 0..100, got 1.5',
     'pageShape.sizes[2] must be an integer 0..100, got 101',
   ]);
-  assert.deepEqual(pageShapeProblems({ sizes: 'x' }), [
-    'pageShape.sizes must be an array of page sizes',
-  ]);
+  assert.deepEqual(pageShapeProblems({ sizes: 'x' }), ['pageShape.sizes must be an array of page sizes']);
 });
 
 test('the SDK paginators get every account and role exactly once through short, empty and empty last pages', async (t) => {
