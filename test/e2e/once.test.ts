@@ -392,11 +392,16 @@ test("a dry run masks credentials among the person's own lines shown as context"
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   box.writeConfig(
-    `${sessionSection()}\n[profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETKEYSECRETKEY\naws_session_token = SESSIONTOKENSECRET\n`,
+    `${sessionSection()}\n[profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETKEYSECRETKEY\n` +
+      'aws_session_token = SESSIONTOKENSECRET\n# aws_secret_access_key = COMMENTEDSECRET\n' +
+      'endpoint_url = https://proxy.example/?token=URLTOKENSECRET\n',
   );
   box.signIn();
   const run = await box.run(['--once', '--dry-run']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^ aws_secret_access_key = \*{8}$/m, 'the context line is there, masked');
-  assert.ok(!run.stdout.includes('SECRETKEYSECRETKEY') && !run.stdout.includes('SESSIONTOKENSECRET'));
+  assert.match(run.stdout, /^ # aws_secret_access_key = \*{8}$/m, 'a commented-out secret is masked too');
+  assert.match(run.stdout, /^ endpoint_url = https:\/\/proxy\.example\/\?token=\*{8}$/m);
+  for (const secret of ['AKIAEXAMPLE', 'SECRETKEYSECRETKEY', 'SESSIONTOKENSECRET', 'COMMENTEDSECRET', 'URLTOKENSECRET'])
+    assert.ok(!run.stdout.includes(secret), `${secret} is shown`);
 });
