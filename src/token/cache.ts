@@ -3,7 +3,8 @@
  * `aws sso login` signs sso-sync in and `sso-sync login` signs the AWS CLI in. A file sso-sync cannot use is
  * reported, never rewritten; only a new login or a refresh replaces it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { SessionDef } from '../core/types.js';
 import { replaceFile } from '../fs/replace-file.js';
@@ -23,6 +24,8 @@ export interface CachedToken {
   registrationExpiresAt: Date | undefined;
   /** Keys sso-sync does not know, kept when the file is rewritten. */
   other: Record<string, unknown>;
+  /** The cache file's permission bits, when it was read from disk. */
+  mode?: number;
 }
 
 /** The fields sso-sync writes, in the AWS CLI's order. */
@@ -69,6 +72,10 @@ export function parseCachedToken(text: string, file: string, session: string): C
     throw unusable(session, file, 'does not hold a JSON object');
   const d = data as Record<string, unknown>;
   if (typeof d.accessToken !== 'string' || d.accessToken === '') throw unusable(session, file, 'has no accessToken');
+  // It goes into an HTTP header as it is: a line break or any other byte outside printable ASCII there is refused
+  // by the HTTP client, so such a token can never work, and retrying it only delays the sign-in.
+  if (/[^\x20-\x7e]/.test(d.accessToken))
+    throw unusable(session, file, 'holds an access token with a line break or another character that cannot be sent');
   const expiresAt = parseCacheTime(d.expiresAt);
   if (!expiresAt) throw unusable(session, file, 'has no valid expiresAt time');
   const optional = (key: string) => (typeof d[key] === 'string' && d[key] !== '' ? d[key] : undefined);
@@ -103,12 +110,23 @@ export function checkUsable(token: CachedToken, session: SessionDef, now: Date):
   return token;
 }
 
-/** Reads and validates the session's cache file; a missing or unusable file means sign-in is required. */
-export async function readToken(home: string, session: string): Promise<CachedToken> {
-  const file = tokenCachePath(home, session);
-  let text: string;
+/** What a file that is not a regular file is, for a message. */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a cache file's text. It is opened without blocking and checked to be a regular file before a byte is read:
+ * a named pipe in its place would otherwise hang the read for ever. Resolves with its permission bits too.
+ */
+async function readCacheFile(file: string, session: string): Promise<{ text: string; mode: number }> {
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') {
@@ -119,7 +137,37 @@ export async function readToken(home: string, session: string): Promise<CachedTo
     }
     throw unusable(session, file, `cannot be read (${code ?? 'error'})`);
   }
-  return parseCachedToken(text, file, session);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw unusable(session, file, `is ${kindOf(info)}, not a file`);
+    return { text: await handle.readFile('utf8'), mode: info.mode & 0o777 };
+  } catch (error) {
+    if (error instanceof SsoSyncError) throw error;
+    throw unusable(session, file, `cannot be read (${errorCode(error) ?? 'error'})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and validates the session's cache file; a missing or unusable file means sign-in is required. */
+export async function readToken(home: string, session: string): Promise<CachedToken> {
+  const file = tokenCachePath(home, session);
+  const { text, mode } = await readCacheFile(file, session);
+  return { ...parseCachedToken(text, file, session), mode };
+}
+
+/**
+ * Why a cache file's permissions put the token at risk, with the command that fixes them; undefined when only its
+ * owner can read and write it (or its mode is not known). Anyone who can read it can act as its owner in AWS.
+ */
+export function looseModeProblem(token: Pick<CachedToken, 'file' | 'mode'>): string | undefined {
+  if (token.mode === undefined || (token.mode & 0o077) === 0) return undefined;
+  const who = token.mode & 0o044 ? 'readable' : 'writable';
+  const octal = token.mode.toString(8).padStart(4, '0');
+  return (
+    `the token cache file ${token.file} is ${who} by other users (mode ${octal}): ` +
+    `anyone who can read it can act as you in AWS until the token expires. Run \`chmod 600 ${token.file}\``
+  );
 }
 
 /** Formats a time as the AWS CLI writes it: `2026-01-01T08:00:00Z`, whole seconds, UTC. */

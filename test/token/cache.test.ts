@@ -2,8 +2,19 @@
  * The AWS CLI's token cache as sso-sync reads it: the CLI's file name and time formats; bad files named, never quoted.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { checkUsable, parseCacheTime, parseCachedToken } from '../../src/token/cache.js';
+import {
+  checkUsable,
+  looseModeProblem,
+  parseCacheTime,
+  parseCachedToken,
+  readToken,
+  serializeToken,
+} from '../../src/token/cache.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { tokenCachePath } from '../../src/paths.js';
 
 const session = {
@@ -38,6 +49,8 @@ test('corrupt, truncated, foreign and wrongly typed files are refused with the f
     [`{"accessToken": 42, "expiresAt": "2026-01-01T08:00:00Z", "x": "${secret}"}`, /has no accessToken/],
     [`{"accessToken": "${secret}", "expiresAt": 1767254400}`, /has no valid expiresAt/],
     [`{"accessToken": "${secret}"}`, /has no valid expiresAt/],
+    [`{"accessToken": "${secret}\\r\\nX-Injected: 1", "expiresAt": "2026-01-01T08:00:00Z"}`, /line break/],
+    [`{"accessToken": "${secret}\\u0000", "expiresAt": "2026-01-01T08:00:00Z"}`, /cannot be sent/],
   ];
   for (const [text, why] of cases) {
     assert.throws(
@@ -72,4 +85,53 @@ test('a token is usable until a minute before it expires, and only for its own s
     token,
     'a trailing slash is the same URL',
   );
+});
+
+test("a named pipe in the cache file's place is refused at once, never read (a read would wait for ever)", async (t) => {
+  const home = tempDir(t, 'sso-sync-cache-');
+  const file = tokenCachePath(home, 'mycorp');
+  mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('mkfifo', [file]);
+  const started = Date.now();
+  await assert.rejects(readToken(home, 'mycorp'), (e: Error & { exitCode?: number }) => {
+    assert.match(e.message, /is a named pipe, not a file/);
+    assert.ok(e.message.includes(file));
+    assert.equal(e.exitCode, 3);
+    return true;
+  });
+  assert.ok(Date.now() - started < 5_000, 'refused without waiting for a writer');
+});
+
+test('a cache file others can read or write is named, with its mode and the chmod that fixes it', async (t) => {
+  const home = tempDir(t, 'sso-sync-cache-');
+  const file = tokenCachePath(home, 'mycorp');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const token = {
+    startUrl: session.startUrl,
+    region: session.region,
+    accessToken: 'aoaSECRET',
+    expiresAt: new Date('2030-01-01T00:00:00Z'),
+    refreshToken: undefined,
+    clientId: undefined,
+    clientSecret: undefined,
+    registrationExpiresAt: undefined,
+    other: {},
+  };
+  writeFileSync(file, serializeToken(token));
+  for (const [mode, expected] of [
+    [0o600, undefined],
+    [0o400, undefined],
+    [0o644, /readable by other users \(mode 0644\)/],
+    [0o666, /readable by other users \(mode 0666\)/],
+    [0o620, /writable by other users \(mode 0620\)/],
+  ] as const) {
+    chmodSync(file, mode);
+    const problem = looseModeProblem(await readToken(home, 'mycorp'));
+    if (expected === undefined) assert.equal(problem, undefined, mode.toString(8));
+    else {
+      assert.match(problem ?? '', expected);
+      assert.ok(problem?.includes(`chmod 600 ${file}`), problem);
+      assert.ok(!problem?.includes('aoaSECRET'));
+    }
+  }
 });
