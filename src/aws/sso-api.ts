@@ -15,6 +15,8 @@ export interface AccountInfo {
 
 /** The two portal calls a sync makes. */
 export interface SsoApi {
+  /** Where the calls go (the region's portal, or AWS_ENDPOINT_URL_SSO), for messages. */
+  endpoint(): string;
   listAccounts(accessToken: string): Promise<AccountInfo[]>;
   listAccountRoles(accessToken: string, accountId: string): Promise<string[]>;
   /** Requests sent (retries included), retries and throttled answers so far. */
@@ -23,6 +25,49 @@ export interface SsoApi {
 
 /** The largest page the portal API serves. */
 const pageSize = 100;
+
+/**
+ * The most pages a listing may take. A real listing ends: 1,000 pages of 100 accounts is 100,000 accounts, several
+ * times the largest organisations (AWS Organizations' quota is raised on request, into the thousands); 100 pages of
+ * roles is 10,000 roles in one account, far above the permission sets one account can be assigned. A portal (or
+ * something posing as it) that pages on for ever would otherwise hang the sync and grow its memory without end.
+ */
+export const maxPages = { accounts: 1_000, roles: 100 } as const;
+
+/** A listing that does not end as a real one does: a next token given twice, or more pages than `maxPages`. */
+export class PagingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PagingError';
+  }
+}
+
+/**
+ * The pages of a listing, stopped with a PagingError before a next token seen before is followed (a loop) or when
+ * more than `max` pages came (a listing that never ends). Checked before the next page is asked for.
+ */
+async function* boundedPages<P extends { nextToken?: string | undefined }>(
+  pages: AsyncIterable<P>,
+  what: string,
+  max: number,
+): AsyncGenerator<P> {
+  const seen = new Set<string>();
+  let count = 0;
+  for await (const page of pages) {
+    count++;
+    yield page;
+    const next = page.nextToken;
+    if (next === undefined || next === '') continue;
+    if (seen.has(next)) throw new PagingError(`the portal gave the same next token twice while ${what}`);
+    if (count >= max) throw new PagingError(`the portal was still paging after ${count} pages while ${what}`);
+    seen.add(next);
+  }
+}
+
+/** The portal endpoint for a region: `AWS_ENDPOINT_URL_SSO` when set (the SDK honours it too), else AWS's. */
+export function portalEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.AWS_ENDPOINT_URL_SSO || `https://portal.sso.${region}.amazonaws.com`;
+}
 
 /**
  * An SsoApi on the SDK's SSO client for one region. The endpoint comes from the SDK's own resolution, so
@@ -42,9 +87,11 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
     },
   });
   return {
+    endpoint: () => portalEndpoint(region),
     async listAccounts(accessToken) {
       const accounts: AccountInfo[] = [];
-      for await (const page of paginateListAccounts({ client, pageSize }, { accessToken })) {
+      const pages = paginateListAccounts({ client, pageSize }, { accessToken });
+      for await (const page of boundedPages(pages, 'listing accounts', maxPages.accounts)) {
         for (const a of page.accountList ?? [])
           accounts.push({ accountId: a.accountId ?? '', accountName: a.accountName ?? '' });
       }
@@ -52,7 +99,8 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
     },
     async listAccountRoles(accessToken, accountId) {
       const roles: string[] = [];
-      for await (const page of paginateListAccountRoles({ client, pageSize }, { accessToken, accountId })) {
+      const pages = paginateListAccountRoles({ client, pageSize }, { accessToken, accountId });
+      for await (const page of boundedPages(pages, `listing the roles of account ${accountId}`, maxPages.roles)) {
         for (const r of page.roleList ?? []) roles.push(r.roleName ?? '');
       }
       return roles;

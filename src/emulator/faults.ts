@@ -9,9 +9,19 @@ import type { RouteApi } from './route-table.js';
  * InvalidClientException, and 'invalid-request' is InvalidRequestException with `error: invalid_request`.
  * 'throttle' answers 429 TooManyRequestsException whatever the rate (a storm the token bucket would not make);
  * 'stall' reads the request and never answers, as a service that hangs, until the client gives up.
+ * 'html' answers 200 with an HTML page and 'html-403' answers 403 with one, as a proxy or a captive portal does.
  */
 export type FaultAction =
-  'server-error' | 'unavailable' | 'unauthorized' | 'malformed' | 'drop' | 'invalid-request' | 'throttle' | 'stall';
+  | 'server-error'
+  | 'unavailable'
+  | 'unauthorized'
+  | 'malformed'
+  | 'html'
+  | 'html-403'
+  | 'drop'
+  | 'invalid-request'
+  | 'throttle'
+  | 'stall';
 
 /** The routes a fault can be aimed at: portal ('accounts', 'roles'), OIDC (the rest), or every route ('any'). */
 export type FaultRoute = 'accounts' | 'roles' | 'register' | 'device-authorization' | 'token' | 'authorize' | 'any';
@@ -37,6 +47,8 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'unavailable',
   'unauthorized',
   'malformed',
+  'html',
+  'html-403',
   'drop',
   'invalid-request',
   'throttle',
@@ -123,6 +135,8 @@ export function faultError(action: FaultAction, api: RouteApi = 'portal'): ApiEr
     case 'throttle':
       return tooManyRequests();
     case 'malformed':
+    case 'html':
+    case 'html-403':
     case 'drop':
     case 'stall':
       return undefined;
@@ -137,6 +151,11 @@ const FIRST_FIELD: Readonly<Record<string, string>> = {
   'device-authorization': '"deviceCode":"',
   token: '"accessToken":"aoa',
 };
+
+/** The page a proxy or a captive portal shows instead of the service's answer. */
+export const proxyPage =
+  '<!DOCTYPE html><html><head><title>Sign in to the network</title></head>' +
+  '<body><h1>Access to this site requires authentication</h1></body></html>\n';
 
 /** A 200 body cut off mid-way, as a proxy that lost its upstream might send it. */
 export function malformedBody(route: string): string {

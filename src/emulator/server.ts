@@ -12,6 +12,7 @@ import {
   armFaults,
   faultError,
   malformedBody,
+  proxyPage,
   nextFault,
   type ArmedFault,
   type Fault,
@@ -35,9 +36,13 @@ export type { RefreshTokenPolicy } from './oidc-store.js';
 export type { Fixture, FixtureAccount } from './fixture.js';
 /** How the list routes cut listings into pages, as in EmulatorOptions.pageShape. */
 export type { PageShape } from './pagination.js';
+export type { Reply, RouteRequest } from './route-table.js';
 
 /** What the user does when the browser reaches the authorize page. */
 export type AuthorizeDecision = 'approve' | 'deny';
+
+/** Rewrites a route's reply (see Emulator.setReplyHook); `route` names it ('accounts', 'roles', 'token'…). */
+export type ReplyHook = (route: string, reply: Reply, request: RouteRequest) => Reply;
 
 /** How an emulator behaves: what it serves, where, how slowly, and how it misbehaves. */
 export interface EmulatorOptions {
@@ -123,6 +128,11 @@ export interface Emulator {
   /** Replaces the fault rules, with fresh counters. */
   setFaults(f: Fault[]): void;
   /**
+   * Rewrites every reply a route gives from now on (undefined: none), to serve what no fixture can: fields of the
+   * wrong type, an entry without an id, a listing that pages for ever. Faults and the throttle come first.
+   */
+  setReplyHook(hook: ReplyHook | undefined): void;
+  /**
    * Cuts listings into pages this way from the next request on (undefined: full pages); tokens already out stay valid.
    */
   setPageShape(shape: PageShape | undefined): void;
@@ -171,6 +181,7 @@ interface EmulatorState {
   authorizeDecision: AuthorizeDecision;
   pageShape: PageShape | undefined;
   stats: EmulatorStats;
+  replyHook: ReplyHook | undefined;
 }
 
 function checkOptions(options: EmulatorOptions): void {
@@ -231,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: armFaults(options.faults ?? []),
     bucket: throttle && fullBucket(throttle, Date.now()),
     authorizeDecision: options.authorizeDecision ?? 'approve',
+    replyHook: undefined,
     // Copied, so that the caller's object can change later without changing the pages.
     pageShape: options.pageShape && { ...options.pageShape, sizes: [...options.pageShape.sizes] },
     stats: {
@@ -297,6 +309,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     if (action === 'malformed') {
       send(res, 200, malformedBody(route.name));
+      return;
+    }
+    if (action === 'html' || action === 'html-403') {
+      send(res, action === 'html' ? 200 : 403, proxyPage, { 'content-type': 'text/html; charset=utf-8' });
       return;
     }
     // Never answered: the connection stays open until the client gives up or stop() closes every connection.
@@ -370,7 +386,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
 
     const request: RouteRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body };
-    sendReply(res, await route.handle(request));
+    const reply = await route.handle(request);
+    sendReply(res, state.replyHook ? state.replyHook(route.name, reply, request) : reply);
   }
 
   const server = createServer((req, res) => {
@@ -422,6 +439,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     setFaults(f) {
       state.faults = armFaults(f);
+    },
+    setReplyHook(hook) {
+      state.replyHook = hook;
     },
     setPageShape(shape) {
       const problems = pageShapeProblems(shape);

@@ -1,17 +1,14 @@
 /** Fetching one session's assignments: every account, then each account's roles with bounded concurrency. */
 import type { SsoApi } from '../aws/sso-api.js';
 import type { Assignment, SessionDef } from '../core/types.js';
-import { describeAwsError, errorName, signInHint, SsoSyncError } from '../errors.js';
+import { classifyFailure } from '../aws/failure.js';
+import { signInHint, SsoSyncError } from '../errors.js';
 import { mapBounded } from './bounded.js';
 
-function isUnauthorized(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return errorName(error) === 'UnauthorizedException' || status === 401;
-}
-
-/** Turns a failed portal call into the error a person reads. */
-export function portalError(session: string, what: string, error: unknown): SsoSyncError {
-  if (isUnauthorized(error)) {
+/** Turns a failed portal call into the error a person reads, with the advice that fits the failure. */
+export function portalError(session: string, what: string, error: unknown, endpoint: string): SsoSyncError {
+  const failure = classifyFailure(error, 'IAM Identity Center', endpoint);
+  if (failure.kind === 'unauthorized') {
     return new SsoSyncError(
       'sign-in.required',
       `the token for sso-session ${session} was refused while ${what}: ${signInHint(session)}`,
@@ -20,8 +17,7 @@ export function portalError(session: string, what: string, error: unknown): SsoS
   }
   return new SsoSyncError(
     'aws.failed',
-    `${what} for sso-session ${session} failed: ${describeAwsError(error)}. Nothing was written; ` +
-      `check the network and run again.`,
+    `${what} for sso-session ${session} failed: ${failure.summary}. Nothing was written; ${failure.advice}.`,
     { retryable: true, cause: error },
   );
 }
@@ -37,13 +33,13 @@ export async function fetchAssignments(
   try {
     accounts = await api.listAccounts(accessToken);
   } catch (error) {
-    throw portalError(session.name, 'listing accounts', error);
+    throw portalError(session.name, 'listing accounts', error, api.endpoint());
   }
   const roles = await mapBounded(accounts, concurrency, async (account) => {
     try {
       return await api.listAccountRoles(accessToken, account.accountId);
     } catch (error) {
-      throw portalError(session.name, `listing the roles of account ${account.accountId}`, error);
+      throw portalError(session.name, `listing the roles of account ${account.accountId}`, error, api.endpoint());
     }
   });
   return accounts.flatMap((account, i) =>
