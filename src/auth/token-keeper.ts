@@ -54,7 +54,7 @@ const hopeless = new Set([
  * The lock of a session's token refresh. Not `refresh-<session>.lock`: that is the directory an earlier
  * sso-sync's lock made, and one left by a crash must not stand in this lock's way.
  */
-function refreshLockPath(lockDir: string, session: string): string {
+export function refreshLockPath(lockDir: string, session: string): string {
   return path.join(lockDir, `token-${session}.lock`);
 }
 
