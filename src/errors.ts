@@ -88,13 +88,18 @@ export function signInHint(session: string): string {
 
 /** A one-line description of an SDK error: its name, status and message, cut short. Never holds a token. */
 export function describeAwsError(error: unknown): string {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
-  const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-  const attempts = e?.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
-  const message = String(e?.message ?? error)
+  // Anything may be thrown: a value that is not an object has no fields to read.
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
+  const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+  const attempts = e.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
+  const message = String(e.message ?? error)
     .replace(/\s+/g, ' ')
     .slice(0, 200);
-  return `${e?.name ?? 'Error'}${status}: ${message}${attempts}`;
+  return `${e.name ?? 'Error'}${status}: ${message}${attempts}`;
 }
 
 /** The `code` of a system error (`ENOENT`, `EACCES`…) or of any error that carries a string code; else undefined. */

@@ -5,12 +5,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { OidcApi, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
 import { describeAwsError, describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { acquireLock } from '../fs/lock-file.js';
 import type { Logger } from '../log/logger.js';
+import { warnOfTakeover } from '../log/takeover-warning.js';
 import {
   checkStartUrl,
   checkUsable,
@@ -49,14 +50,44 @@ const hopeless = new Set([
   'InvalidScopeException',
 ]);
 
+/**
+ * The lock of a session's token refresh. Not `refresh-<session>.lock`: that is the directory an earlier
+ * sso-sync's lock made, and one left by a crash must not stand in this lock's way.
+ */
+export function refreshLockPath(lockDir: string, session: string): string {
+  return path.join(lockDir, `token-${session}.lock`);
+}
+
+/**
+ * After this long a refresh lock is taken over whatever its pid, then taken to be reused by another process (a
+ * lock whose holder died is taken over at once). It must outlast the longest live refresh, which holds the lock
+ * through its retries: 4 attempts of at most 35 s each (oidc-api.ts: 5 s to connect, 30 s for the answer), 7 s of
+ * backoff between them, and a moment to write the cache, under 2.5 minutes. So no timer has to keep a live
+ * holder's lock fresh (one would keep a finished `--once` alive until it fired).
+ */
+const refreshLockStaleMs = 10 * 60_000;
+
+/** What a refresh is made with: the client registration and the refresh token. */
+interface RefreshInputs {
+  registration: { clientId: string; clientSecret: string };
+  refreshToken: string;
+}
+
+/** What a cached token can be refreshed with, or why it cannot be. */
+function refreshInputs(token: CachedToken, now: Date): RefreshInputs | { blocker: string } {
+  const { refreshToken, clientId, clientSecret, registrationExpiresAt } = token;
+  if (!refreshToken) return { blocker: 'holds no refresh token (it came from a sign-in that did not issue one)' };
+  if (!clientId || !clientSecret) return { blocker: 'holds no client registration to refresh with' };
+  if (registrationExpiresAt && registrationExpiresAt.getTime() <= now.getTime()) {
+    return { blocker: `holds a client registration that expired at ${formatCacheTime(registrationExpiresAt)}` };
+  }
+  return { registration: { clientId, clientSecret }, refreshToken };
+}
+
 /** Why a cached token cannot be refreshed, or undefined when it can. */
 export function refreshBlocker(token: CachedToken, now: Date): string | undefined {
-  if (!token.refreshToken) return 'holds no refresh token (it came from a sign-in that did not issue one)';
-  if (!token.clientId || !token.clientSecret) return 'holds no client registration to refresh with';
-  if (token.registrationExpiresAt && token.registrationExpiresAt.getTime() <= now.getTime()) {
-    return `holds a client registration that expired at ${formatCacheTime(token.registrationExpiresAt)}`;
-  }
-  return undefined;
+  const inputs = refreshInputs(token, now);
+  return 'blocker' in inputs ? inputs.blocker : undefined;
 }
 
 function signInRequired(session: string, state: string, why: string): SsoSyncError {
@@ -98,9 +129,9 @@ export class TokenKeeper {
   /** Writes a refreshed token, unless a sign-in replaced the cached one meanwhile (then that one is kept). */
   private async store(session: SessionDef, current: CachedToken, grant: TokenGrant): Promise<CachedToken> {
     const { home, log } = this.deps;
-    const { file: _file, ...kept } = current;
-    const next: Omit<CachedToken, 'file'> = {
-      ...kept,
+    // The cache file's path goes along unwritten: serializeToken writes only the token's fields.
+    const next: CachedToken = {
+      ...current,
       accessToken: grant.accessToken,
       expiresAt: new Date(this.deps.clock.now() + grant.expiresInSeconds * 1000),
       // The service may rotate the refresh token; when it returns none, the old one is not kept either.
@@ -114,7 +145,8 @@ export class TokenKeeper {
     } catch (error) {
       throw new SsoSyncError(
         'sign-in.required',
-        `the token for sso-session ${session.name} was refreshed but could not be written to ${current.file}: ${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(session.name)}`,
+        `the token for sso-session ${session.name} was refreshed but could not be written to ${current.file}: ` +
+          `${describeFsError(error)}; ${fsRemedy(error)}, then ${signInHint(session.name)}`,
         { cause: error },
       );
     }
@@ -136,14 +168,18 @@ export class TokenKeeper {
    * would have the second refused, so the second waits, then finds the first one's token in the cache.
    */
   private async locked<T>(session: SessionDef, work: () => Promise<T>): Promise<T> {
-    await mkdir(this.deps.lockDir, { recursive: true, mode: 0o700 });
+    const { clock, log, lockDir } = this.deps;
+    await mkdir(lockDir, { recursive: true, mode: 0o700 });
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(path.join(this.deps.lockDir, `refresh-${session.name}`), {
-        realpath: false,
-        stale: 30_000,
-        retries: { retries: 60, minTimeout: 50, maxTimeout: 500 },
-        onCompromised: () => undefined,
+      release = await acquireLock(refreshLockPath(lockDir, session.name), {
+        // Waits of 50 ms doubling up to 500 ms: about 30 s in all, then this sync gives up for now.
+        attempts: 60,
+        minDelayMs: 50,
+        maxDelayMs: 500,
+        staleMs: refreshLockStaleMs,
+        clock,
+        onTakeover: warnOfTakeover(log),
       });
     } catch (error) {
       throw new SsoSyncError(
@@ -155,7 +191,7 @@ export class TokenKeeper {
     try {
       return await work();
     } finally {
-      await release().catch(() => undefined);
+      await release();
     }
   }
 
@@ -171,16 +207,16 @@ export class TokenKeeper {
     const state =
       rejected !== undefined ? 'was refused by the service' : `expired at ${formatCacheTime(current.expiresAt)}`;
 
-    const blocker = refreshBlocker(current, now);
-    if (blocker) {
+    const inputs = refreshInputs(current, now);
+    if ('blocker' in inputs) {
       if (stillUsable) {
         log.debug(
           { event: 'token.unrefreshable', session: session.name },
-          `the token for ${session.name} ${blocker}; it stays valid until ${formatCacheTime(current.expiresAt)}`,
+          `the token for ${session.name} ${inputs.blocker}; it stays valid until ${formatCacheTime(current.expiresAt)}`,
         );
         return current;
       }
-      throw signInRequired(session.name, state, `${current.file} ${blocker}`);
+      throw signInRequired(session.name, state, `${current.file} ${inputs.blocker}`);
     }
 
     const api = this.deps.oidc(current.region ?? session.region);
@@ -189,16 +225,17 @@ export class TokenKeeper {
     let grant: TokenGrant | undefined;
     for (let attempt = 1; attempt <= attempts && grant === undefined; attempt++) {
       try {
-        grant = await api.createToken(
-          { clientId: current.clientId!, clientSecret: current.clientSecret! },
-          { grantType: 'refresh_token', refreshToken: current.refreshToken! },
-        );
+        grant = await api.createToken(inputs.registration, {
+          grantType: 'refresh_token',
+          refreshToken: inputs.refreshToken,
+        });
       } catch (error) {
         failure = error;
         if (hopeless.has(errorName(error) ?? '')) break;
         log.warn(
           { event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) },
-          `refreshing the token for ${session.name} failed (${describeAwsError(error)}); attempt ${attempt} of ${attempts}`,
+          `refreshing the token for ${session.name} failed (${describeAwsError(error)}); ` +
+            `attempt ${attempt} of ${attempts}`,
         );
         if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
       }
@@ -221,7 +258,8 @@ export class TokenKeeper {
     if (stillUsable) {
       log.warn(
         { event: 'token.refresh_failed', session: session.name, error: why },
-        `could not refresh the token for ${session.name} (${why}); the current one stays valid until ${formatCacheTime(current.expiresAt)}`,
+        `could not refresh the token for ${session.name} (${why}); ` +
+          `the current one stays valid until ${formatCacheTime(current.expiresAt)}`,
       );
       return current;
     }

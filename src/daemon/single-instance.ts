@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { errorCode, SsoSyncError } from '../errors.js';
-import { acquireLock } from '../fs/lock-file.js';
+import { acquireLock, LockBusyError } from '../fs/lock-file.js';
+import type { Logger } from '../log/logger.js';
+import { warnOfTakeover } from '../log/takeover-warning.js';
 import { pidFile } from '../paths.js';
 
 /** What the pid file says about the daemon that wrote it. */
@@ -47,9 +49,14 @@ export async function runningDaemon(stateDir: string): Promise<DaemonRecord | un
 
 /**
  * Claims the daemon's place; throws a usage error naming the daemon that already runs. The pid file is a lock
- * that never goes stale by age (a daemon holds it for days), only when its pid is no sso-sync any more.
+ * that never goes stale by age (a daemon holds it for days), only when its pid is no sso-sync any more. The pid
+ * file of a daemon that died is taken over, and that is logged to `log` as `lock.taken_over`.
  */
-export async function claimDaemon(stateDir: string, now: Date): Promise<{ release(): Promise<void> }> {
+export async function claimDaemon(
+  stateDir: string,
+  now: Date,
+  log?: Pick<Logger, 'warn'>,
+): Promise<{ release(): Promise<void> }> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = pidFile(stateDir);
   const mine: DaemonRecord = { pid: process.pid, startedAt: now.toISOString() };
@@ -61,15 +68,17 @@ export async function claimDaemon(stateDir: string, now: Date): Promise<{ releas
       content: JSON.stringify(mine),
       alive: isSsoSyncProcess,
       staleMs: Infinity,
+      ...(log ? { onTakeover: warnOfTakeover(log) } : {}),
     });
     return { release };
   } catch (error) {
-    if (errorCode(error) !== 'ELOCKED') throw error;
+    if (!(error instanceof LockBusyError)) throw error;
     const other = await runningDaemon(stateDir);
     if (other) {
       throw new SsoSyncError(
         'usage',
-        `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first (\`sso-sync service status\` shows how it runs), or run \`sso-sync --once\` for a sync now.`,
+        `an sso-sync daemon is already running (pid ${other.pid}, started ${other.startedAt}); stop it first ` +
+          '(`sso-sync service status` shows how it runs), or run `sso-sync --once` for a sync now.',
       );
     }
     throw new SsoSyncError('usage', `could not claim ${file}: another sso-sync daemon is starting at the same moment.`);

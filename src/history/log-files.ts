@@ -1,11 +1,12 @@
 /** Finding and reading the log file and its rotated predecessors, as the log file writer names them. */
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { acquireLock, type LockTakeover } from '../fs/lock-file.js';
 import { rotationLockPath, rotationLockStaleMs, rotationNumber } from '../log/rotating-file.js';
 import { errorCode } from '../errors.js';
 
-/** The log file and its rotated files that exist, oldest first: `sso-sync.log.4`, …, `sso-sync.log.1`, `sso-sync.log`. */
+/** The log file and its rotated files that exist, oldest first: `sso-sync.log.4`, …, `.1`, `sso-sync.log`. */
 export async function listLogFiles(file: string): Promise<string[]> {
   let names: string[];
   try {
@@ -27,6 +28,13 @@ export interface LogFileText {
   text: string;
 }
 
+/** What reading the log files waits by, and whom it tells of a rotation lock it took over. */
+export interface ReadLogOptions {
+  clock?: Clock;
+  /** Told of a rotation lock taken over from a process judged gone (one killed while rotating). */
+  onTakeover?: (takeover: LockTakeover) => void;
+}
+
 interface Opened {
   file: string;
   handle: FileHandle;
@@ -36,25 +44,17 @@ interface Opened {
 /**
  * Reads the log file and its rotated files, oldest first, while other sso-sync processes may be writing and
  * rotating them. The files are opened under the rotation lock, so no rotation renames them meanwhile (an open
- * file keeps its content whatever it is renamed to afterwards, and lines appended later are read too). Where the
- * lock cannot be had (a read-only directory, a lock left by a crash) the names are checked after opening instead,
- * and listed again when a rotation moved them; a file opened twice is read once.
+ * file keeps its content whatever it is renamed to afterwards, and lines appended later are read too). A lock left
+ * by a process killed while rotating is taken over (and reported to `onTakeover`). Where the lock cannot be had (a
+ * read-only directory, a holder stopped while rotating) the names are checked after opening instead, and listed
+ * again when a rotation moved them; a file opened twice is read once.
  */
-export async function readLogFiles(file: string): Promise<LogFileText[]> {
-  const release = await rotationLock(file);
-  let opened: Opened[] = [];
+export async function readLogFiles(file: string, options: ReadLogOptions = {}): Promise<LogFileText[]> {
+  const clock = options.clock ?? systemClock;
+  const release = await rotationLock(file, clock, options.onTakeover);
+  let opened: Opened[];
   try {
-    for (let attempt = 1; ; attempt++) {
-      const { files, complete } = await openAll(file);
-      opened = files;
-      if (complete || attempt === 5) break;
-      await closeAll(opened);
-      opened = [];
-      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
-    }
-  } catch (error) {
-    await closeAll(opened);
-    throw error;
+    opened = await openUnmoved(file, clock);
   } finally {
     await release?.().catch(() => undefined);
   }
@@ -69,6 +69,16 @@ export async function readLogFiles(file: string): Promise<LogFileText[]> {
     return texts;
   } finally {
     await closeAll(opened);
+  }
+}
+
+/** Opens every file, again (up to five times) while a rotation moves names meanwhile; the last try stands. */
+async function openUnmoved(file: string, clock: Clock): Promise<Opened[]> {
+  for (let attempt = 1; ; attempt++) {
+    const { files, complete } = await openAll(file);
+    if (complete || attempt === 5) return files;
+    await closeAll(files);
+    await clock.sleep(10 * attempt);
   }
 }
 
@@ -87,9 +97,10 @@ async function openAll(file: string): Promise<{ files: Opened[]; complete: boole
         complete = false; // renamed or removed since the listing
         continue;
       }
-      files.push({ file: name, handle, id: '' });
+      const entry = { file: name, handle, id: '' };
+      files.push(entry); // closed with the others if what follows fails
       const s = await handle.stat({ bigint: true });
-      files.at(-1)!.id = `${s.dev}:${s.ino}`;
+      entry.id = `${s.dev}:${s.ino}`;
     }
     const again = await listLogFiles(file);
     if (again.join('\n') !== names.join('\n')) complete = false;
@@ -102,14 +113,20 @@ async function openAll(file: string): Promise<{ files: Opened[]; complete: boole
 }
 
 /** Takes the rotation lock, waiting a little for a rotation under way; undefined when it cannot be had. */
-async function rotationLock(file: string): Promise<(() => Promise<void>) | undefined> {
+async function rotationLock(
+  file: string,
+  clock: Clock,
+  onTakeover: ((takeover: LockTakeover) => void) | undefined,
+): Promise<(() => Promise<void>) | undefined> {
   try {
-    return await lockfile.lock(file, {
-      realpath: false,
-      lockfilePath: rotationLockPath(file),
-      stale: rotationLockStaleMs,
-      retries: { retries: 10, minTimeout: 5, maxTimeout: 100 },
-      onCompromised: () => undefined,
+    return await acquireLock(rotationLockPath(file), {
+      // Waits of 5 ms doubling up to 100 ms: about half a second in all, for a rotation that takes milliseconds.
+      attempts: 10,
+      minDelayMs: 5,
+      maxDelayMs: 100,
+      staleMs: rotationLockStaleMs,
+      clock,
+      ...(onTakeover ? { onTakeover } : {}),
     });
   } catch {
     return undefined;

@@ -1,7 +1,12 @@
-/** The logger at the edge: pino JSON lines, or readable lines on a terminal, and the log file; secrets are censored by key. */
+/**
+ * The logger at the edge: pino JSON lines, or readable lines on a terminal, and the log file; secrets are censored
+ * by key.
+ */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import type { Clock } from '../clock/clock.js';
 import { openLogFile, type LogFileOptions } from './rotating-file.js';
+import { warnOfTakeover } from './takeover-warning.js';
 
 export type { Logger } from 'pino';
 export type { LogFileOptions } from './rotating-file.js';
@@ -30,6 +35,8 @@ export interface LoggerOptions {
    * a quieter terminal or journal must not cost the history `sso-sync log` reads.
    */
   file?: LogFileOptions;
+  /** The clock the log file's rotation lock is judged and waited for by (default the system clock). */
+  clock?: Clock;
 }
 
 /** Creates the process's logger. */
@@ -53,14 +60,19 @@ export function createLogger(options: LoggerOptions): Logger {
   const fileOptions = options.file;
   const outLevel = levelValue(level);
   const fileLevel = Math.min(outLevel, levelValue('info'));
-  let log: Logger | undefined;
-  const file = openLogFile(fileOptions, (error) => {
-    // Reported once until a line reaches the file again; this line itself only reaches the output.
-    log?.warn(
-      { event: 'log.file_failed', file: fileOptions.path, error: error.message },
-      `could not write the log file ${fileOptions.path} (${error.message}); lines still go to the output, and each new line tries the file again`,
-    );
-  });
+  const file = openLogFile(
+    fileOptions,
+    (error) => {
+      // Reported once until a line reaches the file again; this line itself only reaches the output.
+      log.warn(
+        { event: 'log.file_failed', file: fileOptions.path, error: error.message },
+        `could not write the log file ${fileOptions.path} (${error.message}); lines still go to the output, ` +
+          'and each new line tries the file again',
+      );
+    },
+    // A rotation lock left by a process killed while rotating, taken over: reported after the line that rotated.
+    { onTakeover: (takeover) => warnOfTakeover(log)(takeover), ...(options.clock ? { clock: options.clock } : {}) },
+  );
   // One serialisation (so one redaction) feeds both: pino hands each line's level to a stream that asks for it.
   const both = {
     [pino.symbols.needsMetadataGsym]: true as const,
@@ -72,8 +84,16 @@ export function createLogger(options: LoggerOptions): Logger {
       if (lineLevel >= outLevel) out.write(line);
     },
   };
-  log = pino(pinoOptions(outLevel > fileLevel ? pino.levels.labels[fileLevel]! : level), both);
+  // The file reports (above) only while lines are written, so after `log` exists.
+  const log = pino(pinoOptions(outLevel > fileLevel ? labelOf(fileLevel) : level), both);
   return log;
+}
+
+/** The name of a level's number. */
+function labelOf(value: number): string {
+  const label = pino.levels.labels[value];
+  if (label === undefined) throw new Error(`unknown log level ${value}`);
+  return label;
 }
 
 function pinoOptions(level: string): pino.LoggerOptions {

@@ -20,10 +20,11 @@
  *   check and the write lands in `sso-sync.log.1`, which is kept and read by `sso-sync log`. Such a line could be
  *   lost only if `maxFiles - 1` rotations (each needing `maxBytes` of new lines) happened between the check and
  *   the write of one line.
- * - Rotation happens under a lock (`sso-sync.log.lock`) and the size is checked again under it, so two processes
- *   that see a full file at the same time rotate it once. A process that finds the lock held waits for it (up to
- *   50 ms, a rotation takes well under one); a file can still go a few lines past `maxBytes` with the lines other
- *   processes wrote while it was being renamed.
+ * - Rotation happens under a lock (`sso-sync.log.rotation.lock`, see fs/lock-file.ts) and the size is checked again
+ *   under it, so two processes that see a full file at the same time rotate it once. A process that finds the lock
+ *   held waits for it (up to about 50 ms, a rotation takes well under one); a file can still go a few lines past
+ *   `maxBytes` with the lines other processes wrote while it was being renamed. A lock left by a process killed
+ *   while rotating is taken over at once, and the takeover is logged.
  * - At most `maxFiles` files exist: the current one and `.1` (newest) to `.{maxFiles-1}` (oldest).
  * - `sso-sync log` opens the files under the same lock, so it never reads a file twice or misses one mid-rotation.
  */
@@ -44,8 +45,9 @@ import {
   type BigIntStats,
 } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { errorCode } from '../errors.js';
+import { acquireLockSync, LockBusyError, type LockOptions, type LockTakeover } from '../fs/lock-file.js';
 
 /** Where the log file is and how much of it is kept. */
 export interface LogFileOptions {
@@ -72,12 +74,18 @@ export function rotatedPath(file: string, n: number): string {
   return `${file}.${n}`;
 }
 
-/** The lock a rotation holds (a directory, as proper-lockfile makes it); `sso-sync log` holds it while it opens the files. */
+/**
+ * The lock a rotation holds; `sso-sync log` holds it while it opens the files. Not `<file>.lock`: that is the
+ * directory an earlier sso-sync's lock made, and one left by a crash must not stand in this lock's way.
+ */
 export function rotationLockPath(file: string): string {
-  return `${file}.lock`;
+  return `${file}.rotation.lock`;
 }
 
-/** After this long a rotation lock belongs to a process that died while rotating, and is taken over. */
+/**
+ * After this long a rotation lock is taken over whatever its pid (then reused by another process): a rotation
+ * is a few renames. A lock whose holder died is taken over at once.
+ */
 export const rotationLockStaleMs = 10_000;
 
 /** Which file of the log a name in its directory is: 0 for the current file, n for `.n`, undefined for another file. */
@@ -88,13 +96,24 @@ export function rotationNumber(file: string, name: string): number | undefined {
   return match ? Number(match[0]) : undefined;
 }
 
+/** What the log file reports besides failed writes, and the clock it reads. */
+export interface LogFileHooks {
+  /** Told, once the line that rotated is written, of a rotation lock taken over from a process judged gone. */
+  onTakeover?: (takeover: LockTakeover) => void;
+  clock?: Clock;
+}
+
 /** Opens the log file for appending; `onError` hears once about a line that could not be written, until one is. */
-export function openLogFile(options: LogFileOptions, onError: (error: Error) => void): LogFile {
+export function openLogFile(
+  options: LogFileOptions,
+  onError: (error: Error) => void,
+  hooks: LogFileHooks = {},
+): LogFile {
   if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1)
     throw new RangeError(`log file maxBytes must be a positive integer, not ${options.maxBytes}`);
   if (!Number.isInteger(options.maxFiles) || options.maxFiles < 2)
     throw new RangeError(`log file maxFiles must be an integer of at least 2, not ${options.maxFiles}`);
-  return new RotatingFile(options, onError);
+  return new RotatingFile(options, onError, hooks);
 }
 
 class RotatingFile implements LogFile {
@@ -105,12 +124,13 @@ class RotatingFile implements LogFile {
   private cut = false;
   /** Until then a held rotation lock is not waited for. */
   private lockWaitAfter = 0;
-  /** A cell to sleep on while another process rotates: Atomics.wait is the one synchronous sleep. */
-  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
+  /** Rotation locks taken over while writing a line: reported once the line is written, not in the middle. */
+  private takeovers: LockTakeover[] = [];
 
   constructor(
     private readonly options: LogFileOptions,
     private readonly onError: (error: Error) => void,
+    private readonly hooks: LogFileHooks,
   ) {}
 
   write(line: string): void {
@@ -134,6 +154,15 @@ class RotatingFile implements LogFile {
         this.onError(error instanceof Error ? error : new Error(String(error)));
       }
     }
+    this.reportTakeovers();
+  }
+
+  /** The report may log a line, so it comes after this one is written, when no rotation is under way. */
+  private reportTakeovers(): void {
+    if (this.takeovers.length === 0) return;
+    const taken = this.takeovers;
+    this.takeovers = [];
+    for (const takeover of taken) this.hooks.onTakeover?.(takeover);
   }
 
   close(): void {
@@ -150,23 +179,21 @@ class RotatingFile implements LogFile {
 
   /** The descriptor of the file now at the path, rotated first when this line would not fit. */
   private currentFd(length: number): number {
-    let current = this.statPath();
-    if (
-      this.fd === undefined ||
-      !current ||
-      !this.opened ||
-      current.ino !== this.opened.ino ||
-      current.dev !== this.opened.dev
-    ) {
-      // First line, or another process rotated (or someone removed) the file: follow the path.
-      this.reopen();
-      current = this.opened!;
-    }
-    if (this.tooFull(current, length)) {
+    // On the first line, or when another process rotated (or someone removed) the file, follow the path.
+    let open = this.held(this.statPath()) ?? this.reopen();
+    if (this.tooFull(open.stats, length)) {
       this.rotate(length);
-      this.reopen();
+      open = this.reopen();
     }
-    return this.fd!;
+    return open.fd;
+  }
+
+  /** The file held open, when it is still the one at the path (`current`). */
+  private held(current: BigIntStats | undefined): { fd: number; stats: BigIntStats } | undefined {
+    const { fd, opened } = this;
+    if (fd === undefined || !current || !opened || current.ino !== opened.ino || current.dev !== opened.dev)
+      return undefined;
+    return { fd, stats: current };
   }
 
   private tooFull(stats: BigIntStats, length: number): boolean {
@@ -178,7 +205,8 @@ class RotatingFile implements LogFile {
     return statSync(this.options.path, { bigint: true, throwIfNoEntry: false });
   }
 
-  private reopen(): void {
+  /** Opens the file now at the path, in place of the one held. */
+  private reopen(): { fd: number; stats: BigIntStats } {
     this.close();
     const dir = path.dirname(this.options.path);
     if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodQuietly(dir);
@@ -194,6 +222,7 @@ class RotatingFile implements LogFile {
     this.fd = fd;
     this.opened = stats;
     this.cut = stats.size > 0n && !endsWithNewline(this.options.path, stats.size);
+    return { fd, stats };
   }
 
   private rotate(length: number): void {
@@ -206,41 +235,38 @@ class RotatingFile implements LogFile {
       const current = this.statPath();
       if (current && this.tooFull(current, length)) shift(file, this.options.maxFiles);
     } finally {
-      try {
-        release();
-      } catch {
-        // A lock that cannot be removed goes stale and is taken over after 10 s.
-      }
+      // Never throws: a lock that cannot be removed goes stale, and is taken over, after 10 s.
+      release();
     }
   }
 
   /**
-   * Takes the rotation lock, waiting up to 50 ms for another process's rotation (a few renames) to finish, so
-   * that lines do not pile up in a full file meanwhile. A lock held longer belongs to a process that died while
-   * rotating; it goes stale after 10 s, and until then this process waits no more than once a second.
+   * Takes the rotation lock, waiting up to about 50 ms for another process's rotation (a few renames) to finish,
+   * so that lines do not pile up in a full file meanwhile. A lock held longer belongs to a process stopped while
+   * rotating (one that died is taken over at once); until it is released or goes stale (10 s), this process
+   * tries once a second, without waiting.
    */
   private lock(): (() => void) | undefined {
-    const now = Date.now();
-    const deadline = now < this.lockWaitAfter ? now : now + 50;
-    for (;;) {
-      try {
-        return lockfile.lockSync(this.options.path, {
-          realpath: false,
-          lockfilePath: rotationLockPath(this.options.path),
-          stale: rotationLockStaleMs,
-          onCompromised: () => undefined,
-        });
-      } catch (error) {
-        if (errorCode(error) !== 'ELOCKED') return undefined;
-        if (Date.now() >= deadline) {
-          this.lockWaitAfter = Date.now() + 1_000;
-          return undefined;
-        }
-        Atomics.wait(this.pause, 0, 0, 1);
-      }
+    const clock = this.hooks.clock ?? systemClock;
+    const now = clock.now();
+    const waiting: Pick<LockOptions, 'attempts' | 'minDelayMs' | 'maxDelayMs'> =
+      now < this.lockWaitAfter ? { attempts: 0, minDelayMs: 0, maxDelayMs: 0 } : rotationLockWait;
+    try {
+      return acquireLockSync(rotationLockPath(this.options.path), {
+        ...waiting,
+        staleMs: rotationLockStaleMs,
+        clock,
+        onTakeover: (takeover) => this.takeovers.push(takeover),
+      });
+    } catch (error) {
+      if (error instanceof LockBusyError) this.lockWaitAfter = clock.now() + 1_000;
+      return undefined;
     }
   }
 }
+
+/** Waits of 1, 2 and then 4 ms between attempts: about 50 ms in all (in real time: the wait blocks the thread). */
+const rotationLockWait = { attempts: 14, minDelayMs: 1, maxDelayMs: 4 } as const;
 
 /** Renames the current file to `.1`, `.1` to `.2`, and so on, removing those beyond `maxFiles - 1`. */
 function shift(file: string, maxFiles: number): void {

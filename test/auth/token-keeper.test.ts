@@ -1,14 +1,17 @@
 /** The token keeper in process against the emulator: one refresh per session however many syncs ask at once. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { TokenKeeper } from '../../src/auth/token-keeper.js';
-import { createOidcApi } from '../../src/aws/oidc-api.js';
-import { systemClock } from '../../src/clock/clock.js';
+import { refreshLockPath, TokenKeeper } from '../../src/auth/token-keeper.js';
+import { createOidcApi, type OidcApi, type TokenGrant } from '../../src/aws/oidc-api.js';
+import { systemClock, type Clock } from '../../src/clock/clock.js';
 import { builtinFixture } from '../../src/emulator/fixture.js';
-import { startEmulator } from '../../src/emulator/server.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { readToken, writeToken } from '../../src/token/cache.js';
+import { capturingLogger, leaveDeadLock } from '../fs/dead-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const session = {
@@ -18,7 +21,13 @@ const session = {
   scopes: ['sso:account:access'],
 };
 
-test('concurrent callers share one refresh; the cache then holds the refreshed token', async (t) => {
+/**
+ * An emulator, and a HOME whose token cache holds a token for `session` from a real sign-in (so with a refresh
+ * token), valid one more minute: inside any refresh window.
+ */
+async function signedIn(
+  t: TestContext,
+): Promise<{ emulator: Emulator; home: string; oidc: OidcApi; grant: TokenGrant }> {
   const emulator = await startEmulator({ fixture: builtinFixture(), latencyMs: 50 });
   t.after(() => emulator.stop());
   const home = tempDir(t, 'sso-sync-keeper-');
@@ -32,7 +41,7 @@ test('concurrent callers share one refresh; the cache then holds the refreshed t
   });
   // A refresh token needs a real sign-in: approve the authorization code flow as a browser would.
   const verifier = 'v'.repeat(64);
-  const challenge = (await import('node:crypto')).createHash('sha256').update(verifier).digest('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
   const authorize = new URL(`${emulator.url}/authorize`);
   authorize.search = new URLSearchParams({
     response_type: 'code',
@@ -62,7 +71,11 @@ test('concurrent callers share one refresh; the cache then holds the refreshed t
     refreshToken: grant.refreshToken,
     other: {},
   });
+  return { emulator, home, oidc, grant };
+}
 
+test('concurrent callers share one refresh; the cache then holds the refreshed token', async (t) => {
+  const { emulator, home, oidc, grant } = await signedIn(t);
   const keeper = new TokenKeeper({
     home,
     clock: systemClock,
@@ -77,4 +90,36 @@ test('concurrent callers share one refresh; the cache then holds the refreshed t
   assert.equal(new Set(tokens.map((x) => x.accessToken)).size, 1);
   assert.notEqual(tokens[0]!.accessToken, grant.accessToken);
   assert.equal((await readToken(home, 'mycorp')).accessToken, tokens[0]!.accessToken);
+});
+
+test('a refresh lock left by a process killed while refreshing does not hold up the refresh, and is logged', async (t) => {
+  const { emulator, home, oidc, grant } = await signedIn(t);
+  const lockDir = path.join(home, 'locks');
+  mkdirSync(lockDir, { recursive: true });
+  const dead = leaveDeadLock(refreshLockPath(lockDir, 'mycorp'));
+  const slept: number[] = [];
+  const clock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => {
+      slept.push(ms);
+      return systemClock.sleep(ms);
+    },
+  };
+  const { log, lines } = capturingLogger();
+  const keeper = new TokenKeeper({ home, clock, log, oidc: () => oidc, refreshWindowMs: 30 * 60_000, lockDir });
+  const before = emulator.stats().byRoute.token ?? 0;
+  const token = await keeper.tokenForSync(session);
+  assert.equal((emulator.stats().byRoute.token ?? 0) - before, 1, 'refreshed');
+  assert.notEqual(token.accessToken, grant.accessToken);
+  assert.deepEqual(slept, [], 'no wait for the dead lock');
+  const warnings = lines.filter((l) => l.event === 'lock.taken_over');
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0]!.level, 40);
+  assert.equal(warnings[0]!.lock, refreshLockPath(lockDir, 'mycorp'));
+  assert.equal(warnings[0]!.reason, 'dead');
+  assert.equal(warnings[0]!.holderPid, dead);
+  assert.match(String(warnings[0]!.msg), new RegExp(`pid ${dead}, is gone`));
+  assert.ok(!existsSync(refreshLockPath(lockDir, 'mycorp')), 'released after the refresh');
+  assert.deepEqual(readdirSync(lockDir), []);
+  assert.doesNotMatch(JSON.stringify(lines), new RegExp(token.accessToken), 'no token in the log');
 });

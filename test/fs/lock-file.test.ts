@@ -4,22 +4,25 @@
  * once.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acquireLock, gateFor } from '../../src/fs/lock-file.js';
+import type { Clock } from '../../src/clock/clock.js';
+import {
+  acquireLock,
+  acquireLockSync,
+  describeTakeover,
+  gateFor,
+  LockBusyError,
+  type LockTakeover,
+} from '../../src/fs/lock-file.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { deadPid, leaveDeadLock } from './dead-lock.js';
 
 const wait = { attempts: 200, minDelayMs: 1, maxDelayMs: 5 };
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
-}
 
 test("writers that all find a killed writer's lock at once take it over one at a time", async (t) => {
   const dir = tempDir(t, 'sso-sync-lock-');
@@ -120,7 +123,7 @@ test('a lock that cannot be removed (a directory in its place) is an error at on
   assert.deepEqual(readdirSync(dir), ['config.sso-sync.lock']);
 });
 
-test('separate processes that find a dead lock and a dead gate at once hold the lock one at a time', async (t) => {
+test('separate processes that find a dead lock and a dead gate at once hold the lock one at a time, synchronous form or not', async (t) => {
   const dir = tempDir(t, 'sso-sync-lock-');
   const lock = path.join(dir, 'config.sso-sync.lock');
   // The writers' log lives in a directory of its own: the lock's must be empty at the end.
@@ -138,9 +141,13 @@ test('separate processes that find a dead lock and a dead gate at once hold the 
     const codes = await Promise.all(
       Array.from(
         { length: 3 },
-        () =>
+        (_, i) =>
           new Promise<number | null>((resolve) =>
-            spawn(process.execPath, [child, lock, log], { stdio: 'inherit' }).on('close', resolve),
+            // One of the three takes the lock with the synchronous form: both forms keep each other out.
+            spawn(process.execPath, [child, lock, log, ...(i === 0 ? ['sync'] : [])], { stdio: 'inherit' }).on(
+              'close',
+              resolve,
+            ),
           ),
       ),
     );
@@ -155,4 +162,137 @@ test('separate processes that find a dead lock and a dead gate at once hold the 
     );
   }
   assert.deepEqual(readdirSync(dir), [], 'no lock, claim or gate is left');
+});
+
+/** A clock that stands at `now` and keeps the waits it is asked for, returning at once. */
+function fakeClock(now: number): Clock & { slept: number[] } {
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
+  };
+}
+
+test("each takeover is reported: a dead holder's lock with its pid, a damaged one as damaged; a live holder's never", async (t) => {
+  const dir = tempDir(t, 'sso-sync-lock-');
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  const reports: LockTakeover[] = [];
+  const options = { attempts: 0, minDelayMs: 1, maxDelayMs: 1, onTakeover: (r: LockTakeover) => reports.push(r) };
+
+  const dead = leaveDeadLock(lock);
+  await (
+    await acquireLock(lock, options)
+  )();
+  assert.equal(reports.length, 1);
+  assert.deepEqual({ ...reports[0], ageMs: undefined }, { lock, reason: 'dead', pid: dead, ageMs: undefined });
+  assert.ok(reports[0]!.ageMs !== undefined && reports[0]!.ageMs < 60_000, 'the age of the lock taken over');
+  assert.match(
+    describeTakeover(reports[0]!),
+    new RegExp(`took over the lock .*config\\.sso-sync\\.lock .*pid ${dead}, is gone`),
+  );
+
+  writeFileSync(lock, 'not json');
+  await (
+    await acquireLock(lock, options)
+  )();
+  assert.equal(reports.length, 2);
+  assert.equal(reports[1]!.reason, 'damaged');
+  assert.equal(reports[1]!.pid, undefined);
+
+  const release = await acquireLock(lock, options);
+  await assert.rejects(acquireLock(lock, { ...options, attempts: 2 }), LockBusyError);
+  await release();
+  assert.equal(reports.length, 2, "a live holder's lock is not taken over");
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('a lock held by a live process is busy: a LockBusyError naming the lock and its holder, with the code ELOCKED', async (t) => {
+  const dir = tempDir(t, 'sso-sync-lock-');
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  const release = await acquireLock(lock, wait);
+  const error = await acquireLock(lock, { attempts: 1, minDelayMs: 1, maxDelayMs: 1 }).then(
+    () => assert.fail('the lock was taken twice'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof LockBusyError);
+  assert.equal(error.lockPath, lock);
+  assert.equal(error.holderPid, process.pid);
+  assert.equal(error.code, 'ELOCKED');
+  assert.equal(error.message, `${lock} is held by another sso-sync`);
+  await release();
+  assert.deepEqual(readdirSync(dir), [], 'the claim of the busy attempt is not left behind');
+});
+
+test('the injected clock judges the age of a lock and paces the waits: no real time passes', async (t) => {
+  const dir = tempDir(t, 'sso-sync-lock-');
+  const lock = path.join(dir, 'config.sso-sync.lock');
+  const release = await acquireLock(lock, wait);
+
+  // While the clock says the lock was taken just now, its live holder keeps it: the waits double up to the most.
+  const now = fakeClock(Date.now());
+  await assert.rejects(acquireLock(lock, { attempts: 4, minDelayMs: 10, maxDelayMs: 25, clock: now }), LockBusyError);
+  assert.deepEqual(now.slept, [10, 20, 25, 25]);
+
+  // Two minutes later by the clock, the same lock is older than a live holder keeps one: its pid was reused.
+  const later = fakeClock(Date.now() + 120_000);
+  const reports: LockTakeover[] = [];
+  const mine = await acquireLock(lock, { ...wait, clock: later, onTakeover: (r) => reports.push(r) });
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0]!.reason, 'stale');
+  assert.equal(reports[0]!.pid, process.pid);
+  assert.ok(reports[0]!.ageMs! >= 110_000, `age ${reports[0]!.ageMs}`);
+  assert.deepEqual(later.slept, [], 'taken over without waiting');
+  await release(); // the first holder's release leaves the new holder's lock alone
+  assert.ok(existsSync(lock), "the new holder's lock stays");
+  await mine();
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('the synchronous form takes over a dead holder and reports it, gives up with LockBusyError, and releases', (t) => {
+  const dir = tempDir(t, 'sso-sync-lock-');
+  const lock = path.join(dir, 'sso-sync.log.rotation.lock');
+  const reports: LockTakeover[] = [];
+  const dead = leaveDeadLock(lock);
+  const release = acquireLockSync(lock, {
+    attempts: 0,
+    minDelayMs: 1,
+    maxDelayMs: 1,
+    onTakeover: (r) => reports.push(r),
+  });
+  assert.deepEqual(
+    reports.map((r) => [r.lock, r.reason, r.pid]),
+    [[lock, 'dead', dead]],
+  );
+  assert.equal((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid, process.pid);
+
+  // Held by this live process: a few attempts, a few milliseconds, then busy.
+  const started = Date.now();
+  assert.throws(
+    () => acquireLockSync(lock, { attempts: 3, minDelayMs: 1, maxDelayMs: 2 }),
+    (e: unknown) => e instanceof LockBusyError && e.holderPid === process.pid,
+  );
+  assert.ok(Date.now() - started < 1_000);
+
+  // A lock past its staleMs by its file's time is taken over whatever its pid.
+  const old = (Date.now() - 20_000) / 1000;
+  utimesSync(lock, old, old);
+  const again = acquireLockSync(lock, {
+    attempts: 0,
+    minDelayMs: 1,
+    maxDelayMs: 1,
+    staleMs: 10_000,
+    onTakeover: (r) => reports.push(r),
+  });
+  assert.deepEqual(
+    reports.map((r) => r.reason),
+    ['dead', 'stale'],
+  );
+  release(); // no longer this holder's lock: left alone
+  assert.ok(existsSync(lock));
+  again();
+  assert.deepEqual(readdirSync(dir), []);
 });

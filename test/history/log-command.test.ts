@@ -1,15 +1,19 @@
 /** `sso-sync log`: the history read back from the current and rotated log files. */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
+import type { Clock } from '../../src/clock/clock.js';
 import { SsoSyncError } from '../../src/errors.js';
+import { acquireLock, type LockTakeover } from '../../src/fs/lock-file.js';
 import { parseHistory } from '../../src/history/history.js';
 import { logCommand } from '../../src/history/log-command.js';
-import { listLogFiles } from '../../src/history/log-files.js';
+import { listLogFiles, readLogFiles } from '../../src/history/log-files.js';
 import { parseSince } from '../../src/history/since.js';
 import { createLogger } from '../../src/log/logger.js';
+import { rotationLockPath } from '../../src/log/rotating-file.js';
+import { leaveDeadLock } from '../fs/dead-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runWriter } from '../log/fixtures/run-writer.js';
 
@@ -420,8 +424,8 @@ test('reading while another process logs and rotates sees every line up to a poi
     pad: 20,
     event: 'profile.added',
   });
-  let running = true;
-  void writer.done.then(() => (running = false));
+  const writing = { done: false };
+  void writer.done.then(() => (writing.done = true));
   const profiles = async () =>
     (await show(env, { json: true })).text
       .trimEnd()
@@ -430,7 +434,7 @@ test('reading while another process logs and rotates sees every line up to a poi
       .map((l) => (JSON.parse(l) as { profile: string }).profile);
   // Reads that found lines and checked them while the writer was still at work.
   let reads = 0;
-  while (running) {
+  while (!writing.done) {
     const { text } = await show(env, {});
     if (text.startsWith('No history yet')) continue;
     assert.doesNotMatch(text, /damaged/, 'a reader never sees half a line');
@@ -459,5 +463,42 @@ test('control characters from the log file do not reach the terminal', async (t)
   });
   const { text } = await show(env);
   assert.match(text, /^2026-11-21 08:00 {2}mycorp {2}\+ evil \[2J name {2}111111111111 {2}Role\n/);
-  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f]/);
+  assert.deepEqual(
+    Array.from(text).filter((c) => c < ' ' && c !== '\n'),
+    [],
+  );
+});
+
+test('a rotation lock left by a process killed while rotating does not hold up the reading, and is reported', async (t) => {
+  const env = home(t, rotated);
+  const file = path.join(env.HOME!, '.local', 'state', 'sso-sync', 'sso-sync.log');
+  const slept: number[] = [];
+  const clock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
+  };
+  const reports: LockTakeover[] = [];
+  const dead = leaveDeadLock(rotationLockPath(file));
+  const texts = await readLogFiles(file, { clock, onTakeover: (r) => reports.push(r) });
+  assert.deepEqual(
+    texts.map((f) => path.basename(f.file)),
+    ['sso-sync.log.2', 'sso-sync.log.1', 'sso-sync.log'],
+  );
+  assert.deepEqual(
+    reports.map((r) => [r.lock, r.reason, r.pid]),
+    [[rotationLockPath(file), 'dead', dead]],
+  );
+  assert.deepEqual(slept, [], 'taken over at once, without waiting');
+  assert.ok(!existsSync(rotationLockPath(file)), 'the lock is released after the files are opened');
+
+  // A live holder (a rotation under way) is waited for, on the clock, a little; then the files are read anyway.
+  const release = await acquireLock(rotationLockPath(file), { attempts: 0, minDelayMs: 1, maxDelayMs: 1 });
+  t.after(release);
+  const meanwhile = await readLogFiles(file, { clock, onTakeover: (r) => reports.push(r) });
+  assert.equal(meanwhile.length, 3);
+  assert.deepEqual(slept, [5, 10, 20, 40, 80, 100, 100, 100, 100, 100]);
+  assert.equal(reports.length, 1, "a live holder's lock is not taken over");
 });

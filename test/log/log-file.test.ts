@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { listLogFiles } from '../../src/history/log-files.js';
 import { defaultLogFile } from '../../src/log/log-file.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openLogFile } from '../../src/log/rotating-file.js';
+import { openLogFile, rotationLockPath } from '../../src/log/rotating-file.js';
+import { leaveDeadLock } from '../fs/dead-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runWriter } from './fixtures/run-writer.js';
 import { logFilePath } from '../../src/paths.js';
@@ -129,8 +130,8 @@ test('the file always gets JSON, info and above whatever the output level, with 
   assert.doesNotMatch(text, /test\.debug/);
   const [line] = await lines(file);
   assert.equal(line?.event, 'token.refreshed');
-  assert.equal(line?.level, 'info');
-  assert.equal(line?.accessToken, '[redacted]');
+  assert.equal(line.level, 'info');
+  assert.equal(line.accessToken, '[redacted]');
 
   const verbose = createLogger({
     fd: 2,
@@ -317,4 +318,44 @@ test('a log file that cannot be written is reported once in the output, and the 
     ['log.file_failed', 'profile.added', 'profile.added'],
   );
   assert.equal(events[0]!.file, path.join(dir, 'state', 'sso-sync.log'));
+});
+
+test('a rotation lock left by a process killed while rotating does not stop rotation, and its takeover is logged', async (t) => {
+  const file = path.join(tempDir(t), 'sso-sync.log');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const dead = leaveDeadLock(rotationLockPath(file));
+  const log = fileLogger(file, 1_000, 100);
+  for (let seq = 0; seq < 20; seq++) log.info({ event: 'test.line', writer: 'a', seq }, `line ${seq}`);
+
+  const found = await files(file);
+  assert.ok(found.length > 1, 'the log was rotated');
+  const all = await lines(file);
+  assert.deepEqual(seqsOf(all, 'a'), range(0, 20), 'no line lost');
+  const warnings = all.filter((l) => l.event === 'lock.taken_over');
+  assert.equal(warnings.length, 1, 'the takeover is logged once');
+  assert.deepEqual(
+    { ...warnings[0], time: undefined, msg: undefined },
+    {
+      level: 'warn',
+      time: undefined,
+      event: 'lock.taken_over',
+      lock: rotationLockPath(file),
+      reason: 'dead',
+      holderPid: dead,
+      ageMs: warnings[0]!.ageMs,
+      msg: undefined,
+    },
+  );
+  assert.match(
+    String(warnings[0]!.msg),
+    new RegExp(`took over the lock .*sso-sync\\.log\\.rotation\\.lock .*pid ${dead}, is gone`),
+  );
+  // Right after the line that rotated, in the new file: not in the middle of the rotation.
+  const second = found[1]!.text.split('\n');
+  assert.equal((JSON.parse(second[1]!) as { event: string }).event, 'lock.taken_over');
+  assert.deepEqual(
+    readdirSync(path.dirname(file)).filter((n) => n.includes('lock')),
+    [],
+    'no rotation lock or claim left',
+  );
 });
