@@ -17,6 +17,7 @@ import {
   checkUsable,
   expiryMarginMs,
   formatCacheTime,
+  looseModeProblem,
   readToken,
   writeToken,
   type CachedToken,
@@ -100,6 +101,8 @@ function signInRequired(session: string, state: string, why: string): SsoSyncErr
 /** Keeps the tokens of every session fresh; one per process. */
 export class TokenKeeper {
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
+  /** Cache files whose loose permissions were reported: once each is enough. */
+  private readonly exposedReported = new Set<string>();
 
   constructor(private readonly deps: KeeperDeps) {}
 
@@ -107,9 +110,19 @@ export class TokenKeeper {
   async tokenForSync(session: SessionDef): Promise<CachedToken> {
     // A token of another portal is refused before anything is done with it, a refresh included.
     const token = checkStartUrl(await readToken(this.deps.home, session.name), session);
+    this.reportExposed(session, token);
     const now = this.deps.clock.now();
     if (token.expiresAt.getTime() - now > this.deps.refreshWindowMs) return checkUsable(token, session, new Date(now));
     return checkUsable(await this.refresh(session), session, new Date(this.deps.clock.now()));
+  }
+
+  /** Warns, once per file, about a cache file that other users can read or write. */
+  private reportExposed(session: SessionDef, token: CachedToken): void {
+    const problem = looseModeProblem(token);
+    if (problem === undefined || this.exposedReported.has(token.file)) return;
+    this.exposedReported.add(token.file);
+    const mode = token.mode?.toString(8).padStart(4, '0');
+    this.deps.log.warn({ event: 'token.file_exposed', session: session.name, file: token.file, mode }, problem);
   }
 
   /**

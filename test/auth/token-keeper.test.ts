@@ -1,7 +1,7 @@
 /** The token keeper in process against the emulator: one refresh per session however many syncs ask at once. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -121,5 +121,30 @@ test('a refresh lock left by a process killed while refreshing does not hold up 
   assert.match(String(warnings[0]!.msg), new RegExp(`pid ${dead}, is gone`));
   assert.ok(!existsSync(refreshLockPath(lockDir, 'mycorp')), 'released after the refresh');
   assert.deepEqual(readdirSync(lockDir), []);
+  assert.doesNotMatch(JSON.stringify(lines), new RegExp(token.accessToken), 'no token in the log');
+});
+
+test('a token cache file others can read is reported once, with the chmod that fixes it; the sync goes on', async (t) => {
+  const { home, oidc } = await signedIn(t);
+  const { file, ...cached } = await readToken(home, 'mycorp');
+  await writeToken(home, 'mycorp', { ...cached, expiresAt: new Date(Date.now() + 3600_000) });
+  chmodSync(file, 0o644);
+  const { log, lines } = capturingLogger();
+  // A window shorter than the token's life: no refresh, so the file keeps its loose mode.
+  const keeper = new TokenKeeper({
+    home,
+    clock: systemClock,
+    log,
+    oidc: () => oidc,
+    refreshWindowMs: 1_000,
+    lockDir: path.join(home, 'locks'),
+  });
+  const token = await keeper.tokenForSync(session);
+  await keeper.tokenForSync(session);
+  const warnings = lines.filter((l) => l.event === 'token.file_exposed');
+  assert.equal(warnings.length, 1, 'once per file');
+  assert.equal(warnings[0]!.level, 40);
+  assert.equal(warnings[0]!.mode, '0644');
+  assert.match(String(warnings[0]!.msg), new RegExp(`readable by other users .*chmod 600 ${file}`));
   assert.doesNotMatch(JSON.stringify(lines), new RegExp(token.accessToken), 'no token in the log');
 });
