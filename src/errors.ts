@@ -86,22 +86,6 @@ export function signInHint(session: string): string {
   return `run \`sso-sync login --session ${session}\` (or \`aws sso login --sso-session ${session}\`)`;
 }
 
-/** A one-line description of an SDK error: its name, status and message, cut short. Never holds a token. */
-export function describeAwsError(error: unknown): string {
-  // Anything may be thrown: a value that is not an object has no fields to read.
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number; attempts?: number };
-  };
-  const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-  const attempts = e.$metadata?.attempts && e.$metadata.attempts > 1 ? `, after ${e.$metadata.attempts} attempts` : '';
-  const message = String(e.message ?? error)
-    .replace(/\s+/g, ' ')
-    .slice(0, 200);
-  return `${e.name ?? 'Error'}${status}: ${message}${attempts}`;
-}
-
 /** The `code` of a system error (`ENOENT`, `EACCES`…) or of any error that carries a string code; else undefined. */
 export function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'

@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DeviceAuthorization, OidcApi, Registration, TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { classifyFailure } from '../aws/failure.js';
 import type { Logger } from '../log/logger.js';
 import { formatCacheTime, writeToken, type CachedToken } from '../token/cache.js';
 import { startCallbackListener } from './callback-listener.js';
@@ -48,12 +49,14 @@ export function codeChallenge(verifier: string): string {
   return base64url(createHash('sha256').update(verifier, 'ascii').digest());
 }
 
-function failed(session: string, what: string, error: unknown): SsoSyncError {
+/** A failed call of the sign-in, told with the advice that fits its kind (see aws/failure.ts). */
+function failed(deps: LoginDeps, session: string, what: string, error: unknown): SsoSyncError {
   if (error instanceof SsoSyncError) return error;
+  const { summary, advice } = classifyFailure(error, 'IAM Identity Center', deps.oidc.endpoint());
   return new SsoSyncError(
     'aws.failed',
-    `signing in to sso-session ${session} failed while ${what}: ${describeAwsError(error)}. ` +
-      `Check the network and run again.`,
+    `signing in to sso-session ${session} failed while ${what}: ${summary}. ` +
+      `${advice.charAt(0).toUpperCase()}${advice.slice(1)}.`,
     { cause: error },
   );
 }
@@ -82,7 +85,7 @@ async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): P
         : { grantTypes: [deviceGrant, 'refresh_token'] }),
     })
     .catch((error: unknown) => {
-      throw failed(session.name, 'registering the client', error);
+      throw failed(deps, session.name, 'registering the client', error);
     });
   await saveRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, fresh);
   deps.log.debug(
@@ -138,7 +141,7 @@ async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg
         redirectUri: listener.redirectUri,
       })
       .catch((error: unknown) => {
-        throw failed(session.name, 'exchanging the authorization code for a token', error);
+        throw failed(deps, session.name, 'exchanging the authorization code for a token', error);
       });
   } finally {
     await listener.close();
@@ -152,7 +155,7 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
   try {
     device = await deps.oidc.startDeviceAuthorization(reg, session.startUrl);
   } catch (error) {
-    throw failed(session.name, 'starting the device authorization', error);
+    throw failed(deps, session.name, 'starting the device authorization', error);
   }
   await show(
     deps,
@@ -186,7 +189,7 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
             `run \`sso-sync login --session ${session.name} --device-code\` to try again.`,
         );
       } else {
-        throw failed(session.name, 'waiting for the device code to be approved', error);
+        throw failed(deps, session.name, 'waiting for the device code to be approved', error);
       }
     }
     if (clock.now() + intervalMs > deadline) {

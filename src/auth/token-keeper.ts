@@ -5,10 +5,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { OidcApi, TokenGrant } from '../aws/oidc-api.js';
+import { classifyFailure, describeFailure } from '../aws/failure.js';
+import { InvalidReplyError, type OidcApi, type TokenGrant } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
-import { describeAwsError, describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
+import { describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import { acquireLock } from '../fs/lock-file.js';
 import type { Logger } from '../log/logger.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
@@ -22,6 +23,9 @@ import {
   writeToken,
   type CachedToken,
 } from '../token/cache.js';
+
+/** A sentence's advice with its first letter in capitals, to follow a full stop. */
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** What the keeper needs from outside. */
 export interface KeeperDeps {
@@ -244,10 +248,11 @@ export class TokenKeeper {
         });
       } catch (error) {
         failure = error;
-        if (hopeless.has(errorName(error) ?? '')) break;
+        // An answer that cannot be used is not asked for again: its refresh token may already be rotated.
+        if (error instanceof InvalidReplyError || hopeless.has(errorName(error) ?? '')) break;
         log.warn(
-          { event: 'token.refresh_retry', session: session.name, attempt, error: describeAwsError(error) },
-          `refreshing the token for ${session.name} failed (${describeAwsError(error)}); ` +
+          { event: 'token.refresh_retry', session: session.name, attempt, error: describeFailure(error) },
+          `refreshing the token for ${session.name} failed (${describeFailure(error)}); ` +
             `attempt ${attempt} of ${attempts}`,
         );
         if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
@@ -256,6 +261,7 @@ export class TokenKeeper {
     // Only the call is retried: once the service answered, its refresh token may be rotated, and asking again
     // with the old one would be refused.
     if (grant !== undefined) return this.store(session, current, grant);
+    if (failure instanceof InvalidReplyError) return this.afterInvalidReply(session, current, failure, stillUsable);
 
     // The AWS CLI (which does not take sso-sync's lock) may have refreshed with the same, now rotated, refresh
     // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
@@ -267,7 +273,7 @@ export class TokenKeeper {
       meanwhile.expiresAt.getTime() - clock.now() >= expiryMarginMs
     )
       return meanwhile;
-    const why = describeAwsError(failure);
+    const why = describeFailure(failure);
     if (stillUsable) {
       log.warn(
         { event: 'token.refresh_failed', session: session.name, error: why },
@@ -278,9 +284,47 @@ export class TokenKeeper {
     }
     if (hopeless.has(errorName(failure) ?? ''))
       throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
+    const { summary, advice } = classifyFailure(failure, 'IAM Identity Center', api.endpoint());
     throw new SsoSyncError(
       'aws.failed',
-      `refreshing the token for sso-session ${session.name} failed: ${why}. Check the network and run again.`,
+      `refreshing the token for sso-session ${session.name} failed: ${summary}. ${capitalized(advice)}.`,
+      { retryable: true, cause: failure },
+    );
+  }
+
+  /**
+   * A refresh answered with something that cannot be used: the cached token is never traded for it. A rotated
+   * refresh token the answer carried is kept (the old one may be spent), with the current access token.
+   */
+  private async afterInvalidReply(
+    session: SessionDef,
+    current: CachedToken,
+    failure: InvalidReplyError,
+    stillUsable: boolean,
+  ): Promise<CachedToken> {
+    const { home, log } = this.deps;
+    let kept = current;
+    const rotated = failure.rotatedRefreshToken;
+    if (rotated !== undefined && rotated !== current.refreshToken) {
+      const onDisk = await readToken(home, session.name).catch(() => undefined);
+      if (onDisk?.accessToken === current.accessToken) {
+        kept = { ...current, refreshToken: rotated };
+        await writeToken(home, session.name, kept).catch(() => undefined);
+      }
+    }
+    const endpoint = this.deps.oidc(current.region ?? session.region).endpoint();
+    const advice = classifyFailure(failure, 'IAM Identity Center', endpoint).advice;
+    if (stillUsable) {
+      log.warn(
+        { event: 'token.refresh_failed', session: session.name, error: failure.message },
+        `could not refresh the token for ${session.name}: ${failure.message}; the current one stays valid until ` +
+          `${formatCacheTime(current.expiresAt)} (${advice})`,
+      );
+      return kept;
+    }
+    throw new SsoSyncError(
+      'aws.failed',
+      `refreshing the token for sso-session ${session.name} failed: ${failure.message}. ${capitalized(advice)}.`,
       { retryable: true, cause: failure },
     );
   }

@@ -60,8 +60,50 @@ export function oidcEndpoint(region: string, env: NodeJS.ProcessEnv): string {
 }
 
 function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined || value === null || value === '') throw new Error(`the OIDC service returned no ${what}`);
+  if (value === undefined || value === null || value === '') throw new InvalidReplyError(`it holds no ${what}`);
   return value;
+}
+
+/**
+ * The longest life a token or a registration can be given: 90 days is more than any IAM Identity Center session or
+ * access token lasts. A longer one (or one that is not a whole number of seconds above zero) is not a real answer.
+ */
+export const maxLifetimeSeconds = 90 * 86_400;
+
+/**
+ * An answer of the OIDC service that cannot be used as it is: a token that cannot be sent, a lifetime that is not
+ * one. Nothing it carries replaces what sso-sync has; a rotated refresh token that is itself sound is handed on (not
+ * enumerable, so that no log serializer ever prints it), so that it is not lost.
+ */
+export class InvalidReplyError extends Error {
+  declare readonly rotatedRefreshToken: string | undefined;
+  constructor(problem: string, rotatedRefreshToken?: string) {
+    super(`the OIDC service's answer cannot be used: ${problem}`);
+    this.name = 'InvalidReplyError';
+    Object.defineProperty(this, 'rotatedRefreshToken', { value: rotatedRefreshToken, enumerable: false });
+  }
+}
+
+/** A token that can be sent as it is: printable ASCII, no spaces, not empty. */
+const sendable = (value: unknown): value is string => typeof value === 'string' && /^[\x21-\x7e]+$/.test(value);
+
+/** A lifetime in seconds: a whole number from 1 to `maxLifetimeSeconds`. */
+const lifetime = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= maxLifetimeSeconds;
+
+/** Checks CreateToken's answer before anything is done with it; the problem never quotes a token. */
+export function checkGrant(out: { accessToken?: unknown; expiresIn?: unknown; refreshToken?: unknown }): TokenGrant {
+  const refresh = out.refreshToken === undefined || out.refreshToken === null || out.refreshToken === '';
+  const refreshOk = !refresh && sendable(out.refreshToken);
+  const salvage = refreshOk ? (out.refreshToken as string) : undefined;
+  if (!refresh && !refreshOk) throw new InvalidReplyError('its refresh token holds characters no token has');
+  if (!sendable(out.accessToken))
+    throw new InvalidReplyError('its access token is missing or holds characters no token has', salvage);
+  if (!lifetime(out.expiresIn)) {
+    const given = typeof out.expiresIn === 'number' ? String(out.expiresIn) : typeof out.expiresIn;
+    throw new InvalidReplyError(`expiresIn ${given} is not a lifetime of 1 to ${maxLifetimeSeconds} seconds`, salvage);
+  }
+  return { accessToken: out.accessToken, expiresInSeconds: out.expiresIn, refreshToken: salvage };
 }
 
 /** An OidcApi on the SDK's SSO OIDC client for one region. */
@@ -80,10 +122,12 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
     endpoint: () => oidcEndpoint(region, env),
     async registerClient(input) {
       const out = await client.send(new RegisterClientCommand({ clientType: 'public', ...input }));
+      const expiresAt = new Date(required(out.clientSecretExpiresAt, 'clientSecretExpiresAt') * 1000);
+      if (Number.isNaN(expiresAt.getTime())) throw new InvalidReplyError('clientSecretExpiresAt is not a time');
       return {
         clientId: required(out.clientId, 'clientId'),
         clientSecret: required(out.clientSecret, 'clientSecret'),
-        expiresAt: new Date(required(out.clientSecretExpiresAt, 'clientSecretExpiresAt') * 1000),
+        expiresAt,
       };
     },
     async startDeviceAuthorization(registration, startUrl) {
@@ -107,11 +151,7 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       const out = await client.send(
         new CreateTokenCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, ...grant }),
       );
-      return {
-        accessToken: required(out.accessToken, 'accessToken'),
-        expiresInSeconds: required(out.expiresIn, 'expiresIn'),
-        refreshToken: out.refreshToken || undefined,
-      };
+      return checkGrant(out);
     },
   };
 }

@@ -148,3 +148,83 @@ test('a token cache file others can read is reported once, with the chmod that f
   assert.match(String(warnings[0]!.msg), new RegExp(`readable by other users .*chmod 600 ${file}`));
   assert.doesNotMatch(JSON.stringify(lines), new RegExp(token.accessToken), 'no token in the log');
 });
+
+test('a refresh answered with a token or a lifetime that cannot be used never replaces the cached token', async (t) => {
+  const { emulator, home, oidc, grant } = await signedIn(t);
+  // Ten minutes left: inside the refresh window, and still usable if the refresh fails.
+  const { file: _file, ...cached } = await readToken(home, 'mycorp');
+  await writeToken(home, 'mycorp', { ...cached, expiresAt: new Date(Date.now() + 10 * 60_000) });
+  const bad: [string, Record<string, unknown>][] = [
+    ['a lifetime of 1e20 seconds', { expiresIn: 1e20 }],
+    ['a lifetime of 0', { expiresIn: 0 }],
+    ['a negative lifetime', { expiresIn: -5 }],
+    ['an access token with a line break', { accessToken: 'aoa\r\nX-Injected: 1' }],
+    ['no access token', { accessToken: '' }],
+  ];
+  let refreshToken = grant.refreshToken;
+  for (const [what, change] of bad) {
+    emulator.setReplyHook((route, reply) =>
+      route === 'token' ? { ...reply, body: { ...(reply.body as object), ...change } } : reply,
+    );
+    const before = await readToken(home, 'mycorp');
+    const { log, lines } = capturingLogger();
+    const keeper = new TokenKeeper({
+      home,
+      clock: systemClock,
+      log,
+      oidc: () => oidc,
+      refreshWindowMs: 30 * 60_000,
+      lockDir: path.join(home, 'locks'),
+    });
+    // The cached token is still usable (a minute and more left): the sync goes on with it.
+    const token = await keeper.tokenForSync(session);
+    assert.equal(token.accessToken, before.accessToken, what);
+    const after = await readToken(home, 'mycorp');
+    assert.equal(after.accessToken, before.accessToken, `${what}: the cached access token stays`);
+    assert.equal(after.expiresAt.getTime(), before.expiresAt.getTime(), `${what}: its expiry stays`);
+    // The emulator rotates refresh tokens: the one its answer carried is kept, the spent one is not.
+    assert.notEqual(after.refreshToken, refreshToken, `${what}: the rotated refresh token is kept`);
+    refreshToken = after.refreshToken;
+    const warning = lines.find((l) => l.event === 'token.refresh_failed');
+    assert.ok(warning, what);
+    assert.match(String(warning.msg), /answer cannot be used/);
+    assert.doesNotMatch(String(warning.msg), /network/);
+    assert.doesNotMatch(JSON.stringify(lines), /aoa|X-Injected/, `${what}: no token in the log`);
+  }
+  // With the hook gone, the kept (rotated) refresh token still refreshes.
+  emulator.setReplyHook(undefined);
+  const keeper = new TokenKeeper({
+    home,
+    clock: systemClock,
+    log: pino({ level: 'silent' }),
+    oidc: () => oidc,
+    refreshWindowMs: 30 * 60_000,
+    lockDir: path.join(home, 'locks'),
+  });
+  const fresh = await keeper.tokenForSync(session);
+  assert.ok(fresh.expiresAt.getTime() > Date.now() + 10 * 60_000, 'refreshed with the kept refresh token');
+});
+
+test('an expired token whose refresh is answered with an unusable token fails the sync; nothing is replaced', async (t) => {
+  const { emulator, home, oidc } = await signedIn(t);
+  const { file: _file, ...cached } = await readToken(home, 'mycorp');
+  await writeToken(home, 'mycorp', { ...cached, expiresAt: new Date(Date.now() - 1_000) });
+  emulator.setReplyHook((route, reply) =>
+    route === 'token' ? { ...reply, body: { ...(reply.body as object), expiresIn: 1e20 } } : reply,
+  );
+  const keeper = new TokenKeeper({
+    home,
+    clock: systemClock,
+    log: pino({ level: 'silent' }),
+    oidc: () => oidc,
+    refreshWindowMs: 30 * 60_000,
+    lockDir: path.join(home, 'locks'),
+  });
+  await assert.rejects(keeper.tokenForSync(session), (e: Error & { exitCode?: number }) => {
+    assert.match(e.message, /expiresIn 100000000000000000000 is not a lifetime/);
+    assert.match(e.message, /was not IAM Identity Center's/);
+    assert.equal(e.exitCode, 1);
+    return true;
+  });
+  assert.equal((await readToken(home, 'mycorp')).accessToken, cached.accessToken);
+});
