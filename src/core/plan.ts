@@ -72,6 +72,9 @@ export type Plan =
   | { ok: true; text: string; changed: boolean; outcomes: SessionOutcome[]; orphanBlocks: string[] }
   | { ok: false; damage: Damage[] };
 
+/** A plan that can be written. */
+export type ReadyPlan = Extract<Plan, { ok: true }>;
+
 function recordOf(section: SectionRef): ProfileRecord {
   return {
     name: section.name,
