@@ -248,7 +248,7 @@ async function attempt(run: WriteRun, rewrite: Rewrite): Promise<boolean> {
   return rescueLateChange(run, now, next);
 }
 
-/** Keeps a rescued change that cannot be merged elsewhere; resolves with the error to throw (see failureOf). */
+/** Keeps a copy of a rescued change that cannot be merged; resolves with the error to throw (see failureOf). */
 async function keepRescued(run: WriteRun): Promise<SsoSyncError> {
   run.unmerged = await run.options.keepUnmerged?.(run.base ?? '').catch(() => undefined);
   return keptChanging(run.snapshot.path);
