@@ -3,7 +3,7 @@
  * Called again on the new content when the file changed between reading and writing.
  */
 import { renderBlock } from './block.js';
-import { classifyHeader, scanConfig, type Damage, type SectionRef } from './config-text.js';
+import { classifyHeader, scanConfig, type Damage, type ScannedConfig, type SectionRef } from './config-text.js';
 import { mergeBlocks } from './merge.js';
 import { assignmentKey, buildProfiles, type Skipped } from './profile-names.js';
 import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
@@ -72,6 +72,9 @@ export type Plan =
   | { ok: true; text: string; changed: boolean; outcomes: SessionOutcome[]; orphanBlocks: string[] }
   | { ok: false; damage: Damage[] };
 
+/** A plan that can be written. */
+export type ReadyPlan = Extract<Plan, { ok: true }>;
+
 function recordOf(section: SectionRef): ProfileRecord {
   return {
     name: section.name,
@@ -111,30 +114,28 @@ function sectionTexts(body: readonly string[]): Map<string, string> {
   let name = '(top of the block)';
   for (const raw of body) {
     const line = raw.replace(/\r$/, '');
-    const header = /^\s*\[(.+)\]/.exec(line);
-    if (header) {
-      const c = classifyHeader(header[1]!);
-      name = c.kind === 'profile' ? c.name : `[${header[1]}]`;
+    const header = /^\s*\[(.+)\]/.exec(line)?.[1];
+    if (header !== undefined) {
+      const c = classifyHeader(header);
+      name = c.kind === 'profile' ? c.name : `[${header}]`;
     }
     texts.set(name, [...(texts.get(name) ?? []), line]);
   }
   return new Map([...texts].map(([n, l]) => [n, l.join('\n').replace(/\n+$/, '')]));
 }
 
-/** Plans one sync over a file's text; never reads or writes anything itself. */
-export function planSync(input: PlanInput): Plan {
-  const scan = scanConfig(input.text ?? '');
-  if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
-
-  const syncing = new Set(input.fetched.map((f) => f.session.name));
-  // Names used outside the blocks rewritten now: the person's own sections, and other sessions' blocks.
+/**
+ * The names the file already uses: profiles outside the blocks rewritten now (the person's own sections, and other
+ * sessions' blocks) with where they are, the `[sso-session]` sections outside the blocks, and the name each
+ * assignment of a synced session has now, so that a sync of only some sessions keeps their suffixes.
+ */
+function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
   const takenProfiles = new Map<string, string>();
   const outsideSessions = new Map<string, SectionRef>();
   for (const s of scan.outside) {
     if (s.kind === 'profile') takenProfiles.set(s.name, `outside sso-sync's blocks (line ${s.line + 1})`);
     if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
   }
-  // The names assignments have now, so that a sync of only some sessions keeps their suffixes.
   const previous = new Map<string, string>();
   for (const b of scan.blocks) {
     for (const s of b.sections) {
@@ -146,6 +147,36 @@ export function planSync(input: PlanInput): Plan {
         previous.set(assignmentKey({ session: b.session, accountId, roleName }), s.name);
     }
   }
+  return { takenProfiles, outsideSessions, previous };
+}
+
+/**
+ * The removal guard: whether a block's update is held, given the profiles it had (`had` of them), the profiles it
+ * would have, and those it would remove.
+ */
+function heldByGuard(
+  guard: RemovalGuard,
+  had: number,
+  mine: readonly Profile[],
+  removed: readonly ProfileRecord[],
+): SessionOutcome['held'] {
+  // A profile only renamed (new rules) keeps its account and role: that is not a removal the guard counts.
+  const stillAssigned = new Set(mine.map((p) => `${p.accountId}\n${p.roleName}`));
+  const lost = removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
+  const share = had === 0 ? 0 : lost / had;
+  const massRemoval = had > 0 && (mine.length === 0 || share > guard.maxRemovalShare);
+  return massRemoval && !guard.allowMassRemoval
+    ? { wouldRemove: lost, of: had, maxRemovalShare: guard.maxRemovalShare }
+    : undefined;
+}
+
+/** Plans one sync over a file's text; never reads or writes anything itself. */
+export function planSync(input: PlanInput): Plan {
+  const scan = scanConfig(input.text ?? '');
+  if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
+
+  const syncing = new Set(input.fetched.map((f) => f.session.name));
+  const { takenProfiles, outsideSessions, previous } = namesInUse(scan, syncing);
 
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
   const { profiles, skipped } = buildProfiles(
@@ -168,15 +199,7 @@ export function planSync(input: PlanInput): Plan {
     const lines = renderBlock({ session: session.name, sessionSection: outside ? undefined : session, profiles: mine });
     const diff = diffProfiles(before, mine);
 
-    // A profile only renamed (new rules) keeps its account and role: that is not a removal the guard counts.
-    const stillAssigned = new Set(mine.map((p) => `${p.accountId}\n${p.roleName}`));
-    const lost = diff.removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
-    const share = before.size === 0 ? 0 : lost / before.size;
-    const massRemoval = before.size > 0 && (mine.length === 0 || share > input.guard.maxRemovalShare);
-    const held =
-      massRemoval && !input.guard.allowMassRemoval
-        ? { wouldRemove: lost, of: before.size, maxRemovalShare: input.guard.maxRemovalShare }
-        : undefined;
+    const held = heldByGuard(input.guard, before.size, mine, diff.removed);
 
     let handEdited: SessionOutcome['handEdited'];
     if (region && region.declaredChecksum !== region.actualChecksum) {

@@ -20,10 +20,13 @@ const [file, style, minPause, maxPause] = process.argv.slice(2) as [
 ];
 let round = 0;
 const lost: string[] = [];
-let stopping = false;
-process.on('SIGTERM', () => (stopping = true));
+const stop = new AbortController();
+process.on('SIGTERM', () => stop.abort());
 
-/** The lines this program expects after `round` rounds, in its two sections (one before sso-sync's block, one after) or at the end. */
+/**
+ * The lines this program expects after `round` rounds, in its two sections (one before sso-sync's block, one after)
+ * or at the end.
+ */
 function expectedLines(n: number): string[] {
   if (style === 'append') return Array.from({ length: n }, (_, i) => `# note ${i + 1}`);
   const head = [`counter = ${n}`, ...Array.from({ length: n }, (_, i) => `edit_${i + 1} = ${i + 1}`)];
@@ -56,7 +59,7 @@ function pause(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-while (!stopping) {
+while (!stop.signal.aborted) {
   const text = readFileSync(file, 'latin1');
   const lines = new Set(text.split('\n'));
   for (const line of expectedLines(round)) {

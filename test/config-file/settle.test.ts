@@ -10,58 +10,101 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Clock } from '../../src/clock/clock.js';
 import { readConfig, readingOf, settled, type Reading } from '../../src/config-file/config-file.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const anHourAgo = () => Date.now() - 3_600_000;
+/**
+ * A clock that only moves when sso-sync sleeps: the made-up readings below are judged on it, so the tests take no
+ * time and every duration is exact. It starts at the real time, the time base of file times.
+ */
+function fakeClock(): Clock & { elapsed: () => number } {
+  const start = Date.now();
+  let now = start;
+  return {
+    now: () => now,
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+    elapsed: () => now - start,
+  };
+}
+
 const stats = (size: number, atMs: number) => ({ size, mtimeMs: atMs, ctimeMs: atMs });
 
 test('a read whose size moved between the stats counts as a change made now', () => {
-  const old = anHourAgo();
-  const now = Date.now();
-  assert.equal(readingOf('abc', stats(3, old), stats(3, old)).changedMs, old, 'a still file keeps its own times');
+  const clock = fakeClock();
+  const old = clock.now() - 3_600_000;
+  assert.equal(
+    readingOf('abc', stats(3, old), stats(3, old), clock).changedMs,
+    old,
+    'a still file keeps its own times',
+  );
   // The truncate landed during the read: the first stat saw the whole file, the read and the second stat an empty one.
-  assert.ok(readingOf('', stats(9000, old), stats(0, old)).changedMs! >= now);
+  assert.equal(readingOf('', stats(9000, old), stats(0, old), clock).changedMs, clock.now());
   // The file grew after the read.
-  assert.ok(readingOf('abc', stats(3, old), stats(9, old)).changedMs! >= now);
+  assert.equal(readingOf('abc', stats(3, old), stats(9, old), clock).changedMs, clock.now());
+  // Without a clock given, the system clock's now.
+  const before = Date.now();
+  assert.ok(readingOf('abc', stats(3, old), stats(9, old)).changedMs! >= before);
 });
 
 /** A scripted file: each read returns the next reading, the last one for ever after. */
 function script(...readings: Reading[]): () => Promise<Reading> {
   let i = 0;
-  return async () => readings[Math.min(i++, readings.length - 1)]!;
+  return () => Promise.resolve(readings[Math.min(i++, readings.length - 1)]!);
 }
 
 test('an empty file whose times look old is watched until it is written, not merged on as empty', async () => {
-  const emptied: Reading = { text: '', changedMs: anHourAgo() };
-  const whole: Reading = { text: '[default]\nregion = eu-west-1\n', changedMs: anHourAgo() };
+  const clock = fakeClock();
+  const anHourAgo = clock.now() - 3_600_000;
+  const emptied: Reading = { text: '', changedMs: anHourAgo };
+  const whole: Reading = { text: '[default]\nregion = eu-west-1\n', changedMs: anHourAgo };
   // Empty with old times for three reads (30 ms), then written.
   const read = script(emptied, emptied, emptied, whole);
-  assert.equal(await settled('config', read, await read()), whole.text);
+  assert.equal(await settled('config', read, await read(), clock), whole.text);
+  assert.ok(clock.elapsed() < 1_000, `trusted once written, not a second later (${clock.elapsed()} ms)`);
 });
 
 test("a file that really is empty is trusted once it has stayed empty for a second by sso-sync's own clock", async () => {
-  const empty: Reading = { text: '', changedMs: anHourAgo() };
-  const started = Date.now();
-  assert.equal(await settled('config', script(empty), empty), '');
-  assert.ok(Date.now() - started >= 1_000, `watched for ${Date.now() - started} ms`);
+  const clock = fakeClock();
+  const anHourAgo = clock.now() - 3_600_000;
+  const empty: Reading = { text: '', changedMs: anHourAgo };
+  assert.equal(await settled('config', script(empty), empty, clock), '');
+  assert.ok(clock.elapsed() >= 1_000, `watched for ${clock.elapsed()} ms`);
+  assert.ok(clock.elapsed() < 1_100, `trusted soon after the second (${clock.elapsed()} ms)`);
   // Written 300 ms after it was emptied, as by \`generator > ~/.aws/config\`: the written content is read.
-  const whole: Reading = { text: 'x = 1\n', changedMs: anHourAgo() };
-  const written = Date.now() + 300;
-  assert.equal(await settled('config', async () => (Date.now() < written ? empty : whole), empty), whole.text);
+  const whole: Reading = { text: 'x = 1\n', changedMs: anHourAgo };
+  const written = clock.now() + 300;
+  const read = () => Promise.resolve(clock.now() < written ? empty : whole);
+  assert.equal(await settled('config', read, empty, clock), whole.text);
 });
 
 test('a non-empty file read twice alike with old times is trusted at once; one that never holds still is refused', async () => {
-  const whole: Reading = { text: 'x = 1\n', changedMs: anHourAgo() };
-  const started = Date.now();
-  assert.equal(await settled('config', script(whole), whole), whole.text);
-  assert.ok(Date.now() - started < 100);
+  const clock = fakeClock();
+  const anHourAgo = clock.now() - 3_600_000;
+  const whole: Reading = { text: 'x = 1\n', changedMs: anHourAgo };
+  assert.equal(await settled('config', script(whole), whole, clock), whole.text);
+  assert.ok(clock.elapsed() < 100, `trusted after ${clock.elapsed()} ms`);
   let n = 0;
-  const restless = async (): Promise<Reading> => ({ text: `x = ${++n}\n`, changedMs: anHourAgo() });
+  const restless = (): Promise<Reading> => Promise.resolve({ text: `x = ${++n}\n`, changedMs: anHourAgo });
+  const started = clock.now();
   await assert.rejects(
-    settled('the/config', restless, await restless()),
+    settled('the/config', restless, await restless(), clock),
     /the\/config kept changing while sso-sync read it/,
   );
+  assert.ok(clock.now() - started >= 2_000, `refused after trying for ${clock.now() - started} ms, not sooner`);
+});
+
+test('a file changed a moment ago is read again until it holds still, on the clock given to readConfig', async (t) => {
+  const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
+  writeFileSync(file, 'x = 1\n');
+  // Just written: by the file's own times it has not been left alone for 100 ms yet at the clock's start.
+  const clock = fakeClock();
+  assert.equal((await readConfig(file, { clock })).text, 'x = 1\n');
+  assert.ok(clock.elapsed() > 0, "it waited on sso-sync's clock before reading again");
+  assert.ok(clock.elapsed() <= 110, `and trusted once quiet for 100 ms (${clock.elapsed()} ms)`);
 });
 
 test('against the kernel: a program truncating and rewriting the file in place several times a second is never read empty', async (t) => {

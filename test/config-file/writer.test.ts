@@ -7,7 +7,9 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -15,6 +17,12 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/config-file.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+/** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
+const hook = (step: () => void) => (): Promise<void> => {
+  step();
+  return Promise.resolve();
+};
 
 /** sso-sync's change in these tests: a block added once, however often the write is redone. */
 const addBlock: Rewrite = (current) => (current!.includes('# block') ? current : `${current}# block\n`);
@@ -53,11 +61,11 @@ test('a write racing another writer merges again on the new content', async (t) 
       return `${current}# block\n`;
     },
     {
-      afterTempWritten: async () => {
+      afterTempWritten: hook(() => {
         if (raced) return;
         raced = true;
         writeFileSync(file, '[default]\nregion = b\n'); // someone else edits the file meanwhile
-      },
+      }),
     },
   );
   assert.equal(result.written, true);
@@ -81,11 +89,11 @@ test('a change written in place into the file just replaced (as `aws configure s
       return `${current}# block\n`;
     },
     {
-      afterRename: async () => {
+      afterRename: hook(() => {
         if (wrote) return;
         wrote = true;
         other.rewrite('[default]\nregion = b\noutput = json\n');
-      },
+      }),
     },
   );
   assert.equal(result.written, true);
@@ -101,17 +109,17 @@ test('a change rescued from the replaced file survives an earlier race in the sa
   let raced = false;
   let late = false;
   const result = await writeConfig(await readConfig(file), addBlock, {
-    afterTempWritten: async () => {
+    afterTempWritten: hook(() => {
       if (raced) return;
       raced = true;
       // In place, so that the inode the other program holds open stays the file's.
       other.rewrite('[default]\nregion = a2\n');
-    },
-    afterRename: async () => {
+    }),
+    afterRename: hook(() => {
       if (late) return;
       late = true;
       other.rewrite('[default]\nregion = a2\noutput = late\n');
-    },
+    }),
   });
   assert.equal(result.written, true);
   assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = a2\noutput = late\n# block\n');
@@ -125,13 +133,13 @@ test('a write into the replaced file that stalls half-way is waited for, not mer
   let wrote = false;
   let finished: Promise<void> = Promise.resolve();
   const result = await writeConfig(await readConfig(file), addBlock, {
-    afterRename: async () => {
+    afterRename: hook(() => {
       if (wrote) return;
       wrote = true;
       // The other program truncates, writes a first part, is held up for 60 ms, then writes the rest.
       other.rewrite(whole.slice(0, 21));
       finished = new Promise((resolve) => setTimeout(() => resolve(void writeSync(other.fd, whole.slice(21), 21)), 60));
-    },
+    }),
   });
   await finished;
   assert.equal(result.written, true);
@@ -148,12 +156,12 @@ test("another program's rename after the content check is caught by the check ne
   let renamed = false;
   const result = await writeConfig(await readConfig(file), addBlock, {
     // The open file sso-sync checked is the old one: only the path shows the new file.
-    afterHeldRead: async () => {
+    afterHeldRead: hook(() => {
       if (renamed) return;
       renamed = true;
       writeFileSync(`${file}.other`, '[default]\nregion = b\n');
       renameSync(`${file}.other`, file);
-    },
+    }),
   });
   assert.equal(result.written, true);
   assert.equal(result.redone, 1);
@@ -170,17 +178,17 @@ test('a rescued change that a newer change keeps from being merged is saved, and
   await assert.rejects(
     writeConfig(await readConfig(file), addBlock, {
       // After sso-sync's first rename, the other program writes into the replaced file: a change to rescue.
-      afterRename: async () => {
+      afterRename: hook(() => {
         if (renames++ > 0) return;
         other.rewrite('[default]\nregion = rescued\n');
-      },
+      }),
       // While the rescued change is being merged, a third change lands on the path.
-      afterTempWritten: async () => {
+      afterTempWritten: hook(() => {
         if (temps++ === 1) writeFileSync(file, '[default]\nregion = newer\n');
-      },
-      keepUnmerged: async (text) => {
+      }),
+      keepUnmerged: (text) => {
         kept.push(text);
-        return '/state/backups/config-kept.bak';
+        return Promise.resolve('/state/backups/config-kept.bak');
       },
     }),
     (error: Error & { code?: string }) =>
@@ -199,7 +207,7 @@ test('a replaced file emptied just after the rename and not written again is not
   const other = otherProgram(t, file);
   await assert.rejects(
     writeConfig(await readConfig(file), addBlock, {
-      afterRename: async () => other.empty(),
+      afterRename: hook(() => other.empty()),
     }),
     (error: Error & { code?: string }) =>
       error.code === 'config.refused' &&
@@ -222,12 +230,12 @@ test('a rescued change still to merge when the tries run out is saved too', asyn
   await assert.rejects(
     writeConfig(await readConfig(file), addBlock, {
       maxRedo: 0,
-      afterRename: async () => {
+      afterRename: hook(() => {
         other.rewrite('[default]\nregion = rescued\n');
-      },
-      keepUnmerged: async (text) => {
+      }),
+      keepUnmerged: (text) => {
         kept.push(text);
-        return '/state/backups/config-kept.bak';
+        return Promise.resolve('/state/backups/config-kept.bak');
       },
     }),
     (error: Error) => /the profiles are written, .* is saved in \/state\/backups\/config-kept\.bak/.test(error.message),
@@ -242,7 +250,7 @@ test('a writer that never stops racing makes the write give up, leaving the file
   await assert.rejects(
     writeConfig(await readConfig(file), (current) => `${current}y = 1\n`, {
       maxRedo: 2,
-      afterTempWritten: async () => writeFileSync(file, `x = ${++n}\n`),
+      afterTempWritten: hook(() => writeFileSync(file, `x = ${++n}\n`)),
     }),
     (error: Error & { code?: string }) => error.code === 'config.refused' && /kept changing/.test(error.message),
   );
@@ -250,11 +258,24 @@ test('a writer that never stops racing makes the write give up, leaving the file
   assert.deepEqual(readdirSync(path.dirname(file)), ['config']);
 });
 
-test('no change computed means no write', async (t) => {
+test('no change computed means no write: the file keeps its inode and mtime, and nothing is left beside it', async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-writer-'), 'config');
   writeFileSync(file, 'same\n');
-  const result = await writeConfig(await readConfig(file), (current) => current);
+  // Old times, so that a write now, however soon, shows in the mtime.
+  utimesSync(file, new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+  const before = statSync(file, { bigint: true });
+  const seen: (string | undefined)[] = [];
+  const result = await writeConfig(await readConfig(file), (current) => {
+    seen.push(current);
+    return current;
+  });
   assert.equal(result.written, false);
+  assert.deepEqual(seen, ['same\n'], 'the rewrite saw the file once');
+  const after = statSync(file, { bigint: true });
+  assert.equal(after.ino, before.ino, 'the file was not replaced');
+  assert.equal(after.mtimeNs, before.mtimeNs, 'the file was not written');
+  assert.equal(readFileSync(file, 'utf8'), 'same\n');
+  assert.deepEqual(readdirSync(path.dirname(file)), ['config'], 'no temp or lock file is left');
 });
 
 test('a directory or a dangling symlink in place of the config is refused', async (t) => {

@@ -78,9 +78,10 @@ function readOptional(file: string): Buffer | undefined {
   return existsSync(file) ? readFileSync(file) : undefined;
 }
 
-function readJson<T>(file: string): T | undefined {
+/** A JSON file's content, or undefined when the file does not exist. */
+function readJson(file: string): unknown {
   const bytes = readOptional(file);
-  return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
+  return bytes === undefined ? undefined : JSON.parse(bytes.toString('utf8'));
 }
 
 /** Every case folder, sorted by name. */
@@ -94,7 +95,7 @@ export function caseNames(): string[] {
 /** Reads one case folder. */
 export function loadCase(name: string): MergeCase {
   const dir = join(mergeFixtures, name);
-  const input = readJson<CaseInput>(join(dir, 'input.json'));
+  const input = readJson(join(dir, 'input.json')) as CaseInput | undefined;
   if (input === undefined) throw new Error(`${dir} has no input.json`);
   return {
     name,
@@ -102,8 +103,8 @@ export function loadCase(name: string): MergeCase {
     input,
     before: readOptional(join(dir, 'before.ini'))?.toString('latin1'),
     after: readOptional(join(dir, 'after.ini')),
-    outcome: readJson<ExpectedOutcome>(join(dir, 'outcome.json')),
-    refused: readJson<ExpectedRefusal>(join(dir, 'refused.json')),
+    outcome: readJson(join(dir, 'outcome.json')) as ExpectedOutcome | undefined,
+    refused: readJson(join(dir, 'refused.json')) as ExpectedRefusal | undefined,
   };
 }
 

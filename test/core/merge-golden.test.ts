@@ -112,7 +112,8 @@ test('every golden result reads in the AWS CLI parser with the sections sso-sync
   for (const c of cases) {
     const before = c.before === undefined ? undefined : read[join(c.dir, 'before.ini')]!;
     const after = read[join(dir, `${c.name}.after.ini`)]!;
-    if (before !== undefined && !before.ok) continue; // the CLI could not read it before either (a BOM, bytes that are not UTF-8)
+    // The CLI could not read it before either (a BOM, bytes that are not UTF-8).
+    if (before !== undefined && !before.ok) continue;
     if (!after.ok) {
       problems.push(`${c.name}: the AWS CLI could read the file before the sync and cannot after it: ${after.error}`);
       continue;

@@ -9,6 +9,12 @@ import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
 import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+/** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
+const hook = (step: () => void) => (): Promise<void> => {
+  step();
+  return Promise.resolve();
+};
+
 const a =
   '[default]\nregion = eu-west-1\n\n[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
 
@@ -38,7 +44,7 @@ test("a file changed and changed back while sso-sync writes keeps the person's c
   let step = 0;
   // First attempt: someone writes B. Second attempt: they change it back to A.
   const report = await sync({
-    afterTempWritten: async () => writeFileSync(config, ++step === 1 ? b : step === 2 ? a : readFileSync(config)),
+    afterTempWritten: hook(() => writeFileSync(config, ++step === 1 ? b : step === 2 ? a : readFileSync(config))),
   });
   assert.equal(report.exitCode, 0);
   assert.equal(step, 3, 'the merge was redone twice');
@@ -56,19 +62,19 @@ test('a change rescued from the replaced file that a newer change keeps from bei
   let temps = 0;
   const failed = await sync({
     // The other program writes in place into the file sso-sync has just replaced...
-    afterRename: async () => {
+    afterRename: hook(() => {
       if (renames++ > 0) return;
       ftruncateSync(other, 0);
       writeSync(other, rescued, 0);
-    },
+    }),
     // ...and while that change is merged, another change lands on the path.
-    afterTempWritten: async () => {
+    afterTempWritten: hook(() => {
       if (temps++ === 1)
         writeFileSync(config, `${readFileSync(config, 'utf8')}\n[profile newer]\nregion = us-east-1\n`);
-    },
+    }),
   }).then(
     () => assert.fail('the sync cannot say all was merged'),
-    (error: Error) => error,
+    (error: unknown) => error as Error,
   );
   const saved = /saved in (\S+)\)/.exec(failed.message)?.[1];
   assert.ok(saved, failed.message);

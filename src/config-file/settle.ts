@@ -1,0 +1,119 @@
+/**
+ * When a read of the AWS config can be trusted as whole: a program that writes in place truncates the file first and
+ * writes it after, perhaps in parts, and a read in between must never be merged on.
+ */
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { errorCode } from '../errors.js';
+import { keptChanging } from './refusals.js';
+
+/** A file's content as read, and when it last changed (undefined: it does not exist). Exported for tests. */
+export interface Reading {
+  text: string | undefined;
+  changedMs: number | undefined;
+}
+
+/** The parts of a stat a reading is judged on. */
+export type StatTimes = Pick<Stats, 'size' | 'mtimeMs' | 'ctimeMs'>;
+
+/** How long a file must have been left alone before its content is trusted as whole. */
+const quietMs = 100;
+/** How long an empty file must stay empty, by sso-sync's own clock: `generator > ~/.aws/config` empties it first. */
+const emptyQuietMs = 1_000;
+const settlePollMs = 10;
+const settleBudgetMs = 2_000;
+
+/**
+ * Whether a reading's times say the file has been left alone long enough at `nowMs`. An empty file is never trusted
+ * on its times: see readHandle.
+ */
+const quiet = (r: Reading, nowMs: number) =>
+  r.changedMs === undefined || (r.text !== '' && nowMs - r.changedMs >= quietMs);
+
+/** Whether a first reading can be trusted without reading again. */
+export const quietAtOnce = (r: Reading, clock: Clock): boolean => quiet(r, clock.now());
+
+/** The whole content of an open file, read from its start whatever the handle's position. */
+export async function readHeld(handle: FileHandle): Promise<string> {
+  const chunks: Buffer[] = [];
+  let position = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, (await handle.stat()).size - position + 1));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return Buffer.concat(chunks).toString('latin1');
+    chunks.push(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+}
+
+/**
+ * Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows).
+ * Times alone miss one change: on ext4 a file truncated by open(…, 'w') is empty for a moment while still showing
+ * its old times (measured here: up to about a millisecond, often enough that one read in a few thousand sees it).
+ * So a size that moved during the read counts as a change now, and an empty file must be seen empty for a second.
+ */
+export async function readHandle(handle: FileHandle, clock: Clock): Promise<Reading> {
+  const before = await handle.stat();
+  const text = await readHeld(handle);
+  return readingOf(text, before, await handle.stat(), clock);
+}
+
+/**
+ * What one read tells, given the file's stat just before and just after it. The clock's "now" is compared with the
+ * file's own times, so it must run on the wall clock's time base. Exported for tests.
+ */
+export function readingOf(text: string, before: StatTimes, after: StatTimes, clock: Clock = systemClock): Reading {
+  const moved = before.size !== after.size;
+  return {
+    text,
+    changedMs: moved ? clock.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs),
+  };
+}
+
+/** The file opened for reading (kept open across the rename), or undefined when it does not exist. */
+export async function openHeld(realPath: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(realPath, constants.O_RDONLY);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Reads the file at a path through one handle; a file that does not exist reads as undefined. */
+export async function readPath(realPath: string, clock: Clock): Promise<Reading> {
+  const handle = await openHeld(realPath);
+  if (!handle) return { text: undefined, changedMs: undefined };
+  try {
+    return await readHandle(handle, clock);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads again until two reads agree and the file has been left alone for a moment. A program that writes in place
+ * truncates the file first and writes it after, perhaps in parts: a read in between sees a part, and merging on a
+ * part would lose the rest. A file that never holds still for that long in 2 s is refused, not trusted.
+ * Every wait and every "now" is the clock's. Exported for tests.
+ */
+export async function settled(
+  file: string,
+  read: () => Promise<Reading>,
+  first: Reading,
+  clock: Clock = systemClock,
+): Promise<string | undefined> {
+  let last = first;
+  // When this content was first read, by sso-sync's own clock: an empty file is trusted only on that.
+  let since = clock.now();
+  for (let waited = 0; waited < settleBudgetMs; waited += settlePollMs) {
+    await clock.sleep(settlePollMs);
+    const again = await read();
+    const now = clock.now();
+    if (again.text !== last.text) since = now;
+    else if (again.text === '' ? now - since >= emptyQuietMs : quiet(again, now)) return again.text;
+    last = again;
+  }
+  throw keptChanging(file);
+}
