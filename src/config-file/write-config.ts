@@ -12,8 +12,8 @@ import { constants, renameSync, statSync, type BigIntStats } from 'node:fs';
 import { access, mkdir, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { describeFsError, errorCode, fsRemedy, SsoSyncError } from '../errors.js';
-import { acquireLock } from '../fs/lock-file.js';
+import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
+import { acquireLock, LockBusyError, type LockTakeover } from '../fs/lock-file.js';
 import { fsyncDir, newFile } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
 import { gaveUp, keptChanging, refused, writtenWhileChanging } from './refusals.js';
@@ -40,6 +40,8 @@ export interface WriteOptions {
    * times, so it must run on the wall clock's time base.
    */
   clock?: Clock;
+  /** Told when the write lock of a writer that died (or a damaged one) was taken over, to log it. */
+  onLockTakeover?: (takeover: LockTakeover) => void;
   /** Test hook: runs after the temp file is written, before the re-check. */
   afterTempWritten?: () => Promise<void>;
   /**
@@ -114,7 +116,7 @@ function identity(info: BigIntStats): string {
  * Makes sure the directory exists and can be written, then takes the write lock; resolves with its release.
  * Nothing is written when any of it fails.
  */
-async function prepare(snapshot: ConfigSnapshot): Promise<() => Promise<void>> {
+async function prepare(snapshot: ConfigSnapshot, options: WriteOptions): Promise<() => Promise<void>> {
   const { realPath } = snapshot;
   const dir = path.dirname(realPath);
   try {
@@ -132,9 +134,15 @@ async function prepare(snapshot: ConfigSnapshot): Promise<() => Promise<void>> {
     );
   }
   try {
-    return await acquireLock(`${realPath}.sso-sync.lock`, { attempts: 30, minDelayMs: 50, maxDelayMs: 1_000 });
+    return await acquireLock(`${realPath}.sso-sync.lock`, {
+      attempts: 30,
+      minDelayMs: 50,
+      maxDelayMs: 1_000,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.onLockTakeover ? { onTakeover: options.onLockTakeover } : {}),
+    });
   } catch (error) {
-    if (errorCode(error) === 'ELOCKED')
+    if (error instanceof LockBusyError)
       throw refused(
         `another sso-sync is writing ${snapshot.path} (lock ${realPath}.sso-sync.lock); try again in a moment.`,
         error,
@@ -277,7 +285,7 @@ export async function writeConfig(
   rewrite: Rewrite,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const release = await prepare(snapshot);
+  const release = await prepare(snapshot, options);
   const run: WriteRun = {
     snapshot,
     options,

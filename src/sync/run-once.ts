@@ -141,7 +141,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     deps.out(dryRunReport(file, snapshot.text, firstPlan));
   } else if (fetched.length > 0 && firstPlan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
-    const result = await writePlan({ env, clock, snapshot, firstPlan, planFor, hooks: deps.writeHooks });
+    const result = await writePlan({ env, clock, log, snapshot, firstPlan, planFor, hooks: deps.writeHooks });
     logRaced(log, file, result.redone);
     if (result.written) warnHandEdits(log, file, result.plan.outcomes, result.backup);
     done = result;

@@ -5,12 +5,15 @@
 import type { Clock } from '../clock/clock.js';
 import { writeConfig, type ConfigSnapshot, type WriteOptions } from '../config-file/config-file.js';
 import type { ReadyPlan } from '../core/plan.js';
+import type { Logger } from '../log/logger.js';
+import { warnOfTakeover } from '../log/takeover-warning.js';
 import { backupHandEdit, saveCopy } from './backups.js';
 
 /** What writing a plan needs. */
 export interface PlanWrite {
   env: NodeJS.ProcessEnv;
   clock: Clock;
+  log: Logger;
   /** The file as read first, and the plan made on it. */
   snapshot: ConfigSnapshot;
   firstPlan: ReadyPlan;
@@ -50,6 +53,7 @@ export async function writePlan(input: PlanWrite): Promise<PlanWritten> {
     {
       ...input.hooks,
       clock,
+      onLockTakeover: warnOfTakeover(input.log),
       keepUnmerged: (text) => saveCopy(env, clock, text),
       beforeCommit: async (previous) => {
         // Called before every try of the write; one backup of each content is enough.

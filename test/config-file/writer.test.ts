@@ -16,6 +16,8 @@ import {
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/config-file.js';
+import type { LockTakeover } from '../../src/fs/lock-file.js';
+import { leaveDeadLock } from '../fs/dead-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
@@ -294,4 +296,19 @@ test('bytes that are not UTF-8 survive a write unchanged', async (t) => {
   writeFileSync(file, original);
   await writeConfig(await readConfig(file), (current) => `${current}# added\r\n`);
   assert.deepEqual(readFileSync(file), Buffer.concat([original, Buffer.from('# added\r\n')]));
+});
+
+test('the write lock of a writer that died is taken over at once, and the takeover is reported', async (t) => {
+  const dir = tempDir(t, 'sso-sync-writer-');
+  const file = path.join(dir, 'config');
+  writeFileSync(file, '[default]\n');
+  const dead = leaveDeadLock(`${file}.sso-sync.lock`);
+  const takeovers: LockTakeover[] = [];
+  const result = await writeConfig(await readConfig(file), addBlock, { onLockTakeover: (x) => takeovers.push(x) });
+  assert.equal(result.written, true);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\n# block\n');
+  assert.equal(takeovers.length, 1);
+  assert.equal(takeovers[0]!.reason, 'dead');
+  assert.equal(takeovers[0]!.pid, dead);
+  assert.deepEqual(readdirSync(dir), ['config'], 'no lock left behind');
 });

@@ -17,6 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { pino } from 'pino';
 import { test, type TestContext } from 'node:test';
 import { systemClock } from '../../src/clock/clock.js';
 import { readConfig } from '../../src/config-file/config-file.js';
@@ -57,7 +58,16 @@ async function setUp(t: TestContext, text: string, hooks?: PlanWrite['hooks']) {
   writeFileSync(config, text, 'latin1');
   const env = { HOME: home, XDG_STATE_HOME: path.join(home, 'state') };
   const snapshot = await readConfig(config);
-  const input: PlanWrite = { env, clock: systemClock, snapshot, firstPlan: planFor(snapshot.text), planFor, hooks };
+  const log = pino({ level: 'silent' });
+  const input: PlanWrite = {
+    env,
+    clock: systemClock,
+    log,
+    snapshot,
+    firstPlan: planFor(snapshot.text),
+    planFor,
+    hooks,
+  };
   return { config, backups: path.join(home, 'state', 'sso-sync', 'backups'), input };
 }
 
