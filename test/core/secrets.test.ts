@@ -89,7 +89,7 @@ test('the secrets a hostile round found in dry-run context are masked', () => {
   assert.match(shown, /^# aws_secret_access_key = \*{8}$/m);
   assert.match(shown, /^sso_start_url = https:\/\/d-1234567890\.awsapps\.com\/start\?token=\*{8}&x=1$/m);
   assert.match(shown, /^endpoint_url = https:\/\/user:\*{8}@proxy\.example:8443\/path$/m);
-  assert.match(shown, /^  max_concurrent_requests = 20$/m);
+  assert.match(shown, /^ {2}max_concurrent_requests = 20$/m);
   assert.match(shown, /^# a plain comment stays$/m);
   assert.match(shown, /^region = eu-west-1$/m);
 });
