@@ -69,7 +69,7 @@ export function failureKind(error: unknown): FailureKind {
   if (status === 401 || name === 'UnauthorizedException') return 'unauthorized';
   if (status === 429 || name === 'TooManyRequestsException' || name === 'ThrottlingException') return 'throttled';
   if (name === 'PagingError') return 'paging';
-  if (name === 'InvalidReplyError') return 'malformed';
+  if (name === 'InvalidReplyError' || name === 'MalformedAnswerError') return 'malformed';
   // A body that is not the service's JSON: a proxy's or a captive portal's page, or a cut-off answer.
   if (name === 'SyntaxError' || (typeof e.message === 'string' && sdkHint.test(e.message))) return 'malformed';
   if (status !== undefined && status >= 500) return 'service';

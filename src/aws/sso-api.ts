@@ -4,21 +4,31 @@
  */
 import { paginateListAccountRoles, paginateListAccounts, SSOClient } from '@aws-sdk/client-sso';
 import type { Clock } from '../clock/clock.js';
+import type { UnusableEntry } from '../core/types.js';
+import { accountsOfPage, rolesOfPage, type AccountInfo } from './portal-answers.js';
+
+export type { AccountInfo } from './portal-answers.js';
 import { AdaptivePacer } from './pacer.js';
 import { PacedRetryStrategy } from './retry-strategy.js';
 
-/** An account as ListAccounts returns it. */
-export interface AccountInfo {
-  accountId: string;
-  accountName: string;
+/** The accounts of a listing, and the entries that could not be used. */
+export interface AccountListing {
+  accounts: AccountInfo[];
+  unusable: UnusableEntry[];
+}
+
+/** The role names of an account's listing, and the entries that could not be used. */
+export interface RoleListing {
+  roles: string[];
+  unusable: UnusableEntry[];
 }
 
 /** The two portal calls a sync makes. */
 export interface SsoApi {
   /** Where the calls go (the region's portal, or AWS_ENDPOINT_URL_SSO), for messages. */
   endpoint(): string;
-  listAccounts(accessToken: string): Promise<AccountInfo[]>;
-  listAccountRoles(accessToken: string, accountId: string): Promise<string[]>;
+  listAccounts(accessToken: string): Promise<AccountListing>;
+  listAccountRoles(accessToken: string, accountId: string): Promise<RoleListing>;
   /** Requests sent (retries included), retries and throttled answers so far. */
   stats(): { requests: number; retries: number; throttled: number };
 }
@@ -89,21 +99,24 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
   return {
     endpoint: () => portalEndpoint(region),
     async listAccounts(accessToken) {
-      const accounts: AccountInfo[] = [];
+      const listing: AccountListing = { accounts: [], unusable: [] };
       const pages = paginateListAccounts({ client, pageSize }, { accessToken });
       for await (const page of boundedPages(pages, 'listing accounts', maxPages.accounts)) {
-        for (const a of page.accountList ?? [])
-          accounts.push({ accountId: a.accountId ?? '', accountName: a.accountName ?? '' });
+        const { accounts, unusable } = accountsOfPage(page);
+        listing.accounts.push(...accounts);
+        listing.unusable.push(...unusable);
       }
-      return accounts;
+      return listing;
     },
     async listAccountRoles(accessToken, accountId) {
-      const roles: string[] = [];
+      const listing: RoleListing = { roles: [], unusable: [] };
       const pages = paginateListAccountRoles({ client, pageSize }, { accessToken, accountId });
       for await (const page of boundedPages(pages, `listing the roles of account ${accountId}`, maxPages.roles)) {
-        for (const r of page.roleList ?? []) roles.push(r.roleName ?? '');
+        const { roles, unusable } = rolesOfPage(page, accountId);
+        listing.roles.push(...roles);
+        listing.unusable.push(...unusable);
       }
-      return roles;
+      return listing;
     },
     stats() {
       const p = pacer.stats();

@@ -6,12 +6,23 @@ import { renderBlock } from './block.js';
 import { classifyHeader, scanConfig, type Damage, type ScannedConfig, type SectionRef } from './config-text.js';
 import { mergeBlocks } from './merge.js';
 import { assignmentKey, buildProfiles, type Skipped } from './profile-names.js';
-import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
+import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
 export interface SessionFetch {
   session: SessionDef;
   assignments: readonly Assignment[];
+  /** Entries of the portal's answers that could not be used: each is reported as skipped. */
+  unusable?: readonly UnusableEntry[];
+}
+
+/** The portal's unusable entries as skipped assignments, so that they are logged with the others. */
+function unusableSkips(session: string, unusable: readonly UnusableEntry[]): Skipped[] {
+  return unusable.map((u) => ({
+    reason: 'unusable-entry',
+    assignment: { session, accountId: u.accountId ?? '', accountName: '', roleName: u.roleName ?? '' },
+    problem: u.problem,
+  }));
 }
 
 /** When a result that removes profiles is applied. */
@@ -215,7 +226,10 @@ export function planSync(input: PlanInput): Plan {
       added: held ? [] : diff.added,
       removed: held ? [] : diff.removed,
       changed: held ? [] : diff.changed,
-      skipped: skipped.filter((s) => s.assignment.session === session.name),
+      skipped: [
+        ...unusableSkips(session.name, input.fetched.find((f) => f.session.name === session.name)?.unusable ?? []),
+        ...skipped.filter((s) => s.assignment.session === session.name),
+      ],
       profileCount: held ? before.size : mine.length,
       held,
       handEdited: held ? undefined : handEdited,

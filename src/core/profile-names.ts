@@ -36,7 +36,7 @@ const sdkSectionPrefix = /^(services|sso-session)\./i;
 
 /** Why an assignment produced no profile. */
 export type SkipReason =
-  'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken';
+  'excluded-account' | 'excluded-role' | 'invalid-account-id' | 'invalid-role-name' | 'name-taken' | 'unusable-entry';
 
 /** An assignment that produced no profile, and why; the sync logs each. */
 export interface Skipped {
@@ -46,6 +46,8 @@ export interface Skipped {
   name?: string;
   /** For `name-taken`: where that section is, for the message. */
   takenBy?: string;
+  /** For `unusable-entry`: what was wrong with the portal's entry. */
+  problem?: string;
 }
 
 /** Profiles for a set of assignments, plus what was skipped. */

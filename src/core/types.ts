@@ -16,6 +16,14 @@ export interface Assignment {
   roleName: string;
 }
 
+/** An entry of the portal's answer that could not be used (a field of the wrong type, say), and why. */
+export interface UnusableEntry {
+  accountId?: string;
+  roleName?: string;
+  /** What is wrong, quoting the API's values (never a token). */
+  problem: string;
+}
+
 /** Naming and content rules for generated profiles (settings `profiles:`). */
 export interface ProfileRules {
   name: string;

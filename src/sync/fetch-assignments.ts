@@ -1,6 +1,6 @@
 /** Fetching one session's assignments: every account, then each account's roles with bounded concurrency. */
 import type { SsoApi } from '../aws/sso-api.js';
-import type { Assignment, SessionDef } from '../core/types.js';
+import type { Assignment, SessionDef, UnusableEntry } from '../core/types.js';
 import { classifyFailure } from '../aws/failure.js';
 import { signInHint, SsoSyncError } from '../errors.js';
 import { mapBounded } from './bounded.js';
@@ -22,19 +22,26 @@ export function portalError(session: string, what: string, error: unknown, endpo
   );
 }
 
-/** Every (account, role) the token can use, in the API's order. */
+/** What a session's listing gave: every (account, role) the token can use, and the entries that could not be used. */
+export interface FetchedAssignments {
+  assignments: Assignment[];
+  unusable: UnusableEntry[];
+}
+
+/** Every (account, role) the token can use, in the API's order, and the entries of the answers that were unusable. */
 export async function fetchAssignments(
   api: SsoApi,
   session: SessionDef,
   accessToken: string,
   concurrency: number,
-): Promise<Assignment[]> {
-  let accounts;
+): Promise<FetchedAssignments> {
+  let listing;
   try {
-    accounts = await api.listAccounts(accessToken);
+    listing = await api.listAccounts(accessToken);
   } catch (error) {
     throw portalError(session.name, 'listing accounts', error, api.endpoint());
   }
+  const { accounts } = listing;
   const roles = await mapBounded(accounts, concurrency, async (account) => {
     try {
       return await api.listAccountRoles(accessToken, account.accountId);
@@ -42,12 +49,13 @@ export async function fetchAssignments(
       throw portalError(session.name, `listing the roles of account ${account.accountId}`, error, api.endpoint());
     }
   });
-  return accounts.flatMap((account, i) =>
-    roles[i]!.map((roleName) => ({
+  const assignments = accounts.flatMap((account, i) =>
+    roles[i]!.roles.map((roleName) => ({
       session: session.name,
       accountId: account.accountId,
       accountName: account.accountName,
       roleName,
     })),
   );
+  return { assignments, unusable: [...listing.unusable, ...roles.flatMap((r) => r.unusable)] };
 }

@@ -2,11 +2,11 @@
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { SsoApi } from '../aws/sso-api.js';
 import type { SessionFetch } from '../core/plan.js';
-import type { Assignment, SessionDef } from '../core/types.js';
+import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
-import { fetchAssignments } from './fetch-assignments.js';
+import { fetchAssignments, type FetchedAssignments } from './fetch-assignments.js';
 import { logFetched, logSessionFailed, logTokenRejected } from './sync-log.js';
 
 /** What fetching needs of the token keeper. */
@@ -36,7 +36,7 @@ export async function fetchWithRetry(
   session: SessionDef,
   concurrency: number,
   log: Logger,
-): Promise<Assignment[]> {
+): Promise<FetchedAssignments> {
   const token = await keeper.tokenForSync(session);
   try {
     return await fetchAssignments(api, session, token.accessToken, concurrency);
@@ -62,9 +62,9 @@ export async function fetchSessions(
   for (const session of sessions) {
     try {
       const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs });
-      const assignments = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log);
+      const { assignments, unusable } = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log);
       logFetched(deps.log, session.name, assignments.length, api.stats());
-      fetched.push({ session, assignments });
+      fetched.push({ session, assignments, unusable });
     } catch (error) {
       if (!(error instanceof SsoSyncError)) throw error;
       failures.push({ session: session.name, error });

@@ -147,6 +147,8 @@ export function skipMessage(s: Skipped): string {
       return `${what} is excluded by profiles.exclude_accounts`;
     case 'excluded-role':
       return `${what} is excluded by profiles.exclude_roles`;
+    case 'unusable-entry':
+      return `the API returned ${s.problem ?? 'an entry that cannot be used'}; that entry is skipped`;
   }
 }
 

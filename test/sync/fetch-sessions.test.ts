@@ -62,7 +62,7 @@ test('a token the service refuses, though it looks valid, is refreshed once and 
   const { keeper, refreshes, first } = keeperOf(emulator);
   emulator.revokeAccessToken(first);
   const { log, lines } = capturedLog();
-  const assignments = await fetchWithRetry(api(), keeper, corp, 4, log);
+  const { assignments } = await fetchWithRetry(api(), keeper, corp, 4, log);
   assert.equal(assignments.length, assignmentCount, 'every assignment, with the new token');
   assert.deepEqual(refreshes, [first], 'one refresh, naming the refused token so that it is not used again');
   const rejected = lines.filter((l) => l.event === 'token.rejected');

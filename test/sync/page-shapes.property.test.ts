@@ -189,13 +189,14 @@ async function checkScenario(world: World, s: Scenario): Promise<{ pythonChecked
   //     the pages really were cut as the shape says (so an empty page with a token was really followed).
   const first = s.synced[0]!;
   const stats = emulator.stats().byRoute;
-  const fetched = await fetchAssignments(
+  const { assignments: fetched, unusable } = await fetchAssignments(
     createSsoApi(first.region, systemClock),
     first,
     tokens.get(first.name)!,
     s.concurrency,
   );
   assert.deepEqual(fetched, assignmentsOf(s.fixture, first.name), 'every assignment arrives exactly once, in order');
+  assert.deepEqual(unusable, [], 'every entry of a fixture is usable');
   const now = emulator.stats().byRoute;
   assert.equal(
     (now.accounts ?? 0) - (stats.accounts ?? 0),
