@@ -21,13 +21,13 @@ export const reservedKeys = ['sso_session', 'sso_account_id', 'sso_role_name', '
 /** Placeholders a name template may use. */
 export const namePlaceholders = ['account', 'account_id', 'role', 'role_name', 'session'] as const;
 
-/** Longest profile name sso-sync generates; longer names are cut before uniqueness is settled. */
+/** Longest profile name sso-sync generates, suffixes included; a name is cut to leave room for its suffix. */
 export const maxNameLength = 128;
 
 const accountIdPattern = /^\d{12}$/;
-// IAM role names (and so permission set names) use only these characters; anything else cannot be a real
-// role and could break a `key = value` line, so such an assignment is skipped instead of written.
-const roleNamePattern = /^[\w+=,.@-]{1,128}$/;
+// IAM role names (and so permission set names) use only these characters, at most 64 of them; anything else
+// cannot be a real role and could break a `key = value` line, so such an assignment is skipped instead of written.
+const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 // Generated names that would stand for something else in the AWS config: `[profile default]` is the default profile.
 const reservedNames = new Set(['default']);
 // The JS SDK files `[services x]` under the key `services.x` and `[sso-session x]` under `sso-session.x`, the same
@@ -128,13 +128,22 @@ function shortHash(a: Assignment): string {
   return createHash('sha256').update(assignmentKey(a)).digest('hex').slice(0, 8);
 }
 
-// The suffixes that settle uniqueness, in the order they are added.
-const suffixes: ((a: Assignment) => string)[] = [(a) => a.accountId, (a) => safeName(a.session), shortHash];
+// The suffixes that settle uniqueness, in the order they are added (a session name is cut to 40 characters).
+const suffixes: ((a: Assignment) => string)[] = [
+  (a) => a.accountId,
+  (a) => safeName(a.session).slice(0, 40).replace(/-+$/, ''),
+  shortHash,
+];
+
+/** `name` with `-suffix` added, the name cut first where needed so that the whole stays within maxNameLength. */
+function suffixed(name: string, suffix: string): string {
+  return `${name.slice(0, maxNameLength - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
+}
 
 /** Every name an assignment can have under the rules, from the plain one to the most suffixed. */
 export function candidateNames(a: Assignment, rules: ProfileRules): string[] {
   const names = [baseName(a, rules)];
-  for (const suffix of suffixes) names.push(`${names.at(-1)}-${suffix(a)}`);
+  for (const suffix of suffixes) names.push(suffixed(names.at(-1)!, suffix(a)));
   return names;
 }
 
@@ -150,7 +159,7 @@ export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRu
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
     const clashing = names.flatMap((n, i) => ((counts.get(n) ?? 0) > 1 || reservedNames.has(n) ? [i] : []));
     if (clashing.length === 0) break;
-    for (const i of clashing) names[i] = `${names[i]!}-${suffix(assignments[i]!)}`;
+    for (const i of clashing) names[i] = suffixed(names[i]!, suffix(assignments[i]!));
   }
   return names;
 }

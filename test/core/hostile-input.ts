@@ -243,7 +243,7 @@ export const safeName = /^[A-Za-z0-9._-]+$/;
 /** An account id sso-sync writes a profile for. */
 export const validAccount = /^\d{12}$/;
 /** A role name sso-sync writes a profile for (IAM's rule). */
-export const validRole = /^[\w+=,.@-]{1,128}$/;
+export const validRole = /^[\w+=,.@-]{1,64}$/;
 
 /** The lines of a file outside the blocks of the given sessions. */
 export function linesOutside(text: string, sessions: ReadonlySet<string>): Line[] {

@@ -6,6 +6,7 @@ import {
   accountPart,
   baseName,
   buildProfiles,
+  candidateNames,
   defaultRules,
   fillTemplate,
   maxNameLength,
@@ -299,7 +300,7 @@ test('invalid account ids and role names are skipped, never written', () => {
     'a]b',
     'x\ny',
     'x\rsso_role_name = y',
-    'r'.repeat(129),
+    'r'.repeat(65),
     'rôle',
     'a;b',
     'a#b',
@@ -308,11 +309,12 @@ test('invalid account ids and role names are skipped, never written', () => {
   const { profiles, skipped } = build([
     ...bad,
     ...badRoles.map((r) => assignment('G', r, '222222222222')),
-    assignment('H', 'r'.repeat(128), '333333333333'),
+    assignment('H', 'r'.repeat(64), '333333333333'),
   ]);
   assert.deepEqual(
     profiles.map((p) => p.roleName),
-    ['r'.repeat(128)],
+    ['r'.repeat(64)],
+    'IAM role names are at most 64 characters',
   );
   assert.deepEqual(
     skipped.map((s) => s.reason),
@@ -339,4 +341,22 @@ test('a name used by a section outside the blocks is skipped as name-taken', () 
     skipped.map((s) => [s.reason, s.name]),
     [['name-taken', 'prod-admin']],
   );
+});
+
+test('names stay within 128 characters with every suffix, and stay unique', () => {
+  const longAccount = 'A'.repeat(200);
+  const session = 's'.repeat(90);
+  const clashing = [
+    { session, accountId: '111111111111', accountName: longAccount, roleName: 'AdministratorAccess' },
+    { session, accountId: '222222222222', accountName: longAccount, roleName: 'AdministratorAccess' },
+    { session, accountId: '333333333333', accountName: `${longAccount}x`, roleName: 'AdministratorAccess' },
+  ];
+  const got = uniqueNames(clashing, defaultRules);
+  assert.equal(new Set(got).size, got.length, got.join('\n'));
+  for (const n of got) assert.ok(n.length <= maxNameLength, `${n.length}: ${n}`);
+  assert.ok(
+    got.some((n) => n.endsWith('-111111111111')),
+    'the account id suffix is kept whole',
+  );
+  for (const a of clashing) for (const c of candidateNames(a, defaultRules)) assert.ok(c.length <= maxNameLength, c);
 });
