@@ -33,9 +33,29 @@ function kindOf(info: Stats): string {
 
 // The byte-order mark says the whole file is UTF-16, which the AWS CLI cannot parse; appending UTF-8 to it helps
 // nobody.
-const notUtf8 = (file: string, encoding: string) =>
-  `${file} is ${encoding} text (it starts with a UTF-16 byte-order mark); the AWS CLI reads only UTF-8. ` +
-  'Convert it, e.g. iconv -f UTF-16 -t UTF-8, then run again.';
+const notUtf8 = (file: string, encoding: string, why: string) =>
+  `${file} is ${encoding} text (${why}); the AWS CLI reads only UTF-8. ` +
+  `Convert it, e.g. iconv -f ${encoding} -t UTF-8, then run again.`;
+
+/**
+ * The UTF-16 encoding of a text without a byte-order mark, told by its zero bytes: UTF-16 text of the characters a
+ * config holds has a zero in every other byte, and UTF-8 text never has one. Looks at the first 4 KiB.
+ */
+export function utf16WithoutMark(text: string): 'UTF-16LE' | 'UTF-16BE' | undefined {
+  const head = text.slice(0, 4096);
+  if (head.length < 2 || !head.includes('\0')) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head.charCodeAt(i) !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const pairs = Math.floor(head.length / 2);
+  if (odd >= pairs * 0.5 && even === 0) return 'UTF-16LE';
+  if (even >= pairs * 0.5 && odd === 0) return 'UTF-16BE';
+  return undefined;
+}
 
 /** Resolves where writes go; a dangling symlink or a directory is refused, not replaced. */
 async function resolveTarget(file: string): Promise<string> {
@@ -140,8 +160,12 @@ export async function readConfig(file: string, options: ReadOptions = {}): Promi
     // Written a moment ago: perhaps by a program that truncated the file and has not yet written all of it again.
     const text = quietAtOnce(reading, clock) ? reading.text : await settled(file, read, reading, clock);
     // The text is a byte string (latin1): one character per byte.
-    if (text?.startsWith('\xff\xfe')) throw refused(notUtf8(file, 'UTF-16LE'));
-    if (text?.startsWith('\xfe\xff')) throw refused(notUtf8(file, 'UTF-16BE'));
+    if (text?.startsWith('\xff\xfe'))
+      throw refused(notUtf8(file, 'UTF-16LE', 'it starts with a UTF-16 byte-order mark'));
+    if (text?.startsWith('\xfe\xff'))
+      throw refused(notUtf8(file, 'UTF-16BE', 'it starts with a UTF-16 byte-order mark'));
+    const unmarked = text === undefined ? undefined : utf16WithoutMark(text);
+    if (unmarked) throw refused(notUtf8(file, unmarked, 'every other byte of it is zero'));
     return { path: file, realPath, text };
   } catch (error) {
     if (error instanceof SsoSyncError) throw error;

@@ -657,6 +657,19 @@ const cases: Case[] = [
     settings: true,
     expect: { outcome: 'refused', exit: 4, message: /UTF-16/ },
   },
+  {
+    // The same without the byte-order mark (some tools write UTF-16 so): told by its zero bytes.
+    name: 'refused: a UTF-16LE file without a byte-order mark',
+    input: Buffer.from(crlf(person + '[profile home]\nregion = us-west-2\n'), 'utf16le'),
+    settings: true,
+    expect: { outcome: 'refused', exit: 4, message: /is UTF-16LE text \(every other byte of it is zero\)/ },
+  },
+  {
+    name: 'refused: a UTF-16BE file without a byte-order mark',
+    input: Buffer.from(person + '[profile home]\nregion = us-west-2\n', 'utf16le').swap16(),
+    settings: true,
+    expect: { outcome: 'refused', exit: 4, message: /is UTF-16BE text.*iconv -f UTF-16BE -t UTF-8/ },
+  },
 
   // Not a plain file.
   {
