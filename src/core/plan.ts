@@ -99,10 +99,19 @@ function diffProfiles(before: ReadonlyMap<string, ProfileRecord>, after: readonl
   const added: Profile[] = [];
   const changed: ProfileChange[] = [];
   const afterNames = new Set(after.map((p) => p.name));
+  // A name that now stands for another account or role is that profile removed and another added, not a change:
+  // the guard counts it as a removal, and the log says so.
+  const replaced = new Set<string>();
   for (const p of after) {
     const old = before.get(p.name);
     if (!old) {
       added.push(p);
+      continue;
+    }
+    const otherAccount = old.accountId !== undefined && old.accountId !== p.accountId;
+    if (otherAccount || (old.roleName !== undefined && old.roleName !== p.roleName)) {
+      added.push(p);
+      replaced.add(p.name);
       continue;
     }
     const now = Object.fromEntries(p.keys);
@@ -112,7 +121,7 @@ function diffProfiles(before: ReadonlyMap<string, ProfileRecord>, after: readonl
       .map((key) => ({ key, before: old.values[key], after: now[key] }));
     if (keys.length > 0) changed.push({ name: p.name, accountId: p.accountId, roleName: p.roleName, keys });
   }
-  const removed = [...before.values()].filter((r) => !afterNames.has(r.name));
+  const removed = [...before.values()].filter((r) => !afterNames.has(r.name) || replaced.has(r.name));
   return { added, changed, removed };
 }
 

@@ -74,6 +74,40 @@ test('a share of 0 holds any removal; a share of 1 holds only the removal of eve
   );
 });
 
+test('names that stay while every account id changes are a full replacement: the guard holds it', () => {
+  // The same account names and roles, every account id different: each profile would point at another account.
+  const moved = [
+    ...roles('mycorp', '333333333333', 'Prod', 'AdministratorAccess', 'ReadOnlyAccess'),
+    ...roles('mycorp', '444444444444', 'Dev', 'AdministratorAccess', 'ReadOnlyAccess'),
+  ];
+  const plan = ok(planSync(input(withFour, [[mycorp, moved]])));
+  assert.deepEqual(plan.outcomes[0]!.held, { wouldRemove: 4, of: 4, maxRemovalShare: 0.5 });
+  assert.equal(plan.changed, false, 'nothing is written');
+  // Allowed, it is logged as what it is: four profiles removed and four added, none merely changed.
+  const allowed = ok(planSync(input(withFour, [[mycorp, moved]], { allowMassRemoval: true })));
+  const o = allowed.outcomes[0]!;
+  assert.equal(o.held, undefined);
+  assert.deepEqual(o.removed.map((r) => `${r.name} ${r.accountId ?? ''}`).sort(), [
+    'dev 222222222222',
+    'dev-admin 222222222222',
+    'prod 111111111111',
+    'prod-admin 111111111111',
+  ]);
+  assert.deepEqual(o.added.map((p) => `${p.name} ${p.accountId}`).sort(), [
+    'dev 444444444444',
+    'dev-admin 444444444444',
+    'prod 333333333333',
+    'prod-admin 333333333333',
+  ]);
+  assert.deepEqual(o.changed, []);
+  // One account of two moved is half the profiles: not above the share, so applied, and logged as what it is.
+  const one = [...four.slice(0, 2), ...roles('mycorp', '555555555555', 'Dev', 'AdministratorAccess', 'ReadOnlyAccess')];
+  const partial = ok(planSync(input(withFour, [[mycorp, one]], { maxRemovalShare: 0.5 }))).outcomes[0]!;
+  assert.equal(partial.held, undefined);
+  assert.deepEqual(partial.removed.map((r) => r.name).sort(), ['dev', 'dev-admin']);
+  assert.deepEqual(partial.added.map((p) => p.name).sort(), ['dev', 'dev-admin']);
+});
+
 test('a held block keeps its hand edits; the other session is still updated', () => {
   const both = ok(
     planSync(
