@@ -27,6 +27,19 @@ export function writtenWhileChanging(file: string, cause?: unknown, saved?: stri
   );
 }
 
+/**
+ * Another program held the file open for writing (it emptied the file and has not finished writing it) past the
+ * wait: nothing was written, so what it writes later is not lost. Retried by the daemon.
+ */
+export function stillBeingWritten(file: string, writers: string, waitedMs: number): SsoSyncError {
+  return new SsoSyncError(
+    'config.refused',
+    `${file} is still open for writing by ${writers} after ${Math.round(waitedMs / 1000)} s of waiting; ` +
+      'nothing was written, so what that program writes is kept. Run again when it is done.',
+    { retryable: true },
+  );
+}
+
 /** Out of tries against a program that writes the file many times a second: nothing was written. */
 export function gaveUp(file: string, tries: number): SsoSyncError {
   return refused(

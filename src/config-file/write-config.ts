@@ -14,9 +14,10 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 import { acquireLock, LockBusyError, type LockTakeover } from '../fs/lock-file.js';
+import { describeWriters, openWriters, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
 import { fsyncDir, newFile } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
-import { gaveUp, keptChanging, refused, writtenWhileChanging } from './refusals.js';
+import { gaveUp, keptChanging, refused, stillBeingWritten, writtenWhileChanging } from './refusals.js';
 import { openHeld, readHandle, readHeld, readPath, settled } from './settle.js';
 
 /** What a write attempt computes from the file's current content: the new content, or undefined for "no change". */
@@ -40,6 +41,12 @@ export interface WriteOptions {
    * times, so it must run on the wall clock's time base.
    */
   clock?: Clock;
+  /** Finds the processes that have the file open for writing (default: from /proc, on Linux). */
+  findWriters?: FindWriters;
+  /** Told when the write waits for other programs to close the file (`config.busy`). */
+  onWritersWait?: (writers: readonly OpenWriter[], file: string) => void;
+  /** How long to wait for them before giving up with nothing written (default 10 s). */
+  writerWaitMs?: number;
   /** Told when the write lock of a writer that died (or a damaged one) was taken over, to log it. */
   onLockTakeover?: (takeover: LockTakeover) => void;
   /** Test hook: runs after the temp file is written, before the re-check. */
@@ -189,6 +196,26 @@ function renameIfUnchanged(run: WriteRun, temp: string, heldAfter: string | unde
   return true;
 }
 
+/**
+ * Waits while other programs hold the file open for writing: one that emptied it and pauses before writing the rest
+ * would lose the rest to a rename now. Gives up past the wait, with nothing written. True when there were writers.
+ */
+async function waitForWriters(run: WriteRun): Promise<boolean> {
+  const { options, clock, snapshot } = run;
+  const find = options.findWriters ?? openWriters;
+  let writers = await find(snapshot.realPath);
+  if (writers.length === 0) return false;
+  options.onWritersWait?.(writers, snapshot.path);
+  const waitMs = options.writerWaitMs ?? 10_000;
+  const deadline = clock.now() + waitMs;
+  while (writers.length > 0) {
+    if (clock.now() >= deadline) throw stillBeingWritten(snapshot.path, describeWriters(writers), waitMs);
+    await clock.sleep(50);
+    writers = await find(snapshot.realPath);
+  }
+  return true;
+}
+
 /** Drops an attempt that found the file changed: its temp file and the open file go, and the next try waits. */
 async function dropAttempt(run: WriteRun, temp: string): Promise<void> {
   await unlink(temp).catch(() => undefined);
@@ -242,6 +269,11 @@ async function attempt(run: WriteRun, rewrite: Rewrite): Promise<boolean> {
   await options.beforeCommit?.(run.base);
   await options.afterTempWritten?.();
   const { now, heldAfter, unchanged } = await checkHeld(run);
+  if (unchanged && run.held && (await waitForWriters(run))) {
+    // Closed at last: what it wrote meanwhile is read again, and merged on, in the next try.
+    await dropAttempt(run, temp);
+    return false;
+  }
   await options.afterHeldRead?.();
   // The last check is synchronous, right next to the rename, with nothing in between that yields.
   if (!unchanged || !renameIfUnchanged(run, temp, heldAfter)) {

@@ -6,6 +6,7 @@ import type { SessionDef } from '../core/types.js';
 import { isSecretKey, masked } from '../core/secrets.js';
 import type { SessionConflict, SessionProblem } from './sessions.js';
 import type { SsoSyncError } from '../errors.js';
+import { describeWriters, type OpenWriter } from '../fs/open-writers.js';
 import type { Logger } from '../log/logger.js';
 
 /** Quotes text that came from the API before it goes into a message, so it cannot fake a log line. */
@@ -243,5 +244,13 @@ export function logStarted(log: Logger, sessions: readonly SessionDef[], file: s
   log.debug(
     { event: 'sync.started', sessions: sessions.map((s) => s.name), file, dryRun },
     `syncing ${sessions.map((s) => s.name).join(', ')}`,
+  );
+}
+
+/** The write waits for other programs to finish writing the file (they emptied it and have not written it all). */
+export function logWritersWait(log: Logger, file: string, writers: readonly OpenWriter[]): void {
+  log.info(
+    { event: 'config.busy', file, writers: writers.map((w) => ({ pid: w.pid, command: w.command })) },
+    `${file} is open for writing by ${describeWriters(writers)}; waiting for it to finish before writing`,
   );
 }

@@ -8,6 +8,7 @@ import type { ReadyPlan } from '../core/plan.js';
 import type { Logger } from '../log/logger.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import { backupHandEdit, saveCopy } from './backups.js';
+import { logWritersWait } from './sync-log.js';
 
 /** What writing a plan needs. */
 export interface PlanWrite {
@@ -54,6 +55,7 @@ export async function writePlan(input: PlanWrite): Promise<PlanWritten> {
       ...input.hooks,
       clock,
       onLockTakeover: warnOfTakeover(input.log),
+      onWritersWait: (writers, file) => logWritersWait(input.log, file, writers),
       keepUnmerged: (text) => saveCopy(env, clock, text),
       beforeCommit: async (previous) => {
         // Called before every try of the write; one backup of each content is enough.

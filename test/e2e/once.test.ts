@@ -12,6 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { acquireLock } from '../../src/fs/lock-file.js';
@@ -404,4 +405,28 @@ test("a dry run masks credentials among the person's own lines shown as context"
   assert.match(run.stdout, /^ endpoint_url = https:\/\/proxy\.example\/\?token=\*{8}$/m);
   for (const secret of ['AKIAEXAMPLE', 'SECRETKEYSECRETKEY', 'SESSIONTOKENSECRET', 'COMMENTEDSECRET', 'URLTOKENSECRET'])
     assert.ok(!run.stdout.includes(secret), `${secret} is shown`);
+});
+
+test('a program that writes the config, pauses, and writes more: the sync waits for it, and nothing it wrote is lost', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  // A generator writing the file under one redirection, with a pause in the middle (as the hostile round did).
+  const first = `[default]\nregion = eu-central-1\n\n${sessionSection()}`;
+  const script = `{ printf '%s' '${first}'; sleep 1; printf '\\n[profile generated-late]\\nregion = us-east-1\\n'; } > '${box.configFile}'`;
+  const generator = spawn('/bin/sh', ['-c', script], { stdio: 'ignore' });
+  t.after(() => generator.kill('SIGKILL'));
+  const closed = new Promise((resolve) => generator.once('exit', resolve));
+  await until('the first part written', () => readFileSync(box.configFile, 'utf8').includes('eu-central-1'));
+  await new Promise((r) => setTimeout(r, 300)); // the hostile round ran sso-sync 0.3 s after the generator started
+  const run = await box.run(['--once']);
+  await closed;
+  assert.equal(run.code, 0, run.stderr);
+  const text = readFileSync(box.configFile, 'utf8');
+  assert.ok(text.startsWith(`${first}\n[profile generated-late]\nregion = us-east-1\n`), text);
+  assert.ok(profileNames(text).includes('mycorp-prod-admin'), 'and the profiles are written');
+  const busy = logLines(run.stdout).find((l) => l.event === 'config.busy');
+  assert.ok(busy, 'the wait is logged');
+  assert.match(String(busy.msg), /is open for writing by pid \d+ \(sh\).*; waiting for it to finish before writing/);
 });

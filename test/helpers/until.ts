@@ -6,11 +6,11 @@
  */
 export async function until(
   what: string,
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   options: { timeoutMs?: number; detail?: () => string } = {},
 ): Promise<void> {
   const end = Date.now() + (options.timeoutMs ?? 15_000);
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end)
       throw new Error(`timed out waiting for ${what}${options.detail ? `:\n${options.detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
