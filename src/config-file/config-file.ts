@@ -8,7 +8,8 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, errorCode, SsoSyncError } from '../errors.js';
 import { refused } from './refusals.js';
-import { quietAtOnce, readPath, settled } from './settle.js';
+import type { FindWriters } from '../fs/open-writers.js';
+import { beingWrittenCheck, readPath, settled, trustedAtOnce } from './settle.js';
 
 export { readingOf, settled, type Reading, type StatTimes } from './settle.js';
 export { writeConfig, type Rewrite, type WriteOptions, type WriteResult } from './write-config.js';
@@ -117,6 +118,8 @@ export interface ReadOptions {
    * times, so it must run on the wall clock's time base.
    */
   clock?: Clock;
+  /** Finds the processes that have the file open for writing (default: from /proc, on Linux; null: not seen). */
+  findWriters?: FindWriters | null;
 }
 
 /** Where writes of `file` go (see resolveTarget), or an exit-4 error saying why it cannot be found. */
@@ -158,7 +161,10 @@ export async function readConfig(file: string, options: ReadOptions = {}): Promi
     const read = () => readPath(realPath, clock);
     const reading = await read();
     // Written a moment ago: perhaps by a program that truncated the file and has not yet written all of it again.
-    const text = quietAtOnce(reading, clock) ? reading.text : await settled(file, read, reading, clock);
+    const writing = beingWrittenCheck(realPath, options.findWriters);
+    const text = (await trustedAtOnce(reading, clock, writing))
+      ? reading.text
+      : await settled(file, read, reading, clock, writing);
     // The text is a byte string (latin1): one character per byte.
     if (text?.startsWith('\xff\xfe'))
       throw refused(notUtf8(file, 'UTF-16LE', 'it starts with a UTF-16 byte-order mark'));

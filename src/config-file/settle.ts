@@ -6,6 +6,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { errorCode } from '../errors.js';
+import { openWriters, writersVisible, type FindWriters } from '../fs/open-writers.js';
 import { keptChanging } from './refusals.js';
 
 /** A file's content as read, and when it last changed (undefined: it does not exist). Exported for tests. */
@@ -31,8 +32,31 @@ const settleBudgetMs = 2_000;
 const quiet = (r: Reading, nowMs: number) =>
   r.changedMs === undefined || (r.text !== '' && nowMs - r.changedMs >= quietMs);
 
+/**
+ * Whether any program has the file open for writing now (on Linux, from /proc); undefined where that cannot be
+ * seen. A file that changed a moment ago but that no program holds is whole: an in-place writer holds the file
+ * from the truncation to its last byte, and a writer that renames never holds the file on the path at all.
+ */
+export type WritersCheck = (() => Promise<boolean>) | undefined;
+
+/**
+ * Whether any program holds the file at `realPath` open for writing; undefined where that cannot be seen (elsewhere
+ * than Linux, or `null` given: the times alone then decide).
+ */
+export function beingWrittenCheck(realPath: string, find: FindWriters | null = openWriters): WritersCheck {
+  if (find === null || (find === openWriters && !writersVisible)) return undefined;
+  return async () => (await find(realPath)).length > 0;
+}
+
+/** Whether a reading can be trusted: left alone long enough, or (not empty) held open by no writer. */
+async function trusted(r: Reading, nowMs: number, beingWritten: WritersCheck): Promise<boolean> {
+  if (quiet(r, nowMs)) return true;
+  return r.text !== undefined && r.text !== '' && beingWritten !== undefined && !(await beingWritten());
+}
+
 /** Whether a first reading can be trusted without reading again. */
-export const quietAtOnce = (r: Reading, clock: Clock): boolean => quiet(r, clock.now());
+export const trustedAtOnce = (r: Reading, clock: Clock, beingWritten?: WritersCheck): Promise<boolean> =>
+  trusted(r, clock.now(), beingWritten);
 
 /** The whole content of an open file, read from its start whatever the handle's position. */
 export async function readHeld(handle: FileHandle): Promise<string> {
@@ -95,7 +119,8 @@ export async function readPath(realPath: string, clock: Clock): Promise<Reading>
 /**
  * Reads again until two reads agree and the file has been left alone for a moment. A program that writes in place
  * truncates the file first and writes it after, perhaps in parts: a read in between sees a part, and merging on a
- * part would lose the rest. A file that never holds still for that long in 2 s is refused, not trusted.
+ * part would lose the rest. A file that never holds still for that long in 2 s is refused, not trusted. Where open
+ * writers can be seen (`beingWritten`), two equal reads of a file no program holds open for writing are enough.
  * Every wait and every "now" is the clock's. Exported for tests.
  */
 export async function settled(
@@ -103,6 +128,7 @@ export async function settled(
   read: () => Promise<Reading>,
   first: Reading,
   clock: Clock = systemClock,
+  beingWritten?: WritersCheck,
 ): Promise<string | undefined> {
   let last = first;
   // When this content was first read, by sso-sync's own clock: an empty file is trusted only on that.
@@ -112,7 +138,8 @@ export async function settled(
     const again = await read();
     const now = clock.now();
     if (again.text !== last.text) since = now;
-    else if (again.text === '' ? now - since >= emptyQuietMs : quiet(again, now)) return again.text;
+    else if (again.text === '' ? now - since >= emptyQuietMs : await trusted(again, now, beingWritten))
+      return again.text;
     last = again;
   }
   throw keptChanging(file);

@@ -15,10 +15,10 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 import { acquireLock, LockBusyError, type LockTakeover } from '../fs/lock-file.js';
 import { describeWriters, openWriters, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
-import { fsyncDir, newFile } from '../fs/replace-file.js';
+import { fsyncDir, newFile, type Owner } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
 import { gaveUp, keptChanging, refused, stillBeingWritten, writtenWhileChanging } from './refusals.js';
-import { openHeld, readHandle, readHeld, readPath, settled } from './settle.js';
+import { beingWrittenCheck, openHeld, readHandle, readHeld, readPath, settled } from './settle.js';
 
 /** What a write attempt computes from the file's current content: the new content, or undefined for "no change". */
 export type Rewrite = (current: string | undefined) => string | undefined;
@@ -41,12 +41,14 @@ export interface WriteOptions {
    * times, so it must run on the wall clock's time base.
    */
   clock?: Clock;
-  /** Finds the processes that have the file open for writing (default: from /proc, on Linux). */
-  findWriters?: FindWriters;
+  /** Finds the processes that have the file open for writing (default: from /proc, on Linux; null: not seen). */
+  findWriters?: FindWriters | null;
   /** Told when the write waits for other programs to close the file (`config.busy`). */
   onWritersWait?: (writers: readonly OpenWriter[], file: string) => void;
   /** How long to wait for them before giving up with nothing written (default 10 s). */
   writerWaitMs?: number;
+  /** Told when the file was replaced but its owner (another user's) could not be kept: only root can give it away. */
+  onOwnerLost?: (file: string, owner: Owner) => void;
   /** Told when the write lock of a writer that died (or a damaged one) was taken over, to log it. */
   onLockTakeover?: (takeover: LockTakeover) => void;
   /** Test hook: runs after the temp file is written, before the re-check. */
@@ -104,14 +106,15 @@ async function removeDeadTemps(realPath: string): Promise<void> {
 }
 
 /** Writes `text` to a new temp file beside the target, with the target's mode and owner; resolves with its path. */
-async function writeTemp(realPath: string, text: string): Promise<string> {
+/** The temp file written, and the owner the target had when it could not be kept (only root can give a file away). */
+async function writeTemp(realPath: string, text: string): Promise<{ temp: string; lostOwner?: Owner }> {
   const info = await stat(realPath).catch(() => undefined);
   const temp = path.join(
     path.dirname(realPath),
     `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
   );
-  await newFile(temp, Buffer.from(text, 'latin1'), info ? info.mode & 0o7777 : 0o600, info);
-  return temp;
+  const kept = await newFile(temp, Buffer.from(text, 'latin1'), info ? info.mode & 0o7777 : 0o600, info);
+  return kept || !info ? { temp } : { temp, lostOwner: { uid: info.uid, gid: info.gid } };
 }
 
 /** A file's identity and state as stat sees it: another program's rename or write changes at least one part. */
@@ -166,7 +169,8 @@ async function baseAfterRace(run: WriteRun): Promise<void> {
   const { clock, snapshot } = run;
   await clock.sleep(Math.random() * Math.min(100, 5 * 2 ** run.raced));
   const read = () => readPath(snapshot.realPath, clock);
-  run.base = run.expected = await settled(snapshot.path, read, await read(), clock);
+  const writing = beingWrittenCheck(snapshot.realPath, run.options.findWriters);
+  run.base = run.expected = await settled(snapshot.path, read, await read(), clock, writing);
 }
 
 /**
@@ -202,6 +206,7 @@ function renameIfUnchanged(run: WriteRun, temp: string, heldAfter: string | unde
  */
 async function waitForWriters(run: WriteRun): Promise<boolean> {
   const { options, clock, snapshot } = run;
+  if (options.findWriters === null) return false;
   const find = options.findWriters ?? openWriters;
   let writers = await find(snapshot.realPath);
   if (writers.length === 0) return false;
@@ -262,7 +267,7 @@ async function attempt(run: WriteRun, rewrite: Rewrite): Promise<boolean> {
     if (run.rescued) await options.beforeCommit?.(run.base);
     return true;
   }
-  const temp = await writeTemp(snapshot.realPath, next).catch((error: unknown) => {
+  const { temp, lostOwner } = await writeTemp(snapshot.realPath, next).catch((error: unknown) => {
     throw refused(`cannot write ${snapshot.path}: ${describeFsError(error)}. The file was left as it was.`, error);
   });
   run.temp = temp;
@@ -284,6 +289,7 @@ async function attempt(run: WriteRun, rewrite: Rewrite): Promise<boolean> {
     return false;
   }
   await fsyncDir(path.dirname(snapshot.realPath));
+  if (lostOwner) options.onOwnerLost?.(snapshot.path, lostOwner);
   await options.afterRename?.();
   return rescueLateChange(run, now, next);
 }

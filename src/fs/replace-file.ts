@@ -21,16 +21,21 @@ export interface Owner {
 
 /**
  * Creates `file` (it must not exist) holding `data` with `mode` (the umask does not narrow it) and `owner`, and
- * fsyncs it. On any failure, a full disk included, the file is removed: no part of it is left behind.
+ * fsyncs it. On any failure, a full disk included, the file is removed: no part of it is left behind. Resolves with
+ * whether the owner asked for could be given (only root can give a file to someone else).
  */
-export async function newFile(file: string, data: string | Buffer, mode: number, owner?: Owner): Promise<void> {
+export async function newFile(file: string, data: string | Buffer, mode: number, owner?: Owner): Promise<boolean> {
   const handle = await open(file, 'wx', mode);
   let complete = false;
+  let ownerKept = true;
   try {
     await handle.writeFile(data);
     await handle.chmod(mode);
     if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) {
-      await chown(file, owner.uid, owner.gid).catch(() => undefined);
+      ownerKept = await chown(file, owner.uid, owner.gid).then(
+        () => true,
+        () => false,
+      );
     }
     await handle.sync();
     complete = true;
@@ -38,6 +43,7 @@ export async function newFile(file: string, data: string | Buffer, mode: number,
     await handle.close();
     if (!complete) await unlink(file).catch(() => undefined);
   }
+  return ownerKept;
 }
 
 /** Makes a rename or a new name in `dir` durable. Some file systems refuse fsync on a directory; that is ignored. */

@@ -254,3 +254,14 @@ export function logWritersWait(log: Logger, file: string, writers: readonly Open
     `${file} is open for writing by ${describeWriters(writers)}; waiting for it to finish before writing`,
   );
 }
+
+/** The config was another user's and is now this one's: only root can give a file away. */
+export function logOwnerLost(log: Logger, file: string, owner: { uid: number; gid: number }): void {
+  const me = process.getuid?.() ?? '?';
+  log.warn(
+    { event: 'config.owner_changed', file, previousUid: owner.uid, previousGid: owner.gid, uid: me },
+    `${file} belonged to uid ${owner.uid} (gid ${owner.gid}); sso-sync runs as uid ${me} and could not keep ` +
+      `that owner, so the file is now owned by uid ${me}. If it must stay the other account's, run ` +
+      `\`sudo chown ${owner.uid}:${owner.gid} ${file}\` and run sso-sync as that account`,
+  );
+}

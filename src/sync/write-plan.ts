@@ -8,7 +8,7 @@ import type { ReadyPlan } from '../core/plan.js';
 import type { Logger } from '../log/logger.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import { backupHandEdit, saveCopy } from './backups.js';
-import { logWritersWait } from './sync-log.js';
+import { logOwnerLost, logWritersWait } from './sync-log.js';
 
 /** What writing a plan needs. */
 export interface PlanWrite {
@@ -56,6 +56,7 @@ export async function writePlan(input: PlanWrite): Promise<PlanWritten> {
       clock,
       onLockTakeover: warnOfTakeover(input.log),
       onWritersWait: (writers, file) => logWritersWait(input.log, file, writers),
+      onOwnerLost: (file, owner) => logOwnerLost(input.log, file, owner),
       keepUnmerged: (text) => saveCopy(env, clock, text),
       beforeCommit: async (previous) => {
         // Called before every try of the write; one backup of each content is enough.

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -100,11 +100,41 @@ test('a non-empty file read twice alike with old times is trusted at once; one t
 test('a file changed a moment ago is read again until it holds still, on the clock given to readConfig', async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
   writeFileSync(file, 'x = 1\n');
-  // Just written: by the file's own times it has not been left alone for 100 ms yet at the clock's start.
+  // Just written: by the file's own times it has not been left alone for 100 ms yet at the clock's start. Open
+  // writers are not looked for here, as on a system where they cannot be seen: the times alone decide.
   const clock = fakeClock();
-  assert.equal((await readConfig(file, { clock })).text, 'x = 1\n');
+  assert.equal((await readConfig(file, { clock, findWriters: null })).text, 'x = 1\n');
   assert.ok(clock.elapsed() > 0, "it waited on sso-sync's clock before reading again");
   assert.ok(clock.elapsed() <= 110, `and trusted once quiet for 100 ms (${clock.elapsed()} ms)`);
+});
+
+test('where open writers can be seen, a file changed a moment ago that no program holds is trusted at once', async (t) => {
+  const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
+  writeFileSync(file, 'x = 1\n');
+  const clock = fakeClock();
+  const asked: string[] = [];
+  const findWriters = (p: string) => {
+    asked.push(p);
+    return Promise.resolve([]);
+  };
+  assert.equal((await readConfig(file, { clock, findWriters })).text, 'x = 1\n');
+  assert.equal(clock.elapsed(), 0, 'no wait');
+  assert.equal(asked.length, 1, 'the writers were looked for once');
+});
+
+test('a file changed a moment ago that a program holds open for writing is read again until it lets go', async (t) => {
+  const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
+  writeFileSync(file, 'x = 1\n');
+  const clock = fakeClock();
+  let calls = 0;
+  // Held for the first 5 looks (a program between its truncation and its last byte), then closed.
+  const findWriters = () => Promise.resolve(++calls <= 5 ? [{ pid: 4242, command: 'writer' }] : []);
+  // The times say "changed just now" for as long as the test runs: only the writer's going decides.
+  const now = Date.now();
+  utimesSync(file, new Date(now + 60_000), new Date(now + 60_000));
+  assert.equal((await readConfig(file, { clock, findWriters })).text, 'x = 1\n');
+  assert.equal(calls, 6, 'trusted at the first look that found no writer');
+  assert.ok(clock.elapsed() >= 50, `it read again while the file was held (${clock.elapsed()} ms)`);
 });
 
 test('against the kernel: a program truncating and rewriting the file in place several times a second is never read empty', async (t) => {

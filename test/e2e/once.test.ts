@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  chownSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -429,4 +430,30 @@ test('a program that writes the config, pauses, and writes more: the sync waits 
   const busy = logLines(run.stdout).find((l) => l.event === 'config.busy');
   assert.ok(busy, 'the wait is logged');
   assert.match(String(busy.msg), /is open for writing by pid \d+ \(sh\).*; waiting for it to finish before writing/);
+});
+
+test('a config another user owns, replaced by a sync that cannot keep that owner, is named in a warning', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root, to give the config to another user than the one the sync runs as');
+    return;
+  }
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  // The person's own directory and cache, a config left owned by root (say, after `sudo aws configure`).
+  chmodSync(box.home, 0o755);
+  chownTree(box.home, 65534, 65534);
+  chownSync(box.configFile, 0, 0);
+  const run = await box.run(['--once'], { uid: 65534, gid: 65534 });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
+  assert.equal(statSync(box.configFile).uid, 65534, "the file is now the runner's");
+  const warning = logLines(run.stdout).find((l) => l.event === 'config.owner_changed');
+  assert.ok(warning, run.stdout);
+  assert.match(
+    String(warning.msg),
+    /belonged to uid 0 \(gid 0\); sso-sync runs as uid 65534 and could not keep that owner/,
+  );
+  assert.match(String(warning.msg), /sudo chown 0:0 /);
 });
