@@ -115,9 +115,10 @@ process.stdout.write(
   `Concurrent writers: ${syncs} syncs per case, in process, while another program edits the config\n\n`,
 );
 process.stdout.write(
-  '| other program | syncs | wrote | gave up (exit 4) | other failures | its edits | edits lost | time |\n',
+  '| other program | syncs | wrote | gave up (exit 4) | wrote, a change may be missing (exit 4) | ' +
+    'other failures | its edits | edits lost | time |\n',
 );
-process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
 for (const [style, pace] of cases) {
   const r = await runCase(style, pace, syncs);
   process.stdout.write(
