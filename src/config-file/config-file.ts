@@ -12,7 +12,7 @@ import type { FindWriters } from '../fs/open-writers.js';
 import { beingWrittenCheck, readPath, settled, trustedAtOnce } from './settle.js';
 
 export { readingOf, settled, type Reading, type StatTimes } from './settle.js';
-export { writeConfig, type Rewrite, type WriteOptions, type WriteResult } from './write-config.js';
+export { removeLeftovers, writeConfig, type Rewrite, type WriteOptions, type WriteResult } from './write-config.js';
 
 /** The file as found: its bytes (as a latin1 string) or undefined when it does not exist, and where it really is. */
 export interface ConfigSnapshot {

@@ -13,7 +13,7 @@ import { access, mkdir, readdir, stat, unlink, type FileHandle } from 'node:fs/p
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
-import { acquireLock, LockBusyError, type LockTakeover } from '../fs/lock-file.js';
+import { acquireLock, LockBusyError, processAlive, type LockTakeover } from '../fs/lock-file.js';
 import { describeWriters, openWriters, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
 import { fsyncDir, newFile, type Owner } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
@@ -96,6 +96,37 @@ const tempPrefix = (realPath: string) => `.${path.basename(realPath)}.sso-sync-`
  * Removes temp files that writers killed mid-write left beside the target. Only the lock holder writes a temp
  * file, so once the lock is held, every one found belongs to a writer that is gone.
  */
+/**
+ * What writers killed on the way left beside the target, cleaned up by a sync that has nothing to write (a write
+ * cleans up under its lock anyway): temp files whose writer's pid is gone, and a lock whose holder is gone (taken
+ * and released, which removes it and reports the takeover). Nothing a live process owns is touched; a directory
+ * where nothing can be removed is left as it is.
+ */
+export async function removeLeftovers(
+  realPath: string,
+  onLockTakeover?: (takeover: LockTakeover) => void,
+): Promise<void> {
+  const dir = path.dirname(realPath);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const prefix = tempPrefix(realPath);
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${escapeRegExp(prefix)}(\\d+)-[0-9a-f]+\\.tmp$`).exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+      await unlink(path.join(dir, name)).catch(() => undefined);
+  }
+  if (!names.includes(`${path.basename(realPath)}.sso-sync.lock`)) return;
+  const release = await acquireLock(`${realPath}.sso-sync.lock`, {
+    attempts: 0,
+    minDelayMs: 1,
+    maxDelayMs: 1,
+    ...(onLockTakeover ? { onTakeover: onLockTakeover } : {}),
+  }).catch(() => undefined);
+  await release?.().catch(() => undefined);
+}
+
+/** `text` for a regular expression that matches it literally. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 async function removeDeadTemps(realPath: string): Promise<void> {
   const prefix = tempPrefix(realPath);
   const names = await readdir(path.dirname(realPath)).catch(() => [] as string[]);
@@ -105,7 +136,6 @@ async function removeDeadTemps(realPath: string): Promise<void> {
   }
 }
 
-/** Writes `text` to a new temp file beside the target, with the target's mode and owner; resolves with its path. */
 /** The temp file written, and the owner the target had when it could not be kept (only root can give a file away). */
 async function writeTemp(realPath: string, text: string): Promise<{ temp: string; lostOwner?: Owner }> {
   const info = await stat(realPath).catch(() => undefined);

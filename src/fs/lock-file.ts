@@ -136,7 +136,7 @@ type Judgement =
   | { state: 'gone'; text: string | null; why: Omit<LockTakeover, 'lock'> };
 
 /** True while a process with this pid exists (EPERM means it exists but is someone else's). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,7 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chown, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chown, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { processAlive } from './lock-file.js';
 
 /** Who should own a new file; only root can give a file away, so anyone else keeps their own ownership. */
 export interface Owner {
@@ -59,9 +61,25 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `file` with `text` and `mode`; the old file stays unless every byte of the new one was written. */
+/** Removes the temp files of replaceFile (`<name>.<pid>.<hex>.tmp`) that writers killed on the way left. */
+async function removeDeadTemps(target: string): Promise<void> {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const pid = Number(/^\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(base.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+      await unlink(path.join(dir, name)).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces `file` with `text` and `mode`; the old file stays unless every byte of the new one was written. Temp
+ * files a killed writer left beside it are removed first.
+ */
 export async function replaceFile(file: string, text: string, mode: number): Promise<void> {
   const target = await realpath(file).catch(() => file);
+  await removeDeadTemps(target);
   const existing = await stat(target).catch(() => undefined);
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await newFile(temp, text, mode, existing);

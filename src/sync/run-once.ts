@@ -2,7 +2,8 @@
 import type { SsoApi } from '../aws/sso-api.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
-import { readConfig, type WriteOptions } from '../config-file/config-file.js';
+import { readConfig, removeLeftovers, type WriteOptions } from '../config-file/config-file.js';
+import { warnOfTakeover } from '../log/takeover-warning.js';
 import { scanConfig, unreadableIn, type Damage } from '../core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan, type SessionOutcome } from '../core/plan.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
@@ -146,5 +147,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     if (result.written) warnHandEdits(log, file, result.plan.outcomes, result.backup);
     done = result;
   }
+  // A sync that wrote nothing still clears what a killed writer left (a write does so under its lock).
+  if (!request.dryRun && !done.written) await removeLeftovers(snapshot.realPath, warnOfTakeover(log));
   return finish(log, file, request, { ...done, failures, durationMs: clock.now() - started });
 }

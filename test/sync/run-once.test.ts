@@ -1,6 +1,15 @@
 /** One sync cycle in process, for what only happens between the read and the rename. */
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
@@ -8,6 +17,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
 import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { deadPid, leaveDeadLock } from '../fs/dead-lock.js';
 
 /** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
 const hook = (step: () => void) => (): Promise<void> => {
@@ -85,4 +95,18 @@ test('a change rescued from the replaced file that a newer change keeps from bei
   assert.equal(path.dirname(saved), path.join(path.dirname(config), '..', 'state', 'sso-sync', 'backups'));
   assert.equal(readFileSync(saved, 'utf8'), rescued, 'the rescued change is kept in the backup');
   assert.match(readFileSync(config, 'utf8'), /\[profile newer\]/, 'the newer change stays in the config');
+});
+
+test('a sync with nothing to write still clears the temp file and the lock a killed writer left', async (t) => {
+  const { config, sync } = await setUp(t);
+  assert.equal((await sync(undefined)).written, true);
+  const dir = path.dirname(config);
+  const killed = deadPid();
+  writeFileSync(path.join(dir, `.config.sso-sync-${killed}-0a1b2c3d.tmp`), 'half a file');
+  writeFileSync(path.join(dir, `.config.sso-sync-${process.pid}-0a1b2c3d.tmp`), 'a live writer of this process');
+  leaveDeadLock(`${config}.sso-sync.lock`);
+  const report = await sync(undefined);
+  assert.equal(report.written, false, 'nothing to write');
+  const left = readdirSync(dir).filter((n) => n !== 'sso'); // the token cache
+  assert.deepEqual(left.sort(), [`.config.sso-sync-${process.pid}-0a1b2c3d.tmp`, 'config'].sort());
 });
