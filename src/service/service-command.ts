@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTwoFilesPatch } from 'diff';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { replaceFile } from '../fs/replace-file.js';
 import { errorCode, errorMessage, ExitCode, SsoSyncError } from '../errors.js';
 import { renderLaunchdPlist } from './launchd-plist.js';
@@ -55,6 +56,8 @@ export interface ServiceOptions {
   run: CommandRunner;
   /** Where the report goes (stdout). */
   out: (text: string) => void;
+  /** Waits between looks at launchd (default: the system clock). */
+  clock?: Clock;
 }
 
 /** The CLI script of this installation (dist/src/cli/main.js), found from this module's own place. */
@@ -371,8 +374,6 @@ const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
 // ---------------------------------------------------------------------------------------------------------
 // launchd
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function launchctlHint(context: Context, file: string): (result: CommandResult) => string {
   return (result) => {
     if (result.code === 127) return 'launchctl was not found: `sso-sync service` on macOS needs launchd.';
@@ -440,7 +441,7 @@ const launchd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
       // The loaded copy is an old one: unload it, and wait (up to 5 s) until launchd has let it go, since a
       // bootstrap while it is still going fails.
       await runChecked(context, bootout, hint);
-      for (let i = 0; i < 20 && (await isLoaded(context)).loaded; i++) await sleep(250);
+      for (let i = 0; i < 20 && (await isLoaded(context)).loaded; i++) await (context.clock ?? systemClock).sleep(250);
     }
     await runChecked(context, enable, hint);
     if (!loaded || wrote) await runChecked(context, bootstrap, hint);
