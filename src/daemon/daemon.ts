@@ -56,8 +56,6 @@ export interface DaemonDeps {
   signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Desktop notification (off unless the settings turn it on). */
   notify(title: string, text: string): void;
-  /** The first retry delay after a failed sync or refresh (default 30 s); tests may shorten it. */
-  retryBaseMs?: number;
 }
 
 /** Runs the daemon until a stop signal; resolves with the exit status. */
@@ -110,10 +108,10 @@ class Daemon {
     private readonly known: KnownTokens,
     private readonly current: Current,
   ) {
-    const { clock, log, retryBaseMs } = deps;
+    const { clock, log } = deps;
     const readToken = (session: string) => deps.readToken(session);
     this.notices = new SignInNotices((title, text) => deps.notify(title, text));
-    this.tokens = new TokenTimers({ clock, log, current, readToken, notices: this.notices, retryBaseMs });
+    this.tokens = new TokenTimers({ clock, log, current, readToken, notices: this.notices });
     this.cache = new TokenCacheWatch({
       log,
       home: deps.home,
@@ -135,7 +133,6 @@ class Daemon {
       log,
       run: (job) => runSyncJob(this.syncJobDeps(), job),
       nextRun: () => this.schedule.nextRun(),
-      retryBaseMs,
     });
     this.watchers = new Watchers(deps, {
       config: () => this.config.changed(),

@@ -25,8 +25,6 @@ export interface SyncQueueDeps {
   run(job: SyncJob): Promise<SyncResult>;
   /** The next scheduled sync, if any: a retry later than that is not worth setting. */
   nextRun(): Date | undefined;
-  /** The first retry delay (default 30 s). */
-  retryBaseMs?: number | undefined;
 }
 
 /** Runs the requested syncs one at a time, merged, with retries after failures. */
@@ -81,7 +79,7 @@ export class SyncQueue {
   private retryLater(): void {
     const { clock, log } = this.deps;
     this.failures++;
-    const delay = backoffMs(this.failures, this.deps.retryBaseMs);
+    const delay = backoffMs(this.failures);
     const next = this.deps.nextRun();
     if (next !== undefined && next.getTime() - clock.now() <= delay) return;
     log.info(

@@ -21,8 +21,6 @@ export interface TokenTimerDeps {
   /** The session's cached token; undefined when there is none or it cannot be read. */
   readToken(session: string): Promise<CachedToken | undefined>;
   notices: SignInNotices;
-  /** The first retry delay after a failed refresh (default 30 s). */
-  retryBaseMs?: number | undefined;
 }
 
 /** The timers of every session's token, and what the refreshes they started taught (failures, sign-in needed). */
@@ -91,7 +89,7 @@ export class TokenTimers {
     // life would otherwise refresh again at once), and after failures, not before the backoff.
     let due = Math.max(left - current.settings.refreshWindowMs, left / 2, 0);
     const failed = this.failures.get(name) ?? 0;
-    if (failed > 0) due = Math.max(due, backoffMs(failed, this.deps.retryBaseMs));
+    if (failed > 0) due = Math.max(due, backoffMs(failed));
     this.set(name, due, () => void this.refresh(name));
   }
 
@@ -142,7 +140,7 @@ export class TokenTimers {
       this.deps.notices.required(name);
       return;
     }
-    const inSeconds = Math.round(backoffMs(failures, this.deps.retryBaseMs) / 1000);
+    const inSeconds = Math.round(backoffMs(failures) / 1000);
     this.deps.log.warn(
       { event: 'token.refresh_failed', session: name, failures },
       `the token for ${name} was not refreshed (${e?.message ?? errorMessage(error)}); trying again in ${inSeconds} s`,

@@ -100,7 +100,7 @@ export interface HarnessOptions {
   reports?: (SyncReport | ((request: SyncRequest) => SyncReport | Promise<SyncReport>))[];
   /** How long a sync takes, on the fake clock. */
   syncMs?: number;
-  /** The keeper's refresh; by default one that fails the test (no token exists unless the test writes one). */
+  /** The keeper's refresh; without one, a refresh fails the test (no token exists unless the test writes one). */
   refresh?: (name: string, onRefreshed: Refreshed) => Promise<CachedToken>;
   /** The settings each load gives, in turn (the last one stays); an Error is an invalid settings file. */
   settings?: (Partial<Settings> | Error)[];
@@ -109,10 +109,7 @@ export interface HarnessOptions {
   scheduleMs?: number;
 }
 
-/** A daemon run by a test: its clock, what it did, and how to act on it. */
-export type Harness = Awaited<ReturnType<typeof harness>>;
-
-/** Sets up a daemon (not started: call `start()`). */
+/** Sets up a daemon (not started: call `start()`): its clock, what it did, and how to act on it. */
 export function harness(t: { after(fn: () => void): void }, options: HarnessOptions = {}) {
   const home = tempDir(t, 'sso-sync-daemon-');
   const clock = new FakeClock();
