@@ -3,46 +3,56 @@
  * only once it knows the command is not `--help` or `--version`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import cron from 'node-cron';
 import { openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
-import chokidar from 'chokidar';
-import cron from 'node-cron';
 import { TokenKeeper } from '../auth/token-keeper.js';
-import type { SessionDef } from '../core/types.js';
-import { runDaemon, type Refreshed } from '../daemon/daemon.js';
-import { claimDaemon } from '../daemon/single-instance.js';
-import { zeroSettings, type Settings } from '../settings/schema.js';
-import { logCommand } from '../history/log-command.js';
-import { defaultLogFile } from '../log/log-file.js';
-import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
-import { statusCommand } from '../status/status.js';
-import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
-import { systemClock } from '../clock/clock.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
+import type { SessionDef } from '../core/types.js';
+import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
+import { claimDaemon } from '../daemon/single-instance.js';
+import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
+import { logCommand } from '../history/log-command.js';
+import { defaultLogFile } from '../log/log-file.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
+import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
+import { zeroSettings, type Settings } from '../settings/schema.js';
+import { statusCommand } from '../status/status.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
+import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
+import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
-import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
+
+/** What every command runs against: the process's environment and the clock. */
+interface Edge {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+}
+
+/** The parsed command of a kind. */
+type CommandOf<K extends Command['kind']> = Extract<Command, { kind: K }>;
 
 function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
-  const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+  // Typed as always set, isTTY is undefined on a pipe or a file.
+  const stream: { isTTY?: boolean } = fd === 1 ? process.stdout : process.stderr;
+  const tty = stream.isTTY === true;
   const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
   // Every run also appends its JSON lines to the rotated log file that `sso-sync log` reads.
   return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen, file: defaultLogFile(env) });
 }
 
-function keeper(env: NodeJS.ProcessEnv, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
+function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
   return new TokenKeeper({
     home: homeDir(env),
-    clock: systemClock,
+    clock,
     log,
     oidc: (region) => createOidcApi(region, env),
     refreshWindowMs,
@@ -51,13 +61,13 @@ function keeper(env: NodeJS.ProcessEnv, log: Logger, refreshWindowMs: number, on
   });
 }
 
-function syncDeps(env: NodeJS.ProcessEnv, log: Logger, onRefreshed?: Refreshed): SyncDeps {
+function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed): SyncDeps {
   return {
-    env,
-    clock: systemClock,
+    env: edge.env,
+    clock: edge.clock,
     log,
-    createApi: (region, options) => createSsoApi(region, systemClock, options),
-    createKeeper: (refreshWindowMs) => keeper(env, log, refreshWindowMs, onRefreshed),
+    createApi: (region, options) => createSsoApi(region, edge.clock, options),
+    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed),
     out: (t) => process.stdout.write(t),
   };
 }
@@ -94,91 +104,194 @@ function notifier(log: Logger, enabled: () => boolean): (title: string, text: st
   };
 }
 
-async function daemon(
-  env: NodeJS.ProcessEnv,
-  command: { settingsFile: string | undefined; logLevel: string | undefined },
-): Promise<ExitCode> {
-  const log = logger(1, command.logLevel, env);
-  const state = stateDir(env);
-  const home = homeDir(env);
-  const claim = await claimDaemon(state, new Date());
-  let notify = false;
+/** The cron schedule (node-cron keeps its own timer). */
+function cronSchedule(expression: string, task: () => void): Scheduled {
+  const job = cron.schedule(expression, task);
+  return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+}
+
+/** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
+async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCode> {
+  const log = logger(1, command.logLevel, edge.env);
+  const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()));
   try {
-    return await runDaemon({
-      clock: systemClock,
-      log,
-      home,
-      configFile: configPath(env),
-      settingsFile: settingsPath(command.settingsFile, env).file,
-      loadSettings: async () => {
-        const settings = await loadSettings(command.settingsFile, env);
-        notify = settings.notify;
-        return settings;
-      },
-      sessions: (settings) => allSessions(env, settings),
-      runSync: async (request, onRefreshed) => {
-        const deps = syncDeps(env, log, onRefreshed);
-        try {
-          const report = await runOnce(deps, { ...request, settingsFile: command.settingsFile });
-          if (!report.cancelled) await recordSync(state, report, new Date());
-          return report;
-        } catch (error) {
-          await recordFailure(env, request, error);
-          throw error;
-        }
-      },
-      recordNextRun: (next) => recordNextRun(state, next, new Date()),
-      createKeeper: (settings, onRefreshed) => keeper(env, log, settings.refreshWindowMs, onRefreshed),
-      schedule: (expression, task) => {
-        const job = cron.schedule(expression, task);
-        return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
-      },
-      watch: (paths, onChange) => {
-        // Directories are watched (not the files), so that a file created later or replaced by a rename is seen.
-        // They are created first: chokidar does not see a directory that appears after the watch began.
-        const dirs = [
-          ...new Set(
-            paths.map((p) =>
-              p.endsWith('.json') || p.endsWith('.yaml') || p === configPath(env) ? path.dirname(p) : p,
-            ),
-          ),
-        ];
-        for (const dir of dirs) mkdirSync(dir, { recursive: true, mode: 0o700 });
-        return chokidar.watch(dirs, { ignoreInitial: true, depth: 0 }).on('all', (_event, file) => onChange(file));
-      },
-      signals: process,
-      notify: notifier(log, () => notify),
-    });
+    return await runDaemon(daemonDeps(edge, command, log));
   } finally {
     await claim.release();
   }
 }
 
+/** The daemon's real edges. */
+function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): DaemonDeps {
+  const { env, clock } = edge;
+  const state = stateDir(env);
+  const home = homeDir(env);
+  let notify = false;
+  return {
+    clock,
+    log,
+    home,
+    configFile: configPath(env),
+    settingsFile: settingsPath(command.settingsFile, env).file,
+    loadSettings: async () => {
+      const settings = await loadSettings(command.settingsFile, env);
+      notify = settings.notify;
+      return settings;
+    },
+    sessions: (settings) => allSessions(env, settings),
+    runSync: async (request, onRefreshed) => {
+      try {
+        const report = await runOnce(syncDeps(edge, log, onRefreshed), {
+          ...request,
+          settingsFile: command.settingsFile,
+        });
+        if (!report.cancelled) await recordSync(state, report, new Date(clock.now()));
+        return report;
+      } catch (error) {
+        await recordFailure(edge, request, error);
+        throw error;
+      }
+    },
+    recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now())),
+    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
+    schedule: cronSchedule,
+    watch: watchFiles,
+    readToken: (session) => readToken(home, session).catch(() => undefined),
+    readConfig: async () => (await readConfig(configPath(env))).text,
+    signals: process,
+    notify: notifier(log, () => notify),
+  };
+}
+
 /** Records a run that failed as a whole (settings, a refused file) against every session it was to sync. */
-async function recordFailure(env: NodeJS.ProcessEnv, request: SyncRequest, error: unknown): Promise<void> {
+async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: unknown): Promise<void> {
   if (!(error instanceof SsoSyncError)) return;
   const settings = request.settings ?? (await loadSettings(request.settingsFile, env).catch(() => zeroSettings()));
   const sessions =
     request.sessions.length > 0
       ? request.sessions
       : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
-  await recordRunFailure(stateDir(env), sessions, error, new Date()).catch(() => undefined);
+  await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now())).catch(() => undefined);
 }
 
-async function sync(deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
+/** One sync by hand (`--once`, or after `login`), recorded for `status`; failures are told on stderr. */
+async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
   const report = await runOnce(deps, request).catch(async (error: unknown) => {
-    await recordFailure(deps.env, request, error);
+    await recordFailure(edge, request, error);
     throw error;
   });
-  await recordSync(stateDir(deps.env), report, new Date()).catch(() => undefined);
+  await recordSync(stateDir(edge.env), report, new Date(edge.clock.now())).catch(() => undefined);
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {
     process.stderr.write(
-      `sso-sync: the update for ${held.join(', ')} was held because it would remove too many profiles; see the log above, and run with --allow-mass-removal if that is intended.\n`,
+      `sso-sync: the update for ${held.join(', ')} was held because it would remove too many profiles; ` +
+        'see the log above, and run with --allow-mass-removal if that is intended.\n',
     );
   }
   return report.exitCode;
+}
+
+/** `sso-sync --once`: a dry run prints its diff on stdout, so its log lines go to stderr. */
+function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
+  return sync(edge, syncDeps(edge, logger(command.dryRun ? 2 : 1, command.logLevel, edge.env)), command);
+}
+
+/** `sso-sync log`. */
+async function log({ env, clock }: Edge, command: CommandOf<'log'>): Promise<ExitCode> {
+  return (await logCommand({
+    since: command.since,
+    session: command.session,
+    json: command.json,
+    env,
+    now: new Date(clock.now()),
+    out: (t) => process.stdout.write(t),
+  })) as ExitCode;
+}
+
+/** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
+async function status({ env, clock }: Edge, command: CommandOf<'status'>): Promise<ExitCode> {
+  const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
+    if (!(error instanceof SsoSyncError)) throw error;
+    process.stdout.write(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`);
+    return zeroSettings();
+  });
+  return statusCommand({
+    env,
+    home: homeDir(env),
+    stateDir: stateDir(env),
+    sessions: await allSessions(env, settings),
+    now: new Date(clock.now()),
+    json: command.json,
+    out: (t) => process.stdout.write(t),
+  });
+}
+
+/** `sso-sync service install|uninstall|status`. */
+function service({ env }: Edge, command: CommandOf<'service'>): Promise<ExitCode> {
+  return serviceCommand(command.action, {
+    platform: process.platform,
+    env,
+    uid: process.getuid?.() ?? 0,
+    nodePath: process.execPath,
+    cliPath: defaultCliPath(),
+    dryRun: command.dryRun,
+    run: execFileRunner(env),
+    out: (t) => process.stdout.write(t),
+  });
+}
+
+/** The one session `sso-sync login` signs in to: the one asked for, or the only one configured. */
+async function loginSession(env: NodeJS.ProcessEnv, command: CommandOf<'login'>): Promise<SessionDef> {
+  const settings = await loadSettings(command.settingsFile, env);
+  const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
+  const { sessions } = selectSessions(
+    settings.sessions,
+    sessionsFromConfig(scan.outside).sessions,
+    command.session ? [command.session] : [],
+    settings.source,
+    configPath(env),
+  );
+  if (sessions.length > 1) {
+    throw new SsoSyncError(
+      'usage',
+      `several sso-sessions are configured (${sessions.map((s) => s.name).join(', ')}); ` +
+        'choose one: `sso-sync login --session NAME`.',
+    );
+  }
+  const [session] = sessions;
+  if (!session) throw new Error('selectSessions returned no session');
+  return session;
+}
+
+/** `sso-sync login`: a sign-in, then one sync of that session. */
+async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
+  const { env, clock } = edge;
+  const log = logger(1, command.logLevel, env);
+  const session = await loginSession(env, command);
+  await login(
+    {
+      home: homeDir(env),
+      stateDir: stateDir(env),
+      clock,
+      log,
+      oidc: createOidcApi(session.region, env),
+      openBrowser: (url) => openBrowser(url, env),
+      tell: (text) => process.stderr.write(text),
+    },
+    {
+      session,
+      deviceCode: command.deviceCode,
+      noBrowser: command.noBrowser,
+      timeoutMs: command.timeoutSeconds * 1000,
+    },
+  );
+  return sync(edge, syncDeps(edge, log), {
+    sessions: [session.name],
+    dryRun: false,
+    allowMassRemoval: false,
+    settingsFile: command.settingsFile,
+  });
 }
 
 /** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */
@@ -187,102 +300,28 @@ export interface Ending {
   end?: boolean;
 }
 
-/** Runs a parsed command other than help and version (main.ts answers those without loading this module). */
+/**
+ * Runs a parsed command other than help and version (main.ts answers those without loading this module), on the
+ * real clock unless told.
+ */
 export async function runCommand(
   command: Exclude<Command, { kind: 'help' | 'version' }>,
   env: NodeJS.ProcessEnv,
+  clock: Clock = systemClock,
 ): Promise<Ending> {
+  const edge: Edge = { env, clock };
   switch (command.kind) {
     case 'daemon':
-      return { code: await daemon(env, command), end: true };
+      return { code: await daemon(edge, command), end: true };
     case 'log':
-      return {
-        code: (await logCommand({
-          since: command.since,
-          session: command.session,
-          json: command.json,
-          env,
-          now: new Date(),
-          out: (t) => process.stdout.write(t),
-        })) as ExitCode,
-      };
-    case 'status': {
-      // Status is most wanted when something is wrong: a broken settings file is reported, not fatal.
-      const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
-        if (!(error instanceof SsoSyncError)) throw error;
-        process.stdout.write(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`);
-        return zeroSettings();
-      });
-      const code = await statusCommand({
-        env,
-        home: homeDir(env),
-        stateDir: stateDir(env),
-        sessions: await allSessions(env, settings),
-        now: new Date(),
-        json: command.json,
-        out: (t) => process.stdout.write(t),
-      });
-      return { code };
-    }
+      return { code: await log(edge, command) };
+    case 'status':
+      return { code: await status(edge, command) };
     case 'service':
-      return {
-        code: await serviceCommand(command.action, {
-          platform: process.platform,
-          env,
-          uid: process.getuid?.() ?? 0,
-          nodePath: process.execPath,
-          cliPath: defaultCliPath(),
-          dryRun: command.dryRun,
-          run: execFileRunner(env),
-          out: (t) => process.stdout.write(t),
-        }),
-      };
+      return { code: await service(edge, command) };
     case 'once':
-      // A dry run prints its diff on stdout, so its log lines go to stderr.
-      return { code: await sync(syncDeps(env, logger(command.dryRun ? 2 : 1, command.logLevel, env)), command) };
-    case 'login': {
-      const log = logger(1, command.logLevel, env);
-      const settings = await loadSettings(command.settingsFile, env);
-      const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
-      const { sessions } = selectSessions(
-        settings.sessions,
-        sessionsFromConfig(scan.outside).sessions,
-        command.session ? [command.session] : [],
-        settings.source,
-        configPath(env),
-      );
-      if (sessions.length > 1) {
-        throw new SsoSyncError(
-          'usage',
-          `several sso-sessions are configured (${sessions.map((s) => s.name).join(', ')}); choose one: \`sso-sync login --session NAME\`.`,
-        );
-      }
-      const session = sessions[0]!;
-      await login(
-        {
-          home: homeDir(env),
-          stateDir: stateDir(env),
-          clock: systemClock,
-          log,
-          oidc: createOidcApi(session.region, env),
-          openBrowser: (url) => openBrowser(url, env),
-          tell: (text) => process.stderr.write(text),
-        },
-        {
-          session,
-          deviceCode: command.deviceCode,
-          noBrowser: command.noBrowser,
-          timeoutMs: command.timeoutSeconds * 1000,
-        },
-      );
-      return {
-        code: await sync(syncDeps(env, log), {
-          sessions: [session.name],
-          dryRun: false,
-          allowMassRemoval: false,
-          settingsFile: command.settingsFile,
-        }),
-      };
-    }
+      return { code: await once(edge, command) };
+    case 'login':
+      return { code: await signIn(edge, command) };
   }
 }

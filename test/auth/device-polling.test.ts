@@ -55,7 +55,11 @@ async function poll(t: { after(fn: () => void): void }, answers: (Error | 'token
     {
       home,
       stateDir: path.join(home, 'state'),
-      clock: { now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)) },
+      clock: {
+        now: () => now,
+        sleep: async (ms) => void (slept.push(ms), (now += ms)),
+        setTimer: () => assert.fail('a sign-in sets no timer'),
+      },
       log: pino({ level: 'silent' }),
       oidc,
       openBrowser: async () => false,

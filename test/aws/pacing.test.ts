@@ -17,6 +17,7 @@ function fakeClock(): Clock & { slept: number[] } {
       slept.push(ms);
       now += ms;
     },
+    setTimer: () => assert.fail('pacing sets no timer'),
   };
 }
 

@@ -1,13 +1,27 @@
-/** The daemon as a child process against the emulator, with a schedule of seconds. */
+/**
+ * The daemon as a child process against the emulator, with a schedule of seconds. Real time: a test waits only for
+ * something to happen; that something did not happen is shown by the order of events, or in test/daemon on a fake
+ * clock.
+ */
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { cachedToken, writeSettings } from '../helpers/box-files.js';
-import { profileNames, sandbox, sessionSection, type Running } from '../helpers/sandbox.js';
+import { logLines, profileNames, sandbox, sessionSection, type Running, type Sandbox } from '../helpers/sandbox.js';
 import { until } from '../helpers/until.js';
-import { tokenCachePath } from '../../src/paths.js';
+import { stateDir, syncStateFile, tokenCachePath } from '../../src/paths.js';
 
 /** Counts the JSON log lines of an event so far. */
 function count(output: string, event: string): number {
@@ -21,6 +35,15 @@ async function daemonBox(t: { after(fn: () => Promise<void>): void }, schedule =
   writeSettings(box, `schedule: "${schedule}"\n`);
   const accessToken = box.signIn();
   return { box, accessToken };
+}
+
+/** The sync state `status` reads, if written yet. */
+function readState(box: Pick<Sandbox, 'env'>): { daemon?: { nextRun?: string }; sessions?: Record<string, unknown> } {
+  try {
+    return JSON.parse(readFileSync(syncStateFile(stateDir(box.env)), 'utf8')) as ReturnType<typeof readState>;
+  } catch {
+    return {};
+  }
 }
 
 async function stop(daemon: Running): Promise<{ code: number | null; stdout: string }> {
@@ -78,12 +101,34 @@ test('an edit to the settings reloads them; an invalid edit keeps the old settin
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'), 'still the reloaded rules');
 });
 
+for (const name of ['s.yml', 'sso-sync-settings']) {
+  test(`a settings file named ${name} (not .yaml nor .json) is watched: the daemon starts, syncs, and reloads an edit`, async (t) => {
+    const box = await sandbox({ fixture: builtinFixture() });
+    t.after(() => box.close());
+    box.writeConfig(sessionSection());
+    box.signIn();
+    const file = path.join(box.home, name);
+    writeFileSync(file, 'schedule: "0 0 1 1 *"\n');
+    const daemon = box.start(['--settings', file]);
+    await daemon.waitFor(/"event":"sync.completed"/);
+    assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).includes('mycorp-prod-admin'));
+    writeFileSync(file, 'schedule: "0 0 1 1 *"\nprofiles:\n  strip_prefix: [mycorp-]\n');
+    await daemon.waitFor(/"event":"settings.reloaded"[^\n]*"reason":"the settings file changed"/);
+    await until('the renamed profiles', () =>
+      profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'),
+    );
+    const result = await stop(daemon);
+    assert.equal(result.code, 0, daemon.output());
+    assert.ok(statSync(file).isFile());
+  });
+}
+
 test('SIGTERM during a sync leaves a whole file and exits 0', async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *', 400); // slow requests: the signal lands mid-sync
   const before = readFileSync(box.configFile, 'utf8');
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"daemon.started"/);
-  await new Promise((r) => setTimeout(r, 300));
+  await until('the sync asking the portal', () => box.emulator.stats().requests > 0);
   const result = await stop(daemon);
   assert.equal(result.code, 0);
   const after = readFileSync(box.configFile, 'utf8');
@@ -113,35 +158,40 @@ test('a second daemon refuses to start and names the running one', async (t) => 
   assert.equal((await stop(third)).code, 0);
 });
 
-test("a block removed by hand is logged, the next sync (here after SIGHUP) writes it again, and the daemon's own writes are not reported", async (t) => {
+// That the daemon's own writes are not reported is shown in test/daemon/daemon.test.ts, on a fake clock.
+test('a block removed by hand is logged, and the next sync (here after SIGHUP) writes it again', async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *');
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await new Promise((r) => setTimeout(r, 500));
   writeFileSync(box.configFile, sessionSection());
   await daemon.waitFor(/"event":"block.removed"/);
   assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 0, 'not repaired before the next sync');
   daemon.child.kill('SIGHUP');
   await daemon.waitFor(/"event":"settings.reloaded"[^\n]*SIGHUP/);
   await until('the block written again', () => profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
-  await new Promise((r) => setTimeout(r, 800)); // long enough for a watcher event of the daemon's own write
   const result = await stop(daemon);
-  assert.equal(count(result.stdout, 'block.removed'), 1, 'only the removal by hand is reported');
+  assert.equal(result.code, 0);
+  assert.equal(count(result.stdout, 'block.removed'), 1);
 });
 
 test('a config rewritten in place slowly (emptied, written 600 ms later) is not reported as a removed block', async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *');
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await new Promise((r) => setTimeout(r, 500));
-  const whole = readFileSync(box.configFile);
+  // Written again with a hand edit inside the block: the report of that edit comes after whatever the daemon made
+  // of the empty moment, so a removed block reported for that moment would be in the output before it.
+  const edited = readFileSync(box.configFile, 'utf8').replace(
+    '# END sso-sync mycorp\n',
+    '# a note\n# END sso-sync mycorp\n',
+  );
   // As \`generator > ~/.aws/config\` does: the shell empties the file, the generator writes it later.
   const fd = openSync(box.configFile, 'w');
   await new Promise((r) => setTimeout(r, 600));
-  writeSync(fd, whole);
+  writeSync(fd, edited);
   closeSync(fd);
-  await new Promise((r) => setTimeout(r, 1_500)); // the watcher's debounce (300 ms) and a read that settles
+  await daemon.waitFor(/"event":"block.edited_by_hand"/);
   assert.equal(count(daemon.output(), 'block.removed'), 0, 'the half-written moment is not reported');
+  assert.equal(count(daemon.output(), 'config.removed'), 0);
   // The watcher still works: a real removal of the block is reported.
   writeFileSync(box.configFile, sessionSection());
   await daemon.waitFor(/"event":"block.removed"/);
@@ -150,21 +200,19 @@ test('a config rewritten in place slowly (emptied, written 600 ms later) is not 
   assert.equal(count(result.stdout, 'config.removed'), 0);
 });
 
-test('a config changed into one no sync can read (UTF-16) is reported once when it changes, not at every change', async (t) => {
+// That it is reported once for one problem, not at every change, is shown in test/daemon on a fake clock.
+test('a config changed into one no sync can read (UTF-16) is reported when it changes', async (t) => {
   const { box } = await daemonBox(t, '0 0 1 1 *');
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await new Promise((r) => setTimeout(r, 500));
   const utf16 = Buffer.concat([
     Buffer.from([0xff, 0xfe]),
     Buffer.from(readFileSync(box.configFile, 'utf8'), 'utf16le'),
   ]);
   writeFileSync(box.configFile, utf16);
   await daemon.waitFor(/"event":"config.unreadable_now"/);
-  writeFileSync(box.configFile, Buffer.concat([utf16, Buffer.from('#\0\n\0', 'latin1')]));
-  await new Promise((r) => setTimeout(r, 1_000)); // the watcher's debounce (300 ms), and more
   const result = await stop(daemon);
-  assert.equal(count(result.stdout, 'config.unreadable_now'), 1, 'one report for one problem');
+  assert.equal(result.code, 0);
   assert.match(result.stdout, /is UTF-16LE text[^\n]*noticed when the file changed/);
 });
 
@@ -181,7 +229,10 @@ test('status reports the token, the last sync and the running daemon, as text an
 
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await new Promise((r) => setTimeout(r, 200));
+  await until('the next run and the sync recorded', () => {
+    const state = readState(box);
+    return state.daemon?.nextRun !== undefined && state.sessions?.mycorp !== undefined;
+  });
   const json = JSON.parse((await box.run(['status', '--json'])).stdout) as {
     daemon: { running: boolean; pid: number; nextRun: string };
     sessions: {
@@ -247,7 +298,7 @@ test('the daemon refreshes a token on its own timer, before it expires, without 
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
   await daemon.waitFor(/"event":"token.refreshed"/, 50_000);
-  await new Promise((r) => setTimeout(r, 800)); // time for the watcher to see the daemon's own write
+  // That the watcher does not take the daemon's own write for a sign-in is shown in test/daemon on a fake clock.
   const result = await stop(daemon);
   assert.notEqual(cachedToken(box).accessToken, before.accessToken);
   assert.equal(count(result.stdout, 'token.new'), 0, 'its own refresh is not a sign-in');
@@ -319,17 +370,21 @@ test('a token that cannot be refreshed is reported once per sync, and the person
   };
   writeFileSync(tokenCachePath(box.home, 'mycorp'), JSON.stringify(expired));
   const daemon = box.start([], { env: { PATH: `${bin}:${process.env.PATH}`, SSO_SYNC_LOG_LEVEL: 'debug' } });
-  await new Promise((r) => setTimeout(r, 4500));
+  await until('three reports', () => count(daemon.output(), 'login.required') >= 3, { timeoutMs: 20_000 });
+  await until('the notification', () => existsSync(record));
   const result = await stop(daemon);
-  const syncs = result.stdout
-    .split('\n')
-    .filter((l) => l.includes('"event":"sync.started"') && l.includes('"reason"')).length;
-  assert.ok(syncs >= 3, `${syncs} syncs`);
-  assert.equal(count(result.stdout, 'login.required'), syncs, 'one report per sync, not two');
+  // In the order they came: each sync's report follows its start, before the next sync starts.
+  // (The daemon's sync.started line has the reason; runOnce's has none.)
+  const order = logLines(result.stdout)
+    .filter((l) => (l.event === 'sync.started' && 'reason' in l) || l.event === 'login.required')
+    .map((l) => l.event);
+  assert.match(order.join(' '), /^(sync\.started login\.required ?)+(sync\.started)?$/, 'one report per sync, not two');
+  // Notified once: that a later sync does not notify again is shown in test/daemon on a fake clock.
   assert.deepEqual(readFileSync(record, 'utf8').trim().split('\n'), ['sso-sync: sign-in required']);
 });
 
-test("a refresh window as long as the token's life does not make the daemon refresh in a loop", async (t) => {
+// That the daemon does not then refresh in a loop is shown in test/daemon on a fake clock.
+test("with a refresh window as long as the token's life, the start sync refreshes the token once", async (t) => {
   const box = await sandbox({ fixture: builtinFixture(), accessTokenLifetimeSeconds: 64 });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
@@ -338,12 +393,9 @@ test("a refresh window as long as the token's life does not make the daemon refr
   const afterLogin = box.emulator.stats().byRoute.token!;
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
-  await new Promise((r) => setTimeout(r, 3000));
-  // The sync refreshed once (inside the window); the timer then waits half the new token's life.
-  assert.equal(
-    box.emulator.stats().byRoute.token! - afterLogin,
-    1,
-    'one refresh, then none while the new token is young',
-  );
-  assert.equal((await stop(daemon)).code, 0);
+  assert.equal(box.emulator.stats().byRoute.token! - afterLogin, 1, 'one refresh, by the sync');
+  const result = await stop(daemon);
+  assert.equal(result.code, 0);
+  const order = logLines(result.stdout).map((l) => l.event);
+  assert.ok(order.indexOf('token.refreshed') < order.indexOf('sync.completed'));
 });

@@ -1,0 +1,46 @@
+/**
+ * A reload of the daemon's settings (the settings file changed, or SIGHUP): valid settings replace the old ones and
+ * a sync follows; invalid ones are logged, and the old ones stay.
+ */
+import type { TokenKeeper } from '../auth/token-keeper.js';
+import type { SessionDef } from '../core/types.js';
+import { SsoSyncError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Settings } from '../settings/schema.js';
+import type { Current } from './current.js';
+
+/** What a reload needs. */
+export interface ReloadDeps {
+  log: Logger;
+  current: Current;
+  loadSettings(): Promise<Settings>;
+  createKeeper(settings: Settings): TokenKeeper;
+  sessions(settings: Settings): Promise<SessionDef[]>;
+  /** The schedule changed: sync on the new one. */
+  reschedule(expression: string): void;
+  requestSync(reason: string): void;
+}
+
+/** Reloads the settings; `why` goes into the log line. */
+export async function reloadSettings(deps: ReloadDeps, why: string): Promise<void> {
+  const { log, current } = deps;
+  try {
+    const next = await deps.loadSettings();
+    const scheduleChanged = next.schedule !== current.settings.schedule;
+    current.settings = next;
+    current.keeper = deps.createKeeper(next);
+    current.sessions = await deps.sessions(next);
+    log.info(
+      { event: 'settings.reloaded', reason: why, schedule: next.schedule, sessions: current.names() },
+      `settings reloaded (${why})`,
+    );
+    if (scheduleChanged) deps.reschedule(next.schedule);
+    deps.requestSync('settings');
+  } catch (error) {
+    const message = error instanceof SsoSyncError ? error.message : String(error);
+    log.error(
+      { event: 'settings.invalid', reason: why },
+      `the new settings are not used, the previous ones stay: ${message}`,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+/** The real file watcher (chokidar): files of any name are watched through their directory, never created as one. */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { watchFiles } from '../../src/daemon/watch-files.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
+
+test('settings files named .yml or with no extension stay files; their directories and a missing directory are created and watched', async (t) => {
+  const home = tempDir(t, 'sso-sync-watch-');
+  const yml = path.join(home, 's.yml');
+  const bare = path.join(home, 'conf', 'settings');
+  const notYet = path.join(home, 'later', 'team.settings'); // its directory does not exist yet
+  const cache = path.join(home, '.aws', 'sso', 'cache');
+  writeFileSync(yml, 'schedule: "0 0 1 1 *"\n');
+  mkdirSync(path.dirname(bare));
+  writeFileSync(bare, 'schedule: "0 0 1 1 *"\n');
+  const seen = new Set<string>();
+  const watch = watchFiles(
+    [
+      { path: yml, kind: 'file' },
+      { path: bare, kind: 'file' },
+      { path: notYet, kind: 'file' },
+      { path: cache, kind: 'dir' },
+    ],
+    (file) => seen.add(path.resolve(file)),
+  );
+  t.after(() => watch.close());
+  assert.ok(statSync(yml).isFile() && statSync(bare).isFile(), 'not made into directories');
+  for (const dir of [path.dirname(notYet), cache]) assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
+  const token = path.join(cache, 'abc.json');
+  // Touched until seen: the watch may not have started listening at the first write.
+  for (const file of [yml, bare, notYet, token])
+    await until(`a change of ${file}`, () => (appendFileSync(file, '#\n'), seen.has(file)));
+});
