@@ -42,6 +42,35 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false }] },
   },
   {
+    // One clock: every "now" and every wait of sso-sync goes through the injected Clock (src/clock/clock.ts), so
+    // that tests run it on fake time. The emulator keeps its own real time: it plays the service.
+    files: ['src/**/*.ts'],
+    ignores: ['src/clock/**', 'src/emulator/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Take the time from the injected Clock (clock.now()).' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Wait through the injected Clock (clock.sleep, clock.setTimer).' },
+        { name: 'setInterval', message: 'Wait through the injected Clock (clock.setTimer).' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Take the time from the injected Clock: new Date(clock.now()).',
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        { name: 'node:timers/promises', message: 'Wait through the injected Clock.' },
+        { name: 'node:timers', message: 'Wait through the injected Clock.' },
+      ],
+    },
+  },
+  {
     // Tests and benchmarks: a test's name or expected text may be a long sentence, and a fake of an async
     // interface answers at once.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

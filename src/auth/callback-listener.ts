@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { SsoSyncError } from '../errors.js';
 
 /** The path of the redirect URI. */
@@ -70,7 +71,11 @@ function answer(req: IncomingMessage, state: string): Answer {
 }
 
 /** Starts the listener; `state` is the value the authorize request carried. */
-export async function startCallbackListener(state: string, timeoutMs: number): Promise<CallbackListener> {
+export async function startCallbackListener(
+  state: string,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): Promise<CallbackListener> {
   let settle: (r: CallbackResult) => void = () => undefined;
   let fail: (e: Error) => void = () => undefined;
   const result = new Promise<CallbackResult>((resolve, reject) => {
@@ -100,12 +105,12 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
   const { port } = server.address() as AddressInfo;
   const close = () =>
     new Promise<void>((resolve) => {
-      clearTimeout(timer);
+      timer.cancel();
       done = true;
       server.closeAllConnections();
       server.close(() => resolve());
     });
-  const timer = setTimeout(() => {
+  const timer = clock.setTimer(timeoutMs, () => {
     fail(
       new SsoSyncError(
         'sign-in.required',
@@ -114,7 +119,7 @@ export async function startCallbackListener(state: string, timeoutMs: number): P
           `machine).`,
       ),
     );
-  }, timeoutMs);
+  });
   const finished = result.finally(close);
   finished.catch(() => undefined); // whoever awaits `result` sees the failure; a listener closed early has none
   return { redirectUri: `http://127.0.0.1:${port}${callbackPath}`, result: finished, close };

@@ -107,7 +107,7 @@ async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg
   const { session } = options;
   const verifier = base64url(randomBytes(48));
   const state = base64url(randomBytes(24));
-  const listener = await startCallbackListener(state, options.timeoutMs);
+  const listener = await startCallbackListener(state, options.timeoutMs, deps.clock);
   try {
     const authorize = new URL(`${deps.oidc.endpoint()}/authorize`);
     authorize.search = new URLSearchParams({

@@ -14,6 +14,7 @@ import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
+import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
@@ -35,6 +36,8 @@ import { checkLogLevel, type Command } from './args.js';
 interface Edge {
   env: NodeJS.ProcessEnv;
   clock: Clock;
+  /** The daemon's signals, caught by main.ts before this module loaded (see daemon/early-signals.ts). */
+  signals?: CaughtSignals | undefined;
 }
 
 /** The parsed command of a kind. */
@@ -113,7 +116,7 @@ function cronSchedule(expression: string, task: () => void): Scheduled {
 /** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
 async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCode> {
   const log = logger(1, command.logLevel, edge.env);
-  const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()));
+  const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()), log);
   try {
     return await runDaemon(daemonDeps(edge, command, log));
   } finally {
@@ -145,42 +148,43 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
           ...request,
           settingsFile: command.settingsFile,
         });
-        if (!report.cancelled) await recordSync(state, report, new Date(clock.now()));
+        if (!report.cancelled) await recordSync(state, report, new Date(clock.now()), { log, clock });
         return report;
       } catch (error) {
-        await recordFailure(edge, request, error);
+        await recordFailure(edge, request, error, log);
         throw error;
       }
     },
-    recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now())),
+    recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
     createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
     schedule: cronSchedule,
     watch: watchFiles,
     readToken: (session) => readToken(home, session).catch(() => undefined),
-    readConfig: async () => (await readConfig(configPath(env))).text,
-    signals: process,
+    readConfig: async () => (await readConfig(configPath(env), { clock })).text,
+    signals: edge.signals ?? catchSignals(process),
     notify: notifier(log, () => notify),
   };
 }
 
 /** Records a run that failed as a whole (settings, a refused file) against every session it was to sync. */
-async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: unknown): Promise<void> {
+async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: unknown, log: Logger): Promise<void> {
   if (!(error instanceof SsoSyncError)) return;
   const settings = request.settings ?? (await loadSettings(request.settingsFile, env).catch(() => zeroSettings()));
   const sessions =
     request.sessions.length > 0
       ? request.sessions
       : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
-  await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now())).catch(() => undefined);
+  await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now()), { log, clock }).catch(() => undefined);
 }
 
 /** One sync by hand (`--once`, or after `login`), recorded for `status`; failures are told on stderr. */
 async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
   const report = await runOnce(deps, request).catch(async (error: unknown) => {
-    await recordFailure(edge, request, error);
+    await recordFailure(edge, request, error, deps.log);
     throw error;
   });
-  await recordSync(stateDir(edge.env), report, new Date(edge.clock.now())).catch(() => undefined);
+  const options = { log: deps.log, clock: edge.clock };
+  await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
   for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {
@@ -242,9 +246,9 @@ function service({ env }: Edge, command: CommandOf<'service'>): Promise<ExitCode
 }
 
 /** The one session `sso-sync login` signs in to: the one asked for, or the only one configured. */
-async function loginSession(env: NodeJS.ProcessEnv, command: CommandOf<'login'>): Promise<SessionDef> {
+async function loginSession({ env, clock }: Edge, command: CommandOf<'login'>): Promise<SessionDef> {
   const settings = await loadSettings(command.settingsFile, env);
-  const scan = scanConfig((await readConfig(configPath(env))).text ?? '');
+  const scan = scanConfig((await readConfig(configPath(env), { clock })).text ?? '');
   const { sessions } = selectSessions(
     settings.sessions,
     sessionsFromConfig(scan.outside).sessions,
@@ -268,7 +272,7 @@ async function loginSession(env: NodeJS.ProcessEnv, command: CommandOf<'login'>)
 async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
   const { env, clock } = edge;
   const log = logger(1, command.logLevel, env);
-  const session = await loginSession(env, command);
+  const session = await loginSession(edge, command);
   await login(
     {
       home: homeDir(env),
@@ -308,8 +312,9 @@ export async function runCommand(
   command: Exclude<Command, { kind: 'help' | 'version' }>,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
+  signals?: CaughtSignals,
 ): Promise<Ending> {
-  const edge: Edge = { env, clock };
+  const edge: Edge = { env, clock, signals };
   switch (command.kind) {
     case 'daemon':
       return { code: await daemon(edge, command), end: true };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
+import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
 import type { Ending } from './commands.js';
 
@@ -25,8 +26,11 @@ async function main(argv: readonly string[]): Promise<Ending> {
       process.stdout.write(`sso-sync ${version()}\n`);
       return { code: ExitCode.ok };
     default: {
+      // The daemon's stop and reload signals are caught before anything else loads: a SIGTERM in its first
+      // moments is a clean stop (exit 0), not Node's default end by the signal.
+      const signals = command.kind === 'daemon' ? catchSignals(process) : undefined;
       const { runCommand } = await import('./commands.js');
-      return runCommand(command, process.env);
+      return runCommand(command, process.env, undefined, signals);
     }
   }
 }

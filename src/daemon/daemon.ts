@@ -14,6 +14,7 @@ import type { Settings } from '../settings/schema.js';
 import type { SyncReport, SyncRequest } from '../sync/run-once.js';
 import type { CachedToken } from '../token/cache.js';
 import { ConfigWatch } from './config-watch.js';
+import type { CaughtSignals } from './early-signals.js';
 import { Current } from './current.js';
 import { KnownTokens, type Refreshed } from './known-tokens.js';
 import { reloadSettings } from './settings-reload.js';
@@ -53,7 +54,7 @@ export interface DaemonDeps {
   /** The AWS config's text as a sync reads it; undefined when there is no file; throws when it cannot be read. */
   readConfig(): Promise<string | undefined>;
   /** Where SIGTERM, SIGINT and SIGHUP come from. */
-  signals: Pick<NodeJS.Process, 'on' | 'off'>;
+  signals: CaughtSignals;
   /** Desktop notification (off unless the settings turn it on). */
   notify(title: string, text: string): void;
 }

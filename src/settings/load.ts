@@ -1,8 +1,8 @@
 /** Finding and reading the settings file; every problem is reported at once, naming the file and the key. */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { errorCode, SsoSyncError } from '../errors.js';
+import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
+import { NotAFileError, readRegularFile } from '../fs/read-regular-file.js';
 import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
 import { settingsPath } from '../paths.js';
 
@@ -23,6 +23,19 @@ export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]
     if (i.code === 'invalid_key') return `${file}: ${where}: invalid key: ${i.issues.map((n) => n.message).join('; ')}`;
     return `${file}: ${where}: ${i.message}`;
   });
+}
+
+/** Why a settings file could not be read, in words. */
+function whyUnreadable(error: unknown): string {
+  if (error instanceof NotAFileError) return `it is ${error.kind}, not a file`;
+  switch (errorCode(error)) {
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'EACCES':
+      return 'permission denied';
+    default:
+      return errorCode(error) ?? errorMessage(error);
+  }
 }
 
 /** Parses and validates settings text; throws one error listing every problem. */
@@ -51,18 +64,10 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
   const { file, explicit: named } = settingsPath(explicit, env);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file)).text;
   } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' && !named) return zeroSettings();
-    const why =
-      code === 'ENOENT'
-        ? 'it does not exist'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : String(code);
+    if (errorCode(error) === 'ENOENT' && !named) return zeroSettings();
+    const why = whyUnreadable(error);
     throw new SsoSyncError(
       'settings.invalid',
       `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`,

@@ -3,10 +3,10 @@
  * `aws sso login` signs sso-sync in and `sso-sync login` signs the AWS CLI in. A file sso-sync cannot use is
  * reported, never rewritten; only a new login or a refresh replaces it.
  */
-import { constants, type Stats } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SessionDef } from '../core/types.js';
+import { NotAFileError, readRegularFile } from '../fs/read-regular-file.js';
 import { replaceFile } from '../fs/replace-file.js';
 import { errorCode, signInHint, SsoSyncError } from '../errors.js';
 import { tokenCachePath } from '../paths.js';
@@ -110,24 +110,15 @@ export function checkUsable(token: CachedToken, session: SessionDef, now: Date):
   return token;
 }
 
-/** What a file that is not a regular file is, for a message. */
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a named pipe';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
-
 /**
- * Reads a cache file's text. It is opened without blocking and checked to be a regular file before a byte is read:
- * a named pipe in its place would otherwise hang the read for ever. Resolves with its permission bits too.
+ * Reads a cache file's text, checked to be a regular file before a byte is read (a named pipe in its place would hang
+ * the read for ever). Resolves with its permission bits too.
  */
 async function readCacheFile(file: string, session: string): Promise<{ text: string; mode: number }> {
-  let handle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return await readRegularFile(file);
   } catch (error) {
+    if (error instanceof NotAFileError) throw unusable(session, file, `is ${error.kind}, not a file`);
     const code = errorCode(error);
     if (code === 'ENOENT') {
       throw new SsoSyncError(
@@ -136,16 +127,6 @@ async function readCacheFile(file: string, session: string): Promise<{ text: str
       );
     }
     throw unusable(session, file, `cannot be read (${code ?? 'error'})`);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw unusable(session, file, `is ${kindOf(info)}, not a file`);
-    return { text: await handle.readFile('utf8'), mode: info.mode & 0o777 };
-  } catch (error) {
-    if (error instanceof SsoSyncError) throw error;
-    throw unusable(session, file, `cannot be read (${errorCode(error) ?? 'error'})`);
-  } finally {
-    await handle.close();
   }
 }
 

@@ -104,6 +104,7 @@ test('a refresh lock left by a process killed while refreshing does not hold up 
       slept.push(ms);
       return systemClock.sleep(ms);
     },
+    setTimer: (ms, fn) => systemClock.setTimer(ms, fn),
   };
   const { log, lines } = capturingLogger();
   const keeper = new TokenKeeper({ home, clock, log, oidc: () => oidc, refreshWindowMs: 30 * 60_000, lockDir });

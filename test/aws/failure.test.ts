@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { classifyFailure, type FailureKind } from '../../src/aws/failure.js';
 import { createSsoApi, maxPages, PagingError } from '../../src/aws/sso-api.js';
-import type { Clock } from '../../src/clock/clock.js';
+import { systemClock, type Clock } from '../../src/clock/clock.js';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
 import { encodePageCursor } from '../../src/emulator/pagination.js';
 import { startEmulator, type Emulator, type FaultAction } from '../../src/emulator/server.js';
@@ -15,7 +15,7 @@ import { fetchAssignments } from '../../src/sync/fetch-assignments.js';
 import { useEmulatorEndpoint } from '../helpers/in-process.js';
 
 /** Time that passes at once: the retry strategy's backoff costs nothing here. */
-const instant: Clock = { now: () => Date.now(), sleep: async () => undefined };
+const instant: Clock = { ...systemClock, sleep: async () => undefined };
 
 const session = {
   name: 'mycorp',

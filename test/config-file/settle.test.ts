@@ -27,6 +27,8 @@ function fakeClock(): Clock & { elapsed: () => number } {
       now += ms;
       return Promise.resolve();
     },
+    // readConfig only sleeps; a timer here would be a bug.
+    setTimer: () => assert.fail('no timer is set while reading'),
     elapsed: () => now - start,
   };
 }

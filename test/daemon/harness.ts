@@ -165,7 +165,7 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
     },
     readToken: (name) => readToken(home, name).catch(() => undefined),
     readConfig: () => (world.config instanceof Error ? Promise.reject(world.config) : Promise.resolve(world.config)),
-    signals: signals as unknown as DaemonDeps['signals'],
+    signals: signals,
     notify: (title, text) => notifications.push(`${title}: ${text}`),
   };
   if (!options.refresh)

@@ -399,3 +399,24 @@ test("with a refresh window as long as the token's life, the start sync refreshe
   const order = logLines(result.stdout).map((l) => l.event);
   assert.ok(order.indexOf('token.refreshed') < order.indexOf('sync.completed'));
 });
+
+test("SIGTERM at the daemon's very start, before it has loaded or synced anything, is a clean stop: exit 0", async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  const before = readFileSync(box.configFile, 'utf8');
+  const pidFile = path.join(stateDir(box.env), 'daemon.pid');
+  const daemon = box.start([]);
+  // The pid file is claimed early in the start, before the settings are read and the daemon's own handlers are
+  // set: looked for often, and signalled the moment it appears.
+  for (const end = Date.now() + 10_000; !existsSync(pidFile);) {
+    assert.ok(Date.now() < end, `the daemon never claimed its pid file:\n${daemon.output()}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const early = !daemon.output().includes('"event":"daemon.started"');
+  daemon.child.kill('SIGTERM');
+  const result = await daemon.done;
+  assert.equal(result.signal, null, 'not ended by the signal');
+  assert.equal(result.code, 0, result.stderr);
+  t.diagnostic(early ? 'the signal came before the daemon had started' : 'the daemon had started already');
+  const after = readFileSync(box.configFile, 'utf8');
+  assert.ok(after === before || after.startsWith(before), 'the file is whole');
+});

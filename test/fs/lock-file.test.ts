@@ -174,6 +174,7 @@ function fakeClock(now: number): Clock & { slept: number[] } {
       slept.push(ms);
       return Promise.resolve();
     },
+    setTimer: () => assert.fail('a lock sets no timer'),
   };
 }
 

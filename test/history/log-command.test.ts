@@ -479,6 +479,7 @@ test('a rotation lock left by a process killed while rotating does not hold up t
       slept.push(ms);
       return Promise.resolve();
     },
+    setTimer: () => assert.fail('reading the log sets no timer'),
   };
   const reports: LockTakeover[] = [];
   const dead = leaveDeadLock(rotationLockPath(file));

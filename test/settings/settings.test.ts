@@ -1,5 +1,6 @@
 /** Settings: defaults, validation that names file and key, every problem reported together. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -125,4 +126,17 @@ test('where the settings are looked for, and zero configuration when the default
     (await loadSettings(undefined, { HOME: home, SSO_SYNC_SETTINGS: path.join(home, 'ok.yaml') })).sync.concurrency,
     3,
   );
+});
+
+test('a settings file that is a named pipe is refused at once, never read (a read would wait for ever)', async (t) => {
+  const dir = tempDir(t, 'sso-sync-settings-');
+  const fifo = path.join(dir, 'settings.yaml');
+  execFileSync('mkfifo', [fifo]);
+  const started = Date.now();
+  await assert.rejects(loadSettings(fifo, {}), (e: Error & { exitCode?: number }) => {
+    assert.match(e.message, new RegExp(`cannot read the settings file ${fifo}: it is a named pipe, not a file`));
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+  assert.ok(Date.now() - started < 5_000);
 });

@@ -22,9 +22,7 @@ const fixture = {
   ],
 };
 
-async function setUp(
-  t: TestContext,
-): Promise<{
+async function setUp(t: TestContext): Promise<{
   emulator: Emulator;
   sync: () => ReturnType<typeof runOnce>;
   config: string;
