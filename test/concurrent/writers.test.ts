@@ -75,10 +75,14 @@ async function storm(t: TestContext, style: Style, pace: [number, number], syncs
 }
 
 for (const style of ['in-place', 'rename', 'append'] as const) {
-  test(`another program writing ${style} every 100-500 ms while sso-sync syncs 20 times: every sync writes, none of its edits is lost`, async (t) => {
+  test(`another program writing ${style} every 100-500 ms while sso-sync syncs 20 times: every sync succeeds, none of its edits is lost`, async (t) => {
     const { runs, wrote } = await storm(t, style, [100, 500], 20);
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
-    assert.equal(wrote, 20, 'every sync wrote the file');
+    if (style === 'append') assert.equal(wrote, 20, 'every sync wrote the file');
+    // A program that reads the file, then writes it whole, puts back sso-sync's block as it read it when its read
+    // and its write straddle a sync's rename; the next sync then finds the block it would write already there, and
+    // writes nothing. Measured: 4 syncs of 1,200 against a program renaming 8 times a second (bench/writers.ts).
+    else assert.ok(wrote >= 18, `${wrote} of 20 syncs wrote the file`);
   });
 }
 
