@@ -14,7 +14,7 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 import { acquireLock, LockBusyError, processAlive, type LockTakeover } from '../fs/lock-file.js';
-import { describeWriters, openWriters, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
+import { describeWriters, openWriters, writersVisible, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
 import { fsyncDir, newFile, type Owner } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
 import { gaveUp, keptChanging, refused, stillBeingWritten, writtenWhileChanging } from './refusals.js';
@@ -47,6 +47,11 @@ export interface WriteOptions {
   onWritersWait?: (writers: readonly OpenWriter[], file: string) => void;
   /** How long to wait for them before giving up with nothing written (default 10 s). */
   writerWaitMs?: number;
+  /**
+   * Where open writers cannot be seen: how long after the rename the replaced file, if it changed a moment before,
+   * is read again for what a pausing program wrote into it (default 2 s; 0: not at all).
+   */
+  lateLookMs?: number;
   /** Told when the file was replaced but its owner (another user's) could not be kept: only root can give it away. */
   onOwnerLost?: (file: string, owner: Owner) => void;
   /** Told when the write lock of a writer that died (or a damaged one) was taken over, to log it. */
@@ -80,6 +85,8 @@ interface WriteRun {
   rescued: boolean;
   /** How many times another program's change was found before the rename. */
   raced: number;
+  /** What the last rename put on the path, if any. */
+  lastWritten: string | undefined;
   /** The temp file, while it is neither renamed nor removed. */
   temp: string | undefined;
   /** The target, opened for the last checks and kept open across the rename. */
@@ -268,7 +275,14 @@ async function dropAttempt(run: WriteRun, temp: string): Promise<void> {
 async function rescueLateChange(run: WriteRun, checked: string | undefined, written: string): Promise<boolean> {
   const held = run.held;
   if (!held) return true;
-  const late = await readHeld(held);
+  let late = await readHeld(held);
+  // The file replaced is sso-sync's own from the try before (a rescued change merged over it): nobody's to wait for.
+  const replacedOwn = checked === run.lastWritten;
+  run.lastWritten = written;
+  if (late === checked && !replacedOwn && (await lookAgainLater(run, held))) {
+    await run.clock.sleep(run.options.lateLookMs ?? defaultLateLookMs);
+    late = await readHeld(held);
+  }
   if (late !== checked) {
     // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
     const read = () => readHandle(held, run.clock);
@@ -282,6 +296,24 @@ async function rescueLateChange(run: WriteRun, checked: string | undefined, writ
   await held.close();
   run.held = undefined;
   return late === checked;
+}
+
+/** How long after the rename the replaced file is read again, where open writers cannot be seen. */
+const defaultLateLookMs = 2_000;
+/** A file changed less than this long before the write may still be held by a program that pauses. */
+const recentChangeMs = 5_000;
+
+/**
+ * Whether to read the replaced file once more a moment later: only where open writers cannot be seen (elsewhere
+ * than Linux), and only when it changed a moment before the write. A program that emptied the file and pauses
+ * before writing the rest writes the rest into the replaced file; read again, it is merged, not lost.
+ */
+async function lookAgainLater(run: WriteRun, held: FileHandle): Promise<boolean> {
+  const { options } = run;
+  if (options.findWriters !== null && writersVisible) return false;
+  if ((options.lateLookMs ?? defaultLateLookMs) <= 0) return false;
+  const info = await held.stat();
+  return run.clock.now() - Math.max(info.mtimeMs, info.ctimeMs) < recentChangeMs;
 }
 
 /**
@@ -362,6 +394,7 @@ export async function writeConfig(
     expected: snapshot.text,
     rescued: false,
     raced: 0,
+    lastWritten: undefined,
     temp: undefined,
     held: undefined,
     written: false,

@@ -95,3 +95,22 @@ test('a program that keeps the file open past the wait: nothing is written, and 
   );
   assert.equal(readFileSync(file, 'utf8'), '[default]\n');
 });
+
+test('where open writers cannot be seen, what a pausing program writes into the replaced file is read again and kept', async (t) => {
+  const dir = tempDir(t, 'sso-sync-writers-');
+  const file = path.join(dir, 'config');
+  writeFileSync(file, '[default]\nregion = eu-west-1\n');
+  const generator = shell(
+    t,
+    `{ printf '[default]\\nregion = eu-central-1\\n'; sleep 1; printf '[profile late]\\nregion = us-east-1\\n'; } > '${file}'`,
+  );
+  await until('the first part written', () => readFileSync(file, 'utf8').includes('eu-central-1'));
+  // As on a system without /proc: the write does not wait, it renames at once, then looks at the replaced file again.
+  const result = await writeConfig(await readConfig(file, { findWriters: null }), addBlock, { findWriters: null });
+  await generator.done;
+  assert.equal(result.written, true);
+  assert.equal(
+    readFileSync(file, 'utf8'),
+    '[default]\nregion = eu-central-1\n[profile late]\nregion = us-east-1\n# block\n',
+  );
+});
