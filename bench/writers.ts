@@ -102,12 +102,13 @@ async function runCase(style: 'rename' | 'in-place', pace: [number, number], syn
 
 const syncs = Number(process.argv[2] ?? 300);
 const only = process.argv[3];
-const all: ['rename' | 'in-place', [number, number]][] = [
-  ['rename', [100, 150]],
-  ['in-place', [100, 150]],
-  ['rename', [40, 60]],
-  ['in-place', [40, 60]],
-  ['in-place', [5, 15]],
+// The last case writes every 5-15 ms, where most syncs give up after 2 s of trying: a fifth of the syncs is enough.
+const all: ['rename' | 'in-place', [number, number], number][] = [
+  ['rename', [100, 150], 1],
+  ['in-place', [100, 150], 1],
+  ['rename', [40, 60], 1],
+  ['in-place', [40, 60], 1],
+  ['in-place', [5, 15], 0.2],
 ];
 // `-- 300 in-place` runs only the cases of that style.
 const cases = all.filter(([style]) => only === undefined || style === only);
@@ -119,8 +120,8 @@ process.stdout.write(
     'other failures | its edits | edits lost | time |\n',
 );
 process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
-for (const [style, pace] of cases) {
-  const r = await runCase(style, pace, syncs);
+for (const [style, pace, share] of cases) {
+  const r = await runCase(style, pace, Math.max(1, Math.round(syncs * share)));
   process.stdout.write(
     `| ${r.style}, ${r.pace} | ${r.syncs} | ${r.wrote} | ${r.gaveUp} | ${r.writtenMissing} | ${r.failedOther} | ${r.edits} | ${r.lost} | ${r.seconds.toFixed(0)} s |\n`,
   );

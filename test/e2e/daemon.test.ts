@@ -15,6 +15,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
@@ -419,4 +420,32 @@ test("SIGTERM at the daemon's very start, before it has loaded or synced anythin
   t.diagnostic(early ? 'the signal came before the daemon had started' : 'the daemon had started already');
   const after = readFileSync(box.configFile, 'utf8');
   assert.ok(after === before || after.startsWith(before), 'the file is whole');
+});
+
+test('a generator that writes a new sso-session, pauses and writes more: the daemon syncs it and keeps all it wrote', async (t) => {
+  const { box } = await daemonBox(t, '0 0 1 1 *');
+  box.signIn('newcorp', { startUrl: 'https://d-9999999999.awsapps.com/start' });
+  const daemon = box.start([]);
+  await daemon.waitFor(/"event":"sync.completed"/);
+  const synced = readFileSync(box.configFile, 'utf8');
+  // The daemon sees the new [sso-session] and syncs at once, while the generator still holds the file to write.
+  const head = `${synced}\n${sessionSection('newcorp', 'https://d-9999999999.awsapps.com/start')}`;
+  const script = `{ printf '%s' '${head}'; sleep 1; printf '\\n[profile generated-late]\\nregion = us-east-1\\n'; } > '${box.configFile}'`;
+  const generator = spawn('/bin/sh', ['-c', script], { stdio: 'ignore' });
+  t.after(() => generator.kill('SIGKILL'));
+  await new Promise((resolve) => generator.once('exit', resolve));
+  await until(
+    'the newcorp block written',
+    () => readFileSync(box.configFile, 'utf8').includes('# END sso-sync newcorp'),
+    {
+      detail: () => daemon.output(),
+    },
+  );
+  const text = readFileSync(box.configFile, 'utf8');
+  assert.ok(
+    text.includes('[profile generated-late]\nregion = us-east-1\n'),
+    `the generator's later lines are kept:\n${text}`,
+  );
+  assert.ok(count(daemon.output(), 'config.busy') >= 1, 'the daemon waited for the generator');
+  assert.equal((await stop(daemon)).code, 0);
 });
