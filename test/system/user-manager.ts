@@ -498,7 +498,12 @@ async function launchManager(inputs: LaunchInputs): Promise<Manager> {
     if (exitedAt !== undefined || pid === undefined) return;
     // SIGTERM: the manager stops its units (the daemon gets its own SIGTERM) and exits.
     killQuietly(pid, 'SIGTERM');
-    const stopped = await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
+    ]);
+    clearTimeout(timer);
     if (!stopped) killQuietly(pid, 'SIGKILL');
   };
   if (pid === undefined) throw new Error(`could not start ${binary} --user for ${inputs.name}`);
@@ -515,5 +520,5 @@ async function launchManager(inputs: LaunchInputs): Promise<Manager> {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
