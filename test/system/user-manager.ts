@@ -1,8 +1,9 @@
 /**
  * A throwaway Linux user with a real systemd user manager of its own, as a login would give one: for tests that run
- * as root (as CI does) on a machine whose PID 1 is not systemd. What the manager needs (see ../shared/FACTS.md): the
- * user, its runtime directory, the marker directory that says "booted with systemd", and cgroups delegated to it in
- * every hierarchy, which it must be started inside. `remove()` takes all of it away again.
+ * as root (as CI does) on a machine whose PID 1 is not systemd. What the manager needs, as measured on such machines:
+ * the user, its runtime directory, the marker directory that says "booted with systemd", and cgroups delegated to it
+ * in every hierarchy, which it must be started inside (without them `systemd --user` exits 1 without a word).
+ * `remove()` takes all of it away again.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -87,6 +88,15 @@ function cgroupHierarchies(): string[] {
   ];
 }
 
+/** Whether the machine was booted with systemd as init, which starts user managers itself. */
+function pidOneIsSystemd(): boolean {
+  try {
+    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd';
+  } catch {
+    return false;
+  }
+}
+
 /** Why a user manager cannot be started here, one reason a line; empty when it can. */
 export function userManagerPrerequisites(): string[] {
   if (process.platform !== 'linux') return [`systemd runs only on Linux, not on ${process.platform}`];
@@ -109,6 +119,12 @@ export function userManagerPrerequisites(): string[] {
     ['npm', 'npm, or Node.js from nodejs.org'],
   ] as const) {
     if (!findProgram(program)) reasons.push(`${program} is not installed (${debianPackage})`);
+  }
+  if (pidOneIsSystemd()) {
+    reasons.push(
+      'PID 1 is systemd here, and it manages user managers itself (user@UID.service): this test sets one up by hand, ' +
+        'as on machines without systemd as init (containers, CI), and would meddle with the cgroups systemd owns',
+    );
   }
   if (cgroupHierarchies().length === 0)
     reasons.push('no cgroup hierarchy to delegate to a user manager (neither /sys/fs/cgroup v2 nor a v1 name=systemd)');
@@ -133,7 +149,7 @@ export interface UserManager {
   runtimeDir: string;
   /** The pid of `systemd --user`. */
   managerPid(): number;
-  /** The systemd version the manager reports (252 for "systemd 252 (252.38-1~deb12u1)"). */
+  /** The systemd version, as `systemctl --version` gives it (252 for "systemd 252 (252.38-1~deb12u1)"). */
   systemdVersion: number;
   /** The environment of a shell of this user: HOME, USER, PATH (with ~/.local/bin first), XDG_RUNTIME_DIR. */
   env: NodeJS.ProcessEnv;
@@ -147,7 +163,7 @@ export interface UserManager {
   writeFile(relative: string, text: string, options?: { mode?: number; dirMode?: number }): string;
   /** Copies a file in below the home (a program, say), the copy and every directory created for it the user's. */
   copyIn(source: string, relative: string, mode: number): string;
-  /** What the manager printed (it has no journal to write to). */
+  /** What the manager printed on stdout and stderr (little: it logs to a journal, and none runs). */
   managerLog: () => string;
   /** Stops the manager, ends every process of the user, removes the cgroups, runtime directory, user and home. */
   remove(): Promise<void>;
