@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { refreshLockPath, TokenKeeper } from '../../src/auth/token-keeper.js';
+import { refreshLockPath, TokenKeeper, type KeeperDeps } from '../../src/auth/token-keeper.js';
 import { createOidcApi, type OidcApi, type TokenGrant } from '../../src/aws/oidc-api.js';
 import { systemClock, type Clock } from '../../src/clock/clock.js';
 import { builtinFixture } from '../../src/emulator/fixture.js';
@@ -74,16 +74,22 @@ async function signedIn(
   return { emulator, home, oidc, grant };
 }
 
-test('concurrent callers share one refresh; the cache then holds the refreshed token', async (t) => {
-  const { emulator, home, oidc, grant } = await signedIn(t);
-  const keeper = new TokenKeeper({
+/** A keeper of `home`'s tokens on the system clock, with a 30-minute window, silent unless given a logger. */
+function keeperOf(home: string, oidc: OidcApi, extra: Partial<KeeperDeps> = {}): TokenKeeper {
+  return new TokenKeeper({
     home,
     clock: systemClock,
     log: pino({ level: 'silent' }),
     oidc: () => oidc,
     refreshWindowMs: 30 * 60_000,
     lockDir: path.join(home, 'locks'),
+    ...extra,
   });
+}
+
+test('concurrent callers share one refresh; the cache then holds the refreshed token', async (t) => {
+  const { emulator, home, oidc, grant } = await signedIn(t);
+  const keeper = keeperOf(home, oidc);
   const before = emulator.stats().byRoute.token ?? 0;
   const tokens = await Promise.all(Array.from({ length: 5 }, () => keeper.tokenForSync(session)));
   assert.equal((emulator.stats().byRoute.token ?? 0) - before, 1, 'one CreateToken for five callers');
@@ -132,14 +138,7 @@ test('a token cache file others can read is reported once, with the chmod that f
   chmodSync(file, 0o644);
   const { log, lines } = capturingLogger();
   // A window shorter than the token's life: no refresh, so the file keeps its loose mode.
-  const keeper = new TokenKeeper({
-    home,
-    clock: systemClock,
-    log,
-    oidc: () => oidc,
-    refreshWindowMs: 1_000,
-    lockDir: path.join(home, 'locks'),
-  });
+  const keeper = keeperOf(home, oidc, { log, refreshWindowMs: 1_000 });
   const token = await keeper.tokenForSync(session);
   await keeper.tokenForSync(session);
   const warnings = lines.filter((l) => l.event === 'token.file_exposed');
@@ -169,14 +168,7 @@ test('a refresh answered with a token or a lifetime that cannot be used never re
     );
     const before = await readToken(home, 'mycorp');
     const { log, lines } = capturingLogger();
-    const keeper = new TokenKeeper({
-      home,
-      clock: systemClock,
-      log,
-      oidc: () => oidc,
-      refreshWindowMs: 30 * 60_000,
-      lockDir: path.join(home, 'locks'),
-    });
+    const keeper = keeperOf(home, oidc, { log });
     // The cached token is still usable (a minute and more left): the sync goes on with it.
     const token = await keeper.tokenForSync(session);
     assert.equal(token.accessToken, before.accessToken, what);
@@ -194,14 +186,7 @@ test('a refresh answered with a token or a lifetime that cannot be used never re
   }
   // With the hook gone, the kept (rotated) refresh token still refreshes.
   emulator.setReplyHook(undefined);
-  const keeper = new TokenKeeper({
-    home,
-    clock: systemClock,
-    log: pino({ level: 'silent' }),
-    oidc: () => oidc,
-    refreshWindowMs: 30 * 60_000,
-    lockDir: path.join(home, 'locks'),
-  });
+  const keeper = keeperOf(home, oidc);
   const fresh = await keeper.tokenForSync(session);
   assert.ok(fresh.expiresAt.getTime() > Date.now() + 10 * 60_000, 'refreshed with the kept refresh token');
 });
@@ -213,14 +198,7 @@ test('an expired token whose refresh is answered with an unusable token fails th
   emulator.setReplyHook((route, reply) =>
     route === 'token' ? { ...reply, body: { ...(reply.body as object), expiresIn: 1e20 } } : reply,
   );
-  const keeper = new TokenKeeper({
-    home,
-    clock: systemClock,
-    log: pino({ level: 'silent' }),
-    oidc: () => oidc,
-    refreshWindowMs: 30 * 60_000,
-    lockDir: path.join(home, 'locks'),
-  });
+  const keeper = keeperOf(home, oidc);
   await assert.rejects(keeper.tokenForSync(session), (e: Error & { exitCode?: number }) => {
     assert.match(e.message, /expiresIn 100000000000000000000 is not a lifetime/);
     assert.match(e.message, /was not IAM Identity Center's/);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/config-file.js';
@@ -23,39 +23,48 @@ function shell(t: TestContext, script: string): ChildProcess & { done: Promise<v
   return Object.assign(child, { done: new Promise<void>((resolve) => child.once('exit', () => resolve())) });
 }
 
-test('open writers are the processes holding the file open to write, for writing or reading and writing', async (t) => {
+/** A config holding `text` in a temp directory; undefined (the test skipped) where open writers cannot be seen. */
+function linuxConfig(t: TestContext, text: string): string | undefined {
   if (!writersVisible) {
     t.skip('open writers are only visible on Linux (/proc)');
-    return;
+    return undefined;
   }
-  const dir = tempDir(t, 'sso-sync-writers-');
-  const file = path.join(dir, 'config');
-  writeFileSync(file, '[default]\n');
+  const file = path.join(tempDir(t, 'sso-sync-writers-'), 'config');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Whether the process has `file` open on descriptor `fd`, from /proc. */
+function holds(pid: number | undefined, fd: number, file: string): boolean {
+  try {
+    return readlinkSync(`/proc/${String(pid)}/fd/${fd}`) === file;
+  } catch {
+    return false;
+  }
+}
+
+test('open writers are the processes holding the file open to write, for writing or reading and writing', async (t) => {
+  const file = linuxConfig(t, '[default]\n');
+  if (file === undefined) return;
   // `exec sleep`: one process holds the descriptors (a child would inherit them and hold them too).
   const writer = shell(t, `exec 3>>'${file}' 4<>'${file}'; exec sleep 30`);
   const reader = shell(t, `exec 3<'${file}'; sleep 30`);
-  let found: OpenWriter[] = [];
-  await until('the writer to open the file', async () => (found = await openWriters(file)).length > 0);
+  await until('both to open the file', () => holds(writer.pid, 4, file) && holds(reader.pid, 3, file));
+  const found = await openWriters(file);
   assert.deepEqual(
     found.map((w) => w.pid),
     [writer.pid],
     'the writer, once, and not the reader',
   );
   assert.equal(found[0]!.command, 'sleep');
-  assert.ok(reader.pid !== undefined);
   writer.kill('SIGKILL');
   await writer.done;
   assert.deepEqual(await openWriters(file), []);
 });
 
 test('a program that pauses while writing is waited for, and the write merges on all it wrote', async (t) => {
-  if (!writersVisible) {
-    t.skip('open writers are only visible on Linux (/proc)');
-    return;
-  }
-  const dir = tempDir(t, 'sso-sync-writers-');
-  const file = path.join(dir, 'config');
-  writeFileSync(file, '[default]\nregion = eu-west-1\n');
+  const file = linuxConfig(t, '[default]\nregion = eu-west-1\n');
+  if (file === undefined) return;
   const generator = shell(
     t,
     `{ printf '[default]\\nregion = eu-central-1\\n'; sleep 1; printf '[profile late]\\nregion = us-east-1\\n'; } > '${file}'`,
@@ -74,13 +83,8 @@ test('a program that pauses while writing is waited for, and the write merges on
 });
 
 test('a program that keeps the file open past the wait: nothing is written, and the error says who and what to do', async (t) => {
-  if (!writersVisible) {
-    t.skip('open writers are only visible on Linux (/proc)');
-    return;
-  }
-  const dir = tempDir(t, 'sso-sync-writers-');
-  const file = path.join(dir, 'config');
-  writeFileSync(file, '[default]\n');
+  const file = linuxConfig(t, '[default]\n');
+  if (file === undefined) return;
   const holder = shell(t, `exec 3>>'${file}'; sleep 30`);
   await until('the holder to open the file', async () => (await openWriters(file)).length > 0);
   await assert.rejects(

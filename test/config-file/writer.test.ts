@@ -19,12 +19,7 @@ import { readConfig, writeConfig, type Rewrite } from '../../src/config-file/con
 import type { LockTakeover } from '../../src/fs/lock-file.js';
 import { leaveDeadLock } from '../fs/dead-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
-const hook = (step: () => void) => (): Promise<void> => {
-  step();
-  return Promise.resolve();
-};
+import { hook } from '../helpers/writer-hook.js';
 
 /** sso-sync's change in these tests: a block added once, however often the write is redone. */
 const addBlock: Rewrite = (current) => (current!.includes('# block') ? current : `${current}# block\n`);

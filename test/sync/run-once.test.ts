@@ -17,13 +17,8 @@ import { startEmulator } from '../../src/emulator/server.js';
 import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
 import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { hook } from '../helpers/writer-hook.js';
 import { deadPid, leaveDeadLock } from '../fs/dead-lock.js';
-
-/** A writer hook (the writer awaits its hooks) that runs a synchronous step: another program's write, say. */
-const hook = (step: () => void) => (): Promise<void> => {
-  step();
-  return Promise.resolve();
-};
 
 const a =
   '[default]\nregion = eu-west-1\n\n[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
