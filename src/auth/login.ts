@@ -11,7 +11,7 @@ import { classifyFailure } from '../aws/failure.js';
 import type { Logger } from '../log/logger.js';
 import { formatCacheTime, writeToken, type CachedToken } from '../token/cache.js';
 import { startCallbackListener } from './callback-listener.js';
-import { loadRegistration, saveRegistration, type Flow } from './registrations.js';
+import { dropRegistration, loadRegistration, saveRegistration, type Flow } from './registrations.js';
 import { tokenCachePath } from '../paths.js';
 
 /** What sign-in needs from outside. */
@@ -52,6 +52,16 @@ export function codeChallenge(verifier: string): string {
 /** A failed call of the sign-in, told with the advice that fits its kind (see aws/failure.ts). */
 function failed(deps: LoginDeps, session: string, what: string, error: unknown): SsoSyncError {
   if (error instanceof SsoSyncError) return error;
+  if (errorName(error) === 'InvalidClientException') {
+    // The client registration, not the person's sign-in: a 401 here is not "sign in again".
+    return new SsoSyncError(
+      'aws.failed',
+      `signing in to sso-session ${session} failed while ${what}: the service refused sso-sync's client ` +
+        `registration (InvalidClientException). Check that the start URL and region of sso-session ${session} ` +
+        `are right, then run \`sso-sync login --session ${session}\` again.`,
+      { cause: error },
+    );
+  }
   const { summary, advice } = classifyFailure(error, 'IAM Identity Center', deps.oidc.endpoint());
   return new SsoSyncError(
     'aws.failed',
@@ -61,7 +71,12 @@ function failed(deps: LoginDeps, session: string, what: string, error: unknown):
   );
 }
 
-async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): Promise<Registration> {
+/** The registration kept from an earlier sign-in, if it is still good; `reused` says it was kept. */
+async function registration(
+  deps: LoginDeps,
+  session: SessionDef,
+  flow: Flow,
+): Promise<{ reg: Registration; reused: boolean }> {
   const now = deps.clock.now();
   const kept = await loadRegistration(deps.stateDir, session.name, flow, session.startUrl, session.scopes, now);
   if (kept) {
@@ -69,8 +84,13 @@ async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): P
       { event: 'login.registration_reused', session: session.name, flow },
       `reusing the client registration for ${session.name} until ${formatCacheTime(kept.expiresAt)}`,
     );
-    return kept;
+    return { reg: kept, reused: true };
   }
+  return { reg: await register(deps, session, flow), reused: false };
+}
+
+/** Registers a new client with the service and keeps it for later sign-ins. */
+async function register(deps: LoginDeps, session: SessionDef, flow: Flow): Promise<Registration> {
   const fresh = await deps.oidc
     .registerClient({
       clientName,
@@ -93,6 +113,25 @@ async function registration(deps: LoginDeps, session: SessionDef, flow: Flow): P
     `registered a client for ${session.name}, valid until ${formatCacheTime(fresh.expiresAt)}`,
   );
   return fresh;
+}
+
+/** An error as the SDK raises the service's refusal of a client. */
+const refusedClient = (message: string): Error => Object.assign(new Error(message), { name: 'InvalidClientException' });
+
+/**
+ * Whether the authorize page refuses the client, as it does one the service has forgotten (an error page, 400 or
+ * 401, naming invalid_client), before a browser is sent there. Any other answer, or none within 10 s, lets the
+ * sign-in go on: the browser shows what there is to see.
+ */
+async function clientRefusedAt(authorize: URL): Promise<boolean> {
+  const answer = await fetch(authorize, { redirect: 'manual', signal: AbortSignal.timeout(10_000) }).catch(
+    () => undefined,
+  );
+  if (answer === undefined || (answer.status !== 400 && answer.status !== 401)) {
+    await answer?.body?.cancel();
+    return false;
+  }
+  return /invalid_client|InvalidClient/i.test(await answer.text().catch(() => ''));
 }
 
 async function show(deps: LoginDeps, options: LoginOptions, url: string, intro: string): Promise<void> {
@@ -119,6 +158,9 @@ async function authorizationCodeFlow(deps: LoginDeps, options: LoginOptions, reg
       code_challenge: codeChallenge(verifier),
       scopes: session.scopes.join(' '),
     }).toString();
+    // A client the service forgot gets an error page in the browser and never a callback: find out first.
+    if (await clientRefusedAt(authorize))
+      throw failed(deps, session.name, 'opening the sign-in page', refusedClient('the authorize page refused it'));
     await show(deps, options, authorize.toString(), `Signing in to sso-session ${session.name} (${session.startUrl}).`);
     const result = await listener.result;
     if ('error' in result) {
@@ -202,12 +244,41 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
   }
 }
 
+/** Whether the service refused the client registration itself (forgotten, revoked, or expired early). */
+const clientRefused = (error: unknown): boolean =>
+  error instanceof SsoSyncError && errorName(error.cause) === 'InvalidClientException';
+
+/**
+ * Runs the sign-in flow with the kept registration. When the service no longer knows that client, the registration
+ * is dropped, a new one made, and the flow run once more with it: a stale registration never blocks sign-in.
+ */
+async function signInWith(
+  deps: LoginDeps,
+  options: LoginOptions,
+  flow: Flow,
+): Promise<{ reg: Registration; grant: TokenGrant }> {
+  const run = (reg: Registration) =>
+    flow === 'device-code' ? deviceCodeFlow(deps, options, reg) : authorizationCodeFlow(deps, options, reg);
+  const { reg, reused } = await registration(deps, options.session, flow);
+  try {
+    return { reg, grant: await run(reg) };
+  } catch (error) {
+    if (!reused || !clientRefused(error)) throw error;
+    const { name } = options.session;
+    await dropRegistration(deps.stateDir, name, flow);
+    deps.log.info(
+      { event: 'login.registration_dropped', session: name, flow },
+      `the service no longer accepts the client registration kept for ${name}; registering a new one`,
+    );
+    const fresh = await register(deps, options.session, flow);
+    return { reg: fresh, grant: await run(fresh) };
+  }
+}
+
 /** Signs in to a session and writes the token to the AWS CLI's cache; returns the cached token. */
 export async function login(deps: LoginDeps, options: LoginOptions): Promise<CachedToken> {
   const flow: Flow = options.deviceCode ? 'device-code' : 'authorization-code';
-  const reg = await registration(deps, options.session, flow);
-  const grant =
-    flow === 'device-code' ? await deviceCodeFlow(deps, options, reg) : await authorizationCodeFlow(deps, options, reg);
+  const { reg, grant } = await signInWith(deps, options, flow);
   const token: Omit<CachedToken, 'file'> = {
     startUrl: options.session.startUrl,
     region: options.session.region,

@@ -2,7 +2,7 @@
  * Client registrations, kept and reused until they expire so that every sign-in does not register a new client.
  * One file per session and flow in sso-sync's state directory, mode 0600 (it holds a client secret).
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../fs/replace-file.js';
 import type { Registration } from '../aws/oidc-api.js';
@@ -65,4 +65,9 @@ export async function saveRegistration(
     scopes: [...scopes],
   };
   await replaceFile(target, JSON.stringify(stored), 0o600);
+}
+
+/** Forgets a stored registration the service no longer accepts; a missing file is already forgotten. */
+export async function dropRegistration(stateDir: string, session: string, flow: Flow): Promise<void> {
+  await rm(file(stateDir, session, flow), { force: true });
 }

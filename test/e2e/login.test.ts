@@ -180,3 +180,44 @@ test('login asks which session when several are configured, and refuses unknown 
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no sso-session named three/);
 });
+
+/** Signs in with the device code flow, approving it in the emulator as the person would; returns the run. */
+async function deviceSignIn(box: Awaited<ReturnType<typeof ready>>) {
+  const run = box.start(['login', '--device-code', '--no-browser'], { env: { SSO_SYNC_LOG_LEVEL: 'debug' } });
+  const [, url] = await run.waitFor(urlLine);
+  box.emulator.approveDevice(new URL(url!).searchParams.get('user_code')!);
+  return run.done;
+}
+
+/** The client id of the registration sso-sync keeps for a flow. */
+function keptClient(box: Awaited<ReturnType<typeof ready>>, flow: string): string {
+  const file = path.join(box.home, '.local', 'state', 'sso-sync', 'registrations', `mycorp.${flow}.json`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { clientId: string }).clientId;
+}
+
+test('a client registration the service forgot is dropped and made again, and the sign-in goes on (device code)', async (t) => {
+  const box = await ready(t);
+  assert.equal((await deviceSignIn(box)).code, 0);
+  const stale = keptClient(box, 'device-code');
+  box.emulator.expireRegistration(stale); // as when the service forgets a client, or revokes it early
+  const again = await deviceSignIn(box);
+  assert.equal(again.code, 0, again.stderr);
+  assert.notEqual(keptClient(box, 'device-code'), stale, 'a new registration is kept');
+  const dropped = logLines(again.stdout).find((l) => l.event === 'login.registration_dropped');
+  assert.match(
+    String(dropped?.msg),
+    /no longer accepts the client registration kept for mycorp; registering a new one/,
+  );
+  assert.doesNotMatch(again.stderr, /network/);
+});
+
+test('a client registration the service forgot is found before the browser opens, and made again (browser)', async (t) => {
+  const box = await ready(t);
+  assert.equal((await box.loginWithBrowser()).code, 0);
+  const stale = keptClient(box, 'authorization-code');
+  box.emulator.expireRegistration(stale);
+  const again = await box.loginWithBrowser({ env: { SSO_SYNC_LOG_LEVEL: 'debug' } });
+  assert.equal(again.code, 0, again.stderr);
+  assert.notEqual(keptClient(box, 'authorization-code'), stale);
+  assert.ok(logLines(again.stdout).some((l) => l.event === 'login.registration_dropped'));
+});
