@@ -238,6 +238,7 @@ function service({ env }: Edge, command: CommandOf<'service'>): Promise<ExitCode
     env,
     uid: process.getuid?.() ?? 0,
     nodePath: process.execPath,
+    nodeVersion: process.versions.node,
     cliPath: defaultCliPath(),
     dryRun: command.dryRun,
     run: execFileRunner(env),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
+import { unsupportedNode } from './node-version.js';
 import type { Ending } from './commands.js';
 
 function version(): string {
@@ -17,6 +18,8 @@ function version(): string {
 }
 
 async function main(argv: readonly string[]): Promise<Ending> {
+  const unsupported = unsupportedNode(process.versions.node, process.execPath);
+  if (unsupported) throw new SsoSyncError('usage', unsupported);
   const command = parseCommand(argv);
   switch (command.kind) {
     case 'help':

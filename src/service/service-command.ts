@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTwoFilesPatch } from 'diff';
+import { unsupportedNode } from '../cli/node-version.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { replaceFile } from '../fs/replace-file.js';
 import { errorCode, errorMessage, ExitCode, SsoSyncError } from '../errors.js';
@@ -48,6 +49,8 @@ export interface ServiceOptions {
   uid: number;
   /** The Node.js binary the service starts (absolute), normally `process.execPath`. */
   nodePath: string;
+  /** The version of that Node.js (`process.versions.node`); install refuses to pin one sso-sync does not run on. */
+  nodeVersion?: string;
   /** sso-sync's command-line script (absolute), normally dist/src/cli/main.js: see `defaultCliPath`. */
   cliPath: string;
   /** Print what would be written and run; write nothing, run nothing. */
@@ -93,6 +96,9 @@ export async function serviceCommand(action: ServiceAction, options: ServiceOpti
     if (!path.isAbsolute(p))
       throw new SsoSyncError('usage', `${what} must be given as an absolute path, not ${JSON.stringify(p)}.`);
   }
+  const tooOld = options.nodeVersion === undefined ? undefined : unsupportedNode(options.nodeVersion, options.nodePath);
+  if (action === 'install' && tooOld !== undefined)
+    throw new SsoSyncError('usage', `the service would run on that Node.js: ${tooOld}`);
   const context: Context = { ...options, home, service: await describeService(platform, options, home) };
   if (options.dryRun) options.out('Dry run: nothing is written and no command runs.\n');
   const act = platform === 'linux' ? systemd : launchd;

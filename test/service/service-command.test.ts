@@ -396,6 +396,16 @@ test('another platform, or a relative path, is a usage error (exit 2) and runs n
     w.run('install', { nodePath: 'node' }),
     (error: unknown) => error instanceof SsoSyncError && error.exitCode === 2,
   );
+  // A Node.js sso-sync does not run on is never pinned into the unit.
+  await assert.rejects(w.run('install', { nodePath: '/usr/bin/node', nodeVersion: '20.20.2' }), (error: unknown) => {
+    assert.ok(error instanceof SsoSyncError);
+    assert.equal(error.exitCode, 2);
+    assert.match(
+      error.message,
+      /sso-sync needs Node\.js 22 or newer, and this is Node\.js 20\.20\.2 \(\/usr\/bin\/node\)/,
+    );
+    return true;
+  });
   assert.deepEqual(w.fakes.calls(), []);
   assert.deepEqual(tree(w.home), []);
 });
