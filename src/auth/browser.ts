@@ -28,3 +28,14 @@ export function openBrowser(
     });
   });
 }
+
+/**
+ * Why a browser on this machine cannot finish a sign-in, when it cannot: the redirect of the browser flow comes back
+ * to this machine's loopback, so it needs a browser here. Undefined when one can be opened (or $BROWSER is set).
+ */
+export function noBrowserHere(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  if (browserCommand(env, platform) !== undefined) return undefined;
+  return env.SSH_CONNECTION || env.SSH_TTY
+    ? 'an SSH session, without a browser here'
+    : 'no display to open a browser on';
+}

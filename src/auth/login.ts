@@ -25,6 +25,8 @@ export interface LoginDeps {
   openBrowser: (url: string) => Promise<boolean>;
   /** Text for the person at the terminal (URLs, the user code). */
   tell: (text: string) => void;
+  /** Why no browser on this machine can finish the browser flow (see browser.ts), when none can. */
+  noBrowserHere?: string | undefined;
 }
 
 /** How to sign in. */
@@ -244,6 +246,30 @@ async function deviceCodeFlow(deps: LoginDeps, options: LoginOptions, reg: Regis
   }
 }
 
+/**
+ * The flow to sign in with. The browser flow's redirect comes back to this machine's loopback: where no browser
+ * here can take it (over SSH, without a display) and the person did not choose, the device code flow is used, and
+ * said; with --no-browser over SSH the browser flow stays, with a word on where the URL must be opened.
+ */
+function chooseFlow(deps: LoginDeps, options: LoginOptions): Flow {
+  if (options.deviceCode) return 'device-code';
+  const why = deps.noBrowserHere;
+  if (why === undefined) return 'authorization-code';
+  if (!options.noBrowser) {
+    deps.tell(
+      `No browser can finish the sign-in here (${why}): signing in with a device code instead, ` +
+        'which any browser on any device can approve. (`--device-code` says so directly.)\n',
+    );
+    return 'device-code';
+  }
+  if (why.startsWith('an SSH session'))
+    deps.tell(
+      'This is an SSH session: the URL below comes back to this machine (127.0.0.1), so only a browser on this ' +
+        'machine can finish it. Elsewhere, use `sso-sync login --device-code`.\n',
+    );
+  return 'authorization-code';
+}
+
 /** Whether the service refused the client registration itself (forgotten, revoked, or expired early). */
 const clientRefused = (error: unknown): boolean =>
   error instanceof SsoSyncError && errorName(error.cause) === 'InvalidClientException';
@@ -277,7 +303,7 @@ async function signInWith(
 
 /** Signs in to a session and writes the token to the AWS CLI's cache; returns the cached token. */
 export async function login(deps: LoginDeps, options: LoginOptions): Promise<CachedToken> {
-  const flow: Flow = options.deviceCode ? 'device-code' : 'authorization-code';
+  const flow = chooseFlow(deps, options);
   const { reg, grant } = await signInWith(deps, options, flow);
   const token: Omit<CachedToken, 'file'> = {
     startUrl: options.session.startUrl,

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import cron from 'node-cron';
-import { openBrowser } from '../auth/browser.js';
+import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
@@ -282,6 +282,7 @@ async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode
       log,
       oidc: createOidcApi(session.region, env),
       openBrowser: (url) => openBrowser(url, env),
+      noBrowserHere: noBrowserHere(env, process.platform),
       tell: (text) => process.stderr.write(text),
     },
     {

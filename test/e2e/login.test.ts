@@ -221,3 +221,24 @@ test('a client registration the service forgot is found before the browser opens
   assert.notEqual(keptClient(box, 'authorization-code'), stale);
   assert.ok(logLines(again.stdout).some((l) => l.event === 'login.registration_dropped'));
 });
+
+test('over SSH without a browser, `sso-sync login` signs in with a device code, and says so', async (t) => {
+  const box = await ready(t);
+  const ssh = { SSH_CONNECTION: '192.0.2.10 50000 192.0.2.20 22', DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '' };
+  const run = box.start(['login'], { env: ssh });
+  await run.waitFor(
+    /No browser can finish the sign-in here \(an SSH session, without a browser here\): signing in with a device code/,
+  );
+  const [, url] = await run.waitFor(urlLine);
+  assert.equal(new URL(url!).pathname, '/device', 'the device verification page, not the loopback');
+  box.emulator.approveDevice(new URL(url!).searchParams.get('user_code')!);
+  const result = await run.done;
+  assert.equal(result.code, 0, result.stderr);
+  // Told to open the URL on this machine when the browser flow is asked for over SSH.
+  const asked = box.start(['login', '--no-browser'], { env: ssh });
+  await asked.waitFor(/only a browser on this machine can finish it\. Elsewhere, use `sso-sync login --device-code`/);
+  const [, loopback] = await asked.waitFor(urlLine);
+  assert.match(new URL(loopback!).searchParams.get('redirect_uri')!, /^http:\/\/127\.0\.0\.1:/);
+  asked.child.kill('SIGTERM');
+  await asked.done;
+});
