@@ -180,30 +180,73 @@ function clean(text: string): string {
   return text.replace(/\p{Cc}+/gu, ' ');
 }
 
+/** One mark for each kind of entry (the README's `sso-sync log` section lists them). */
 const marks: Record<HistoryEvent, string> = {
   'profile.added': '+',
   'profile.removed': '-',
   'profile.changed': '~',
   'sync.held': '!',
-  'login.required': '!',
-  'sync.failed': '!',
+  'login.required': '?',
+  'sync.failed': 'x',
   'block.edited': '*',
   'login.completed': '>',
 };
 
+/** Entries shown as one line: the same non-profile entry repeated in a row (say, sign-in required at every sync). */
+interface Run {
+  entry: HistoryEntry;
+  count: number;
+  lastAt: number;
+}
+
 /**
- * The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! trouble), profile, account,
- * role.
+ * Folds repeats: an entry that is not about a profile, right after one of the same kind, session and text, adds to
+ * its count instead of taking a line of its own.
+ */
+function foldRepeats(entries: readonly HistoryEntry[]): Run[] {
+  const runs: Run[] = [];
+  for (const entry of entries) {
+    const last = runs.at(-1);
+    const same =
+      last !== undefined &&
+      !entry.event.startsWith('profile.') &&
+      last.entry.event === entry.event &&
+      last.entry.session === entry.session &&
+      describeEvent(last.entry) === describeEvent(entry);
+    if (same) {
+      last.count += 1;
+      last.lastAt = entry.at;
+    } else runs.push({ entry, count: 1, lastAt: entry.at });
+  }
+  return runs;
+}
+
+/** A run's time: its minute, or its first and last minutes when it repeats (`10:00-10:01`, the date shown once). */
+function runTime(run: Run): string {
+  const first = localMinute(run.entry.at);
+  if (run.count === 1) return first;
+  const last = localMinute(run.lastAt);
+  return last.slice(0, 10) === first.slice(0, 10) ? `${first}-${last.slice(11)}` : `${first}-${last}`;
+}
+
+/**
+ * The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! held, ? sign-in required,
+ * x failed, * hand edit replaced, > signed in), profile, account, role. Repeats of one trouble in a row are one line
+ * with a count (`sign-in required x4`) and the span of their times.
  */
 export function formatHistory(entries: readonly HistoryEntry[]): string[] {
+  const runs = foldRepeats(entries);
+  const timeWidth = Math.max(0, ...runs.map((r) => runTime(r).length));
   const width = (f: (e: HistoryEntry) => string | undefined) =>
     Math.max(0, ...entries.map((e) => clean(f(e) ?? '').length));
   const sessionWidth = width((e) => e.session);
   const profileWidth = width((e) => (e.event.startsWith('profile.') ? e.profile : undefined));
   const accountWidth = width((e) => (e.event.startsWith('profile.') ? e.accountId : undefined));
   const roleWidth = width((e) => (e.event === 'profile.changed' ? e.role : undefined));
-  return entries.map((e) => {
-    const head = `${localMinute(e.at)}  ${clean(e.session ?? '-').padEnd(sessionWidth)}  ${marks[e.event]} `;
+  return runs.map((run) => {
+    const e = run.entry;
+    const session = clean(e.session ?? '-').padEnd(sessionWidth);
+    const head = `${runTime(run).padEnd(timeWidth)}  ${session}  ${marks[e.event]} `;
     if (e.event.startsWith('profile.')) {
       const role = clean(e.role ?? '?');
       const columns =
@@ -211,7 +254,13 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
       if (e.event !== 'profile.changed') return `${head}${columns}${role}`.trimEnd();
       return `${head}${columns}${role.padEnd(roleWidth)}  ${clean(describeKeys(e.keys ?? []))}`.trimEnd();
     }
-    return `${head}${clean(describeEvent(e))}`.trimEnd();
+    const text = clean(describeEvent(e));
+    if (run.count === 1) return `${head}${text}`.trimEnd();
+    // "sign-in required x4: token for ..." : the count goes after the words before the first colon.
+    const colon = text.indexOf(': ');
+    const counted =
+      colon === -1 ? `${text} x${run.count}` : `${text.slice(0, colon)} x${run.count}${text.slice(colon)}`;
+    return `${head}${counted}`.trimEnd();
   });
 }
 

@@ -147,11 +147,11 @@ test('the history from the current and rotated files, oldest first, aligned, wit
       '2026-11-14 12:00  mycorp  + sandbox-admin  444444444444  AdministratorAccess',
       '2026-11-15 10:30  mycorp  ~ dev-readonly   222222222222  ReadOnlyAccess  region: eu-west-1 -> eu-central-1; aws_session_token: ******** -> ********',
       '2026-11-16 07:00  other   ! update held: it would have removed 30 of 40 profiles; the block was left as it was',
-      '2026-11-16 07:05  other   ! sign-in required: token for sso-session other expired: run `sso-sync login --session other`',
+      '2026-11-16 07:05  other   ? sign-in required: token for sso-session other expired: run `sso-sync login --session other`',
       '2026-11-21 08:00  mycorp  - old-thing      333333333333  PowerUserAccess',
       '2026-11-21 08:01  mycorp  * hand edits to the block replaced (profile prod-admin); previous file saved in /home/ann/.local/state/sso-sync/backups/config-x.bak',
       '2026-11-21 08:02  other   > signed in (device-code)',
-      '2026-11-21 08:03  mycorp  ! sync failed: listing accounts failed: ThrottlingException (HTTP 429) after 4 attempts',
+      '2026-11-21 08:03  mycorp  x sync failed: listing accounts failed: ThrottlingException (HTTP 429) after 4 attempts',
       '9 entries: 2 added, 1 removed, 1 changed, 1 update held, 1 failed sync, 1 sign-in required, 1 sign-in, 1 hand-edited block replaced ' +
         '(read from ~/.local/state/sso-sync/sso-sync.log and 2 rotated files). 2 damaged lines were skipped.',
       '',
@@ -502,4 +502,36 @@ test('a rotation lock left by a process killed while rotating does not hold up t
   assert.equal(meanwhile.length, 3);
   assert.deepEqual(slept, [5, 10, 20, 40, 80, 100, 100, 100, 100, 100]);
   assert.equal(reports.length, 1, "a live holder's lock is not taken over");
+});
+
+test('the same trouble in a row is one line with a count and its span; each kind has its own mark', async (t) => {
+  const required = (minute: number) =>
+    line({
+      time: `2026-11-21T10:0${minute}:00.000Z`,
+      level: 'error',
+      event: 'login.required',
+      session: 'mycorp',
+      msg: 'the token for sso-session mycorp expired and cannot be refreshed: run `sso-sync login --session mycorp`',
+    });
+  const held = line({
+    time: '2026-11-21T10:05:00.000Z',
+    level: 'error',
+    event: 'sync.held',
+    session: 'mycorp',
+    wouldRemove: 5,
+    of: 6,
+    msg: 'held',
+  });
+  const env = home(t, { 'sso-sync.log': required(0) + required(1) + required(1) + required(2) + held + required(6) });
+  const { code, text } = await show(env);
+  assert.equal(code, 0);
+  const lines = text.split('\n');
+  assert.equal(
+    lines[0],
+    '2026-11-21 10:00-10:02  mycorp  ? sign-in required x4: the token for sso-session mycorp expired and cannot be ' +
+      'refreshed: run `sso-sync login --session mycorp`',
+  );
+  assert.match(lines[1]!, /^2026-11-21 10:05 {8}mycorp {2}! update held: it would have removed 5 of 6 profiles/);
+  assert.match(lines[2]!, /^2026-11-21 10:06 {8}mycorp {2}\? sign-in required: /, 'not folded across another entry');
+  assert.match(lines[3]!, /^6 entries: 1 update held, 5 sign-ins required/);
 });
