@@ -14,7 +14,7 @@ export interface MainProcess {
   stderr(): string;
   /** Resolves with the first match in the stream, from what it printed after the banner (waits up to 15 s). */
   waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM and resolves with the exit code; rejects if it still runs 10 s later. */
   stop(): Promise<number | null>;
   /** Ends it at once if it still runs (call it in a `finally`). */
   kill(): void;
@@ -76,9 +76,17 @@ export async function startMain(args: string[]): Promise<MainProcess> {
     stdout: () => printed.stdout,
     stderr: () => printed.stderr,
     waitFor: (stream, pattern, from) => waitFor(stream, pattern, from ?? (stream === 'stdout' ? banner.length : 0)),
-    stop() {
+    async stop() {
       child.kill('SIGTERM');
-      return exited;
+      let limit: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        limit = setTimeout(() => reject(new Error(`still running 10 s after SIGTERM:\n${printed.stdout}`)), 10_000);
+      });
+      try {
+        return await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(limit);
+      }
     },
     kill,
   };
