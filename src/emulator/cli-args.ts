@@ -30,10 +30,12 @@ export type ParsedArgs =
 /** Usage text printed by --help and after a flag error. */
 export const USAGE = `usage: npm run emulator -- [options]
 
-Runs a local IAM Identity Center portal and OIDC API on 127.0.0.1 and prints an access token for it.
+Runs a local IAM Identity Center portal and OIDC API on 127.0.0.1 and prints how to try sso-sync against it: an
+sso-session section for an AWS config, the endpoint variables to export, how to sign in, and an access token.
 
   --port N              port to listen on (default: any free port)
-  --fixture FILE        accounts and roles as JSON (default: a built-in demo organisation)
+  --fixture FILE        accounts and roles as JSON, reloaded whenever the file is saved (default: a built-in demo
+                        organisation)
   --accounts N          generate N accounts instead of a fixture file
   --roles K             roles per generated account (default 3; needs --accounts)
   --seed N              seed for the generated accounts (default 1; needs --accounts)
@@ -41,7 +43,8 @@ Runs a local IAM Identity Center portal and OIDC API on 127.0.0.1 and prints an 
   --rate N              allow N requests per second, answer 429 beyond that (default: unlimited)
   --burst N             requests allowed at once before --rate applies (default: the rate; needs --rate)
   --token-lifetime S    lifetime of access tokens (the printed one and sign-ins'), in seconds (default 3600)
-  --auto-approve        approve device code sign-ins at once, as if the user clicked approve
+  --auto-approve        approve device code sign-ins at once, as if the user clicked approve (default: they wait
+                        for Approve or Deny on the page at the URL the sign-in prints)
   --refresh-tokens P    what a refresh returns: rotate (a new refresh token, the old one dies), same, or none
                         (default rotate)
   --refresh-lifetime S  how long a sign-in can be refreshed, in seconds (default 28800)

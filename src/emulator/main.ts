@@ -1,7 +1,9 @@
 /** Entry point of `npm run emulator`: starts an emulator, prints how to use it, runs until interrupted. */
+import { bannerText } from './banner.js';
 import { parseEmulatorArgs, USAGE, type FixtureChoice } from './cli-args.js';
 import { builtinFixture, generateFixture, loadFixture, type Fixture } from './fixture.js';
-import { startEmulator } from './server.js';
+import { watchFixture, type FixtureWatch } from './fixture-watch.js';
+import { startEmulator, type Emulator } from './server.js';
 import { errorMessage, errorStack } from '../errors.js';
 
 async function fixtureFor(choice: FixtureChoice): Promise<Fixture> {
@@ -13,6 +15,35 @@ async function fixtureFor(choice: FixtureChoice): Promise<Fixture> {
     case 'generated':
       return generateFixture({ accounts: choice.accounts, rolesPerAccount: choice.rolesPerAccount, seed: choice.seed });
   }
+}
+
+function roleCount(fixture: Fixture): number {
+  return fixture.accounts.reduce((sum, account) => sum + account.roles.length, 0);
+}
+
+/**
+ * Serves each valid save of the fixture file from the next request on; tokens and client registrations live in the
+ * emulator, not in the fixture, so they stay. A save that cannot be used is reported and the last good one stays.
+ */
+async function watchFixtureFile(file: string, emulator: Emulator, first: Fixture): Promise<FixtureWatch> {
+  let served = first;
+  return watchFixture(file, {
+    reloaded(fixture) {
+      emulator.setFixture(fixture);
+      served = fixture;
+      process.stdout.write(
+        `Fixture ${file} reloaded: ${fixture.accounts.length} accounts, ${roleCount(fixture)} role assignments, ` +
+          'served from the next request on.\n',
+      );
+    },
+    refused(problems) {
+      process.stderr.write(
+        `sso-sync emulator: ${file} changed but is not a usable fixture:\n` +
+          problems.map((p) => `  - ${p}\n`).join('') +
+          `Still serving the previous fixture (${served.accounts.length} accounts); fix the file and save it again.\n`,
+      );
+    },
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -60,32 +91,25 @@ async function main(argv: string[]): Promise<number> {
       ? {}
       : { registrationLifetimeSeconds: config.registrationLifetimeSeconds }),
   });
+  const watch =
+    config.fixture.kind === 'file' ? await watchFixtureFile(config.fixture.path, emulator, fixture) : undefined;
   const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: config.tokenLifetimeSeconds });
-  const roleCount = fixture.accounts.reduce((sum, account) => sum + account.roles.length, 0);
 
   // Printing the token is the point: it is a throwaway token that only this local emulator accepts.
   process.stdout.write(
-    [
-      `SSO emulator listening on ${emulator.url} (${fixture.accounts.length} accounts, ${roleCount} role assignments)`,
-      '',
-      'Point the AWS SDK at it with:',
-      `  export AWS_ENDPOINT_URL_SSO=${emulator.url}`,
-      `  export AWS_ENDPOINT_URL_SSO_OIDC=${emulator.url}`,
-      '',
-      config.autoApproveDevice
-        ? 'Sign-in: device codes are approved at once; the authorize page approves.'
-        : 'Sign-in: the authorize page approves; device codes wait for approval (start with --auto-approve to ' +
-          'approve them).',
-      '',
-      `Access token (expires ${expiresAt.toISOString()}):`,
-      `  ${accessToken}`,
-      '',
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
+    bannerText({
+      url: emulator.url,
+      accountCount: fixture.accounts.length,
+      roleCount: roleCount(fixture),
+      fixtureFile: config.fixture.kind === 'file' ? config.fixture.path : undefined,
+      autoApproveDevice: config.autoApproveDevice,
+      accessToken,
+      expiresAt,
+    }),
   );
 
   await interrupted;
+  await watch?.close();
   await emulator.stop();
   process.stdout.write('SSO emulator stopped.\n');
   return 0;

@@ -91,6 +91,13 @@ export interface AuthorizeParams {
   scopes: string | null;
 }
 
+/** Where the device authorization showing a user code stands, as the device page tells a person. */
+export type DeviceLookup =
+  | { kind: 'unknown' }
+  | { kind: 'expired' }
+  | { kind: 'pending'; clientName: string | undefined; expiresAtMs: number }
+  | { kind: 'decided'; decision: 'approved' | 'denied'; clientName: string | undefined };
+
 /** Where the authorize step sends the browser back to. */
 export type AuthorizeOutcome = { location: string };
 
@@ -201,10 +208,28 @@ export class OidcStore {
     return device;
   }
 
+  /** The newest device authorization showing `userCode`: an expired one may share its user code with a live one. */
+  private deviceByUserCode(userCode: string): DeviceAuthorization | undefined {
+    return [...this.devices.values()].reverse().find((d) => d.userCode === userCode);
+  }
+
+  /**
+   * Where the device authorization showing `userCode` stands at `nowMs`, with the name its client registered under.
+   * A decision outlives the code's expiry here, so a person who approved is not told later that the code expired.
+   */
+  lookUpDevice(userCode: string, nowMs: number): DeviceLookup {
+    const device = this.deviceByUserCode(userCode);
+    if (device === undefined) return { kind: 'unknown' };
+    const clientName = this.clients.get(device.clientId)?.clientName;
+    if (device.status === 'denied') return { kind: 'decided', decision: 'denied', clientName };
+    if (device.status !== 'pending') return { kind: 'decided', decision: 'approved', clientName };
+    if (!isAwaitingUser(device, nowMs)) return { kind: 'expired' };
+    return { kind: 'pending', clientName, expiresAtMs: device.expiresAtMs };
+  }
+
   /** The user approves or denies the device authorization showing `userCode`; throws when it cannot be decided. */
   decideDevice(userCode: string, decision: 'approve' | 'deny', nowMs: number): void {
-    // The newest first: an expired authorization may share its user code with a live one.
-    const device = [...this.devices.values()].reverse().find((d) => d.userCode === userCode);
+    const device = this.deviceByUserCode(userCode);
     if (device === undefined) throw new Error(`no device authorization has the user code ${userCode}`);
     const decided = decideDevice(device, decision, nowMs);
     if (!decided.ok) throw new Error(`the device authorization ${userCode} cannot be decided: ${decided.reason}`);

@@ -10,10 +10,14 @@ export interface RouteRequest {
   body: string;
 }
 
-/** A successful reply; `body` is sent as JSON when present. Failures are thrown as ApiError. */
+/**
+ * A reply; `body` is sent as JSON when present, `html` as a page for a browser. API failures are thrown as ApiError;
+ * a page for a person answers its own failures with a 4xx page.
+ */
 export interface Reply {
   status: number;
   body?: unknown;
+  html?: string;
   headers?: Record<string, string>;
 }
 

@@ -18,6 +18,7 @@ import {
   type Fault,
   type FaultAction,
 } from './faults.js';
+import { devicePageRoutes } from './device-page.js';
 import { parseFixture, type Fixture } from './fixture.js';
 import { MAX_PAGE_SIZE, pageShapeProblems, type PageShape } from './pagination.js';
 import { oidcRoutes } from './oidc-routes.js';
@@ -82,7 +83,10 @@ export interface EmulatorOptions {
    * refresh_token grant.
    */
   refreshTokens?: RefreshTokenPolicy;
-  /** Device authorizations start approved, as if the user approved at once (for running the emulator by hand). */
+  /**
+   * Device authorizations start approved, as if the user approved at once; without it, a person approves or denies
+   * on the verification page (GET /device?user_code=…), or a test calls approveDevice.
+   */
   autoApproveDevice?: boolean;
   /** What the authorize page does (default 'approve'); setAuthorizeDecision changes it. */
   authorizeDecision?: AuthorizeDecision;
@@ -93,8 +97,8 @@ export interface EmulatorStats {
   /** Requests received, whatever their outcome. */
   requests: number;
   /**
-   * Requests per route name ('accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize'; 'unmatched'
-   * for unknown paths).
+   * Requests per route name ('accounts', 'roles', 'register', 'device-authorization', 'token', 'authorize',
+   * 'device-page' for the verification page and its form; 'unmatched' for unknown paths).
    */
   byRoute: Record<string, number>;
   /** Requests answered 429 by the throttle. */
@@ -274,6 +278,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       authorizeDecision: () => state.authorizeDecision,
       now: () => Date.now(),
     }),
+    ...devicePageRoutes({ store: oidc, autoApprove: settings.autoApproveDevice, now: () => Date.now() }),
   ];
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -297,6 +302,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   function sendReply(res: ServerResponse, reply: Reply): void {
+    if (reply.html !== undefined) {
+      send(res, reply.status, reply.html, { 'content-type': 'text/html; charset=utf-8', ...reply.headers });
+      return;
+    }
     send(res, reply.status, reply.body === undefined ? '' : JSON.stringify(reply.body), reply.headers);
   }
 

@@ -1,8 +1,9 @@
-/** The `npm run emulator` entry point: flags, what it prints, and a clean stop on SIGTERM. */
+/** The `npm run emulator` entry point: flags, the banner a person reads, and a clean stop on SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ListAccountsCommand, SSOClient } from '@aws-sdk/client-sso';
 import {
@@ -12,48 +13,8 @@ import {
   StartDeviceAuthorizationCommand,
 } from '@aws-sdk/client-sso-oidc';
 import { parseEmulatorArgs } from '../../src/emulator/cli-args.js';
-
-const MAIN = fileURLToPath(new URL('../../src/emulator/main.js', import.meta.url));
-
-/**
- * Starts the entry point and waits (up to 15 s) for its ready line, the one that ends with Ctrl+C: `stdout` is what
- * it printed until then. `stop()` sends SIGTERM and resolves with the exit code; `kill()` ends it at once if it still
- * runs (call it in a `finally`).
- */
-async function startMain(args: string[]): Promise<{ stdout: string; stop(): Promise<number | null>; kill(): void }> {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const limit = setTimeout(() => reject(new Error(`no ready line within 15 s:\n${stdout}${stderr}`)), 15_000);
-      void exited.then((code) => {
-        clearTimeout(limit);
-        reject(new Error(`exited early with ${code}:\n${stderr}`));
-      });
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Ctrl+C')) {
-          clearTimeout(limit);
-          resolve();
-        }
-      });
-    });
-  } catch (error) {
-    kill();
-    throw error;
-  }
-  const stop = () => {
-    child.kill('SIGTERM');
-    return exited;
-  };
-  return { stdout, stop, kill };
-}
+import { tempDir } from '../helpers/temp-dir.js';
+import { bannerExports, bannerSessionSection, MAIN, startMain } from './main-process.js';
 
 test('flags parse into a configuration', () => {
   assert.deepEqual(parseEmulatorArgs([]), {
@@ -165,10 +126,10 @@ test('invalid flags exit 2 with a message', async () => {
 test('it prints the endpoint and a working token, and stops cleanly on SIGTERM', async () => {
   const main = await startMain(['--accounts', '30', '--roles', '2']);
   try {
-    const endpoint = /AWS_ENDPOINT_URL_SSO=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.stdout)?.[1];
-    const token = /^ {2}(aoa\S+)$/m.exec(main.stdout)?.[1];
-    assert.ok(endpoint && token, main.stdout);
-    assert.match(main.stdout, /expires \d{4}-\d\d-\d\dT/);
+    const endpoint = /AWS_ENDPOINT_URL_SSO=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.banner)?.[1];
+    const token = /^ {2}(aoa\S+)$/m.exec(main.banner)?.[1];
+    assert.ok(endpoint && token, main.banner);
+    assert.match(main.banner, /expires \d{4}-\d\d-\d\dT/);
 
     const client = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
     try {
@@ -186,9 +147,9 @@ test('it prints the endpoint and a working token, and stops cleanly on SIGTERM',
 test('with --auto-approve, a device code sign-in against the printed OIDC endpoint completes at once', async () => {
   const main = await startMain(['--auto-approve', '--token-lifetime', '120']);
   try {
-    const endpoint = /AWS_ENDPOINT_URL_SSO_OIDC=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.stdout)?.[1];
-    assert.ok(endpoint, main.stdout);
-    assert.match(main.stdout, /approved at once/);
+    const endpoint = /AWS_ENDPOINT_URL_SSO_OIDC=(http:\/\/127\.0\.0\.1:\d+)/.exec(main.banner)?.[1];
+    assert.ok(endpoint, main.banner);
+    assert.match(main.banner, /approved at once/);
 
     const oidc = new SSOOIDCClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
     const sso = new SSOClient({ region: 'eu-north-1', endpoint, maxAttempts: 1 });
@@ -218,6 +179,66 @@ test('with --auto-approve, a device code sign-in against the printed OIDC endpoi
       oidc.destroy();
       sso.destroy();
     }
+    assert.equal(await main.stop(), 0);
+  } finally {
+    main.kill();
+  }
+});
+
+test('the banner gives the sso-session section, the exports and the sign-in, and the emulator takes any start URL and region', async () => {
+  const main = await startMain([]);
+  try {
+    const url = /^SSO emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(8 accounts, 16 role assignments\)$/m.exec(
+      main.banner,
+    )?.[1];
+    assert.ok(url, main.banner);
+    assert.equal(
+      bannerSessionSection(main.banner),
+      '[sso-session emulator]\n' +
+        'sso_start_url = https://d-1234567890.awsapps.com/start\n' +
+        'sso_region = eu-north-1\n' +
+        'sso_registration_scopes = sso:account:access\n',
+    );
+    assert.match(main.banner, /any http or https start URL and any region\s+work here/);
+    assert.deepEqual(bannerExports(main.banner), { AWS_ENDPOINT_URL_SSO: url, AWS_ENDPOINT_URL_SSO_OIDC: url });
+    assert.match(main.banner, /^ {2}sso-sync login --session emulator --device-code$/m);
+    assert.ok(main.banner.includes(`It prints a URL (${url}/device?user_code=…)`), main.banner);
+    assert.match(main.banner, /press Approve \(or Deny\)/);
+    assert.doesNotMatch(main.banner, /approved at once/);
+    assert.match(main.banner, /^ {2}aoa\S+$/m);
+
+    // What the banner claims: another start URL, in another region, signs in all the same.
+    const oidc = new SSOOIDCClient({ region: 'ap-southeast-2', endpoint: url, maxAttempts: 1 });
+    try {
+      const client = await oidc.send(
+        new RegisterClientCommand({ clientName: 'by-hand', clientType: 'public', scopes: ['sso:account:access'] }),
+      );
+      const device = await oidc.send(
+        new StartDeviceAuthorizationCommand({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          startUrl: 'https://my-own-org.example/start',
+        }),
+      );
+      assert.ok(device.verificationUriComplete?.startsWith(`${url}/device?user_code=`));
+    } finally {
+      oidc.destroy();
+    }
+    assert.equal(await main.stop(), 0);
+  } finally {
+    main.kill();
+  }
+});
+
+test('the banner names a --fixture file it watches; with --auto-approve it says there is no page to open', async (t) => {
+  const file = path.join(tempDir(t), 'org.json');
+  writeFileSync(file, JSON.stringify({ accounts: [{ accountId: '111111111111', accountName: 'Prod', roles: ['A'] }] }));
+  const main = await startMain(['--fixture', file, '--auto-approve']);
+  try {
+    assert.match(main.banner, /\(1 accounts, 1 role assignments; from (.+), reloaded whenever it is saved\)/);
+    assert.ok(main.banner.includes(`from ${file}, reloaded`));
+    assert.match(main.banner, /Device codes are approved at once \(--auto-approve\): the login finishes by itself/);
+    assert.doesNotMatch(main.banner, /press Approve/);
     assert.equal(await main.stop(), 0);
   } finally {
     main.kill();
