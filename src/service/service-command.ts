@@ -3,6 +3,7 @@
  * that runs the daemon. The file is rendered from the package's template with this installation's paths;
  * the service manager is driven through its own commands, run without a shell.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -283,14 +284,19 @@ function systemctlHint(context: Context): (result: CommandResult) => string {
         'Without it, start `sso-sync` (no arguments) in the background from your session start-up instead.'
       );
     }
-    if (/bus|XDG_RUNTIME_DIR/i.test(result.stderr)) {
+    if (/bus|XDG_RUNTIME_DIR|not been booted with systemd|System has not been booted/i.test(result.stderr)) {
       const user = context.env.USER || context.env.LOGNAME || 'YOUR_USER';
       return (
-        'Is a systemd user instance running for you? It comes with a login session; ' +
-        'under sudo or su it cannot be reached ' +
-        '(run this as that user, in their own login). ' +
+        'No systemd user manager is reachable for you. It comes with a login session; ' +
+        'under sudo or su it cannot be reached (run this as that user, in their own login). ' +
         'On a server, enable lingering so that it runs without a session: ' +
-        `\`loginctl enable-linger ${user}\`, then log in again and retry.`
+        `\`loginctl enable-linger ${user}\`, then log in again and retry. ` +
+        (onWsl(context.env)
+          ? 'On WSL, turn systemd on: add `[boot]` and `systemd=true` to /etc/wsl.conf, run `wsl --shutdown` ' +
+            'from Windows and open the distribution again. '
+          : '') +
+        'Where there is no systemd (a container, say), run `sso-sync` with no arguments under whatever starts ' +
+        'programs there instead: it is the same daemon.'
       );
     }
     return (
@@ -298,6 +304,35 @@ function systemctlHint(context: Context): (result: CommandResult) => string {
       `${systemdUnitName}\`, then try again.`
     );
   };
+}
+
+/** Whether this is Linux under WSL, where systemd is off unless turned on. */
+function onWsl(env: NodeJS.ProcessEnv): boolean {
+  if (env.WSL_DISTRO_NAME) return true;
+  try {
+    return /microsoft/i.test(readFileSync('/proc/sys/kernel/osrelease', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the commands that load and start the unit just written; when one fails, the unit file goes back to what it
+ * was (removed, if it is new), so that nothing is left half-installed, and the error says so.
+ */
+async function loadWritten(context: Context, commands: readonly Command[], wrote: boolean): Promise<void> {
+  const { service } = context;
+  try {
+    for (const command of commands) await runChecked(context, command, systemctlHint(context));
+  } catch (error) {
+    if (!wrote || !(error instanceof SsoSyncError)) throw error;
+    const restored =
+      service.existing === undefined
+        ? await rm(service.file, { force: true }).then(() => `${service.file} was removed again`)
+        : await replaceFile(service.file, service.existing, 0o644).then(() => `${service.file} was put back as it was`);
+    await context.run(...systemctl('daemon-reload'));
+    throw new SsoSyncError(error.code, `${error.message}\nNothing is half-installed: ${restored}.`, { cause: error });
+  }
 }
 
 const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = {
@@ -315,9 +350,14 @@ const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
       );
       return ExitCode.ok;
     }
+    // Before anything is written: is there a user manager to install into at all?
+    const probe = systemctl('show-environment');
+    const reached = await context.run(...probe);
+    if (reached.code !== 0) throw commandFailed(probe[0], probe[1], reached, systemctlHint(context)(reached));
     await createDirs(service);
-    out((await writeIfChanged(service)) ? `wrote ${service.file}\n` : `${service.file} is up to date\n`);
-    for (const command of commands) await runChecked(context, command, systemctlHint(context));
+    const wrote = await writeIfChanged(service);
+    out(wrote ? `wrote ${service.file}\n` : `${service.file} is up to date\n`);
+    await loadWritten(context, commands, wrote);
     const user = context.env.USER || context.env.LOGNAME || 'YOUR_USER';
     out(
       `sso-sync runs in the background now, as the systemd user unit ${systemdUnitName}.\n` +
@@ -340,9 +380,22 @@ const systemd: Record<ServiceAction, (context: Context) => Promise<ExitCode>> = 
       out(`would run ${commandLine(...stop)}\nwould remove ${service.file}\nwould run ${commandLine(...reload)}\n`);
       return ExitCode.ok;
     }
-    await runChecked(context, stop, systemctlHint(context));
+    // The file goes whatever systemctl says: a unit that cannot be stopped now must not start again at the next login.
+    const stopped = await runChecked(context, stop, systemctlHint(context)).then(
+      () => undefined,
+      (error: unknown) => (error instanceof SsoSyncError ? error : new SsoSyncError(failedCode, String(error))),
+    );
     await removeFile(service.file);
     out(`removed ${service.file}\n`);
+    if (stopped !== undefined) {
+      await context.run(...reload);
+      throw new SsoSyncError(
+        stopped.code,
+        `${stopped.message}\nThe unit file is removed, so it does not start again; if a daemon is still running, ` +
+          'stop it by hand (`pkill -f sso-sync`) or let it end with your session.',
+        { cause: stopped },
+      );
+    }
     await runChecked(context, reload, systemctlHint(context));
     out(`sso-sync's systemd user unit is stopped and removed. Its state and logs stay in ${service.plan.stateDir}.\n`);
     return ExitCode.ok;

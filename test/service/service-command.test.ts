@@ -106,7 +106,11 @@ test('install writes the unit, creates the writable directories, reloads systemd
   assert.equal(mode(file), 0o644);
   assert.equal(mode(path.join(w.home, '.aws')), 0o700);
   assert.equal(mode(path.join(w.home, '.local', 'state', 'sso-sync')), 0o700);
-  assert.deepEqual(w.fakes.calls(), [systemctl('daemon-reload'), systemctl('enable', '--now', 'sso-sync.service')]);
+  assert.deepEqual(w.fakes.calls(), [
+    systemctl('show-environment'),
+    systemctl('daemon-reload'),
+    systemctl('enable', '--now', 'sso-sync.service'),
+  ]);
   assert.ok(w.output().includes(`wrote ${file}`), w.output());
   assert.match(w.output(), /journalctl --user -u sso-sync\.service/);
   const verified = analyzeVerify(file);
@@ -123,13 +127,18 @@ test('install again changes nothing on disk; after an upgrade it rewrites the un
   assert.equal(await w.run('install'), 0);
   assert.equal(mtime(file), before, 'an identical unit is not rewritten');
   assert.match(w.output(), /is up to date/);
-  assert.deepEqual(w.fakes.calls(), [systemctl('daemon-reload'), systemctl('enable', '--now', 'sso-sync.service')]);
+  assert.deepEqual(w.fakes.calls(), [
+    systemctl('show-environment'),
+    systemctl('daemon-reload'),
+    systemctl('enable', '--now', 'sso-sync.service'),
+  ]);
   w.fakes.clearCalls();
 
   const upgraded = path.join(scratch, 'sso-sync-2', 'dist', 'src', 'cli', 'main.js');
   assert.equal(await w.run('install', { cliPath: upgraded }), 0);
   assert.match(readFileSync(file, 'utf8'), new RegExp(`^ExecStart=".*" "${escapeRegExp(upgraded)}"$`, 'm'));
   assert.deepEqual(w.fakes.calls(), [
+    systemctl('show-environment'),
     systemctl('daemon-reload'),
     systemctl('enable', '--now', 'sso-sync.service'),
     systemctl('restart', 'sso-sync.service'),
@@ -215,7 +224,7 @@ test('a dry run prints the unit and the commands, and touches nothing', async (t
   assert.deepEqual(w.fakes.calls(), []);
 });
 
-test('a failing systemctl is named with its exit code and first line, and says what to do', async (t) => {
+test('a failing systemctl is named with its exit code and first line, says what to do, and leaves nothing installed', async (t) => {
   const w = world(t, 'linux');
   const failing = execFileRunner(
     w.fakes.env({
@@ -233,13 +242,63 @@ test('a failing systemctl is named with its exit code and first line, and says w
     );
     assert.doesNotMatch(error.message, /second line/);
     assert.match(error.message, /loginctl enable-linger ann/);
+    assert.match(error.message, /Nothing is half-installed: .*sso-sync\.service was removed again\.$/);
     return true;
   });
-  // The unit was written; running install again once systemd is reachable finishes the job.
-  assert.ok(existsSync(unitFile(w.home)));
+  // The unit written for this install was removed again; once systemd is reachable, install does it all.
+  assert.ok(!existsSync(unitFile(w.home)));
   w.fakes.clearCalls();
   assert.equal(await w.run('install'), 0);
-  assert.deepEqual(w.fakes.calls(), [systemctl('daemon-reload'), systemctl('enable', '--now', 'sso-sync.service')]);
+  assert.ok(existsSync(unitFile(w.home)));
+});
+
+test('where no user manager can be reached, install says what to do and writes nothing at all', async (t) => {
+  const w = world(t, 'linux');
+  const unreachable = execFileRunner(
+    w.fakes.env({
+      FAKE_FAIL: 'systemctl --user *',
+      FAKE_FAIL_CODE: '1',
+      FAKE_FAIL_STDERR: 'Failed to connect to bus: No such file or directory',
+    }),
+  );
+  await assert.rejects(
+    w.run('install', { run: unreachable, env: { ...w.options.env, WSL_DISTRO_NAME: 'Debian' } }),
+    (error: unknown) => {
+      assert.ok(error instanceof SsoSyncError);
+      assert.match(
+        error.message,
+        /^`systemctl --user show-environment` failed with exit code 1: Failed to connect to bus/,
+      );
+      assert.match(error.message, /No systemd user manager is reachable for you/);
+      assert.match(error.message, /loginctl enable-linger ann/);
+      assert.match(error.message, /On WSL, turn systemd on: add `\[boot\]` and `systemd=true` to \/etc\/wsl\.conf/);
+      assert.match(error.message, /run `sso-sync` with no arguments under whatever starts programs there/);
+      return true;
+    },
+  );
+  assert.deepEqual(w.fakes.calls(), [systemctl('show-environment')]);
+  assert.deepEqual(tree(w.home), [], 'no directory, no unit file');
+});
+
+test('uninstall removes the unit file even when systemctl fails, and says what it could not do', async (t) => {
+  const w = world(t, 'linux');
+  assert.equal(await w.run('install'), 0);
+  const failing = execFileRunner(
+    w.fakes.env({
+      FAKE_FAIL: 'systemctl --user disable*',
+      FAKE_FAIL_CODE: '1',
+      FAKE_FAIL_STDERR: 'Failed to connect to bus: No medium found',
+    }),
+  );
+  await assert.rejects(w.run('uninstall', { run: failing }), (error: unknown) => {
+    assert.ok(error instanceof SsoSyncError);
+    assert.equal(error.exitCode, 1);
+    assert.match(error.message, /^`systemctl --user disable --now sso-sync\.service` failed with exit code 1/);
+    assert.match(error.message, /The unit file is removed, so it does not start again/);
+    return true;
+  });
+  assert.ok(!existsSync(unitFile(w.home)), 'the unit file is gone');
+  assert.match(w.output(), /removed .*sso-sync\.service/);
 });
 
 test('without systemctl on PATH the message says systemd is needed', async (t) => {
@@ -249,7 +308,7 @@ test('without systemctl on PATH the message says systemd is needed', async (t) =
     assert.ok(error instanceof SsoSyncError);
     assert.match(
       error.message,
-      /`systemctl --user daemon-reload` failed with exit code 127: systemctl: command not found\nsystemctl was not found/,
+      /`systemctl --user show-environment` failed with exit code 127: systemctl: command not found\nsystemctl was not found/,
     );
     return true;
   });
@@ -267,7 +326,11 @@ test('a HOME and an XDG_CONFIG_HOME with spaces and % install a unit that verifi
   assert.equal(readFileSync(file, 'utf8'), await expectedUnit(w.home, env));
   assert.ok(statSync(path.join(w.home, 'state 100%', 'sso-sync')).isDirectory());
   assert.equal(analyzeVerify(file).output, '');
-  assert.deepEqual(w.fakes.calls(), [systemctl('daemon-reload'), systemctl('enable', '--now', 'sso-sync.service')]);
+  assert.deepEqual(w.fakes.calls(), [
+    systemctl('show-environment'),
+    systemctl('daemon-reload'),
+    systemctl('enable', '--now', 'sso-sync.service'),
+  ]);
 });
 
 test('an AWS config that links to the dotfiles gets the real directory writable in the sandbox', async (t) => {
