@@ -27,7 +27,8 @@ export interface RoleListing {
 export interface SsoApi {
   /** Where the calls go (the region's portal, or AWS_ENDPOINT_URL_SSO), for messages. */
   endpoint(): string;
-  listAccounts(accessToken: string): Promise<AccountListing>;
+  /** Every account; `onPage` hears of each page's usable accounts as it comes, so work on them can start. */
+  listAccounts(accessToken: string, onPage?: (accounts: AccountInfo[]) => void): Promise<AccountListing>;
   listAccountRoles(accessToken: string, accountId: string): Promise<RoleListing>;
   /** Requests sent (retries included), retries and throttled answers so far. */
   stats(): { requests: number; retries: number; throttled: number };
@@ -98,13 +99,14 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
   });
   return {
     endpoint: () => portalEndpoint(region),
-    async listAccounts(accessToken) {
+    async listAccounts(accessToken, onPage) {
       const listing: AccountListing = { accounts: [], unusable: [] };
       const pages = paginateListAccounts({ client, pageSize }, { accessToken });
       for await (const page of boundedPages(pages, 'listing accounts', maxPages.accounts)) {
         const { accounts, unusable } = accountsOfPage(page);
         listing.accounts.push(...accounts);
         listing.unusable.push(...unusable);
+        onPage?.(accounts);
       }
       return listing;
     },

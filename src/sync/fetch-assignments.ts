@@ -2,11 +2,11 @@
  * Fetching one session's assignments: every account, then the roles of each account (or of the accounts due) with
  * bounded concurrency.
  */
-import type { AccountInfo, RoleListing, SsoApi } from '../aws/sso-api.js';
+import type { AccountInfo, AccountListing, RoleListing, SsoApi } from '../aws/sso-api.js';
 import type { Assignment, SessionDef, UnusableEntry } from '../core/types.js';
 import { classifyFailure } from '../aws/failure.js';
 import { signInHint, SsoSyncError } from '../errors.js';
-import { mapBounded } from './bounded.js';
+import { BoundedWork } from './bounded.js';
 
 /** Turns a failed portal call into the error a person reads, with the advice that fits the failure. */
 export function portalError(session: string, what: string, error: unknown, endpoint: string): SsoSyncError {
@@ -48,7 +48,9 @@ export interface FetchedAssignments {
 
 /**
  * Every (account, role) the token can use, in the API's order, and the entries of the answers that were unusable.
- * Lists the roles of every account, or with `known`, only of those it chooses, taking the others' from it.
+ * Lists the roles of every account, or with `known`, only of those it chooses, taking the others' from it. The roles
+ * of an account that must be listed (every one in a full scan, a new one otherwise) are asked for as soon as its page
+ * of accounts comes: behind a throttle, the requests then never wait for the listing of accounts to end.
  */
 export async function fetchAssignments(
   api: SsoApi,
@@ -57,25 +59,34 @@ export async function fetchAssignments(
   concurrency: number,
   known?: KnownRoles,
 ): Promise<FetchedAssignments> {
-  let listing;
+  const work = new BoundedWork(concurrency);
+  const listed = new Map<string, AccountRoles>();
+  // An account the portal gave twice is listed once.
+  const list = (accountId: string) => {
+    if (listed.has(accountId)) return;
+    listed.set(accountId, { roles: [], unusable: [] });
+    work.add(async () => {
+      try {
+        listed.set(accountId, await api.listAccountRoles(accessToken, accountId));
+      } catch (error) {
+        throw portalError(session.name, `listing the roles of account ${accountId}`, error, api.endpoint());
+      }
+    });
+  };
+  let listing: AccountListing;
   try {
-    listing = await api.listAccounts(accessToken);
+    listing = await api.listAccounts(accessToken, (page) => {
+      for (const { accountId } of page) if (known?.accounts.has(accountId) !== true) list(accountId);
+    });
   } catch (error) {
-    throw portalError(session.name, 'listing accounts', error, api.endpoint());
+    work.fail(portalError(session.name, 'listing accounts', error, api.endpoint()));
+    // The role listings in flight end first; this throws the first failure.
+    await work.settled();
+    throw error;
   }
+  if (known) for (const id of known.choose(listing.accounts.map((a) => a.accountId))) list(id);
+  await work.settled();
   const { accounts } = listing;
-  // An account the portal gave twice is listed once; one with no known roles always is.
-  const ids = [...new Set(accounts.map((a) => a.accountId))];
-  const chosen = new Set(known?.choose(ids) ?? ids);
-  const toList = ids.filter((id) => chosen.has(id) || known?.accounts.has(id) !== true);
-  const roles = await mapBounded(toList, concurrency, async (accountId) => {
-    try {
-      return await api.listAccountRoles(accessToken, accountId);
-    } catch (error) {
-      throw portalError(session.name, `listing the roles of account ${accountId}`, error, api.endpoint());
-    }
-  });
-  const listed = new Map(toList.map((id, i) => [id, roles[i]!]));
   const rolesOf = (id: string): AccountRoles =>
     listed.get(id) ?? known?.accounts.get(id) ?? { roles: [], unusable: [] };
   const assignments = accounts.flatMap((account) =>
@@ -86,6 +97,7 @@ export async function fetchAssignments(
       roleName,
     })),
   );
+  const ids = [...new Set(accounts.map((a) => a.accountId))];
   const unusable = [...listing.unusable, ...ids.flatMap((id) => rolesOf(id).unusable)];
   return { assignments, unusable, accounts, listed };
 }
