@@ -82,10 +82,15 @@ export function portalEndpoint(region: string, env: NodeJS.ProcessEnv = process.
 
 /**
  * An SsoApi on the SDK's SSO client for one region. The endpoint comes from the SDK's own resolution, so
- * `AWS_ENDPOINT_URL_SSO` points it at the emulator. One pacer spans both calls: they share the service's rate.
+ * `AWS_ENDPOINT_URL_SSO` points it at the emulator. One pacer spans both calls: they share the service's rate;
+ * `maxRate` caps it (a scheduled sync's pace).
  */
-export function createSsoApi(region: string, clock: Clock, options: { requestTimeoutMs?: number } = {}): SsoApi {
-  const pacer = new AdaptivePacer(clock);
+export function createSsoApi(
+  region: string,
+  clock: Clock,
+  options: { requestTimeoutMs?: number; maxRate?: number | undefined } = {},
+): SsoApi {
+  const pacer = new AdaptivePacer(clock, options.maxRate === undefined ? {} : { maxRate: options.maxRate });
   const retryStrategy = new PacedRetryStrategy(pacer, clock);
   const client = new SSOClient({
     region,

@@ -7,7 +7,7 @@ import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
 import { fetchAssignments, type FetchedAssignments, type KnownRoles } from './fetch-assignments.js';
-import { endScan, startScan, type ScanOptions, type ScanReport } from './role-scan.js';
+import { endScan, scheduledRate, startScan, type ScanOptions, type ScanReport } from './role-scan.js';
 import { logFetched, logSessionFailed, logTokenRejected } from './sync-log.js';
 
 /** What fetching needs of the token keeper. */
@@ -22,8 +22,8 @@ export interface SessionFailure {
 /** What fetching needs from outside. */
 export interface FetchDeps {
   log: Logger;
-  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`. */
-  createApi: (region: string, options: { requestTimeoutMs: number }) => SsoApi;
+  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
+  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
   keeper: TokenSource;
   /** How roles are scanned and where their cache is; without it, every account's roles are listed, nothing kept. */
   scan?: ScanOptions;
@@ -66,8 +66,10 @@ async function fetchOne(
   session: SessionDef,
   sync: Pick<Settings['sync'], 'concurrency' | 'requestTimeoutMs'>,
 ): Promise<{ fetch: SessionFetch; scan: ScanReport }> {
-  const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs });
   const start = deps.scan ? await startScan(deps.scan, session, deps.log) : undefined;
+  // A scheduled scan takes its time; a full one runs as fast as the portal allows.
+  const pace = start?.known ? { maxRate: scheduledRate } : {};
+  const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs, ...pace });
   const result = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log, start?.known);
   const stats = api.stats();
   logFetched(deps.log, session.name, result.assignments.length, stats);

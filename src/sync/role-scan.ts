@@ -11,6 +11,15 @@ import { readRoleCache, writeRoleCache, type RoleCache } from './role-cache.js';
 import { dueAccounts } from './roles-due.js';
 import { warnCacheIgnored, warnCacheUnwritten } from './sync-log.js';
 
+/**
+ * The pace of an incremental (scheduled) scan, in requests per second; a full scan runs as fast as the portal
+ * allows. Nobody waits for a scheduled sync, and a company's daemons share one portal: spread over a minute, the
+ * cycle of a 2,000-account organisation (about 190 requests) keeps the busiest second of a fleet of 1,000 daemons
+ * under twice the mean second, where at full speed it is three to four times (bench/discovery.ts). It also leaves
+ * most of the portal's 20 requests/s to people and their other tools, and is never throttled.
+ */
+export const scheduledRate = 3;
+
 /** How a run scans roles. */
 export interface ScanOptions {
   /** The state directory, where the role caches are. */

@@ -32,8 +32,8 @@ export interface SyncDeps {
   env: NodeJS.ProcessEnv;
   clock: Clock;
   log: Logger;
-  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`. */
-  createApi: (region: string, options: { requestTimeoutMs: number }) => SsoApi;
+  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
+  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
   /** Keeps tokens fresh; built from the settings' refresh window. */
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */

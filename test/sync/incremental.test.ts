@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Clock } from '../../src/clock/clock.js';
+import { createSsoApi } from '../../src/aws/sso-api.js';
+import { systemClock } from '../../src/clock/clock.js';
 import { generateFixture, type Fixture } from '../../src/emulator/fixture.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { roleCacheFile } from '../../src/paths.js';
@@ -63,10 +65,16 @@ async function world(t: TestContext, fixture: Fixture, settings: Partial<Setting
   const base = zeroSettings();
   const s: Settings = { ...base, sync: { ...base.sync, ...settings } };
   const { log, lines } = recordingLog();
+  /** The pace each cycle's portal client was given. */
+  const paces: (number | undefined)[] = [];
+  const createApi = (region: string, options: { maxRate?: number }) => {
+    paces.push(options.maxRate);
+    return createSsoApi(region, systemClock);
+  };
   const sync = async (options: { incremental?: boolean; fullScan?: string[] } = {}) => {
     const before = emulator.stats().byRoute;
     rolesAskedFor.length = 0;
-    const report = await runOnce(syncDeps(home, { clock, log }), {
+    const report = await runOnce(syncDeps(home, { clock, log, createApi }), {
       sessions: [],
       dryRun: false,
       allowMassRemoval: false,
@@ -82,6 +90,7 @@ async function world(t: TestContext, fixture: Fixture, settings: Partial<Setting
       roles: (after.roles ?? 0) - (before.roles ?? 0),
       rolesFor: [...rolesAskedFor].sort(),
       completed,
+      pace: paces.at(-1),
     };
   };
   const profiles = () => readFileSync(config, 'utf8').match(/^\[profile .*\]$/gm) ?? [];
@@ -105,6 +114,7 @@ test('a scheduled cycle after a full sync lists roles only for the new accounts 
   assert.equal(full.accounts, 3, 'ListAccounts: one request per 100 accounts');
   assert.equal(full.roles, 240, 'a full scan lists every account');
   assert.equal(w.profiles().length, 480);
+  assert.equal(full.pace, undefined, 'a full scan runs as fast as the portal allows');
   assert.equal(statSync(w.cacheFile).mode & 0o777, 0o600, 'the role cache is private');
 
   // Half an hour later, three accounts are new.
@@ -115,6 +125,7 @@ test('a scheduled cycle after a full sync lists roles only for the new accounts 
   w.clock.advance(30 * minute);
   const cycle = await w.sync({ incremental: true });
   assert.equal(cycle.accounts, 3);
+  assert.equal(cycle.pace, 3, 'a scheduled cycle takes its time: 3 requests a second');
   // 6 h over 30-minute cycles: each cycle re-reads a twelfth of the accounts.
   const share = cycle.roles - 3;
   assert.ok(share >= 19 && share <= 22, `roles listed for ${share} known accounts; a twelfth of 243 is 20.25`);
