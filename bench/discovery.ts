@@ -63,6 +63,10 @@ class ShiftedClock implements Clock {
   advance(ms: number): void {
     this.shift += ms;
   }
+  /** Moves "now" to `at` (later than now). */
+  setTo(at: number): void {
+    this.shift += at - this.now();
+  }
 }
 
 /** An emulator and a signed-in home synced in this process; `cycle` runs one sync and measures it. */
@@ -88,7 +92,14 @@ async function installation(options: Omit<EmulatorOptions, 'fixture'>, accounts:
   const deps = syncDeps(home, { clock, log: pino({ level: 'silent' }), createApi });
   const settings = zeroSettings();
   /** One cycle; `timeline` gets the requests the emulator received in each 100 ms from its start. */
+  /** When the last cycle started: the next one starts exactly 30 minutes later, however long it took. */
+  let cycleAt = clock.now();
+  const nextCycle = () => {
+    cycleAt += 30 * minute;
+    clock.setTo(cycleAt);
+  };
   const cycle = async (incremental: boolean) => {
+    cycleAt = clock.now();
     const requestsBefore = emulator.stats().requests;
     const timeline: number[] = [];
     let last = requestsBefore;
@@ -116,7 +127,7 @@ async function installation(options: Omit<EmulatorOptions, 'fixture'>, accounts:
   };
   return {
     emulator,
-    clock,
+    nextCycle,
     cycle,
     async close() {
       await emulator.stop();
@@ -142,7 +153,7 @@ async function steadyState() {
     for (let i = 0; i < 2; i++) {
       // Half an hour later; the throttle's bucket, which real time would have filled, fills in a second.
       await new Promise((r) => setTimeout(r, 1100));
-      box.clock.advance(30 * minute);
+      box.nextCycle();
       cycles.push(await box.cycle(true));
     }
     const seconds = cycles.map((c) => c.seconds);
@@ -175,7 +186,7 @@ async function perDay() {
     const full = await box.cycle(false);
     let requests = 0;
     for (let i = 0; i < 48; i++) {
-      box.clock.advance(30 * minute);
+      box.nextCycle();
       requests += (await box.cycle(true)).requests;
     }
     const fullDay = 48 * full.requests;

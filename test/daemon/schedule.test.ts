@@ -16,7 +16,7 @@ import { scheduleOffsetFile } from '../../src/paths.js';
 import { zeroSettings } from '../../src/settings/schema.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { fakeSchedule, recordingLog } from './harness.js';
+import { fakeSchedule, harness, recordingLog } from './harness.js';
 
 const minute = 60_000;
 const defaults = zeroSettings();
@@ -121,4 +121,16 @@ test('a run comes after its cron time by its delay; nextRun and the recorded nex
   assert.equal(fired.length, 2);
   schedule.stop();
   assert.deepEqual(clock.pending(), [], 'stopped: nothing left to fire');
+});
+
+test("the daemon syncs on the default schedule at its installation's place, and a written one as written", async (t) => {
+  const placed = harness(t, { offset: 0.5, scheduleMs: 30 * minute });
+  await placed.start();
+  assert.deepEqual(placed.expressions, ['0 15,45 * * * *']);
+  assert.match(String(placed.events('daemon.started')[0]?.msg), /schedule every 30 minutes at :15:00 and :45:00/);
+  assert.equal(await placed.stop(), 0);
+  const written = harness(t, { offset: 0.5, settings: [{ schedule: '*/30 * * * *', scheduleWritten: true }] });
+  await written.start();
+  assert.deepEqual(written.expressions, ['*/30 * * * *'], 'kept as written');
+  assert.equal(await written.stop(), 0);
 });
