@@ -16,7 +16,8 @@ import { scheduleOffsetFile } from '../../src/paths.js';
 import { zeroSettings } from '../../src/settings/schema.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { fakeSchedule, harness, recordingLog } from './harness.js';
+import { debounceMs } from '../../src/daemon/watchers.js';
+import { fakeSchedule, harness, recordingLog, token } from './harness.js';
 
 const minute = 60_000;
 const defaults = zeroSettings();
@@ -133,4 +134,22 @@ test("the daemon syncs on the default schedule at its installation's place, and 
   await written.start();
   assert.deepEqual(written.expressions, ['*/30 * * * *'], 'kept as written');
   assert.equal(await written.stop(), 0);
+});
+
+test('a sign-in syncs its session with a full scan; the start and the scheduled syncs build on the role lists', async (t) => {
+  const h = harness(t, { scheduleMs: 30 * minute });
+  await h.start();
+  await h.writeToken('mycorp', token(h.clock.now(), 3600_000, 'signed-in', false));
+  h.change(h.tokenFile());
+  await h.clock.advance(debounceMs);
+  await h.clock.advance(30 * minute);
+  assert.deepEqual(
+    h.syncs.map((s) => [s.request.sessions, s.request.incremental, s.request.fullScan]),
+    [
+      [[], true, []],
+      [['mycorp'], true, ['mycorp']],
+      [[], true, []],
+    ],
+  );
+  assert.equal(await h.stop(), 0);
 });
