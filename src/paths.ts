@@ -80,3 +80,13 @@ export function pidFile(state: string): string {
 export function syncStateFile(state: string): string {
   return path.join(state, 'state.json');
 }
+
+/** The role lists of a session's accounts that scheduled cycles keep (see sync/role-cache.ts). */
+export function roleCacheFile(state: string, session: string): string {
+  return path.join(state, 'roles', `${session}.json`);
+}
+
+/** This installation's place in the schedule, drawn once (see daemon/schedule-offset.ts). */
+export function scheduleOffsetFile(state: string): string {
+  return path.join(state, 'schedule-offset.json');
+}

@@ -27,7 +27,8 @@ export interface RoleListing {
 export interface SsoApi {
   /** Where the calls go (the region's portal, or AWS_ENDPOINT_URL_SSO), for messages. */
   endpoint(): string;
-  listAccounts(accessToken: string): Promise<AccountListing>;
+  /** Every account; `onPage` hears of each page's usable accounts as it comes, so work on them can start. */
+  listAccounts(accessToken: string, onPage?: (accounts: AccountInfo[]) => void): Promise<AccountListing>;
   listAccountRoles(accessToken: string, accountId: string): Promise<RoleListing>;
   /** Requests sent (retries included), retries and throttled answers so far. */
   stats(): { requests: number; retries: number; throttled: number };
@@ -81,10 +82,15 @@ export function portalEndpoint(region: string, env: NodeJS.ProcessEnv = process.
 
 /**
  * An SsoApi on the SDK's SSO client for one region. The endpoint comes from the SDK's own resolution, so
- * `AWS_ENDPOINT_URL_SSO` points it at the emulator. One pacer spans both calls: they share the service's rate.
+ * `AWS_ENDPOINT_URL_SSO` points it at the emulator. One pacer spans both calls: they share the service's rate;
+ * `maxRate` caps it (a scheduled sync's pace).
  */
-export function createSsoApi(region: string, clock: Clock, options: { requestTimeoutMs?: number } = {}): SsoApi {
-  const pacer = new AdaptivePacer(clock);
+export function createSsoApi(
+  region: string,
+  clock: Clock,
+  options: { requestTimeoutMs?: number; maxRate?: number | undefined } = {},
+): SsoApi {
+  const pacer = new AdaptivePacer(clock, options.maxRate === undefined ? {} : { maxRate: options.maxRate });
   const retryStrategy = new PacedRetryStrategy(pacer, clock);
   const client = new SSOClient({
     region,
@@ -98,13 +104,14 @@ export function createSsoApi(region: string, clock: Clock, options: { requestTim
   });
   return {
     endpoint: () => portalEndpoint(region),
-    async listAccounts(accessToken) {
+    async listAccounts(accessToken, onPage) {
       const listing: AccountListing = { accounts: [], unusable: [] };
       const pages = paginateListAccounts({ client, pageSize }, { accessToken });
       for await (const page of boundedPages(pages, 'listing accounts', maxPages.accounts)) {
         const { accounts, unusable } = accountsOfPage(page);
         listing.accounts.push(...accounts);
         listing.unusable.push(...unusable);
+        onPage?.(accounts);
       }
       return listing;
     },

@@ -10,6 +10,8 @@ export type Command =
       kind: 'once';
       sessions: string[];
       dryRun: boolean;
+      /** What a scheduled cycle does: roles listed only for new accounts and those due. */
+      incremental: boolean;
       allowMassRemoval: boolean;
       settingsFile: string | undefined;
       logLevel: string | undefined;
@@ -33,7 +35,8 @@ export const usage = `sso-sync: keeps the IAM Identity Center profiles in your A
 
 Usage:
   sso-sync                        run the daemon in the foreground (what the service units start)
-  sso-sync --once [--dry-run]     sync now, then exit
+  sso-sync --once [--dry-run]     sync now (every account's roles), then exit
+  sso-sync --once --incremental   sync now as a scheduled sync does (roles of new accounts and of those due)
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
   sso-sync status [--json]        token expiry, last sync and its outcome, profiles, the daemon
   sso-sync log [--since 7d] [--session NAME] [--json]
@@ -45,6 +48,7 @@ Usage:
 Options:
   --once                  run one sync cycle and exit
   --dry-run               print the diff the sync would make to the AWS config; write nothing
+  --incremental           with --once: list roles only for new accounts and those due (sync.roles_max_age)
   --session NAME          sync only this sso-session (repeatable)
   --settings FILE         settings file (default: $SSO_SYNC_SETTINGS, else $XDG_CONFIG_HOME/sso-sync/settings.yaml)
   --allow-mass-removal    apply a result that removes every profile of a block, or more than sync.max_removal_share
@@ -82,6 +86,7 @@ export function checkLogLevel(level: string | undefined, where: string): string 
 const options = {
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  incremental: { type: 'boolean' },
   session: { type: 'string', multiple: true },
   settings: { type: 'string' },
   'allow-mass-removal': { type: 'boolean' },
@@ -147,15 +152,18 @@ function parseLog(v: Values): Command {
 function parseSync(v: Values): Command {
   if (v['dry-run'] && !v.once)
     throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
+  if (v.incremental && !v.once)
+    throw new SsoSyncError('usage', '--incremental goes with --once: `sso-sync --once --incremental`.');
   if (!v.once) {
     only(v, ['settings', 'log-level'], 'the daemon (sso-sync with no command)');
     return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
   }
-  only(v, ['once', 'dry-run', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
+  only(v, ['once', 'dry-run', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
   return {
     kind: 'once',
     sessions: v.session ?? [],
     dryRun: v['dry-run'] ?? false,
+    incremental: v.incremental ?? false,
     allowMassRemoval: v['allow-mass-removal'] ?? false,
     settingsFile: v.settings,
     logLevel: v['log-level'],

@@ -15,6 +15,7 @@ import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
 import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
+import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
@@ -158,6 +159,8 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
     createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
     schedule: cronSchedule,
+    scheduleOffset: () => scheduleOffset(state, log),
+    random: Math.random,
     watch: watchFiles,
     readToken: (session) => readToken(home, session).catch(() => undefined),
     readConfig: async () => (await readConfig(configPath(env), { clock })).text,

@@ -19,8 +19,9 @@ import { Current } from './current.js';
 import { KnownTokens, type Refreshed } from './known-tokens.js';
 import { reloadSettings } from './settings-reload.js';
 import { SignInNotices } from './sign-in-notices.js';
+import { scheduleTiming } from './schedule-timing.js';
 import { runSyncJob } from './sync-job.js';
-import { SyncQueue } from './sync-queue.js';
+import { SyncQueue, type ScanKind } from './sync-queue.js';
 import { SyncSchedule, type Scheduled } from './sync-schedule.js';
 import { TokenCacheWatch } from './token-cache-watch.js';
 import { TokenTimers } from './token-timers.js';
@@ -47,6 +48,10 @@ export interface DaemonDeps {
   recordNextRun(next: Date | undefined): Promise<void>;
   createKeeper(settings: Settings, onRefreshed: Refreshed): TokenKeeper;
   schedule(expression: string, task: () => void): Scheduled;
+  /** This installation's place in the schedule, from 0 to 1: drawn once and kept (see schedule-offset.ts). */
+  scheduleOffset(): Promise<number>;
+  /** A uniform draw from [0, 1), for the jitter of each scheduled run. */
+  random(): number;
   /** Watches files and directories; `onChange` hears of every file that changed in them. */
   watch(paths: WatchedPath[], onChange: (file: string) => void): Watch;
   /** The session's cached token; undefined when there is none or it cannot be read. */
@@ -64,11 +69,13 @@ export async function runDaemon(deps: DaemonDeps): Promise<ExitCode> {
   const known = new KnownTokens();
   const settings = await deps.loadSettings();
   const keeper = deps.createKeeper(settings, known.refreshed);
-  const daemon = new Daemon(deps, known, new Current(settings, await deps.sessions(settings), keeper));
+  const current = new Current(settings, await deps.sessions(settings), keeper);
+  const daemon = new Daemon(deps, known, current, await deps.scheduleOffset());
+  // SIGHUP is a person asking: the whole truth now, every account's roles listed.
   const stopped = stopSignal(
     deps.signals,
     () => daemon.halt(),
-    () => void daemon.reload('SIGHUP'),
+    () => void daemon.reload('SIGHUP', 'full'),
   );
   await daemon.start();
   const signal = await stopped;
@@ -108,6 +115,8 @@ class Daemon {
     private readonly deps: DaemonDeps,
     private readonly known: KnownTokens,
     private readonly current: Current,
+    /** This installation's place in the schedule. */
+    private readonly offset: number,
   ) {
     const { clock, log } = deps;
     const readToken = (session: string) => deps.readToken(session);
@@ -148,23 +157,31 @@ class Daemon {
     await this.cache.rememberAll();
     const { settings } = this.current;
     const names = this.current.names();
+    const timing = scheduleTiming(settings, this.offset);
     this.deps.log.info(
-      { event: 'daemon.started', pid: process.pid, schedule: settings.schedule, sessions: names },
-      `sso-sync daemon started: ${names.join(', ') || 'no sso-session yet'}; schedule ${settings.schedule}`,
+      {
+        event: 'daemon.started',
+        pid: process.pid,
+        schedule: settings.schedule,
+        runs: timing.description,
+        sessions: names,
+      },
+      `sso-sync daemon started: ${names.join(', ') || 'no sso-session yet'}; schedule ${timing.description}`,
     );
-    this.schedule.set(settings.schedule);
+    this.schedule.set(timing);
+    // The role lists kept from before make the start sync a scheduled cycle's (a full scan where there are none).
     this.queue.request('start');
   }
 
-  /** Reloads the settings (SIGHUP, or the settings file changed). */
-  reload(why: string): Promise<void> {
+  /** Reloads the settings (SIGHUP, or the settings file changed); the sync after it scans as `scan` says. */
+  reload(why: string, scan: ScanKind = 'incremental'): Promise<void> {
     return reloadSettings(
       {
         ...this.deps,
         current: this.current,
         createKeeper: (settings) => this.deps.createKeeper(settings, this.known.refreshed),
-        reschedule: (expression) => this.schedule.set(expression),
-        requestSync: (reason) => this.queue.request(reason),
+        reschedule: (settings) => this.schedule.set(scheduleTiming(settings, this.offset)),
+        requestSync: (reason) => this.queue.request(reason, undefined, scan),
       },
       why,
     );
@@ -208,11 +225,11 @@ class Daemon {
     };
   }
 
-  /** A sign-in (a new token in the cache): what failed before starts afresh, and the session is synced. */
+  /** A sign-in (a new token in the cache): what failed before starts afresh, and the session is synced, fully. */
   private signedIn(session: string): void {
     this.tokens.newToken(session);
     this.notices.reset(session);
-    this.queue.request('sign-in', session);
+    this.queue.request('sign-in', session, 'full');
   }
 
   /** The config changed: a new `[sso-session]` in it is synced at once. */

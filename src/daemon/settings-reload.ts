@@ -16,8 +16,8 @@ export interface ReloadDeps {
   loadSettings(): Promise<Settings>;
   createKeeper(settings: Settings): TokenKeeper;
   sessions(settings: Settings): Promise<SessionDef[]>;
-  /** The schedule changed: sync on the new one. */
-  reschedule(expression: string): void;
+  /** The schedule (or its splay) changed: sync on the new one. */
+  reschedule(settings: Settings): void;
   requestSync(reason: string): void;
 }
 
@@ -26,7 +26,11 @@ export async function reloadSettings(deps: ReloadDeps, why: string): Promise<voi
   const { log, current } = deps;
   try {
     const next = await deps.loadSettings();
-    const scheduleChanged = next.schedule !== current.settings.schedule;
+    const before = current.settings;
+    const scheduleChanged =
+      next.schedule !== before.schedule ||
+      next.scheduleWritten !== before.scheduleWritten ||
+      next.splayMs !== before.splayMs;
     current.settings = next;
     current.keeper = deps.createKeeper(next);
     current.sessions = await deps.sessions(next);
@@ -34,7 +38,7 @@ export async function reloadSettings(deps: ReloadDeps, why: string): Promise<voi
       { event: 'settings.reloaded', reason: why, schedule: next.schedule, sessions: current.names() },
       `settings reloaded (${why})`,
     );
-    if (scheduleChanged) deps.reschedule(next.schedule);
+    if (scheduleChanged) deps.reschedule(next);
     deps.requestSync('settings');
   } catch (error) {
     const message = error instanceof SsoSyncError ? error.message : String(error);

@@ -40,11 +40,14 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
     settingsFile: undefined,
     settings: current.settings,
     signal: deps.signal,
+    incremental: !job.fullAll,
+    fullScan: [...job.full],
   };
   if (!job.all && request.sessions.length === 0) return 'nothing';
+  const scan = job.fullAll ? 'full' : job.full.size > 0 ? `full for ${[...job.full].join(', ')}` : 'incremental';
   log.debug(
-    { event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions },
-    `sync (${job.reason})`,
+    { event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions, scan },
+    `sync (${job.reason}; ${scan} scan)`,
   );
   let retryable: boolean;
   try {

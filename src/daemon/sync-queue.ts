@@ -7,12 +7,20 @@ import type { Clock, Timer } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { backoffMs } from './backoff.js';
 
-/** A sync to run: of every session, or only of some; `reason` is the first request's. */
+/**
+ * A sync to run: of every session, or only of some; `reason` is the first request's. A sync scans roles
+ * incrementally, except for the sessions a request asked to scan fully (every one with `fullAll`).
+ */
 export interface SyncJob {
   all: boolean;
   sessions: Set<string>;
   reason: string;
+  fullAll: boolean;
+  full: Set<string>;
 }
+
+/** How a requested sync scans the roles: what a scheduled cycle does, or every account's (a full scan). */
+export type ScanKind = 'incremental' | 'full';
 
 /** How a sync went, for the queue: worth a retry, not, or nothing ran (cancelled, no session left to sync). */
 export type SyncResult = 'retry' | 'done' | 'nothing';
@@ -39,11 +47,17 @@ export class SyncQueue {
   constructor(private readonly deps: SyncQueueDeps) {}
 
   /** Asks for a sync of everything, or of one session; a sync already running is not disturbed. */
-  request(reason: string, only?: string): void {
+  request(reason: string, only?: string, scan: ScanKind = 'incremental'): void {
     if (this.stopped) return;
-    this.pending ??= { all: false, sessions: new Set(), reason };
-    if (only === undefined) this.pending.all = true;
-    else this.pending.sessions.add(only);
+    this.pending ??= { all: false, sessions: new Set(), reason, fullAll: false, full: new Set() };
+    const full = scan === 'full';
+    if (only === undefined) {
+      this.pending.all = true;
+      this.pending.fullAll ||= full;
+    } else {
+      this.pending.sessions.add(only);
+      if (full) this.pending.full.add(only);
+    }
     this.running ??= this.drain();
   }
 

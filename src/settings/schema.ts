@@ -3,15 +3,27 @@ import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
+import { durationHint, formatDuration, parseDuration } from './duration.js';
 
 /** Settings after validation and defaults. */
 export interface Settings {
   /** The file they came from, or undefined when none exists (zero configuration). */
   source: string | undefined;
   schedule: string;
+  /** True when the file sets `schedule`; the default schedule is spread over its 30 minutes per installation. */
+  scheduleWritten: boolean;
+  /** The most a fixed per-installation delay added to every scheduled run may be (`splay`), in milliseconds. */
+  splayMs: number;
   sessions: SessionDef[];
   rules: ProfileRules;
-  sync: { concurrency: number; maxRemovalShare: number; allowMassRemoval: boolean; requestTimeoutMs: number };
+  sync: {
+    concurrency: number;
+    maxRemovalShare: number;
+    allowMassRemoval: boolean;
+    requestTimeoutMs: number;
+    /** Scheduled cycles re-read each account's roles at least this often; 0 re-reads all of them every cycle. */
+    rolesMaxAgeMs: number;
+  };
   /** Refresh an access token when less than this many milliseconds of its life remain. */
   refreshWindowMs: number;
   /** Desktop notifications from the daemon (sign-in required, profiles changed). */
@@ -28,6 +40,8 @@ export const defaults = {
   requestTimeoutSeconds: 30,
   // The AWS CLI refreshes inside the last 15 minutes; sso-sync refreshes well before so others find a fresh token.
   refreshWindowMinutes: 30,
+  // Four reads of every account's roles a day instead of 48: a role granted on a known account shows within 6 h.
+  rolesMaxAgeMs: 6 * 3_600_000,
 } as const;
 
 /** Characters allowed in a session name: it appears in section headers, markers and the token cache key. */
@@ -37,6 +51,17 @@ const regionPattern = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 const safeValue = /^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/;
 
 const region = z.string().regex(regionPattern, 'expected an AWS region such as eu-west-1');
+
+/** A duration setting (`6h`, `30m`, `0`), as milliseconds, at most `maxMs`. */
+const duration = (maxMs: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: ms === undefined ? durationHint : `at most ${formatDuration(maxMs)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 const glob = z.string().min(1, 'expected a non-empty glob');
 
 const session = z.strictObject({
@@ -117,8 +142,10 @@ export const settingsSchema = z.strictObject({
       max_removal_share: z.number().min(0).max(1).optional(),
       allow_mass_removal: z.boolean().optional(),
       request_timeout_seconds: z.number().min(1).max(600).optional(),
+      roles_max_age: duration(30 * 86_400_000).optional(),
     })
     .optional(),
+  splay: duration(86_400_000).optional(),
   notify: z.boolean().optional(),
   token: z
     .strictObject({
@@ -137,6 +164,8 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
   return {
     source,
     schedule: raw.schedule ?? defaults.schedule,
+    scheduleWritten: raw.schedule !== undefined,
+    splayMs: raw.splay ?? 0,
     sessions: Object.entries(raw.sessions ?? {}).map(([name, s]) => ({
       name,
       startUrl: s.start_url,
@@ -158,6 +187,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       maxRemovalShare: raw.sync?.max_removal_share ?? defaults.maxRemovalShare,
       allowMassRemoval: raw.sync?.allow_mass_removal ?? false,
       requestTimeoutMs: (raw.sync?.request_timeout_seconds ?? defaults.requestTimeoutSeconds) * 1000,
+      rolesMaxAgeMs: raw.sync?.roles_max_age ?? defaults.rolesMaxAgeMs,
     },
     refreshWindowMs: (raw.token?.refresh_window_minutes ?? defaults.refreshWindowMinutes) * 60_000,
     notify: raw.notify ?? false,

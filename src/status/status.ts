@@ -5,6 +5,7 @@ import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { errorMessage, ExitCode, SsoSyncError } from '../errors.js';
 import { runningDaemon } from '../daemon/single-instance.js';
+import { oldestListing, readRoleCache } from '../sync/role-cache.js';
 import { readState } from '../sync/sync-state.js';
 import { expiryMarginMs, formatCacheTime, readToken } from '../token/cache.js';
 import { configPath, tokenCachePath } from '../paths.js';
@@ -20,6 +21,24 @@ export interface SessionStatus {
   lastSync: { at: string; outcome: string; message?: string } | undefined;
   /** Profiles in the session's block of the AWS config. */
   profiles: number;
+  /**
+   * The role lists scheduled syncs keep: when a sync last listed every account's roles, and the oldest list kept;
+   * `problem` when the cache is not used (the next sync lists every account); undefined when there is none yet.
+   */
+  roles: { lastFullScan: string; oldestList: string | undefined; accounts: number } | { problem: string } | undefined;
+}
+
+/** The session's role cache, as status reports it. */
+async function rolesOf(stateDir: string, session: SessionDef): Promise<SessionStatus['roles']> {
+  const read = await readRoleCache(stateDir, session);
+  if (read.state === 'missing') return undefined;
+  if (read.state === 'ignored') return { problem: `${read.file} is not used: ${read.why}` };
+  const oldest = oldestListing(read.cache);
+  return {
+    lastFullScan: new Date(read.cache.fullScanAt).toISOString(),
+    oldestList: oldest === undefined ? undefined : new Date(oldest).toISOString(),
+    accounts: read.cache.accounts.size,
+  };
 }
 
 /** The whole report. */
@@ -79,6 +98,7 @@ export async function gatherStatus(options: {
         ? { at: last.lastSync, outcome: last.outcome, ...(last.message ? { message: last.message } : {}) }
         : undefined,
       profiles: block?.sections.filter((x) => x.kind === 'profile').length ?? 0,
+      roles: await rolesOf(options.stateDir, s),
     });
   }
   return {
@@ -102,6 +122,14 @@ function when(iso: string, now: Date): string {
           ? `${Math.round(abs / 3600_000)} h`
           : `${Math.round(abs / 86400_000)} days`;
   return `${iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1Z')} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
+}
+
+/** What the role cache says, in a line. */
+function rolesLine(roles: SessionStatus['roles'], now: Date): string {
+  if (roles === undefined) return 'not listed yet (the next sync lists every account)';
+  if ('problem' in roles) return `${roles.problem}; the next sync lists every account`;
+  const oldest = roles.oldestList ? `; oldest role list ${when(roles.oldestList, now)}` : '';
+  return `last full scan ${when(roles.lastFullScan, now)}${oldest} (${roles.accounts} accounts)`;
 }
 
 /** The report as lines a person reads. */
@@ -140,6 +168,7 @@ export function formatStatus(report: StatusReport, now: Date): string {
     const why = last?.message ? `: ${last.message}` : '';
     lines.push(`  last sync: ${last ? `${when(last.at, now)}, ${last.outcome}${why}` : 'never'}`);
     lines.push(`  profiles:  ${s.profiles}`);
+    lines.push(`  roles:     ${rolesLine(s.roles, now)}`);
   }
   return `${lines.join('\n')}\n`;
 }

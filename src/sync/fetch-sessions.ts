@@ -6,7 +6,8 @@ import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
-import { fetchAssignments, type FetchedAssignments } from './fetch-assignments.js';
+import { fetchAssignments, type FetchedAssignments, type KnownRoles } from './fetch-assignments.js';
+import { endScan, scheduledRate, startScan, type ScanOptions, type ScanReport } from './role-scan.js';
 import { logFetched, logSessionFailed, logTokenRejected } from './sync-log.js';
 
 /** What fetching needs of the token keeper. */
@@ -21,9 +22,19 @@ export interface SessionFailure {
 /** What fetching needs from outside. */
 export interface FetchDeps {
   log: Logger;
-  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`. */
-  createApi: (region: string, options: { requestTimeoutMs: number }) => SsoApi;
+  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
+  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
   keeper: TokenSource;
+  /** How roles are scanned and where their cache is; without it, every account's roles are listed, nothing kept. */
+  scan?: ScanOptions;
+}
+
+/** What fetching the sessions gave: each session's assignments or failure, and how each scan went. */
+export interface FetchedSessions {
+  fetched: SessionFetch[];
+  failures: SessionFailure[];
+  /** By session name, for the sessions fetched. */
+  scans: Map<string, ScanReport>;
 }
 
 /**
@@ -36,16 +47,37 @@ export async function fetchWithRetry(
   session: SessionDef,
   concurrency: number,
   log: Logger,
+  known?: KnownRoles,
 ): Promise<FetchedAssignments> {
   const token = await keeper.tokenForSync(session);
   try {
-    return await fetchAssignments(api, session, token.accessToken, concurrency);
+    return await fetchAssignments(api, session, token.accessToken, concurrency, known);
   } catch (error) {
     if (!(error instanceof SsoSyncError && error.code === 'sign-in.required')) throw error;
     logTokenRejected(log, session.name);
     const fresh = await keeper.refresh(session, token.accessToken);
-    return await fetchAssignments(api, session, fresh.accessToken, concurrency);
+    return await fetchAssignments(api, session, fresh.accessToken, concurrency, known);
   }
+}
+
+/** One session's assignments, its scan started from the role cache where it is incremental, and how it went. */
+async function fetchOne(
+  deps: FetchDeps,
+  session: SessionDef,
+  sync: Pick<Settings['sync'], 'concurrency' | 'requestTimeoutMs'>,
+): Promise<{ fetch: SessionFetch; scan: ScanReport }> {
+  const start = deps.scan ? await startScan(deps.scan, session, deps.log) : undefined;
+  // A scheduled scan takes its time; a full one runs as fast as the portal allows.
+  const pace = start?.known ? { maxRate: scheduledRate } : {};
+  const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs, ...pace });
+  const result = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log, start?.known);
+  const stats = api.stats();
+  logFetched(deps.log, session.name, result.assignments.length, stats);
+  const scan =
+    deps.scan && start
+      ? await endScan(deps.scan, session, start, result, deps.log, stats.requests)
+      : { full: true, requests: stats.requests, rolesListed: result.listed.size };
+  return { fetch: { session, assignments: result.assignments, unusable: result.unusable }, scan };
 }
 
 /**
@@ -56,20 +88,20 @@ export async function fetchSessions(
   deps: FetchDeps,
   sessions: readonly SessionDef[],
   sync: Pick<Settings['sync'], 'concurrency' | 'requestTimeoutMs'>,
-): Promise<{ fetched: SessionFetch[]; failures: SessionFailure[] }> {
+): Promise<FetchedSessions> {
   const fetched: SessionFetch[] = [];
   const failures: SessionFailure[] = [];
+  const scans = new Map<string, ScanReport>();
   for (const session of sessions) {
     try {
-      const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs });
-      const { assignments, unusable } = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log);
-      logFetched(deps.log, session.name, assignments.length, api.stats());
-      fetched.push({ session, assignments, unusable });
+      const { fetch, scan } = await fetchOne(deps, session, sync);
+      fetched.push(fetch);
+      scans.set(session.name, scan);
     } catch (error) {
       if (!(error instanceof SsoSyncError)) throw error;
       failures.push({ session: session.name, error });
       logSessionFailed(deps.log, session.name, error);
     }
   }
-  return { fetched, failures };
+  return { fetched, failures, scans };
 }

@@ -8,12 +8,13 @@ import { scanConfig, unreadableIn, type Damage } from '../core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan, type SessionOutcome } from '../core/plan.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { configPath } from '../paths.js';
+import { configPath, stateDir } from '../paths.js';
 import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
 import { chooseSessions } from './choose-sessions.js';
 import { dryRunReport } from './dry-run.js';
 import { fetchSessions, type SessionFailure } from './fetch-sessions.js';
+import type { ScanOptions, ScanReport } from './role-scan.js';
 import {
   logCancelled,
   logOutcome,
@@ -31,8 +32,8 @@ export interface SyncDeps {
   env: NodeJS.ProcessEnv;
   clock: Clock;
   log: Logger;
-  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`. */
-  createApi: (region: string, options: { requestTimeoutMs: number }) => SsoApi;
+  /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
+  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
   /** Keeps tokens fresh; built from the settings' refresh window. */
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
@@ -51,6 +52,13 @@ export interface SyncRequest {
   signal?: AbortSignal;
   /** Settings already loaded and validated (the daemon's); otherwise they are read from the settings file. */
   settings?: Settings;
+  /**
+   * What a scheduled cycle does: list the accounts, and the roles only of new accounts and of those due, taking the
+   * others from the role cache. Otherwise (by default) a full scan lists every account's roles.
+   */
+  incremental?: boolean;
+  /** Sessions scanned fully even in an incremental run (one just signed in to). */
+  fullScan?: string[];
 }
 
 /** How a sync ended. */
@@ -90,14 +98,19 @@ function finish(
   log: Logger,
   file: string,
   request: SyncRequest,
-  done: Pick<PlanWritten, 'plan' | 'written' | 'configText'> & { failures: SessionFailure[]; durationMs: number },
+  done: Pick<PlanWritten, 'plan' | 'written' | 'configText'> & {
+    failures: SessionFailure[];
+    durationMs: number;
+    scans: ReadonlyMap<string, ScanReport>;
+  },
 ): SyncReport {
-  const { plan, written, configText, failures, durationMs } = done;
+  const { plan, written, configText, failures, durationMs, scans } = done;
   warnOrphans(log, file, plan.orphanBlocks);
   // Judged on the file as the sync leaves it (a dry run: would leave it): a repeat the sync removed is not reported,
   // one another program wrote meanwhile is, and the lines are the file's lines now.
   warnUnreadable(log, file, unreadableIn((request.dryRun ? plan.text : configText) ?? ''));
-  for (const o of plan.outcomes) logOutcome(log, o, { dryRun: request.dryRun, written, durationMs });
+  for (const o of plan.outcomes)
+    logOutcome(log, o, { dryRun: request.dryRun, written, durationMs, scan: scans.get(o.session) });
   const held = plan.outcomes.some((o) => o.held);
   const exitCode = failures[0]?.error.exitCode ?? (held ? ExitCode.aws : ExitCode.ok);
   return { exitCode, written, outcomes: plan.outcomes, failures, configText };
@@ -118,7 +131,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   logStarted(log, sessions, file, request.dryRun);
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
-  const { fetched, failures } = await fetchSessions({ ...deps, keeper }, sessions, settings.sync);
+  const roles = scanOptions(deps, request, settings, started);
+  const { fetched, failures, scans } = await fetchSessions({ ...deps, keeper, scan: roles }, sessions, settings.sync);
   const guard = {
     maxRemovalShare: settings.sync.maxRemovalShare,
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
@@ -149,5 +163,17 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   // A sync that wrote nothing still clears what a killed writer left (a write does so under its lock).
   if (!request.dryRun && !done.written) await removeLeftovers(snapshot.realPath, warnOfTakeover(log));
-  return finish(log, file, request, { ...done, failures, durationMs: clock.now() - started });
+  return finish(log, file, request, { ...done, failures, scans, durationMs: clock.now() - started });
+}
+
+/** How the run scans roles: a full scan unless it is incremental; the role lists are kept unless it is a dry run. */
+function scanOptions(deps: SyncDeps, request: SyncRequest, settings: Settings, now: number): ScanOptions {
+  return {
+    stateDir: stateDir(deps.env),
+    now,
+    incremental: request.incremental === true,
+    fullFor: request.fullScan ?? [],
+    maxAgeMs: settings.sync.rolesMaxAgeMs,
+    keep: !request.dryRun,
+  };
 }

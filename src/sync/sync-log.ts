@@ -5,7 +5,7 @@ import type { Skipped } from '../core/profile-names.js';
 import type { SessionDef } from '../core/types.js';
 import { isSecretKey, masked } from '../core/secrets.js';
 import type { SessionConflict, SessionProblem } from './sessions.js';
-import type { SsoSyncError } from '../errors.js';
+import { errorCode, errorMessage, type SsoSyncError } from '../errors.js';
 import { describeWriters, type OpenWriter } from '../fs/open-writers.js';
 import type { Logger } from '../log/logger.js';
 
@@ -153,11 +153,32 @@ export function skipMessage(s: Skipped): string {
   }
 }
 
+/** The role cache of a session could not be used: this cycle lists every account's roles, and writes it anew. */
+export function warnCacheIgnored(log: Logger, session: string, file: string, why: string): void {
+  log.warn(
+    { event: 'roles.cache_ignored', session, file, why },
+    `the role cache ${file} of sso-session ${session} is not used: ${why}. ` +
+      'This sync lists the roles of every account and writes the cache anew',
+  );
+}
+
+/** The role lists could not be kept: the next scheduled cycle of the session lists every account's roles. */
+export function warnCacheUnwritten(log: Logger, session: string, stateDir: string, error: unknown): void {
+  const why = errorCode(error) ?? errorMessage(error);
+  log.warn(
+    { event: 'roles.cache_unwritten', session, stateDir, code: errorCode(error) },
+    `the role lists of sso-session ${session} could not be kept in ${stateDir} (${why}); ` +
+      'the next scheduled sync lists the roles of every account again. Check that the directory is writable',
+  );
+}
+
 /** How an outcome's lines are told: a dry run says "would be", and the summary says whether the file was written. */
 export interface OutcomeContext {
   dryRun: boolean;
   written: boolean;
   durationMs: number;
+  /** How the session's roles were scanned: fully or not, the requests sent, the accounts whose roles were listed. */
+  scan?: { full: boolean; requests: number; rolesListed: number } | undefined;
 }
 
 /** The fields every line of an outcome carries. */
@@ -233,6 +254,7 @@ export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeConte
       held: o.held !== undefined,
       written,
       durationMs,
+      ...context.scan,
     },
     `sso-session ${o.session}: ${o.profileCount} profiles, ` +
       `${added} added, ${removed} removed, ${changed} changed${note}`,

@@ -128,3 +128,21 @@ test('bounded concurrency: never more than the limit in flight, the first failur
   );
   assert.ok(started.length < 20, `work stopped after the failure (${started.length} started)`);
 });
+
+test('with a maximum rate, requests are paced from the first one and never faster, even after many successes', async () => {
+  const clock = fakeClock();
+  const pacer = new AdaptivePacer(clock, { maxRate: 4 });
+  const sent: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    sent.push(await pacer.acquire());
+    pacer.onSuccess();
+  }
+  assert.deepEqual(
+    sent.map((t) => t - sent[0]!),
+    [0, 250, 500, 750, 1000, 1250, 1500, 1750, 2000],
+  );
+  assert.equal(pacer.stats().rate, 4);
+  // A throttle still lowers it.
+  pacer.onThrottle(await pacer.acquire());
+  assert.ok(pacer.stats().rate! < 4);
+});

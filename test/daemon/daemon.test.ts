@@ -21,7 +21,7 @@ test('the daemon syncs at start and on the schedule, and stops on SIGTERM with e
   const h = harness(t, { scheduleMs: 30 * minute });
   await h.start();
   assert.equal(h.events('daemon.started').length, 1);
-  assert.deepEqual(h.expressions, ['*/30 * * * *'], 'the schedule of the settings');
+  assert.deepEqual(h.expressions, ['0 0,30 * * * *'], "the default schedule, at this installation's place (0 here)");
   await h.clock.advance(30 * minute - 1);
   assert.deepEqual(
     h.syncs.map((s) => s.at - h.syncs[0]!.at),
@@ -149,7 +149,7 @@ test('requests during a sync never start a second one at once; they are merged i
   for (let i = 0; i < 5; i++) h.signal('SIGHUP'); // each reload asks for a sync
   await h.clock.advance(10 * minute);
   assert.equal(h.events('settings.reloaded').length, 5);
-  assert.deepEqual(h.expressions, ['*/30 * * * *'], 'the same schedule is not set again');
+  assert.deepEqual(h.expressions, ['0 0,30 * * * *'], 'the same schedule is not set again');
   assert.deepEqual(
     h.syncs.map((s) => [s.at - h.syncs[0]!.at, s.endedAt! - h.syncs[0]!.at]),
     [
@@ -200,7 +200,11 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
 
 test('SIGHUP and an edit of the settings file reload the settings and sync; an invalid edit keeps the old ones', async (t) => {
   const h = harness(t, {
-    settings: [{}, { schedule: '*/5 * * * *' }, new SsoSyncError('settings.invalid', 'schedule: not a cron')],
+    settings: [
+      {},
+      { schedule: '*/5 * * * *', scheduleWritten: true },
+      new SsoSyncError('settings.invalid', 'schedule: not a cron'),
+    ],
   });
   await h.start();
   h.signal('SIGHUP');
@@ -209,9 +213,14 @@ test('SIGHUP and an edit of the settings file reload the settings and sync; an i
     h.events('settings.reloaded').map((e) => [e.reason, e.schedule]),
     [['SIGHUP', '*/5 * * * *']],
   );
-  assert.deepEqual(h.expressions, ['*/30 * * * *', '*/5 * * * *'], 'rescheduled on the new expression');
+  assert.deepEqual(h.expressions, ['0 0,30 * * * *', '*/5 * * * *'], 'rescheduled on the new expression');
   assert.equal(h.syncs.length, 2);
   assert.equal(h.syncs[1]!.request.settings?.schedule, '*/5 * * * *', 'the sync runs on the new settings');
+  assert.deepEqual(
+    h.syncs.map((s) => s.request.incremental),
+    [true, false],
+    'the start sync builds on the role lists kept; the one after SIGHUP lists every account',
+  );
 
   h.change(h.deps.settingsFile);
   await h.clock.advance(debounceMs - 1);

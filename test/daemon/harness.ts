@@ -107,6 +107,10 @@ export interface HarnessOptions {
   sessions?: SessionDef[];
   /** The scheduled syncs' interval (1 h unless told). */
   scheduleMs?: number;
+  /** This installation's place in the schedule (0 unless told). */
+  offset?: number;
+  /** The draws for each scheduled run's jitter (always 0 unless told). */
+  random?: () => number;
 }
 
 /** Sets up a daemon (not started: call `start()`): its clock, what it did, and how to act on it. */
@@ -158,6 +162,8 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
         },
       }) as unknown as TokenKeeper,
     schedule: fakeSchedule(clock, options.scheduleMs ?? 3600_000, expressions),
+    scheduleOffset: () => Promise.resolve(options.offset ?? 0),
+    random: options.random ?? (() => 0),
     watch: (paths, onChange) => {
       world.watched = paths;
       world.changed = onChange;

@@ -8,14 +8,17 @@ import { recordingLog } from './harness.js';
 function queue(results: SyncResult[] = [], options: { syncMs?: number; nextRunMs?: number } = {}) {
   const clock = new FakeClock();
   const { log, lines } = recordingLog();
-  const runs: { at: number; job: { all: boolean; sessions: string[]; reason: string } }[] = [];
+  const runs: {
+    at: number;
+    job: { all: boolean; sessions: string[]; reason: string; fullAll: boolean; full: string[] };
+  }[] = [];
   let running = 0;
   let most = 0;
   const q = new SyncQueue({
     clock,
     log,
     run: async (job: SyncJob) => {
-      runs.push({ at: clock.now(), job: { ...job, sessions: [...job.sessions] } });
+      runs.push({ at: clock.now(), job: { ...job, sessions: [...job.sessions], full: [...job.full] } });
       most = Math.max(most, ++running);
       await clock.sleep(options.syncMs ?? 0);
       running--;
@@ -36,12 +39,33 @@ test('requests during a sync are merged into one sync right after it: of everyth
   q.request('sign-in', 'c');
   q.request('settings');
   await clock.advance(10_000);
+  const scan = { fullAll: false, full: [] };
   assert.deepEqual(runs, [
-    { at: runs[0]!.at, job: { all: true, sessions: [], reason: 'start' } },
-    { at: runs[0]!.at + 1000, job: { all: false, sessions: ['a', 'b'], reason: 'sign-in' } },
-    { at: runs[0]!.at + 2000, job: { all: true, sessions: ['c'], reason: 'sign-in' } },
+    { at: runs[0]!.at, job: { all: true, sessions: [], reason: 'start', ...scan } },
+    { at: runs[0]!.at + 1000, job: { all: false, sessions: ['a', 'b'], reason: 'sign-in', ...scan } },
+    { at: runs[0]!.at + 2000, job: { all: true, sessions: ['c'], reason: 'sign-in', ...scan } },
   ]);
   assert.equal(most(), 1, 'never two at once');
+});
+
+test('a full scan asked for by any merged request is kept: for its session, or for all', async () => {
+  const { q, clock, runs } = queue([], { syncMs: 1000 });
+  q.request('start');
+  q.request('sign-in', 'a', 'full');
+  q.request('sign-in', 'b');
+  await clock.advance(1000);
+  q.request('schedule');
+  q.request('SIGHUP', undefined, 'full');
+  q.request('sign-in', 'c', 'full');
+  await clock.advance(10_000);
+  assert.deepEqual(
+    runs.map((r) => [r.job.reason, r.job.fullAll, r.job.full]),
+    [
+      ['start', false, []],
+      ['sign-in', false, ['a']],
+      ['schedule', true, ['c']],
+    ],
+  );
 });
 
 test('a failure is retried after 30 s, 60 s, 120 s…, up to 15 minutes; a success starts the steps again', async () => {

@@ -25,8 +25,16 @@ test('an empty file gives the defaults that reproduce the seed naming', () => {
   const s = parseSettings('', '/s.yaml');
   assert.equal(s.rules.name, '{account}-{role}');
   assert.deepEqual(s.rules.roleAlias, { AdministratorAccess: 'admin', ReadOnlyAccess: '' });
-  assert.deepEqual(s.sync, { concurrency: 8, maxRemovalShare: 0.5, allowMassRemoval: false, requestTimeoutMs: 30_000 });
+  assert.deepEqual(s.sync, {
+    concurrency: 8,
+    maxRemovalShare: 0.5,
+    allowMassRemoval: false,
+    requestTimeoutMs: 30_000,
+    rolesMaxAgeMs: 6 * 3600_000,
+  });
   assert.equal(s.schedule, '*/30 * * * *');
+  assert.equal(s.scheduleWritten, false, 'the default schedule, spread per installation');
+  assert.equal(s.splayMs, 0);
   assert.deepEqual(s.sessions, []);
 });
 
@@ -139,4 +147,21 @@ test('a settings file that is a named pipe is refused at once, never read (a rea
     return true;
   });
   assert.ok(Date.now() - started < 5_000);
+});
+
+test('roles_max_age and splay take durations; a bare number other than 0, or too long a one, is refused', () => {
+  const s = parseSettings('schedule: "0 9 * * 1-5"\nsplay: 10m\nsync: { roles_max_age: 1h30m }\n', '/s.yaml');
+  assert.equal(s.sync.rolesMaxAgeMs, 90 * 60_000);
+  assert.equal(s.splayMs, 10 * 60_000);
+  assert.equal(s.scheduleWritten, true);
+  assert.equal(parseSettings('sync: { roles_max_age: 0 }\n', '/s.yaml').sync.rolesMaxAgeMs, 0);
+  assert.equal(parseSettings('sync: { roles_max_age: "2d" }\nsplay: 45s\n', '/s.yaml').splayMs, 45_000);
+  assert.deepEqual(problems('sync: { roles_max_age: 6 }\nsplay: soon\n'), [
+    '/s.yaml: sync.roles_max_age: expected a duration such as 6h, 30m, 90s, 1h30m or 0',
+    '/s.yaml: splay: expected a duration such as 6h, 30m, 90s, 1h30m or 0',
+  ]);
+  assert.deepEqual(problems('sync: { roles_max_age: 31d }\nsplay: 25h\n'), [
+    '/s.yaml: sync.roles_max_age: at most 30d',
+    '/s.yaml: splay: at most 1d',
+  ]);
 });
