@@ -242,20 +242,34 @@ function renameIfUnchanged(run: WriteRun, temp: string, heldAfter: string | unde
  * would lose the rest to a rename now. Gives up past the wait, with nothing written. True when there were writers.
  */
 async function waitForWriters(run: WriteRun): Promise<boolean> {
-  const { options, clock, snapshot } = run;
-  if (options.findWriters === null) return false;
-  const find = options.findWriters ?? openWriters;
-  let writers = await find(snapshot.realPath);
-  if (writers.length === 0) return false;
-  options.onWritersWait?.(writers, snapshot.path);
-  const waitMs = options.writerWaitMs ?? 10_000;
-  const deadline = clock.now() + waitMs;
-  while (writers.length > 0) {
-    if (clock.now() >= deadline) throw stillBeingWritten(snapshot.path, describeWriters(writers), waitMs);
-    await clock.sleep(50);
-    writers = await find(snapshot.realPath);
-  }
+  const { snapshot } = run;
+  const left = await writersClosed(run, snapshot.realPath);
+  if (left === undefined) return false;
+  if (left.length > 0) throw stillBeingWritten(snapshot.path, describeWriters(left), waitBound(run));
   return true;
+}
+
+/** How long the write waits for other programs to close the file. */
+const waitBound = (run: WriteRun) => run.options.writerWaitMs ?? 10_000;
+
+/**
+ * Waits, up to the bound, until no other program holds `target` open for writing (`target` as /proc names it: the
+ * path, or the path and ` (deleted)` for the file just replaced). Resolves undefined when none held it at the first
+ * look (or writers cannot be seen), else with those still holding it at the end (none when they all closed).
+ */
+async function writersClosed(run: WriteRun, target: string): Promise<OpenWriter[] | undefined> {
+  const { options, clock, snapshot } = run;
+  if (options.findWriters === null) return undefined;
+  const find = options.findWriters ?? openWriters;
+  let writers = await find(target);
+  if (writers.length === 0) return undefined;
+  options.onWritersWait?.(writers, snapshot.path);
+  const deadline = clock.now() + waitBound(run);
+  while (writers.length > 0 && clock.now() < deadline) {
+    await clock.sleep(50);
+    writers = await find(target);
+  }
+  return writers;
 }
 
 /** Drops an attempt that found the file changed: its temp file and the open file go, and the next try waits. */
@@ -275,6 +289,8 @@ async function dropAttempt(run: WriteRun, temp: string): Promise<void> {
 async function rescueLateChange(run: WriteRun, checked: string | undefined, written: string): Promise<boolean> {
   const held = run.held;
   if (!held) return true;
+  // A program that opened the file just before the rename writes into the replaced file: wait for it to close.
+  await writersClosed(run, `${run.snapshot.realPath} (deleted)`);
   let late = await readHeld(held);
   // The file replaced is sso-sync's own from the try before (a rescued change merged over it): nobody's to wait for.
   const replacedOwn = checked === run.lastWritten;
@@ -335,12 +351,13 @@ async function attempt(run: WriteRun, rewrite: Rewrite): Promise<boolean> {
   run.temp = temp;
   await options.beforeCommit?.(run.base);
   await options.afterTempWritten?.();
-  const { now, heldAfter, unchanged } = await checkHeld(run);
-  if (unchanged && run.held && (await waitForWriters(run))) {
+  // Before the last checks, not between them and the rename: that gap stays as short as it can be.
+  if (await waitForWriters(run)) {
     // Closed at last: what it wrote meanwhile is read again, and merged on, in the next try.
     await dropAttempt(run, temp);
     return false;
   }
+  const { now, heldAfter, unchanged } = await checkHeld(run);
   await options.afterHeldRead?.();
   // The last check is synchronous, right next to the rename, with nothing in between that yields.
   if (!unchanged || !renameIfUnchanged(run, temp, heldAfter)) {

@@ -118,3 +118,20 @@ test('where open writers cannot be seen, what a pausing program writes into the 
     '[default]\nregion = eu-central-1\n[profile late]\nregion = us-east-1\n# block\n',
   );
 });
+
+test('a program that opened the file just before the rename and writes after it is waited for, and its line kept', async (t) => {
+  const file = linuxConfig(t, '[default]\nregion = eu-west-1\n');
+  if (file === undefined) return;
+  let appender: (ChildProcess & { done: Promise<void> }) | undefined;
+  const result = await writeConfig(await readConfig(file), addBlock, {
+    // Between the last checks and the rename: `echo … >> config`, with a pause between its open and its write.
+    afterHeldRead: async () => {
+      if (appender !== undefined) return; // once: the next try merges what it wrote
+      appender = shell(t, `exec 3>>'${file}'; sleep 1; printf '# appended late\\n' >&3`);
+      await until('the appender to open the file', () => holds(appender!.pid, 3, file));
+    },
+  });
+  await appender?.done;
+  assert.equal(result.written, true);
+  assert.equal(readFileSync(file, 'utf8'), '[default]\nregion = eu-west-1\n# appended late\n# block\n');
+});
