@@ -65,7 +65,8 @@ export async function readHeld(handle: FileHandle): Promise<string> {
   for (;;) {
     const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, (await handle.stat()).size - position + 1));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) return Buffer.concat(chunks).toString('latin1');
+    // One chunk (the usual case) is decoded as it is: a copy of a large file would double what the read holds.
+    if (bytesRead === 0) return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('latin1');
     chunks.push(buffer.subarray(0, bytesRead));
     position += bytesRead;
   }

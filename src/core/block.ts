@@ -1,5 +1,5 @@
 /** Where block text is made: profiles -> the lines of one session's managed block. */
-import { beginMarkerLine, bodyChecksum, endMarkerLine } from './config-text.js';
+import { beginMarkerLine, checksumOf, endMarkerLine } from './config-text.js';
 import type { Profile, SessionDef } from './types.js';
 
 /** What one session's block holds. */
@@ -13,22 +13,35 @@ export interface BlockContent {
 
 /** The lines between the markers: the sso-session section, then each profile, separated by blank lines. */
 export function renderBody(content: BlockContent): string[] {
-  const sections: string[][] = [];
+  const lines: string[] = [];
   const s = content.sessionSection;
   if (s) {
-    sections.push([
+    lines.push(
       `[sso-session ${s.name}]`,
       `sso_region = ${s.region}`,
       `sso_start_url = ${s.startUrl}`,
       `sso_registration_scopes = ${s.scopes.join(',')}`,
-    ]);
+    );
   }
-  for (const p of content.profiles) sections.push([`[profile ${p.name}]`, ...p.keys.map(([k, v]) => `${k} = ${v}`)]);
-  return sections.flatMap((lines, i) => (i === 0 ? lines : ['', ...lines]));
+  for (const p of content.profiles) {
+    if (lines.length > 0) lines.push('');
+    lines.push(`[profile ${p.name}]`);
+    for (const [k, v] of p.keys) lines.push(`${k} = ${v}`);
+  }
+  return lines;
+}
+
+/** A block as rendered: its lines, markers included, and its body as its checksum sees it (see blockBody). */
+export interface RenderedBlock {
+  lines: string[];
+  body: string;
 }
 
 /** The whole block, markers included; the BEGIN marker carries the body's checksum. */
-export function renderBlock(content: BlockContent): string[] {
-  const body = renderBody(content);
-  return [beginMarkerLine(content.session, bodyChecksum(body)), ...body, endMarkerLine(content.session)];
+export function renderBlock(content: BlockContent): RenderedBlock {
+  const lines = renderBody(content);
+  const body = lines.join('\n');
+  lines.unshift(beginMarkerLine(content.session, checksumOf(body)));
+  lines.push(endMarkerLine(content.session));
+  return { lines, body };
 }
