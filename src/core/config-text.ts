@@ -7,7 +7,8 @@
  * with little more memory than its own text, and the merge copies the text around the blocks in whole pieces.
  */
 import { createHash } from 'node:crypto';
-import { sectionsIn, walkSections, type SectionRef, type SectionVisitor } from './sections.js';
+import { Repeats } from './repeats.js';
+import { sectionsIn, walkSections, type SectionRef } from './sections.js';
 
 export { classifyHeader, pyStrip, shellWords, type SectionRef } from './sections.js';
 
@@ -275,76 +276,4 @@ export function unreadableIn(file: string): Damage[] {
   const repeats = new Repeats(ends);
   walkSections(text, 0, text.length, 0, repeats);
   return repeats.found();
-}
-
-/**
- * What the AWS CLI's parser (Python's configparser, strict) refuses, found during one walk: a section header given
- * twice, and a key given twice in one section. `[DEFAULT]` is the parser's own section and may come twice, but not
- * a key in it. Only the headers and the current section's keys are kept, not the sections' values.
- */
-class Repeats implements SectionVisitor {
-  private readonly damage: Damage[] = [];
-  private readonly firstHeader = new Map<string, number>();
-  private readonly defaultKeys = new Map<string, number>();
-  private readonly keys = new Set<string>();
-  private current: string | undefined;
-  private headerLine = 0;
-  /** Of the current section, reported after the section's header (and in this order), as the sections are read. */
-  private readonly repeatedKeys: Damage[] = [];
-  private readonly repeatedDefaults: Damage[] = [];
-  /** How many END markers stand before the current line. */
-  private endsBefore = 0;
-
-  /** `ends`: the lines of the END markers, in order. */
-  constructor(private readonly ends: readonly number[]) {}
-
-  header(header: string, line: number): boolean {
-    this.flush();
-    const earlier = this.firstHeader.get(header);
-    if (earlier !== undefined && header !== 'DEFAULT')
-      this.damage.push({ line: line + 1, problem: `[${header}] again (first on line ${earlier + 1})` });
-    else if (earlier === undefined) this.firstHeader.set(header, line);
-    this.current = header;
-    this.headerLine = line;
-    this.keys.clear();
-    return true;
-  }
-
-  option(str: string, keyStart: number, keyEnd: number, _vs: number, _ve: number, line: number): void {
-    const key = str.slice(keyStart, keyEnd).toLowerCase();
-    if (this.keys.has(key)) {
-      while (this.endsBefore < this.ends.length && this.ends[this.endsBefore]! < line) this.endsBefore++;
-      // A key written after a block, before any header, is the block's last section's to the AWS CLI.
-      const after =
-        this.endsBefore > 0 && this.ends[this.endsBefore - 1]! > this.headerLine
-          ? ", after the END marker of sso-sync's block, which the AWS CLI reads as part of that section"
-          : '';
-      this.repeatedKeys.push({ line: line + 1, problem: `${key} again in [${this.current}]${after}` });
-      return;
-    }
-    this.keys.add(key);
-    if (this.current !== 'DEFAULT') return;
-    const before = this.defaultKeys.get(key);
-    if (before !== undefined)
-      this.repeatedDefaults.push({
-        line: this.headerLine + 1,
-        problem: `${key} again in [DEFAULT] (first in the one on line ${before + 1})`,
-      });
-    else this.defaultKeys.set(key, this.headerLine);
-  }
-
-  continuation(): void {
-    // A continuation line is part of a value: neither a key nor a header.
-  }
-
-  /** Everything found, by line. */
-  found(): Damage[] {
-    this.flush();
-    return this.damage.sort((a, b) => a.line - b.line);
-  }
-
-  private flush(): void {
-    if (this.repeatedKeys.length > 0) this.damage.push(...this.repeatedKeys.splice(0));
-    if (this.repeatedDefaults.length > 0) this.damage.push(...this.repeatedDefaults.splice(0));
-  }
 }

@@ -10,11 +10,11 @@ function lastLine(text: string): { content: string; eol: string } {
 }
 
 /**
- * Replaces each session's block with its new lines, or appends the block at the end of the file when the
- * file has none. The text outside the blocks is copied as it is, in whole pieces, with its own line endings;
- * new lines take the file's line ending. The caller has checked `scan.damage` is empty.
+ * Replaces each session's block with its new text (its lines joined with the file's line ending, nothing after the
+ * END marker), or appends the block at the end of the file when the file has none. The text outside the blocks is
+ * copied as it is, in whole pieces, with its own line endings. The caller has checked `scan.damage` is empty.
  */
-export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, readonly string[]>): string {
+export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, string>): string {
   const { text, eol } = scan;
   const placed = new Set<string>();
   let out = '';
@@ -24,7 +24,7 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
     if (replacement === undefined) continue;
     // A block at the very end keeps the file's missing final newline (or its own line ending).
     const last = lastLine(text.slice(region.endAt, region.afterAt)).eol;
-    out += text.slice(i, region.beginAt) + replacement.join(eol) + last;
+    out += text.slice(i, region.beginAt) + replacement + last;
     i = region.afterAt;
     placed.add(region.session);
   }
@@ -32,9 +32,9 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
 
   const fresh = [...blocks.keys()].filter((s) => !placed.has(s)).sort();
   for (const session of fresh) {
-    const lines = blocks.get(session)!;
+    const block = blocks.get(session)!;
     if (out === '') {
-      out = lines.join(eol) + eol;
+      out = block + eol;
       continue;
     }
     // Keep the file's ending style: without a final newline the separator goes before the block and the
@@ -43,7 +43,7 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, rea
     const missingFinalNewline = tail.eol === '';
     if (missingFinalNewline) out += eol;
     if (tail.content.trim() !== '') out += eol;
-    out += lines.join(eol) + (missingFinalNewline ? '' : eol);
+    out += block + (missingFinalNewline ? '' : eol);
   }
   return (scan.bom ? bomBytes : '') + out;
 }

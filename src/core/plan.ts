@@ -2,7 +2,7 @@
  * The heart of a sync, pure: (file text, assignments, rules) -> new file text and what changed, or a refusal.
  * Called again on the new content when the file changed between reading and writing.
  */
-import { renderBlock } from './block.js';
+import { renderBlock, renderBody } from './block.js';
 import {
   blockBody,
   bomBytes,
@@ -309,7 +309,7 @@ export function planSync(input: PlanInput): Plan {
     previous,
   );
 
-  const blocks = new Map<string, string[]>();
+  const blocks = new Map<string, string>();
   const outcomes: SessionOutcome[] = [];
   for (const { session } of [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1))) {
     const region = scan.blocks.find((b) => b.session === session.name);
@@ -318,12 +318,8 @@ export function planSync(input: PlanInput): Plan {
     );
     const mine = profiles.filter((p) => p.session === session.name);
     const outside = outsideSessions.get(session.name);
-    const rendered = renderBlock({
-      session: session.name,
-      sessionSection: outside ? undefined : session,
-      profiles: mine,
-    });
-    const { lines } = rendered;
+    const content = { session: session.name, sessionSection: outside ? undefined : session, profiles: mine };
+    const rendered = renderBlock(content, scan.eol);
     const diff =
       region && sameBlock(scan, region, rendered.body, mine)
         ? { added: [], changed: [], removed: [] }
@@ -334,12 +330,12 @@ export function planSync(input: PlanInput): Plan {
     let handEdited: SessionOutcome['handEdited'];
     if (region && region.declaredChecksum !== region.actualChecksum) {
       const old = sectionTexts(splitLines(scan.text.slice(region.bodyAt, region.endAt)).map((l) => l.text));
-      const now = sectionTexts(lines.slice(1, -1));
+      const now = sectionTexts(renderBody(content));
       const replaced = [...old].filter(([name, text]) => now.get(name) !== text).map(([name]) => name);
       handEdited = { sections: replaced.sort() };
     }
 
-    if (!held) blocks.set(session.name, lines);
+    if (!held) blocks.set(session.name, rendered.text);
     outcomes.push({
       session: session.name,
       added: held ? [] : diff.added,
