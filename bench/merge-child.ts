@@ -37,14 +37,12 @@ const assignments: Assignment[] = Array.from({ length: profiles }, (_, i) => ({
 }));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-merge-'));
-const gc = (globalThis as { gc?: () => void }).gc;
 
 /** One sync after the fetch, step by step as runOnce takes it; resolves with its time and whether it wrote. */
 async function sync(file: string): Promise<{ ms: number; written: boolean; profiles: number }> {
   // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
   // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
   await sleep(150);
-  gc?.(); // the garbage of the round before is not this sync's
   const started = performance.now();
   const snapshot = await readConfig(file);
   const scan = scanConfig(snapshot.text ?? '');

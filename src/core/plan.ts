@@ -112,8 +112,8 @@ function writtenAsIs(values: ReadonlyMap<string, string>, keys: readonly (readon
   if (values.size !== keys.length) return false;
   let i = 0;
   for (const [key, value] of values) {
-    const [k, v] = keys[i++]!;
-    if (key !== k || value !== v) return false;
+    const pair = keys[i++]!;
+    if (key !== pair[0] || value !== pair[1]) return false;
   }
   return true;
 }
@@ -140,7 +140,7 @@ const plainValue = /^(?:[!-~](?:[ -~]*[!-~])?)?$/;
 function sameBlock(scan: ScannedConfig, region: BlockRegion, body: string, profiles: readonly Profile[]): boolean {
   return (
     blockBody(scan, region) === body &&
-    profiles.every((p) => p.keys.every(([k, v]) => plainKey.test(k) && plainValue.test(v)))
+    profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])))
   );
 }
 

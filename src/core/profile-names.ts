@@ -291,22 +291,34 @@ function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped
   return { kept, keys };
 }
 
+/** A key and its value in a profile. */
+type Pair = readonly [string, string];
+
+/** The pair of `key` and `value` from `made`, or a new one kept there: the same pair in thousands of profiles is one. */
+function shared(made: Map<string, Pair>, key: string, value: string): Pair {
+  let pair = made.get(value);
+  if (pair === undefined) made.set(value, (pair = [key, value]));
+  return pair;
+}
+
 /** The keys of an assignment's profile: `sso_session` first, the region (by the rules), then the extra keys sorted. */
 function keysMaker(rules: ProfileRules, sessions: ReadonlyMap<string, SessionDef>) {
   const regions = rules.regions.map((r) => ({ matches: globMatcher(r.match), region: r.region }));
-  const extra = Object.keys(rules.set).sort();
-  return (a: Assignment, base: string): [string, string][] => {
-    const keys: [string, string][] = [
-      ['sso_session', a.session],
-      ['sso_account_id', a.accountId],
-      ['sso_role_name', a.roleName],
-    ];
+  const extra: Pair[] = Object.keys(rules.set)
+    .sort()
+    .map((key) => [key, rules.set[key]!]);
+  const made = { session: new Map<string, Pair>(), role: new Map<string, Pair>(), region: new Map<string, Pair>() };
+  return (a: Assignment, base: string): Pair[] => {
+    const session = shared(made.session, 'sso_session', a.session);
+    const role = shared(made.role, 'sso_role_name', a.roleName);
     // Region rules match the name before any uniqueness suffix, so `*-eu` still matches `prod-eu-111111111111`.
     const rule = regions.find((r) => r.matches(base));
     const region = rule ? rule.region : (rules.defaultRegion ?? sessions.get(a.session)?.region);
-    if (region !== undefined) keys.push(['region', region]);
-    for (const key of extra) keys.push([key, rules.set[key]!]);
-    return keys;
+    const keys: Pair[] =
+      region === undefined
+        ? [session, ['sso_account_id', a.accountId], role]
+        : [session, ['sso_account_id', a.accountId], role, shared(made.region, 'region', region)];
+    return extra.length === 0 ? keys : keys.concat(extra);
   };
 }
 

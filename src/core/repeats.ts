@@ -24,13 +24,15 @@ function stringHash(key: string): number {
   return hash;
 }
 
-/** Beyond this many keys, a section's keys are found by their hash in a map rather than by looking at each. */
+/** Up to this many keys, a section's keys are kept as places in the text; past it, as strings in a set. */
 const fewKeys = 16;
 
 /**
- * The keys of one section, kept as where they stand (and a hash of them lowercased), not as strings: a walk of a
- * large file meets a key on most lines, and only a key given twice needs to become a string. A key with characters
- * above 0x7f is lowercased as a string first (toLowerCase does more than ASCII there).
+ * The keys of one section, lowercased as configparser compares them. The first few are kept as where they stand
+ * (and a hash of them), not as strings: a walk of a large file meets a key on most lines, and only a key given
+ * twice needs to become a string. A section with more keys than that keeps them as strings in a set, which no
+ * choice of keys can slow down. A key with characters above 0x7f is lowercased as a string first (toLowerCase does
+ * more than ASCII there).
  */
 class SectionKeys {
   private readonly strs: string[] = [];
@@ -38,53 +40,43 @@ class SectionKeys {
   private readonly ends: number[] = [];
   private readonly hashes: number[] = [];
   private count = 0;
-  private byHash: Map<number, number[]> | undefined;
+  private many: Set<string> | undefined;
 
   clear(): void {
     this.count = 0;
-    this.byHash = undefined;
+    this.many = undefined;
   }
 
-  /** Adds str[start, end) as a key; the earlier key it repeats (lowercased, as configparser compares keys), if any. */
+  /** Adds str[start, end) as a key; the earlier key it repeats, lowercased, if any. */
   add(str: string, start: number, end: number): string | undefined {
+    if (this.many) {
+      const key = str.slice(start, end).toLowerCase();
+      if (this.many.has(key)) return key;
+      this.many.add(key);
+      return undefined;
+    }
     let hash = asciiLowerHash(str, start, end);
     if (hash === undefined) {
       str = str.slice(start, end).toLowerCase();
       [start, end, hash] = [0, str.length, stringHash(str)];
     }
-    if (this.byHash) {
-      for (const i of this.byHash.get(hash) ?? []) if (this.same(i, str, start, end)) return this.key(i);
-    } else {
-      for (let i = 0; i < this.count; i++)
-        if (this.hashes[i] === hash && this.same(i, str, start, end)) return this.key(i);
+    for (let i = 0; i < this.count; i++) {
+      if (this.hashes[i] !== hash) continue;
+      const earlier = this.key(i);
+      if (earlier === str.slice(start, end).toLowerCase()) return earlier;
     }
     const i = this.count++;
     this.strs[i] = str;
     this.starts[i] = start;
     this.ends[i] = end;
     this.hashes[i] = hash;
-    if (this.byHash) this.index(i);
-    else if (this.count > fewKeys) {
-      this.byHash = new Map();
-      for (let k = 0; k < this.count; k++) this.index(k);
-    }
+    if (this.count > fewKeys) this.many = new Set(Array.from({ length: this.count }, (_, k) => this.key(k)));
     return undefined;
   }
 
   /** The i-th key, lowercased. */
   private key(i: number): string {
     return this.strs[i]!.slice(this.starts[i], this.ends[i]).toLowerCase();
-  }
-
-  private same(i: number, str: string, start: number, end: number): boolean {
-    return this.key(i) === str.slice(start, end).toLowerCase();
-  }
-
-  private index(i: number): void {
-    const hash = this.hashes[i]!;
-    const same = this.byHash!.get(hash);
-    if (same) same.push(i);
-    else this.byHash!.set(hash, [i]);
   }
 }
 
@@ -153,8 +145,15 @@ export class Repeats implements SectionVisitor {
     return this.damage.sort((a, b) => a.line - b.line);
   }
 
+  /** The current section's repeats, after what came before (a loop: a section can repeat a key a million times). */
   private flush(): void {
-    if (this.repeatedKeys.length > 0) this.damage.push(...this.repeatedKeys.splice(0));
-    if (this.repeatedDefaults.length > 0) this.damage.push(...this.repeatedDefaults.splice(0));
+    if (this.repeatedKeys.length > 0) {
+      for (const d of this.repeatedKeys) this.damage.push(d);
+      this.repeatedKeys.length = 0;
+    }
+    if (this.repeatedDefaults.length > 0) {
+      for (const d of this.repeatedDefaults) this.damage.push(d);
+      this.repeatedDefaults.length = 0;
+    }
   }
 }

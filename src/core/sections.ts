@@ -57,7 +57,7 @@ export function shellWords(text: string): string[] | undefined {
   return words;
 }
 
-/** `profile NAME` or `sso-session NAME` with one space and a plain name: the headers nearly every file is made of. */
+/** A name that shlex leaves as it is: no blanks, quotes or backslashes. */
 const plainName = /^[^ \t\r\n"'\\]+$/;
 
 /**
@@ -66,18 +66,26 @@ const plainName = /^[^ \t\r\n"'\\]+$/;
  * `prod` to the CLI), and `default` is the default profile.
  */
 export function classifyHeader(header: string): { kind: SectionRef['kind']; name: string } {
-  if (header === 'default') return { kind: 'profile', name: 'default' };
-  for (const kind of ['profile', 'sso-session'] as const) {
-    if (header.startsWith(kind)) {
-      if (header.charCodeAt(kind.length) === 32) {
-        const name = header.slice(kind.length + 1);
-        if (plainName.test(name)) return { kind, name };
-      }
-      const words = shellWords(header);
-      return words?.length === 2 ? { kind, name: words[1]! } : { kind: 'other', name: header };
-    }
-  }
-  return { kind: 'other', name: header };
+  const kind = kindOf(header);
+  return { kind, name: nameOf(header, kind) };
+}
+
+/** The kind of a header (see classifyHeader). */
+function kindOf(header: string): SectionRef['kind'] {
+  if (header === 'default') return 'profile';
+  const kind = header.startsWith('profile') ? 'profile' : header.startsWith('sso-session') ? 'sso-session' : 'other';
+  if (kind === 'other' || plainAfter(header, kind)) return kind;
+  return shellWords(header)?.length === 2 ? kind : 'other';
+}
+
+/** `profile NAME` or `sso-session NAME` with one space and a plain name: the headers nearly every file is made of. */
+const plainAfter = (header: string, kind: string) =>
+  header.charCodeAt(kind.length) === 32 && plainName.test(header.slice(kind.length + 1));
+
+/** The name of a header of that kind (see classifyHeader). */
+function nameOf(header: string, kind: SectionRef['kind']): string {
+  if (kind === 'other' || header === 'default') return header;
+  return plainAfter(header, kind) ? header.slice(kind.length + 1) : shellWords(header)![1]!;
 }
 
 /** Python's whitespace (str.strip, and \s in its re): wider than JavaScript's trim, which also strips U+FEFF. */
@@ -122,6 +130,16 @@ export interface SectionVisitor {
   continuation(str: string, start: number, end: number): void;
 }
 
+/**
+ * Where the header of the stripped line str[a, b) (`[` at a) ends, as `\[(.+)\]` matches it: the last `]` of the
+ * line, with at least one character before it; else a position at most a + 1. Looked for within the line only.
+ */
+function headerEnd(str: string, a: number, b: number): number {
+  let close = b - 1;
+  while (close > a + 1 && str.charCodeAt(close) !== 93) close--;
+  return close;
+}
+
 /** configparser's state between lines. */
 class PythonReader {
   private inSection = false;
@@ -148,8 +166,7 @@ class PythonReader {
       return true;
     }
     this.indentLevel = a - s;
-    // `\[(.+)\]` at the start: up to the last `]`, with at least one character inside.
-    const close = first === 91 ? str.lastIndexOf(']', b - 1) : -1;
+    const close = first === 91 ? headerEnd(str, a, b) : -1;
     if (close > a + 1) {
       this.inSection = true;
       this.inOption = false;
@@ -294,8 +311,7 @@ function plainHeaders(text: string, from: number, to: number, firstLine: number,
 function asciiHeader(text: string, s: number, e: number): string | undefined {
   let b = e;
   while (isPySpace(text.charCodeAt(b - 1))) b--;
-  let close = b - 1;
-  while (close > s + 1 && text.charCodeAt(close) !== 93) close--;
+  const close = headerEnd(text, s, b);
   return close > s + 1 ? text.slice(s + 1, close) : undefined;
 }
 
@@ -336,9 +352,8 @@ class Section implements SectionRef {
     private readonly piece: number,
     to: number,
   ) {
-    const { kind, name } = classifyHeader(header);
-    this.kind = kind;
-    this.name = name;
+    this.kind = kindOf(header);
+    this.name = nameOf(header, this.kind);
     this.end = to;
   }
 
