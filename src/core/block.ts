@@ -32,28 +32,48 @@ export function renderBody(content: BlockContent): string[] {
 }
 
 /**
- * renderBody's lines joined with `\n`, and how many there are. Made by appending (V8 keeps the pieces and copies
- * them once, when the text is first read whole): for a block of thousands of profiles, that is several times
- * faster than making a string for every line and joining them.
+ * The body's text piece by piece, as renderBody's lines joined with `\n` (the one description of its format, which
+ * renderBlock joins and renders compares), each piece given to `take`; false as soon as `take` returns false.
  */
-function joinedBody(content: BlockContent): { body: string; lines: number } {
-  let body = '';
-  let lines = 0;
+function bodyPieces(content: BlockContent, take: (piece: string) => boolean): boolean {
   const s = content.sessionSection;
   if (s) {
-    body = `[sso-session ${s.name}]\nsso_region = ${s.region}\nsso_start_url = ${s.startUrl}`;
-    body += `\nsso_registration_scopes = ${s.scopes.join(',')}`;
-    lines = 4;
+    const section =
+      `[sso-session ${s.name}]\nsso_region = ${s.region}\nsso_start_url = ${s.startUrl}\n` +
+      `sso_registration_scopes = ${s.scopes.join(',')}`;
+    if (!take(section)) return false;
   }
-  for (const p of content.profiles) {
-    body += (lines > 0 ? '\n\n[profile ' : '[profile ') + p.name + ']';
-    lines += lines > 0 ? 2 : 1;
-    // An index loop: unpacking each pair with `of` costs an object per key until the code is optimised.
+  // Index loops, here and in the other loops over thousands of profiles, lines or sections: a `for of` loop makes an
+  // object for every step until V8 has optimised it, and a sync is over in less time than that takes.
+  const profiles = content.profiles;
+  for (let n = 0; n < profiles.length; n++) {
+    const p = profiles[n]!;
+    if (!(take(n === 0 && !s ? '[profile ' : '\n\n[profile ') && take(p.name) && take(']'))) return false;
     const keys = p.keys;
-    for (let i = 0; i < keys.length; i++) body += '\n' + keys[i]![0] + ' = ' + keys[i]![1];
-    lines += keys.length;
+    for (let i = 0; i < keys.length; i++) {
+      if (!(take('\n') && take(keys[i]![0]) && take(' = ') && take(keys[i]![1]))) return false;
+    }
   }
-  return { body, lines };
+  return true;
+}
+
+/** How many lines renderBody gives. */
+function bodyLines(content: BlockContent): number {
+  let lines = content.sessionSection ? 4 : 0;
+  const profiles = content.profiles;
+  for (let n = 0; n < profiles.length; n++) lines += (lines > 0 ? 2 : 1) + profiles[n]!.keys.length;
+  return lines;
+}
+
+/** Whether `body` (lines joined with `\n`) is exactly the body rendered for `content`; compared, not made. */
+function rendersAs(content: BlockContent, body: string): boolean {
+  let at = 0;
+  const same = bodyPieces(content, (piece) => {
+    if (!body.startsWith(piece, at)) return false;
+    at += piece.length;
+    return true;
+  });
+  return same && at === body.length;
 }
 
 /** A block as rendered: its body as its checksum sees it (lines joined with `\n`), and the whole block's text. */
@@ -61,19 +81,35 @@ export interface RenderedBlock {
   body: string;
   /** The block's lines, markers included, joined with the file's line ending; no ending after the END marker. */
   text: string;
+  /** True when the body is the one the block has already (see renderBlock). */
+  unchanged: boolean;
 }
 
-/** The whole block, in a file whose lines end with `eol`; the BEGIN marker carries the body's checksum. */
-export function renderBlock(content: BlockContent, eol: '\n' | '\r\n'): RenderedBlock {
-  const { body, lines } = joinedBody(content);
-  const begin = beginMarkerLine(content.session, checksumOf(body));
+/**
+ * The whole block, in a file whose lines end with `eol`; the BEGIN marker carries the body's checksum. `before` is
+ * the body the block has now, with its checksum, if it has one: when the new body is the same, it is compared piece
+ * by piece and not made again (a sync that changes nothing, the usual one, then makes no copy of a large block).
+ */
+export function renderBlock(
+  content: BlockContent,
+  eol: '\n' | '\r\n',
+  before?: { body: string; checksum: string },
+): RenderedBlock {
+  const unchanged = before !== undefined && rendersAs(content, before.body);
+  let body = '';
+  if (unchanged) body = before.body;
+  // Appending: V8 keeps the pieces and copies them once, when the text is first read whole. For a block of
+  // thousands of profiles that is several times faster than making a string for every line and joining them.
+  else bodyPieces(content, (piece) => ((body += piece), true));
+  const lines = bodyLines(content);
+  const begin = beginMarkerLine(content.session, unchanged ? before.checksum : checksumOf(body));
   const end = endMarkerLine(content.session);
-  const inner = lines === 0 ? [] : [body];
-  if (eol === '\n') return { body, text: lines === 0 ? `${begin}\n${end}` : `${begin}\n${body}\n${end}` };
+  if (lines === 0) return { body, text: `${begin}${eol}${end}`, unchanged };
+  if (eol === '\n') return { body, text: `${begin}\n${body}\n${end}`, unchanged };
   // Only the line ends become CRLF: a value with a line break of its own (none that sso-sync writes has one) keeps
   // it as it is, so such a block is joined line by line.
   let breaks = 0;
   for (let at = body.indexOf('\n'); at !== -1; at = body.indexOf('\n', at + 1)) breaks++;
-  const crlf = breaks === lines - 1 ? inner.map((b) => b.replaceAll('\n', '\r\n')) : renderBody(content);
-  return { body, text: [begin, ...crlf, end].join('\r\n') };
+  const crlf = breaks === lines - 1 ? body.replaceAll('\n', '\r\n') : renderBody(content).join('\r\n');
+  return { body, text: `${begin}\r\n${crlf}\r\n${end}`, unchanged };
 }

@@ -19,18 +19,23 @@ export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, str
   const placed = new Set<string>();
   let out = '';
   let i = 0;
+  let same = true;
   for (const region of [...scan.blocks].sort((a, b) => a.begin - b.begin)) {
     const replacement = blocks.get(region.session);
     if (replacement === undefined) continue;
     // A block at the very end keeps the file's missing final newline (or its own line ending).
     const last = lastLine(text.slice(region.endAt, region.afterAt)).eol;
-    out += text.slice(i, region.beginAt) + replacement + last;
+    const block = replacement + last;
+    same &&= block === text.slice(region.beginAt, region.afterAt);
+    out += text.slice(i, region.beginAt) + block;
     i = region.afterAt;
     placed.add(region.session);
   }
   out += text.slice(i);
 
   const fresh = [...blocks.keys()].filter((s) => !placed.has(s)).sort();
+  // Nothing to change (the usual sync): the text as it was, not a copy of it, so that telling is at once.
+  if (same && fresh.length === 0) out = text;
   for (const session of fresh) {
     const block = blocks.get(session)!;
     if (out === '') {

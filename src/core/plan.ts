@@ -9,7 +9,6 @@ import {
   classifyHeader,
   scanConfig,
   splitLines,
-  type BlockRegion,
   type Damage,
   type ScannedConfig,
   type SectionRef,
@@ -133,15 +132,12 @@ const plainKey = /^[a-z0-9_]+$/;
 const plainValue = /^(?:[!-~](?:[ -~]*[!-~])?)?$/;
 
 /**
- * Whether a block already holds exactly the rendered body, in keys and values that read back as they are: then none
- * of its profiles is added, removed or changed, and its sections need not be read one by one. (A value that would
- * not read back as it is, with a trailing blank say, is compared the long way, as the AWS CLI would read it.)
+ * Whether the keys and values of these profiles read back from their `key = value` lines as they are: then a block
+ * that already holds their body has exactly these profiles, and its sections need not be read one by one. (A value
+ * that would not read back as it is, with a trailing blank say, is compared the long way, as the AWS CLI reads it.)
  */
-function sameBlock(scan: ScannedConfig, region: BlockRegion, body: string, profiles: readonly Profile[]): boolean {
-  return (
-    blockBody(scan, region) === body &&
-    profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])))
-  );
+function readBackAsWritten(profiles: readonly Profile[]): boolean {
+  return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
 }
 
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
@@ -152,7 +148,8 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
   // A name that now stands for another account or role is that profile removed and another added, not a change:
   // the guard counts it as a removal, and the log says so.
   const replaced = new Set<string>();
-  for (const p of after) {
+  for (let i = 0; i < after.length; i++) {
+    const p = after[i]!;
     const old = before.get(p.name)?.values;
     if (!old) {
       added.push(p);
@@ -202,13 +199,16 @@ function sectionTexts(body: readonly string[]): Map<string, string> {
 function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
   const takenProfiles = new TakenNames();
   const outsideSessions = new Map<string, SectionRef>();
-  for (const s of scan.outside) {
+  // Index loops: a `for of` loop makes an object for every step until V8 has optimised it.
+  for (let i = 0; i < scan.outside.length; i++) {
+    const s = scan.outside[i]!;
     if (s.kind === 'profile') takenProfiles.outside(s.name, s.line);
     if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
   }
   const mine: { session: string; section: SectionRef }[] = [];
   for (const b of scan.blocks) {
-    for (const section of b.sections) {
+    for (let i = 0; i < b.sections.length; i++) {
+      const section = b.sections[i]!;
       if (section.kind !== 'profile') continue;
       if (syncing.has(b.session)) mine.push({ session: b.session, section });
       else takenProfiles.inBlock(section.name, b.session);
@@ -313,15 +313,15 @@ export function planSync(input: PlanInput): Plan {
   const outcomes: SessionOutcome[] = [];
   for (const { session } of [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1))) {
     const region = scan.blocks.find((b) => b.session === session.name);
-    const before = new Map(
-      (region?.sections ?? []).filter((s) => s.kind === 'profile').map((s) => [s.name, s] as const),
-    );
+    const before = new Map<string, SectionRef>();
+    for (const s of region?.sections ?? []) if (s.kind === 'profile') before.set(s.name, s);
     const mine = profiles.filter((p) => p.session === session.name);
     const outside = outsideSessions.get(session.name);
     const content = { session: session.name, sessionSection: outside ? undefined : session, profiles: mine };
-    const rendered = renderBlock(content, scan.eol);
+    const current = region && { body: blockBody(scan, region), checksum: region.actualChecksum };
+    const rendered = renderBlock(content, scan.eol, current);
     const diff =
-      region && sameBlock(scan, region, rendered.body, mine)
+      rendered.unchanged && readBackAsWritten(mine)
         ? { added: [], changed: [], removed: [] }
         : diffProfiles(before, mine);
 

@@ -121,7 +121,10 @@ function parseTemplate(template: string): (string | Placeholder)[] {
 /** Fills a parsed template (see fillTemplate). */
 function fillParsed(parts: readonly (string | Placeholder)[], values: Readonly<Record<string, string>>): string {
   let filled = '';
-  for (const part of parts) {
+  // An index loop: this runs for every assignment, and a `for of` loop makes an object for every step until V8 has
+  // optimised it (as do the other index loops over thousands of assignments or names here).
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (typeof part === 'string') {
       filled += part;
       continue;
@@ -256,7 +259,7 @@ function settleNames(assignments: readonly Assignment[], bases: readonly string[
   const names = [...bases];
   for (const suffix of suffixes) {
     const counts = new Map<string, number>();
-    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+    for (let i = 0; i < names.length; i++) counts.set(names[i]!, (counts.get(names[i]!) ?? 0) + 1);
     const clashing: number[] = [];
     names.forEach((n, i) => {
       if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) clashing.push(i);
@@ -274,7 +277,8 @@ function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped
   const seen = new Set<string>();
   const kept: Assignment[] = [];
   const keys: string[] = [];
-  for (const a of assignments) {
+  for (let i = 0; i < assignments.length; i++) {
+    const a = assignments[i]!;
     const key = assignmentKey(a);
     if (seen.has(key)) continue; // the same assignment twice (a repeated page) is one profile
     seen.add(key);
@@ -294,7 +298,7 @@ function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped
 /** A key and its value in a profile. */
 type Pair = readonly [string, string];
 
-/** The pair of `key` and `value` from `made`, or a new one kept there: the same pair in thousands of profiles is one. */
+/** The pair of `key` and `value` from `made`, or a new one kept there: one pair for thousands of profiles. */
 function shared(made: Map<string, Pair>, key: string, value: string): Pair {
   let pair = made.get(value);
   if (pair === undefined) made.set(value, (pair = [key, value]));

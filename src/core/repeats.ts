@@ -100,8 +100,9 @@ export class Repeats implements SectionVisitor {
   /** `ends`: the lines of sso-sync's END markers, in order. */
   constructor(private readonly ends: readonly number[]) {}
 
-  header(header: string, line: number): boolean {
+  header(str: string, start: number, end: number, line: number): boolean {
     this.flush();
+    const header = str.slice(start, end);
     const earlier = this.firstHeader.get(header);
     if (earlier !== undefined && header !== 'DEFAULT')
       this.damage.push({ line: line + 1, problem: `[${header}] again (first on line ${earlier + 1})` });

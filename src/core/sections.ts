@@ -120,10 +120,10 @@ export function pyStrip(text: string): string {
  */
 export interface SectionVisitor {
   /**
-   * A section header: its inner text, its line, and where its line starts in the text and which of the line's
-   * CR-separated pieces it is (so that the section can be read again from there). False stops the reading.
+   * A section header: its inner text str[start, end), its line, and where its line starts in the text and which of
+   * the line's CR-separated pieces it is (so that the section can be read again from there). False stops the reading.
    */
-  header(header: string, line: number, lineStart: number, piece: number): boolean;
+  header(str: string, start: number, end: number, line: number, lineStart: number, piece: number): boolean;
   /** An option of the current section: its key in str[keyStart, keyEnd) (not yet lowercased), its value. */
   option(str: string, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, line: number): void;
   /** A continuation line of the current option's value: str[start, end). */
@@ -170,7 +170,7 @@ class PythonReader {
     if (close > a + 1) {
       this.inSection = true;
       this.inOption = false;
-      return this.visit.header(str.slice(a + 1, close), line, lineStart, piece);
+      return this.visit.header(str, a + 1, close, line, lineStart, piece);
     }
     // `(.*?)\s*[=:]\s*(.*)$`: the key runs up to the first `=` or `:`, and must not be empty.
     if (!this.inSection || first === 61 || first === 58) return true;
@@ -268,8 +268,8 @@ function readPieces(reader: PythonReader, text: string, s: number, e: number, li
   return true;
 }
 
-/** Told of each section header found: its inner text, its line, where that line starts, and which CR piece. */
-type HeaderFound = (header: string, line: number, lineStart: number, piece: number) => void;
+/** Told of each section header found (see SectionVisitor.header). */
+type HeaderFound = SectionVisitor['header'];
 
 /**
  * The headers of text[from, to), found by looking only at the start of each line, where that is enough: when no line
@@ -293,8 +293,11 @@ function plainHeaders(text: string, from: number, to: number, firstLine: number,
     }
     let c = text.charCodeAt(s);
     if (c === 91) {
-      const header = hi < e ? decodedHeader(text, s, e, line) : asciiHeader(text, s, e);
-      if (header !== undefined) found(header, line, s, 0);
+      if (hi < e) decodedHeader(text, s, e, line, found);
+      else {
+        const close = asciiHeaderEnd(text, s, e);
+        if (close > s + 1) found(text, s + 1, close, line, s, 0);
+      }
     } else if (c > 127) return false;
     else if (isPySpace(c)) {
       let p = s + 1;
@@ -307,36 +310,30 @@ function plainHeaders(text: string, from: number, to: number, firstLine: number,
   return true;
 }
 
-/** The header of an ASCII line that starts with `[`: up to the last `]` before the trailing blanks, if any. */
-function asciiHeader(text: string, s: number, e: number): string | undefined {
+/** Where the header of an ASCII line that starts with `[` ends (see headerEnd), the trailing blanks left out. */
+function asciiHeaderEnd(text: string, s: number, e: number): number {
   let b = e;
   while (isPySpace(text.charCodeAt(b - 1))) b--;
-  const close = headerEnd(text, s, b);
-  return close > s + 1 ? text.slice(s + 1, close) : undefined;
+  return headerEnd(text, s, b);
 }
 
-/** The header of a line that starts with `[` and holds bytes above 0x7f, decoded as Python decodes it. */
-function decodedHeader(text: string, s: number, e: number, line: number): string | undefined {
-  let header: string | undefined;
-  readPieces(
-    new PythonReader({
-      header: (h) => {
-        header = h;
-        return false;
-      },
-      option: () => undefined,
-      continuation: () => undefined,
-    }),
-    text,
-    s,
-    e,
-    line,
-    0,
-  );
-  return header;
+/** The header of a line that starts with `[` and holds bytes above 0x7f, decoded as Python decodes it, if any. */
+function decodedHeader(text: string, s: number, e: number, line: number, found: HeaderFound): void {
+  const reader = new PythonReader({
+    header: (...header) => {
+      found(...header);
+      return false;
+    },
+    option: () => undefined,
+    continuation: () => undefined,
+  });
+  readPieces(reader, text, s, e, line, 0);
 }
 
-/** A section found by a walk; its values are read from the text when first asked for, then kept. */
+/** The kinds of header that name a profile or a session after a space. */
+const namedKinds = ['profile', 'sso-session'] as const;
+
+/** A section found by a walk; its values (and its header's text) are read from the text when first asked for. */
 class Section implements SectionRef {
   readonly kind: SectionRef['kind'];
   readonly name: string;
@@ -344,17 +341,47 @@ class Section implements SectionRef {
   /** Where the reading of its values may stop: the end of the walk, until the next section is found. */
   private end: number;
 
+  /** The header is str[start, end): in the text, or in its line decoded (see SectionVisitor). */
   constructor(
-    readonly header: string,
+    str: string,
+    start: number,
+    end: number,
     readonly line: number,
     private readonly text: string,
     private readonly lineStart: number,
     private readonly piece: number,
     to: number,
   ) {
-    this.kind = kindOf(header);
-    this.name = nameOf(header, this.kind);
     this.end = to;
+    // `profile NAME` or `sso-session NAME` with one space and a plain name, as nearly every header is: the name is
+    // cut from the text, and the header itself is not made unless asked for.
+    for (let k = 0; k < namedKinds.length; k++) {
+      const kind = namedKinds[k]!;
+      if (!str.startsWith(kind, start) || str.charCodeAt(start + kind.length) !== 32) continue;
+      const name = str.slice(start + kind.length + 1, end);
+      if (!plainName.test(name)) break;
+      this.kind = kind;
+      this.name = name;
+      return;
+    }
+    ({ kind: this.kind, name: this.name } = classifyHeader(str.slice(start, end)));
+  }
+
+  get header(): string {
+    let header = '';
+    walkSections(
+      this.text,
+      this.lineStart,
+      this.end,
+      this.line,
+      {
+        header: (str, start, end) => ((header = str.slice(start, end)), false),
+        option: () => undefined,
+        continuation: () => undefined,
+      },
+      this.piece,
+    );
+    return header;
   }
 
   get values(): Map<string, string> {
@@ -404,20 +431,14 @@ function valuesFrom(text: string, lineStart: number, piece: number, to: number, 
 export function sectionsIn(text: string, from: number, to: number, firstLine: number, into: SectionRef[]): void {
   const first = into.length;
   let last: Section | undefined;
-  const found: HeaderFound = (header, line, lineStart, piece) => {
+  const found: HeaderFound = (str, start, end, line, lineStart, piece) => {
     last?.endBefore(lineStart, piece);
-    last = new Section(header, line, text, lineStart, piece, to);
+    last = new Section(str, start, end, line, text, lineStart, piece, to);
     into.push(last);
+    return true;
   };
   if (plainHeaders(text, from, to, firstLine, found)) return;
   into.length = first;
   last = undefined;
-  walkSections(text, from, to, firstLine, {
-    header: (header, line, lineStart, piece) => {
-      found(header, line, lineStart, piece);
-      return true;
-    },
-    option: () => undefined,
-    continuation: () => undefined,
-  });
+  walkSections(text, from, to, firstLine, { header: found, option: () => undefined, continuation: () => undefined });
 }
