@@ -73,6 +73,22 @@ export async function readHeld(handle: FileHandle): Promise<string> {
 }
 
 /**
+ * Whether an open file holds exactly `text` (a byte string), read from its start a piece at a time: telling that a
+ * large file is unchanged does not need a second copy of it.
+ */
+export async function holds(handle: FileHandle, text: string): Promise<boolean> {
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return position === text.length;
+    if (position + bytesRead > text.length) return false;
+    if (buffer.toString('latin1', 0, bytesRead) !== text.slice(position, position + bytesRead)) return false;
+    position += bytesRead;
+  }
+}
+
+/**
  * Reads an open file whole, with the later of its mtime and ctime before and after (a change during the read shows).
  * Times alone miss one change: on ext4 a file truncated by open(…, 'w') is empty for a moment while still showing
  * its old times (measured here: up to about a millisecond, often enough that one read in a few thousand sees it).
