@@ -251,48 +251,54 @@ export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRu
   return settleNames(
     assignments,
     assignments.map((a) => namer.baseName(a)),
-  );
+  ).names;
 }
 
-/** uniqueNames, from the assignments' base names. */
-function settleNames(assignments: readonly Assignment[], bases: readonly string[]): string[] {
-  const names = [...bases];
+/** How many of `names` are each name. */
+function countNames(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) counts.set(names[i]!, (counts.get(names[i]!) ?? 0) + 1);
+  return counts;
+}
+
+/** uniqueNames, from the assignments' base names; with the names counted (every count 1 unless out of suffixes). */
+function settleNames(assignments: readonly Assignment[], bases: readonly string[]) {
+  const names = bases.slice();
   for (const suffix of suffixes) {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < names.length; i++) counts.set(names[i]!, (counts.get(names[i]!) ?? 0) + 1);
+    const counts = countNames(names);
     const clashing: number[] = [];
     names.forEach((n, i) => {
       if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) clashing.push(i);
     });
-    if (clashing.length === 0) break;
+    if (clashing.length === 0) return { names, counts };
     for (const i of clashing) names[i] = suffixed(names[i]!, suffix(assignments[i]!));
   }
-  return names;
+  return { names, counts: countNames(names) };
 }
 
-/** The assignments that can have a profile, each once, with their assignmentKey; the others are skipped. */
-function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped: Skipped[]) {
+/** The assignments that can have a profile, each once; the others are skipped. */
+function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped: Skipped[]): Assignment[] {
   const excludedAccounts = rules.excludeAccounts.map(globMatcher);
   const excludedRoles = rules.excludeRoles.map(globMatcher);
-  const seen = new Set<string>();
+  // The roles seen, by session and account: no string made for every assignment, as assignmentKey would.
+  const seen = new Map<string, Map<string, Set<string>>>();
   const kept: Assignment[] = [];
-  const keys: string[] = [];
   for (let i = 0; i < assignments.length; i++) {
     const a = assignments[i]!;
-    const key = assignmentKey(a);
-    if (seen.has(key)) continue; // the same assignment twice (a repeated page) is one profile
-    seen.add(key);
+    let accounts = seen.get(a.session);
+    if (!accounts) seen.set(a.session, (accounts = new Map<string, Set<string>>()));
+    let roles = accounts.get(a.accountId);
+    if (!roles) accounts.set(a.accountId, (roles = new Set<string>()));
+    if (roles.has(a.roleName)) continue; // the same assignment twice (a repeated page) is one profile
+    roles.add(a.roleName);
     if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
     else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
     else if (excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
       skipped.push({ reason: 'excluded-account', assignment: a });
     else if (excludedRoles.some((m) => m(a.roleName))) skipped.push({ reason: 'excluded-role', assignment: a });
-    else {
-      kept.push(a);
-      keys.push(key);
-    }
+    else kept.push(a);
   }
-  return { kept, keys };
+  return kept;
 }
 
 /** A key and its value in a profile. */
@@ -354,23 +360,22 @@ export function buildProfiles(
   previous: PreviousNames = noPreviousNames,
 ): NamingResult {
   const skipped: Skipped[] = [];
-  const { kept, keys } = usable(assignments, rules, skipped);
+  const kept = usable(assignments, rules, skipped);
   const namer = new Namer(rules);
   const bases = kept.map((a) => namer.baseName(a));
-  const names = settleNames(kept, bases);
-  const used = new Set(names);
+  const { names, counts: used } = settleNames(kept, bases);
   // A name is kept only when no name computed now is the same: when every name in the file is one of those (a sync
   // that changes nothing, say), none is, and the name of each assignment need not be looked up.
   let mayKeep = false;
   for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
   if (mayKeep)
     kept.forEach((a, i) => {
-      const before = previous.get(keys[i]!);
+      const before = previous.get(assignmentKey(a));
       if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
       const candidates = candidatesOf(a, bases[i]!);
       if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
         used.delete(names[i]!);
-        used.add(before);
+        used.set(before, 1);
         names[i] = before;
       }
     });
