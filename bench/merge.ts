@@ -68,25 +68,26 @@ async function warmSyncs(): Promise<void> {
   console.log(`     first sync: ${spread(run.write.slice(3))}; second sync: ${spread(run.unchanged.slice(3))}`);
 }
 
-/** Growth with the number of profiles, into the same 1.5 MB config. */
+/** Growth with the number of profiles, into the same 1.5 MB config: the time per profile at each size. */
 async function growth(): Promise<void> {
   console.log('   growth with the profiles, into the 1.5 MB config (median of rounds 3 to 6 of one process each):');
-  const base = await mergeRun(0, 1.5, 6);
-  const fixed = { write: median(base.write.slice(2)), unchanged: median(base.unchanged.slice(2)) };
-  console.log(
-    `          0 profiles: first sync ${ms(fixed.write)}, second ${ms(fixed.unchanged)} (the config's own part)`,
-  );
-  for (const n of [1_000, 10_000, 50_000]) {
+  const times: { n: number; write: number; unchanged: number }[] = [];
+  for (const n of [0, 1_000, 10_000, 50_000]) {
     const run = await mergeRun(n, 1.5, 6);
-    const write = median(run.write.slice(2));
-    const unchanged = median(run.unchanged.slice(2));
-    const perProfile = (t: number, f: number) =>
-      `${((t * 1000) / n).toFixed(1)} µs/profile, ${(((t - f) * 1000) / n).toFixed(1)} beyond the config's part`;
+    const [write, unchanged] = [median(run.write.slice(2)), median(run.unchanged.slice(2))];
+    const each = (t: number) => (n === 0 ? "the config's own part" : `${((t * 1000) / n).toFixed(1)} µs/profile`);
     console.log(
-      `     ${n.toLocaleString('en-US').padStart(6)} profiles: first sync ${ms(write)} (${perProfile(write, fixed.write)}); ` +
-        `second ${ms(unchanged)} (${perProfile(unchanged, fixed.unchanged)})`,
+      `     ${n.toLocaleString('en-US').padStart(6)} profiles: first sync ${ms(write)} (${each(write)}), ` +
+        `second ${ms(unchanged)} (${each(unchanged)})`,
     );
+    times.push({ n, write, unchanged });
   }
+  const [, , mid, top] = times as [unknown, unknown, (typeof times)[0], (typeof times)[0]];
+  const added = (a: number, b: number) => `${(((b - a) * 1000) / (top.n - mid.n)).toFixed(1)} µs`;
+  console.log(
+    `     each profile added from 10,000 to 50,000: ${added(mid.write, top.write)} (first sync), ` +
+      `${added(mid.unchanged, top.unchanged)} (second)`,
+  );
 }
 
 /** Large configs, hand-written sections plus a block of 10,000 profiles: time and peak memory against the size. */
