@@ -1,29 +1,35 @@
 /**
- * The merge benchmark's own process, so that its peak RSS is its own: a 1.5 MB config the person wrote,
- * 10,000 assignments, plan + atomic write; then the same sync again, which must write nothing.
+ * The merge benchmark's own process, so that its peak RSS is its own:
+ * `node dist/bench/merge-child.js PROFILES CONFIG_MB [ROUNDS]`.
+ *
+ * The person's config (CONFIG_MB of hand-written sections, see persons-config.ts) is written by a process of its
+ * own, so that building it does not count in this one's peak. Then, ROUNDS times: the config is put back as the
+ * person wrote it, a sync adds PROFILES profiles in a new block (written), and the same sync runs again, which
+ * must write nothing. Each sync does what `sso-sync --once` does after the fetch (see src/sync/run-once.ts): read
+ * the file, scan it for the sessions it defines, plan, write atomically (nothing to write: only the leftover
+ * check), then read the file as it left it for a section or key given twice (the AWS CLI's warning).
+ *
+ * Prints one JSON line: the times of each round (ms), the input and output sizes, and the peak RSS (MB).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readConfig, writeConfig } from '../src/config-file/config-file.js';
-import { planSync, type PlanInput } from '../src/core/plan.js';
+import { fileURLToPath } from 'node:url';
+import { readConfig, removeLeftovers, writeConfig } from '../src/config-file/config-file.js';
+import { scanConfig, unreadableIn, type ScannedConfig } from '../src/core/config-text.js';
+import { planSync, type PlanInput, type ReadyPlan } from '../src/core/plan.js';
 import { defaultRules } from '../src/core/profile-names.js';
 import type { Assignment } from '../src/core/types.js';
+import { sessionsFromConfig } from '../src/sync/sessions.js';
 
-function personsConfig(bytes: number): string {
-  const parts: string[] = ['# a large hand-written config\n[default]\nregion = eu-west-1\n\n'];
-  let size = parts[0]!.length;
-  for (let i = 0; size < bytes; i++) {
-    const section = `[profile hand-${i}]\nrole_arn = arn:aws:iam::${String(100000000000 + i)}:role/Deploy\nsource_profile = default\nregion = us-east-1\n# note ${i}\n\n`;
-    parts.push(section);
-    size += section.length;
-  }
-  return parts.join('');
-}
+const profiles = Number(process.argv[2] ?? 10_000);
+const configMb = Number(process.argv[3] ?? 1.5);
+const rounds = Number(process.argv[4] ?? 5);
 
 const roles = ['AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess', 'Billing'];
-const assignments: Assignment[] = Array.from({ length: 10_000 }, (_, i) => ({
+const assignments: Assignment[] = Array.from({ length: profiles }, (_, i) => ({
   session: 'bench',
   accountId: String(200000000000 + Math.floor(i / 4)),
   accountName: `Bench Account ${Math.floor(i / 4)}`,
@@ -31,48 +37,69 @@ const assignments: Assignment[] = Array.from({ length: 10_000 }, (_, i) => ({
 }));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-merge-'));
-try {
-  const file = path.join(dir, 'config');
-  writeFileSync(file, personsConfig(1.5 * 1024 * 1024));
-  const inputSize = statSync(file).size;
-  const session = {
-    name: 'bench',
-    startUrl: 'https://d-1234567890.awsapps.com/start',
-    region: 'eu-north-1',
-    scopes: ['sso:account:access'],
-  };
-  const input = (text: string | undefined): PlanInput => ({
-    text,
+
+/** One sync after the fetch, step by step as runOnce takes it; resolves with its time and whether it wrote. */
+async function sync(file: string): Promise<{ ms: number; written: boolean; profiles: number }> {
+  // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
+  // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
+  await sleep(150);
+  const started = performance.now();
+  const snapshot = await readConfig(file);
+  const scan = scanConfig(snapshot.text ?? '');
+  if (scan.damage.length > 0) throw new Error('refused');
+  const [session] = sessionsFromConfig(scan.outside).sessions;
+  if (session === undefined) throw new Error('the sso-session is missing');
+  const input: Omit<PlanInput, 'text'> = {
     fetched: [{ session, assignments }],
-    configuredSessions: ['bench'],
+    configuredSessions: [session.name],
     rules: defaultRules,
     guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
-  });
-  const sync = async () => {
-    // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
-    // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
-    await sleep(150);
-    const started = performance.now();
-    const snapshot = await readConfig(file);
-    let profiles = 0;
+  };
+  const planFor = (text: string | undefined, scanned?: ScannedConfig): ReadyPlan => {
+    const plan = planSync({ ...input, text, scan: scanned });
+    if (!plan.ok) throw new Error('refused');
+    return plan;
+  };
+  let plan = planFor(snapshot.text, scan);
+  let written = false;
+  if (plan.changed) {
+    const first = plan;
     const result = await writeConfig(snapshot, (current) => {
-      const plan = planSync(input(current));
-      if (!plan.ok) throw new Error('refused');
-      profiles = plan.outcomes[0]!.profileCount;
+      plan = current === snapshot.text ? first : planFor(current);
       return plan.changed ? plan.text : undefined;
     });
-    return { ms: performance.now() - started, written: result.written, profiles };
-  };
-  const first = await sync();
-  const second = await sync();
-  console.log(
-    `input ${(inputSize / 1024 / 1024).toFixed(2)} MB, output ${(statSync(file).size / 1024 / 1024).toFixed(2)} MB, ${first.profiles} profiles`,
-  );
-  console.log(`first sync (10,000 profiles added, written):   ${first.ms.toFixed(0)} ms, written ${first.written}`);
-  console.log(`second sync (no change, nothing written):      ${second.ms.toFixed(0)} ms, written ${second.written}`);
-  console.log(
-    `peak RSS of the process:                       ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
-  );
+    written = result.written;
+  } else {
+    await removeLeftovers(snapshot.realPath);
+  }
+  const repeats = unreadableIn(plan.text);
+  if (repeats.length > 0) throw new Error(`the bench config has repeats: ${JSON.stringify(repeats[0])}`);
+  return { ms: performance.now() - started, written, profiles: plan.outcomes[0]!.profileCount };
+}
+
+try {
+  const file = path.join(dir, 'config');
+  const pristine = path.join(dir, 'persons-config');
+  execFileSync(process.execPath, [
+    fileURLToPath(new URL('./persons-config.js', import.meta.url)),
+    pristine,
+    String(configMb),
+  ]);
+  const write: number[] = [];
+  const unchanged: number[] = [];
+  let inputBytes = 0;
+  for (let round = 0; round < rounds; round++) {
+    copyFileSync(pristine, file);
+    inputBytes = statSync(file).size;
+    const first = await sync(file);
+    const second = await sync(file);
+    if (!first.written || second.written || first.profiles !== profiles) throw new Error('unexpected sync result');
+    write.push(first.ms);
+    unchanged.push(second.ms);
+  }
+  const outputBytes = statSync(file).size;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ profiles, inputBytes, outputBytes, write, unchanged, peakRssMb }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

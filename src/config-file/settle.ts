@@ -65,8 +65,25 @@ export async function readHeld(handle: FileHandle): Promise<string> {
   for (;;) {
     const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, (await handle.stat()).size - position + 1));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) return Buffer.concat(chunks).toString('latin1');
+    // One chunk (the usual case) is decoded as it is: a copy of a large file would double what the read holds.
+    if (bytesRead === 0) return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('latin1');
     chunks.push(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+}
+
+/**
+ * Whether an open file holds exactly `text` (a byte string), read from its start a piece at a time: telling that a
+ * large file is unchanged does not need a second copy of it.
+ */
+export async function holds(handle: FileHandle, text: string): Promise<boolean> {
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return position === text.length;
+    if (position + bytesRead > text.length) return false;
+    if (buffer.toString('latin1', 0, bytesRead) !== text.slice(position, position + bytesRead)) return false;
     position += bytesRead;
   }
 }

@@ -18,7 +18,7 @@ import { describeWriters, openWriters, writersVisible, type FindWriters, type Op
 import { fsyncDir, newFile, type Owner } from '../fs/replace-file.js';
 import type { ConfigSnapshot } from './config-file.js';
 import { gaveUp, keptChanging, refused, stillBeingWritten, writtenWhileChanging } from './refusals.js';
-import { beingWrittenCheck, openHeld, readHandle, readHeld, readPath, settled } from './settle.js';
+import { beingWrittenCheck, holds, openHeld, readHandle, readPath, settled } from './settle.js';
 
 /** What a write attempt computes from the file's current content: the new content, or undefined for "no change". */
 export type Rewrite = (current: string | undefined) => string | undefined;
@@ -211,16 +211,17 @@ async function baseAfterRace(run: WriteRun): Promise<void> {
 }
 
 /**
- * The check on the target, opened and kept open across the rename: its content now, its identity after the read,
- * and whether it still holds what sso-sync expects, unchanged during the read.
+ * The check on the target, opened and kept open across the rename: whether it still holds what sso-sync expects,
+ * unchanged during the read (and then that content, as `now`), and its identity after the read.
  */
 async function checkHeld(run: WriteRun): Promise<{ now?: string; heldAfter?: string; unchanged: boolean }> {
   const held = await openHeld(run.snapshot.realPath);
   run.held = held;
   const heldBefore = held && identity(await held.stat({ bigint: true }));
-  const now = held ? await readHeld(held) : undefined;
+  // Compared piece by piece, not read whole: the content matters only when it is what sso-sync expects.
+  const same = held ? run.expected !== undefined && (await holds(held, run.expected)) : run.expected === undefined;
   const heldAfter = held && identity(await held.stat({ bigint: true }));
-  return { now, heldAfter, unchanged: now === run.expected && heldBefore === heldAfter };
+  return { now: same ? run.expected : undefined, heldAfter, unchanged: same && heldBefore === heldAfter };
 }
 
 /**
@@ -283,7 +284,7 @@ async function dropAttempt(run: WriteRun, temp: string): Promise<void> {
 
 /**
  * After the rename: reads the replaced file again through the handle kept open. True when nobody wrote into it
- * since the check (`checked` is what the check read); otherwise the change found there is the base of the next try,
+ * since the check (`checked` is what the check found); otherwise the change found there is the base of the next try,
  * to be merged over sso-sync's own file (`written`).
  */
 async function rescueLateChange(run: WriteRun, checked: string | undefined, written: string): Promise<boolean> {
@@ -291,15 +292,15 @@ async function rescueLateChange(run: WriteRun, checked: string | undefined, writ
   if (!held) return true;
   // A program that opened the file just before the rename writes into the replaced file: wait for it to close.
   await writersClosed(run, `${run.snapshot.realPath} (deleted)`);
-  let late = await readHeld(held);
   // The file replaced is sso-sync's own from the try before (a rescued change merged over it): nobody's to wait for.
   const replacedOwn = checked === run.lastWritten;
   run.lastWritten = written;
-  if (late === checked && !replacedOwn && (await lookAgainLater(run, held))) {
+  let untouched = checked !== undefined && (await holds(held, checked));
+  if (untouched && !replacedOwn && (await lookAgainLater(run, held))) {
     await run.clock.sleep(run.options.lateLookMs ?? defaultLateLookMs);
-    late = await readHeld(held);
+    untouched = checked !== undefined && (await holds(held, checked));
   }
-  if (late !== checked) {
+  if (!untouched) {
     // Another program wrote into the file after the check, in place: its change is only in the replaced inode.
     const read = () => readHandle(held, run.clock);
     run.base = await settled(run.snapshot.path, read, await read(), run.clock);
@@ -311,7 +312,7 @@ async function rescueLateChange(run: WriteRun, checked: string | undefined, writ
   }
   await held.close();
   run.held = undefined;
-  return late === checked;
+  return untouched;
 }
 
 /** How long after the rename the replaced file is read again, where open writers cannot be seen. */

@@ -1,47 +1,54 @@
 /** Where file text is edited: (scanned file, new blocks) -> new file text, touching nothing outside the blocks. */
-import { bomBytes, joinLines, type Line, type ScannedConfig } from './config-text.js';
+import { bomBytes, type ScannedConfig } from './config-text.js';
+
+/** The last line of a non-empty text: its content without the ending, and the ending. */
+function lastLine(text: string): { content: string; eol: string } {
+  if (!text.endsWith('\n')) return { content: text.slice(text.lastIndexOf('\n') + 1), eol: '' };
+  const start = text.lastIndexOf('\n', text.length - 2) + 1;
+  const crlf = text.length - 1 > start && text[text.length - 2] === '\r';
+  return { content: text.slice(start, text.length - (crlf ? 2 : 1)), eol: crlf ? '\r\n' : '\n' };
+}
 
 /**
- * Replaces each session's block with its new lines, or appends the block at the end of the file when the
- * file has none. Lines outside the blocks are kept as they are, with their own line endings; new lines take
- * the file's line ending. The caller has checked `scan.damage` is empty.
+ * Replaces each session's block with its new text (its lines joined with the file's line ending, nothing after the
+ * END marker), or appends the block at the end of the file when the file has none. The text outside the blocks is
+ * copied as it is, in whole pieces, with its own line endings. The caller has checked `scan.damage` is empty.
  */
-export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, readonly string[]>): string {
-  const out: Line[] = [];
-  const withEol = (text: string): Line => ({ text, eol: scan.eol });
+export function mergeBlocks(scan: ScannedConfig, blocks: ReadonlyMap<string, string>): string {
+  const { text, eol } = scan;
   const placed = new Set<string>();
-  // A loop, not push(...slice): spreading a very large file's lines into arguments overflows the stack.
-  const keep = (from: number, to: number) => {
-    for (let k = from; k < to; k++) out.push(scan.lines[k]!);
-  };
+  let out = '';
   let i = 0;
+  let same = true;
   for (const region of [...scan.blocks].sort((a, b) => a.begin - b.begin)) {
     const replacement = blocks.get(region.session);
     if (replacement === undefined) continue;
-    keep(i, region.begin);
-    const last = scan.lines[region.end]!.eol; // a block at the very end keeps the file's missing final newline
-    replacement.forEach((text, k) => out.push(k === replacement.length - 1 ? { text, eol: last } : withEol(text)));
-    i = region.end + 1;
+    // A block at the very end keeps the file's missing final newline (or its own line ending).
+    const last = lastLine(text.slice(region.endAt, region.afterAt)).eol;
+    const block = replacement + last;
+    same &&= block === text.slice(region.beginAt, region.afterAt);
+    out += text.slice(i, region.beginAt) + block;
+    i = region.afterAt;
     placed.add(region.session);
   }
-  keep(i, scan.lines.length);
+  out += text.slice(i);
 
   const fresh = [...blocks.keys()].filter((s) => !placed.has(s)).sort();
+  // Nothing to change (the usual sync): the text as it was, not a copy of it, so that telling is at once.
+  if (same && fresh.length === 0) out = text;
   for (const session of fresh) {
-    const lines = blocks.get(session)!;
-    const tail = out.at(-1);
-    if (tail !== undefined) {
-      // Keep the file's ending style: without a final newline the separator goes before the block and the
-      // block ends without one; the bytes the person wrote stay as they are either way.
-      const missingFinalNewline = tail.eol === '';
-      if (missingFinalNewline) out[out.length - 1] = { text: tail.text, eol: scan.eol };
-      if (tail.text.trim() !== '') out.push(withEol(''));
-      lines.forEach((text, k) =>
-        out.push(k === lines.length - 1 && missingFinalNewline ? { text, eol: '' } : withEol(text)),
-      );
-    } else {
-      for (const text of lines) out.push(withEol(text));
+    const block = blocks.get(session)!;
+    if (out === '') {
+      out = block + eol;
+      continue;
     }
+    // Keep the file's ending style: without a final newline the separator goes before the block and the
+    // block ends without one; the bytes the person wrote stay as they are either way.
+    const tail = lastLine(out);
+    const missingFinalNewline = tail.eol === '';
+    if (missingFinalNewline) out += eol;
+    if (tail.content.trim() !== '') out += eol;
+    out += block + (missingFinalNewline ? '' : eol);
   }
-  return (scan.bom ? bomBytes : '') + joinLines(out);
+  return (scan.bom ? bomBytes : '') + out;
 }

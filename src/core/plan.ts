@@ -2,10 +2,19 @@
  * The heart of a sync, pure: (file text, assignments, rules) -> new file text and what changed, or a refusal.
  * Called again on the new content when the file changed between reading and writing.
  */
-import { renderBlock } from './block.js';
-import { classifyHeader, scanConfig, type Damage, type ScannedConfig, type SectionRef } from './config-text.js';
+import { renderBlock, renderBody } from './block.js';
+import {
+  blockBody,
+  bomBytes,
+  classifyHeader,
+  scanConfig,
+  splitLines,
+  type Damage,
+  type ScannedConfig,
+  type SectionRef,
+} from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { assignmentKey, buildProfiles, type Skipped } from './profile-names.js';
+import { assignmentKey, buildProfiles, type PreviousNames, type Skipped } from './profile-names.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -42,6 +51,8 @@ export interface PlanInput {
   configuredSessions: readonly string[];
   rules: ProfileRules;
   guard: RemovalGuard;
+  /** scanConfig(text), when the caller has made it already: a large file is then read once, not twice. */
+  scan?: ScannedConfig | undefined;
 }
 
 /** A profile as it stands in the file, for the log. */
@@ -95,33 +106,69 @@ function recordOf(section: SectionRef): ProfileRecord {
   };
 }
 
-function diffProfiles(before: ReadonlyMap<string, ProfileRecord>, after: readonly Profile[]) {
+/** True when a section holds exactly a profile's keys, in the order sso-sync writes them: nothing changed. */
+function writtenAsIs(values: ReadonlyMap<string, string>, keys: readonly (readonly [string, string])[]): boolean {
+  if (values.size !== keys.length) return false;
+  let i = 0;
+  for (const [key, value] of values) {
+    const pair = keys[i++]!;
+    if (key !== pair[0] || value !== pair[1]) return false;
+  }
+  return true;
+}
+
+/** The keys whose values differ between a section and a profile, with both values, by key. */
+function changedKeys(values: ReadonlyMap<string, string>, p: Profile): ProfileChange['keys'] {
+  const was = Object.fromEntries(values);
+  const now = Object.fromEntries(p.keys);
+  return [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .sort()
+    .filter((k) => was[k] !== now[k])
+    .map((key) => ({ key, before: was[key], after: now[key] }));
+}
+
+/** Keys and values that read back from `key = value` exactly as they are (lowercase keys, trimmed ASCII values). */
+const plainKey = /^[a-z0-9_]+$/;
+const plainValue = /^(?:[!-~](?:[ -~]*[!-~])?)?$/;
+
+/**
+ * Whether the keys and values of these profiles read back from their `key = value` lines as they are: then a block
+ * that already holds their body has exactly these profiles, and its sections need not be read one by one. (A value
+ * that would not read back as it is, with a trailing blank say, is compared the long way, as the AWS CLI reads it.)
+ */
+function readBackAsWritten(profiles: readonly Profile[]): boolean {
+  return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
+}
+
+/** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
+function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly Profile[]) {
   const added: Profile[] = [];
   const changed: ProfileChange[] = [];
   const afterNames = new Set(after.map((p) => p.name));
   // A name that now stands for another account or role is that profile removed and another added, not a change:
   // the guard counts it as a removal, and the log says so.
   const replaced = new Set<string>();
-  for (const p of after) {
-    const old = before.get(p.name);
+  for (let i = 0; i < after.length; i++) {
+    const p = after[i]!;
+    const old = before.get(p.name)?.values;
     if (!old) {
       added.push(p);
       continue;
     }
-    const otherAccount = old.accountId !== undefined && old.accountId !== p.accountId;
-    if (otherAccount || (old.roleName !== undefined && old.roleName !== p.roleName)) {
+    const accountId = old.get('sso_account_id');
+    const roleName = old.get('sso_role_name');
+    if ((accountId !== undefined && accountId !== p.accountId) || (roleName !== undefined && roleName !== p.roleName)) {
       added.push(p);
       replaced.add(p.name);
       continue;
     }
-    const now = Object.fromEntries(p.keys);
-    const keys = [...new Set([...Object.keys(old.values), ...Object.keys(now)])]
-      .sort()
-      .filter((k) => old.values[k] !== now[k])
-      .map((key) => ({ key, before: old.values[key], after: now[key] }));
+    if (writtenAsIs(old, p.keys)) continue;
+    const keys = changedKeys(old, p);
     if (keys.length > 0) changed.push({ name: p.name, accountId: p.accountId, roleName: p.roleName, keys });
   }
-  const removed = [...before.values()].filter((r) => !afterNames.has(r.name) || replaced.has(r.name));
+  const removed = [...before.values()]
+    .filter((s) => !afterNames.has(s.name) || replaced.has(s.name))
+    .map((s) => recordOf(s));
   return { added, changed, removed };
 }
 
@@ -150,24 +197,68 @@ function sectionTexts(body: readonly string[]): Map<string, string> {
  * assignment of a synced session has now, so that a sync of only some sessions keeps their suffixes.
  */
 function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
-  const takenProfiles = new Map<string, string>();
+  const takenProfiles = new TakenNames();
   const outsideSessions = new Map<string, SectionRef>();
-  for (const s of scan.outside) {
-    if (s.kind === 'profile') takenProfiles.set(s.name, `outside sso-sync's blocks (line ${s.line + 1})`);
+  // Index loops: a `for of` loop makes an object for every step until V8 has optimised it.
+  for (let i = 0; i < scan.outside.length; i++) {
+    const s = scan.outside[i]!;
+    if (s.kind === 'profile') takenProfiles.outside(s.name, s.line);
     if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
   }
-  const previous = new Map<string, string>();
+  const mine: { session: string; section: SectionRef }[] = [];
   for (const b of scan.blocks) {
-    for (const s of b.sections) {
-      if (s.kind !== 'profile') continue;
-      if (!syncing.has(b.session)) takenProfiles.set(s.name, `in the sso-sync block of sso-session ${b.session}`);
-      const accountId = s.values.get('sso_account_id');
-      const roleName = s.values.get('sso_role_name');
-      if (syncing.has(b.session) && accountId && roleName)
-        previous.set(assignmentKey({ session: b.session, accountId, roleName }), s.name);
+    for (let i = 0; i < b.sections.length; i++) {
+      const section = b.sections[i]!;
+      if (section.kind !== 'profile') continue;
+      if (syncing.has(b.session)) mine.push({ session: b.session, section });
+      else takenProfiles.inBlock(section.name, b.session);
     }
   }
+  // Reading each section's account and role takes a walk of its lines: done only when a name may be kept.
+  let byAssignment: Map<string, string> | undefined;
+  const previous: PreviousNames = {
+    names: mine.map((m) => m.section.name),
+    get: (key) => {
+      byAssignment ??= new Map(
+        mine.flatMap(({ session, section }) => {
+          const accountId = section.values.get('sso_account_id');
+          const roleName = section.values.get('sso_role_name');
+          return accountId && roleName ? [[assignmentKey({ session, accountId, roleName }), section.name]] : [];
+        }),
+      );
+      return byAssignment.get(key);
+    },
+  };
   return { takenProfiles, outsideSessions, previous };
+}
+
+/**
+ * Profile names the file uses outside the blocks rewritten now, and where: the words for it are made only for a name
+ * a generated profile is skipped for (a large config has many sections, and few of them matter).
+ */
+class TakenNames {
+  /** A line outside the blocks (0-based), or the session whose block has the name. */
+  private readonly where = new Map<string, number | { session: string }>();
+
+  outside(name: string, line: number): void {
+    this.where.set(name, line);
+  }
+
+  inBlock(name: string, session: string): void {
+    this.where.set(name, { session });
+  }
+
+  has(name: string): boolean {
+    return this.where.has(name);
+  }
+
+  get(name: string): string | undefined {
+    const where = this.where.get(name);
+    if (where === undefined) return undefined;
+    return typeof where === 'number'
+      ? `outside sso-sync's blocks (line ${where + 1})`
+      : `in the sso-sync block of sso-session ${where.session}`;
+  }
 }
 
 /**
@@ -180,9 +271,12 @@ function heldByGuard(
   mine: readonly Profile[],
   removed: readonly ProfileRecord[],
 ): SessionOutcome['held'] {
-  // A profile only renamed (new rules) keeps its account and role: that is not a removal the guard counts.
-  const stillAssigned = new Set(mine.map((p) => `${p.accountId}\n${p.roleName}`));
-  const lost = removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
+  let lost = 0;
+  if (removed.length > 0) {
+    // A profile only renamed (new rules) keeps its account and role: that is not a removal the guard counts.
+    const stillAssigned = new Set(mine.map((p) => `${p.accountId}\n${p.roleName}`));
+    lost = removed.filter((r) => !stillAssigned.has(`${r.accountId}\n${r.roleName}`)).length;
+  }
   const share = had === 0 ? 0 : lost / had;
   const massRemoval = had > 0 && (mine.length === 0 || share > guard.maxRemovalShare);
   return massRemoval && !guard.allowMassRemoval
@@ -190,9 +284,17 @@ function heldByGuard(
     : undefined;
 }
 
+/** The scan of a text: the one given when it is of that text (for the text it was made from, a check of identity). */
+function scanOf(text: string, given: ScannedConfig | undefined): ScannedConfig {
+  const bom = text.startsWith(bomBytes);
+  return given !== undefined && given.bom === bom && given.text === (bom ? text.slice(bomBytes.length) : text)
+    ? given
+    : scanConfig(text);
+}
+
 /** Plans one sync over a file's text; never reads or writes anything itself. */
 export function planSync(input: PlanInput): Plan {
-  const scan = scanConfig(input.text ?? '');
+  const scan = scanOf(input.text ?? '', input.scan);
   if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
 
   const syncing = new Set(input.fetched.map((f) => f.session.name));
@@ -207,29 +309,33 @@ export function planSync(input: PlanInput): Plan {
     previous,
   );
 
-  const blocks = new Map<string, string[]>();
+  const blocks = new Map<string, string>();
   const outcomes: SessionOutcome[] = [];
   for (const { session } of [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1))) {
     const region = scan.blocks.find((b) => b.session === session.name);
-    const before = new Map(
-      (region?.sections ?? []).filter((s) => s.kind === 'profile').map((s) => [s.name, recordOf(s)] as const),
-    );
+    const before = new Map<string, SectionRef>();
+    for (const s of region?.sections ?? []) if (s.kind === 'profile') before.set(s.name, s);
     const mine = profiles.filter((p) => p.session === session.name);
     const outside = outsideSessions.get(session.name);
-    const lines = renderBlock({ session: session.name, sessionSection: outside ? undefined : session, profiles: mine });
-    const diff = diffProfiles(before, mine);
+    const content = { session: session.name, sessionSection: outside ? undefined : session, profiles: mine };
+    const current = region && { body: blockBody(scan, region), checksum: region.actualChecksum };
+    const rendered = renderBlock(content, scan.eol, current);
+    const diff =
+      rendered.unchanged && readBackAsWritten(mine)
+        ? { added: [], changed: [], removed: [] }
+        : diffProfiles(before, mine);
 
     const held = heldByGuard(input.guard, before.size, mine, diff.removed);
 
     let handEdited: SessionOutcome['handEdited'];
     if (region && region.declaredChecksum !== region.actualChecksum) {
-      const old = sectionTexts(scan.lines.slice(region.begin + 1, region.end).map((l) => l.text));
-      const now = sectionTexts(lines.slice(1, -1));
+      const old = sectionTexts(splitLines(scan.text.slice(region.bodyAt, region.endAt)).map((l) => l.text));
+      const now = sectionTexts(renderBody(content));
       const replaced = [...old].filter(([name, text]) => now.get(name) !== text).map(([name]) => name);
       handEdited = { sections: replaced.sort() };
     }
 
-    if (!held) blocks.set(session.name, lines);
+    if (!held) blocks.set(session.name, rendered.text);
     outcomes.push({
       session: session.name,
       added: held ? [] : diff.added,

@@ -43,6 +43,6 @@ export interface Profile {
   accountId: string;
   accountName: string;
   roleName: string;
-  /** Every key of the section in the order written, `sso_session` first. */
-  keys: [string, string][];
+  /** Every key of the section in the order written, `sso_session` first (profiles may share a pair). */
+  keys: readonly (readonly [string, string])[];
 }

@@ -4,7 +4,7 @@ import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
 import { readConfig, removeLeftovers, type WriteOptions } from '../config-file/config-file.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
-import { scanConfig, unreadableIn, type Damage } from '../core/config-text.js';
+import { scanConfig, unreadableIn, type Damage, type ScannedConfig } from '../core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan, type SessionOutcome } from '../core/plan.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -85,9 +85,12 @@ function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
 }
 
 /** Plans on a text, as often as the file changes under the write; damaged markers in it are refused. */
-function planner(file: string, input: Omit<PlanInput, 'text'>): (text: string | undefined) => ReadyPlan {
-  return (text) => {
-    const plan = planSync({ ...input, text });
+function planner(
+  file: string,
+  input: Omit<PlanInput, 'text'>,
+): (text: string | undefined, scan?: ScannedConfig) => ReadyPlan {
+  return (text, scan) => {
+    const plan = planSync({ ...input, text, scan });
     if (!plan.ok) throw damageError(file, plan.damage);
     return plan;
   };
@@ -138,7 +141,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
   };
   const planFor = planner(file, { fetched, configuredSessions: configured, rules: settings.rules, guard });
-  const firstPlan = planFor(snapshot.text);
+  const firstPlan = planFor(snapshot.text, scan);
   if (!request.dryRun && request.signal?.aborted) {
     logCancelled(log);
     return {
