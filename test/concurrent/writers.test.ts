@@ -58,7 +58,8 @@ async function storm(t: TestContext, style: Style, pace: [number, number], syncs
   t.diagnostic(
     `${result.rounds} edits by the other program; ${wrote} of ${syncs} syncs wrote, ${raced} of them after finding a change at the last moment`,
   );
-  assert.ok(result.rounds > syncs, `the other program kept editing (${result.rounds} rounds)`);
+  // It edited all along: at least a few edits per second of the storm (its pace), whatever the syncs' speed.
+  assert.ok(result.rounds >= Math.max(3, syncs / 4), `the other program kept editing (${result.rounds} rounds)`);
   assert.deepEqual(result.lost, [], 'no edit of the other program went missing while it ran');
   assert.deepEqual(result.missingAtEnd, [], 'every edit is in the final file');
 

@@ -414,6 +414,9 @@ test('property: the AWS CLI parser (Python configparser, strict) reads exactly t
     // A person's file the CLI cannot read without sso-sync's blocks either (an [sso-session] added by hand
     // after an earlier sync wrote one into a block that is not synced now) is the person's to fix.
     if (!user.ok) continue;
+    // Likewise a person's section that names the same profile as a block not synced now (`[profile "prod"]` added
+    // by hand after an earlier sync wrote `[profile prod]` into it): two sections define it before sso-sync runs.
+    if (Object.values(user.profiles).some((sections) => sections.length > 1)) continue;
     checked++;
     assert.ok(after.ok, `the AWS CLI cannot read the written file (${after.ok ? '' : after.error}); ${where}`);
     // The sections are the person's plus the generated ones, nothing more, with exactly the planned keys.
