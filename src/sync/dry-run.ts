@@ -6,9 +6,22 @@ import { maskSecretValues } from '../core/secrets.js';
 /**
  * A unified diff from the file as it is (`before`, a byte string) to the file as the plan would leave it, or a line
  * saying nothing would change. The person's own lines appear as context: a credential among them is shown masked.
+ * Sessions that could not be fetched (`failed`) were not compared: the report says so rather than "no change".
  */
-export function dryRunReport(file: string, before: string | undefined, plan: Pick<ReadyPlan, 'changed' | 'text'>) {
-  if (!plan.changed) return `no change to ${file}\n`;
+export function dryRunReport(
+  file: string,
+  before: string | undefined,
+  plan: Pick<ReadyPlan, 'changed' | 'text'>,
+  failed: readonly string[] = [],
+): string {
+  const blocks = failed.length === 1 ? 'its block was' : 'their blocks were';
+  const notCompared =
+    failed.length === 0
+      ? ''
+      : `sso-session ${failed.join(', ')} could not be fetched (see above), so ${blocks} not compared\n`;
+  if (!plan.changed) return notCompared === '' ? `no change to ${file}\n` : notCompared;
   const show = (t: string | undefined) => maskSecretValues(Buffer.from(t ?? '', 'latin1').toString('utf8'));
-  return createTwoFilesPatch(file, file, show(before), show(plan.text), 'current', 'after sync (dry run)');
+  return (
+    createTwoFilesPatch(file, file, show(before), show(plan.text), 'current', 'after sync (dry run)') + notCompared
+  );
 }

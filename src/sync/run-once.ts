@@ -156,7 +156,14 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   // The file as this sync leaves it, as far as it knows: the text read, or written.
   let done = { plan: firstPlan, written: false, configText: snapshot.text };
   if (request.dryRun) {
-    deps.out(dryRunReport(file, snapshot.text, firstPlan));
+    deps.out(
+      dryRunReport(
+        file,
+        snapshot.text,
+        firstPlan,
+        failures.map((f) => f.session),
+      ),
+    );
   } else if (fetched.length > 0 && firstPlan.changed) {
     // Nothing to change means no lock and no write access needed: a read-only directory stays usable.
     const result = await writePlan({ env, clock, log, snapshot, firstPlan, planFor, hooks: deps.writeHooks });

@@ -46,3 +46,13 @@ test('the bytes of the file are shown as the UTF-8 text they are; a new file dif
 test('no change: one line saying so, and no diff', () => {
   assert.equal(dryRunReport(file, 'x = 1\n', { changed: false, text: 'x = 1\n' }), `no change to ${file}\n`);
 });
+
+test('a session that could not be fetched was not compared: no "no change", the report says so', () => {
+  assert.equal(
+    dryRunReport(file, 'x = 1\n', { changed: false, text: 'x = 1\n' }, ['mycorp']),
+    'sso-session mycorp could not be fetched (see above), so its block was not compared\n',
+  );
+  const diff = dryRunReport(file, 'x = 1\n', { changed: true, text: 'x = 1\ny = 2\n' }, ['a', 'b']);
+  assert.match(diff, /^\+y = 2$/m);
+  assert.match(diff, /sso-session a, b could not be fetched \(see above\), so their blocks were not compared\n$/);
+});
