@@ -180,15 +180,22 @@ async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: 
   await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now()), { log, clock }).catch(() => undefined);
 }
 
-/** One sync by hand (`--once`, or after `login`), recorded for `status`; failures are told on stderr. */
-async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest): Promise<ExitCode> {
+/** Whether log lines on this descriptor are shown to a person as text (a terminal), not written as JSON. */
+const readableOn = (fd: 1 | 2): boolean =>
+  ((fd === 1 ? process.stdout : process.stderr) as { isTTY?: boolean }).isTTY === true;
+
+/**
+ * One sync by hand (`--once`, or after `login`), recorded for `status`. A session's failure is said once: the log
+ * line says it where the log is read on a terminal; where the log is JSON (a pipe, a file), one plain line on stderr.
+ */
+async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 | 2 = 1): Promise<ExitCode> {
   const report = await runOnce(deps, request).catch(async (error: unknown) => {
     await recordFailure(edge, request, error, deps.log);
     throw error;
   });
   const options = { log: deps.log, clock: edge.clock };
   await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
-  for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
+  if (!readableOn(logFd)) for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {
     process.stderr.write(
@@ -201,7 +208,8 @@ async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest): Promise<E
 
 /** `sso-sync --once`: a dry run prints its diff on stdout, so its log lines go to stderr. */
 function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
-  return sync(edge, syncDeps(edge, logger(command.dryRun ? 2 : 1, command.logLevel, edge.env)), command);
+  const fd = command.dryRun ? 2 : 1;
+  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), command, fd);
 }
 
 /** `sso-sync log`. */

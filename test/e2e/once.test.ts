@@ -13,12 +13,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { acquireLock } from '../../src/fs/lock-file.js';
 import { builtinFixture, generateFixture } from '../../src/emulator/fixture.js';
-import { chownTree, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+import { chownTree, cliPath, logLines, mtimeNs, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
 import { until } from '../helpers/until.js';
 
 const userText = `# my own settings, kept as they are\n[default]\nregion = eu-west-1\noutput = json\n\n${sessionSection()}`;
@@ -456,4 +456,20 @@ test('a config another user owns, replaced by a sync that cannot keep that owner
     /belonged to uid 0 \(gid 0\); sso-sync runs as uid 65534 and could not keep that owner/,
   );
   assert.match(String(warning.msg), /sudo chown 0:0 /);
+});
+
+test('on a terminal, a session that fails is said once, in the log line, not again on stderr', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText); // no sign-in: sso-sync has no token
+  // A pseudo-terminal, as a person's: `script` runs the command with its output on one.
+  const command = [process.execPath, cliPath, '--once'].map((a) => `'${a}'`).join(' ');
+  const env = { ...process.env, ...box.env, NO_COLOR: '1' };
+  const run = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env, timeout: 60_000 });
+  const seen = run.stdout.replace(/\r/g, '');
+  assert.equal(seen.match(/has no token for sso-session mycorp/g)?.length, 1, seen);
+  // In a pipe the log is JSON for scripts, and the plain line on stderr is the one a person reads.
+  const piped = await box.run(['--once']);
+  assert.equal(piped.code, 3);
+  assert.match(piped.stderr, /^sso-sync: sso-sync has no token for sso-session mycorp/);
 });
