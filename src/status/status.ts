@@ -44,6 +44,10 @@ async function rolesOf(stateDir: string, session: SessionDef): Promise<SessionSt
 /** The whole report. */
 export interface StatusReport {
   configFile: string;
+  /** Why the AWS config cannot be used (a directory, unreadable, UTF-16…), as a sync would say it; exit 4. */
+  configProblem?: string;
+  /** Set when the AWS config does not exist; `fromEnv` when its path came from AWS_CONFIG_FILE. */
+  configMissing?: { fromEnv: boolean };
   daemon: { running: false } | { running: true; pid: number; startedAt: string; nextRun: string | undefined };
   sessions: SessionStatus[];
 }
@@ -58,11 +62,11 @@ export async function gatherStatus(options: {
 }): Promise<StatusReport> {
   const { home, now } = options;
   const configFile = configPath(options.env);
-  const text = await readConfig(configFile).then(
-    (c) => c.text ?? '',
-    () => '',
+  const read = await readConfig(configFile).then(
+    (c) => ({ text: c.text, problem: undefined }),
+    (error: unknown) => ({ text: '', problem: errorMessage(error) }),
   );
-  const blocks = scanConfig(text).blocks;
+  const blocks = scanConfig(read.text ?? '').blocks;
   const state = await readState(options.stateDir);
   const daemon = await runningDaemon(options.stateDir);
   const sessions: SessionStatus[] = [];
@@ -103,6 +107,8 @@ export async function gatherStatus(options: {
   }
   return {
     configFile,
+    ...(read.problem === undefined ? {} : { configProblem: read.problem }),
+    ...(read.text === undefined ? { configMissing: { fromEnv: Boolean(options.env.AWS_CONFIG_FILE) } } : {}),
     daemon: daemon
       ? { running: true, pid: daemon.pid, startedAt: daemon.startedAt, nextRun: state.daemon?.nextRun }
       : { running: false },
@@ -132,6 +138,14 @@ function rolesLine(roles: SessionStatus['roles'], now: Date): string {
   return `last full scan ${when(roles.lastFullScan, now)}${oldest} (${roles.accounts} accounts)`;
 }
 
+/** What follows the config's path: that it does not exist, and where the path came from. */
+function configNote(report: StatusReport): string {
+  if (report.configMissing === undefined) return '';
+  return report.configMissing.fromEnv
+    ? ' (does not exist; the path comes from AWS_CONFIG_FILE: point it at your AWS config, or unset it)'
+    : ' (does not exist yet)';
+}
+
 /** The report as lines a person reads. */
 export function formatStatus(report: StatusReport, now: Date): string {
   const lines: string[] = [];
@@ -142,8 +156,9 @@ export function formatStatus(report: StatusReport, now: Date): string {
           `${when(d.startedAt, now)})${d.nextRun ? `; next sync ${when(d.nextRun, now)}` : ''}`
       : 'daemon: not running (start it with `sso-sync service install`, or run `sso-sync`)',
   );
-  lines.push(`config: ${report.configFile}`);
-  if (report.sessions.length === 0)
+  lines.push(`config: ${report.configFile}${configNote(report)}`);
+  if (report.configProblem !== undefined) lines.push(`  cannot be used: ${report.configProblem}`);
+  else if (report.sessions.length === 0)
     lines.push(
       '',
       'no sso-session is configured: create one with `aws configure sso-session` or in the settings file.',
@@ -185,5 +200,6 @@ export async function statusCommand(options: {
 }): Promise<ExitCode> {
   const report = await gatherStatus(options);
   options.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, options.now));
-  return ExitCode.ok;
+  // A config no sync can use is the same failure as a sync's: exit 4.
+  return report.configProblem === undefined ? ExitCode.ok : ExitCode.configRefused;
 }

@@ -119,6 +119,25 @@ function finish(
   return { exitCode, written, outcomes: plan.outcomes, failures, configText };
 }
 
+/**
+ * No AWS config, and no session in the settings either: nothing can be synced. Says where the path came from, so
+ * that an AWS_CONFIG_FILE naming the wrong file is seen for what it is.
+ */
+function noConfig(file: string, env: NodeJS.ProcessEnv): SsoSyncError {
+  if (env.AWS_CONFIG_FILE) {
+    return new SsoSyncError(
+      'usage',
+      `${file} does not exist: the path comes from AWS_CONFIG_FILE (${env.AWS_CONFIG_FILE}). Point AWS_CONFIG_FILE ` +
+        'at your AWS config, or unset it to use ~/.aws/config.',
+    );
+  }
+  return new SsoSyncError(
+    'usage',
+    `${file} does not exist yet: create an sso-session in it with \`aws configure sso-session\`, or add one ` +
+      'under sessions: in the settings file (see the README), then run again.',
+  );
+}
+
 /** Runs one sync cycle. Whole-run problems (settings, a refused file) throw; a failing session is reported. */
 export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<SyncReport> {
   const { env, clock, log } = deps;
@@ -126,6 +145,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const settings = request.settings ?? (await loadSettings(request.settingsFile, env));
   const file = configPath(env);
   const snapshot = await readConfig(file, { clock });
+  if (snapshot.text === undefined && settings.sessions.length === 0) throw noConfig(file, env);
   const scan = scanConfig(snapshot.text ?? '');
   // A damaged file is refused before any network call.
   if (scan.damage.length > 0) throw damageError(file, scan.damage);

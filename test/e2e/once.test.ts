@@ -9,6 +9,7 @@ import {
   readdirSync,
   realpathSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -339,9 +340,21 @@ test('bad usage and bad settings exit 2 with the problem named', async (t) => {
     badLevel.stderr,
     /SSO_SYNC_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent \(got "verbose"\)/,
   );
-  const noSession = await box.run(['--once'], { env: { AWS_CONFIG_FILE: path.join(box.home, 'empty') } });
+  // AWS_CONFIG_FILE naming a file that does not exist: said as such, with where the path came from.
+  const missingConfig = path.join(box.home, 'no-such-config');
+  const noFile = await box.run(['--once'], { env: { AWS_CONFIG_FILE: missingConfig } });
+  assert.equal(noFile.code, 2);
+  assert.equal(
+    noFile.stderr,
+    `sso-sync: ${missingConfig} does not exist: the path comes from AWS_CONFIG_FILE (${missingConfig}). ` +
+      'Point AWS_CONFIG_FILE at your AWS config, or unset it to use ~/.aws/config.\n',
+  );
+  // A config without any sso-session is a different problem, said differently.
+  const empty = path.join(box.home, 'empty');
+  writeFileSync(empty, '[default]\nregion = eu-west-1\n');
+  const noSession = await box.run(['--once'], { env: { AWS_CONFIG_FILE: empty } });
   assert.equal(noSession.code, 2);
-  assert.match(noSession.stderr, /no sso-session to sync/);
+  assert.match(noSession.stderr, /there is no sso-session to sync in .*empty: create one/);
 });
 
 test('a hand edit inside the block is replaced, backed up, and named in the log', async (t) => {
@@ -473,3 +486,37 @@ test('on a terminal, a session that fails is said once, in the log line, not aga
   assert.equal(piped.code, 3);
   assert.match(piped.stderr, /^sso-sync: sso-sync has no token for sso-session mycorp/);
 });
+
+test('status names a config no sync can use, as a sync does, and exits 4; a missing one says where its path came from', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(userText);
+  box.signIn();
+  // A directory where the config should be.
+  rmSync(box.configFile);
+  mkdirSync(box.configFile);
+  const once = await box.run(['--once']);
+  const status = await box.run(['status']);
+  assert.equal(once.code, 4);
+  assert.equal(status.code, 4, status.stdout);
+  assert.match(
+    status.stdout,
+    new RegExp(`config: ${escapeRegExp(box.configFile)}\\n  cannot be used: .* is a directory, not a file`),
+  );
+  assert.doesNotMatch(status.stdout, /no sso-session is configured/);
+  const json = JSON.parse((await box.run(['status', '--json'])).stdout) as { configProblem?: string };
+  assert.match(String(json.configProblem), /is a directory, not a file/);
+  // AWS_CONFIG_FILE naming a file that does not exist.
+  const missing = path.join(box.home, 'no-such-config');
+  const gone = await box.run(['status'], { env: { AWS_CONFIG_FILE: missing } });
+  assert.equal(gone.code, 0);
+  assert.match(
+    gone.stdout,
+    new RegExp(`config: ${escapeRegExp(missing)} \\(does not exist; the path comes from AWS_CONFIG_FILE`),
+  );
+});
+
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
