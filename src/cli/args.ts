@@ -1,10 +1,11 @@
 /** The command line: parsed with node:util's parseArgs, strictly, into what the person asked for. */
 import { parseArgs } from 'node:util';
-import { errorMessage, SsoSyncError } from '../errors.js';
+import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
+import { helpTopics, nearest, type HelpTopic } from './help.js';
 
 /** What the command line asks for. */
 export type Command =
-  | { kind: 'help' }
+  | { kind: 'help'; topic?: HelpTopic }
   | { kind: 'version' }
   | {
       kind: 'once';
@@ -43,6 +44,7 @@ Usage:
                                   history of added, removed and changed profiles, held syncs, sign-ins
   sso-sync service install|uninstall|status [--dry-run]
                                   the systemd user unit (Linux) or launchd agent (macOS)
+  sso-sync help [COMMAND]         a command's own options and examples (also: sso-sync COMMAND --help)
   sso-sync --help | --version
 
 Options:
@@ -170,20 +172,56 @@ function parseSync(v: Values): Command {
   };
 }
 
+/** The commands typed as a first word. */
+const commands = ['login', 'status', 'log', 'service', 'help', 'version'];
+
+/** A parse error of node:util's, in one plain line, with the option meant when one is near. */
+function usageError(error: unknown): SsoSyncError {
+  const message = errorMessage(error);
+  const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+  const missing = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(message)?.[1];
+  const noValue = /^Option '(--[\w-]+)' does not take an argument/.exec(message)?.[1];
+  let said: string;
+  if (errorCode(error) === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown !== undefined) {
+    const meant = nearest(unknown.replace(/^-+/, ''), Object.keys(options));
+    said = `unknown option ${unknown}${meant ? ` (did you mean --${meant}?)` : ''}`;
+  } else if (missing !== undefined) said = `${missing} needs a value`;
+  else if (noValue !== undefined) said = `${noValue} takes no value`;
+  else said = message.split('\n')[0] ?? message;
+  return new SsoSyncError('usage', `${said}. Run \`sso-sync --help\` for the options.`);
+}
+
+/** The help asked for: `help TOPIC`, or `COMMAND --help`. */
+function parseHelp(v: Values, first: string | undefined, rest: readonly string[]): Command {
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return { kind: 'help' };
+    const known = helpTopics.find((t) => t === topic.replace(/^--/, ''));
+    if (known !== undefined && rest.length === 1) return { kind: 'help', topic: known };
+    const meant = nearest(topic, helpTopics);
+    throw new SsoSyncError(
+      'usage',
+      `there is no help on ${JSON.stringify(rest.join(' '))}${meant ? ` (did you mean ${meant}?)` : ''}; ` +
+        `the commands are ${helpTopics.join(', ')}.`,
+    );
+  }
+  const topic = helpTopics.find((t) => t === first) ?? (v.once ? 'once' : undefined);
+  return topic === undefined ? { kind: 'help' } : { kind: 'help', topic };
+}
+
 /** Parses argv (without node and the script); bad usage throws an error that exits 2. */
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
   } catch (error) {
-    const first = errorMessage(error).split('\n')[0] ?? '';
-    throw new SsoSyncError('usage', `${first}\nRun \`sso-sync --help\` for the options.`);
+    throw usageError(error);
   }
   const { values: v, positionals } = parsed;
-  if (v.help) return { kind: 'help' };
-  if (v.version) return { kind: 'version' };
-  checkLogLevel(v['log-level'], '--log-level');
   const [first, ...rest] = positionals;
+  if (v.help || first === 'help') return parseHelp(v, first, rest);
+  if (v.version || (first === 'version' && rest.length === 0)) return { kind: 'version' };
+  checkLogLevel(v['log-level'], '--log-level');
   if (first === 'login' && rest.length === 0) return parseLogin(v);
   if (first === 'service') return parseService(v, rest);
   if (first === 'log' && rest.length === 0) return parseLog(v);
@@ -193,7 +231,12 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (first !== undefined) {
     const words = rest.length ? ` ${rest.join(' ')}` : '';
-    throw new SsoSyncError('usage', `unknown command ${JSON.stringify(first)}${words}. Run \`sso-sync --help\`.`);
+    const meant = commands.includes(first) ? undefined : nearest(first, commands);
+    throw new SsoSyncError(
+      'usage',
+      `unknown command ${JSON.stringify(first + words)}${meant ? ` (did you mean ${meant}?)` : ''}. ` +
+        'Run `sso-sync --help`.',
+    );
   }
   return parseSync(v);
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
+import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
 import type { Ending } from './commands.js';
 
@@ -23,7 +24,7 @@ async function main(argv: readonly string[]): Promise<Ending> {
   const command = parseCommand(argv);
   switch (command.kind) {
     case 'help':
-      process.stdout.write(usage);
+      process.stdout.write(command.topic === undefined ? usage : commandHelp(command.topic));
       return { code: ExitCode.ok };
     case 'version':
       process.stdout.write(`sso-sync ${version()}\n`);

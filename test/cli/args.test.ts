@@ -1,0 +1,84 @@
+/** The command line as a person types it: help for each command; one clean line for a mistake, with the word meant. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { logLevels, parseCommand } from '../../src/cli/args.js';
+import { commandHelp, helpTopics, nearest } from '../../src/cli/help.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** The message of the usage error parseCommand throws for argv. */
+function refusal(argv: string[]): string {
+  try {
+    parseCommand(argv);
+  } catch (error) {
+    assert.equal((error as { exitCode?: number }).exitCode, 2, argv.join(' '));
+    return (error as Error).message;
+  }
+  return assert.fail(`${argv.join(' ')} was accepted`);
+}
+
+test('a mistyped option or command gets one line with the one meant, and the raw parser text never shows', () => {
+  assert.equal(
+    refusal(['--once', '--dryrun']),
+    'unknown option --dryrun (did you mean --dry-run?). Run `sso-sync --help` for the options.',
+  );
+  assert.match(refusal(['status', '--jsno']), /^unknown option --jsno \(did you mean --json\?\)/);
+  assert.match(refusal(['stauts']), /^unknown command "stauts" \(did you mean status\?\)/);
+  assert.match(refusal(['logn']), /did you mean (login|log)\?/);
+  assert.equal(refusal(['--frobnicate']), 'unknown option --frobnicate. Run `sso-sync --help` for the options.');
+  assert.equal(refusal(['--once', '--session']), '--session needs a value. Run `sso-sync --help` for the options.');
+  assert.equal(refusal(['--once=yes']), '--once takes no value. Run `sso-sync --help` for the options.');
+  assert.match(refusal(['help', 'stat']), /^there is no help on "stat" \(did you mean status\?\)/);
+  for (const argv of [['--dryrun'], ['-x'], ['--once', '--session']])
+    assert.doesNotMatch(refusal(argv), /To specify|'--|"--/);
+});
+
+test('help for each command: `help COMMAND`, `COMMAND --help`, and `--once --help`', () => {
+  assert.deepEqual(parseCommand(['help']), { kind: 'help' });
+  assert.deepEqual(parseCommand(['--help']), { kind: 'help' });
+  assert.deepEqual(parseCommand(['help', 'login']), { kind: 'help', topic: 'login' });
+  assert.deepEqual(parseCommand(['login', '--help']), { kind: 'help', topic: 'login' });
+  assert.deepEqual(parseCommand(['service', 'install', '-h']), { kind: 'help', topic: 'service' });
+  assert.deepEqual(parseCommand(['--once', '--help']), { kind: 'help', topic: 'once' });
+  assert.deepEqual(parseCommand(['version']), { kind: 'version' });
+  for (const topic of helpTopics) assert.match(commandHelp(topic), /^sso-sync[ :]/, topic);
+  assert.match(commandHelp('once'), /--incremental/);
+  assert.match(commandHelp('login'), /--device-code/);
+});
+
+test("the log levels are the same in --help, in each command's help and in the README", () => {
+  const run = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+  const listed = 'trace, debug, info (default), warn, error, fatal or silent';
+  assert.equal(logLevels.join(','), 'trace,debug,info,warn,error,fatal,silent');
+  assert.ok(run.stdout.includes(listed), run.stdout);
+  assert.ok(commandHelp('once').includes(listed));
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  assert.ok(readme.includes(listed), 'the README lists the same levels');
+});
+
+test("`sso-sync help status` and `sso-sync status --help` print that command's help and exit 0", () => {
+  for (const argv of [
+    ['help', 'status'],
+    ['status', '--help'],
+  ]) {
+    const run = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^sso-sync status: how things stand/);
+  }
+  const typo = spawnSync(process.execPath, [cli, '--once', '--dryrun'], { encoding: 'utf8' });
+  assert.equal(typo.status, 2);
+  assert.equal(
+    typo.stderr,
+    'sso-sync: unknown option --dryrun (did you mean --dry-run?). Run `sso-sync --help` for the options.\n',
+  );
+});
+
+test('nearest: a word within two edits and less than half its length, or nothing', () => {
+  assert.equal(nearest('staus', ['status', 'log']), 'status');
+  assert.equal(nearest('dry-rn', ['dry-run', 'json']), 'dry-run');
+  assert.equal(nearest('xyz', ['status', 'log']), undefined);
+  assert.equal(nearest('lg', ['log', 'login']), 'log');
+});
