@@ -1,7 +1,8 @@
 /** The command line: parsed with node:util's parseArgs, strictly, into what the person asked for. */
 import { parseArgs } from 'node:util';
 import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
-import { helpTopics, nearest, type HelpTopic } from './help.js';
+import { nearest } from '../core/nearest.js';
+import { helpTopics, type HelpTopic } from './help.js';
 
 /** What the command line asks for. */
 export type Command =

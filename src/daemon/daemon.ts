@@ -17,6 +17,7 @@ import { ConfigWatch } from './config-watch.js';
 import type { CaughtSignals } from './early-signals.js';
 import { Current } from './current.js';
 import { KnownTokens, type Refreshed } from './known-tokens.js';
+import { logSettingsNotices } from '../sync/sync-log.js';
 import { reloadSettings } from './settings-reload.js';
 import { SignInNotices } from './sign-in-notices.js';
 import { scheduleTiming } from './schedule-timing.js';
@@ -158,6 +159,7 @@ class Daemon {
     const { settings } = this.current;
     const names = this.current.names();
     const timing = scheduleTiming(settings, this.offset);
+    logSettingsNotices(this.deps.log, settings);
     this.deps.log.info(
       {
         event: 'daemon.started',

@@ -7,6 +7,7 @@ import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
+import { logSettingsNotices } from '../sync/sync-log.js';
 import type { Current } from './current.js';
 
 /** What a reload needs. */
@@ -38,10 +39,15 @@ export async function reloadSettings(deps: ReloadDeps, why: string): Promise<voi
       { event: 'settings.reloaded', reason: why, schedule: next.schedule, sessions: current.names() },
       `settings reloaded (${why})`,
     );
+    logSettingsNotices(log, next);
     if (scheduleChanged) deps.reschedule(next);
     deps.requestSync('settings');
   } catch (error) {
-    const message = error instanceof SsoSyncError ? error.message : String(error);
+    // The loader's advice ends "Fix the file and run again"; the daemon reads the file again when it is saved.
+    const message = (error instanceof SsoSyncError ? error.message : String(error)).replace(
+      /\nFix (\S+) and run again[^\n]*$/,
+      '\nFix $1: the daemon reads it again when it is saved (or on SIGHUP).',
+    );
     log.error(
       { event: 'settings.invalid', reason: why },
       `the new settings are not used, the previous ones stay: ${message}`,

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
 import { NotAFileError, readRegularFile } from '../fs/read-regular-file.js';
+import { keysAt, meantKey, unquotedTemplate } from './hints.js';
 import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
 import { settingsPath } from '../paths.js';
 
@@ -17,8 +18,11 @@ function keyPath(issuePath: readonly PropertyKey[]): string {
 export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
     const where = keyPath(i.path);
-    if (i.code === 'unrecognized_keys')
-      return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
+    if (i.code === 'unrecognized_keys') {
+      const known = keysAt(settingsSchema, i.path);
+      const keys = i.keys.map((k) => `${k}${meantKey(k, known)}`).join(', ');
+      return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${keys}`;
+    }
     // A bad record key (a session name, a `set` key) carries the reason in its own nested issues.
     if (i.code === 'invalid_key') return `${file}: ${where}: invalid key: ${i.issues.map((n) => n.message).join('; ')}`;
     return `${file}: ${where}: ${i.message}`;
@@ -42,12 +46,19 @@ function whyUnreadable(error: unknown): string {
 export function parseSettings(text: string, file: string): Settings {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  const template = unquotedTemplate(text);
+  const quote = template
+    ? [
+        `${file}:${template.line}: ${template.key}: a value that starts with { must be quoted in YAML ` +
+          `(${template.key}: "{account}-{role}"), or YAML reads it as a mapping`,
+      ]
+    : [];
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
-    throw invalid(file, lines);
+    throw invalid(file, [...quote, ...lines]);
   }
   const result = settingsSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success) throw invalid(file, describeIssues(file, result.error.issues));
+  if (!result.success) throw invalid(file, [...quote, ...describeIssues(file, result.error.issues)]);
   return resolveSettings(result.data, file);
 }
 

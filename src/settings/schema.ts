@@ -1,6 +1,7 @@
 /** The settings file's shape, its defaults, and validation that reports every problem with its key. */
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { unknownRegion } from './regions.js';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
 import { durationHint, formatDuration, parseDuration } from './duration.js';
@@ -28,6 +29,8 @@ export interface Settings {
   refreshWindowMs: number;
   /** Desktop notifications from the daemon (sign-in required, profiles changed). */
   notify: boolean;
+  /** What may be a mistake but is used as given (a region sso-sync does not know): each run logs a warning. */
+  notices: string[];
 }
 
 /** The defaults that apply to every key the file leaves out. */
@@ -191,7 +194,18 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
     },
     refreshWindowMs: (raw.token?.refresh_window_minutes ?? defaults.refreshWindowMinutes) * 60_000,
     notify: raw.notify ?? false,
+    notices: regionNotices(raw),
   };
+}
+
+/** A notice for each region the settings give that sso-sync does not know. */
+function regionNotices(raw: z.output<typeof settingsSchema>): string[] {
+  const given: [string, string][] = [
+    ...Object.entries(raw.sessions ?? {}).map(([name, s]): [string, string] => [`sessions.${name}.region`, s.region]),
+    ...(raw.profiles?.regions ?? []).map((r, i): [string, string] => [`profiles.regions[${i}].region`, r.region]),
+  ];
+  if (raw.profiles?.default_region !== undefined) given.push(['profiles.default_region', raw.profiles.default_region]);
+  return given.flatMap(([key, region]) => unknownRegion(region, key) ?? []);
 }
 
 /** Settings when no file exists. */

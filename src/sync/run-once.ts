@@ -19,6 +19,7 @@ import {
   logCancelled,
   logOutcome,
   logRaced,
+  logSettingsNotices,
   logStarted,
   warnBom,
   warnHandEdits,
@@ -143,6 +144,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const { env, clock, log } = deps;
   const started = clock.now();
   const settings = request.settings ?? (await loadSettings(request.settingsFile, env));
+  // Settings the daemon gives were reported when it read them; read here, they are reported here.
+  if (request.settings === undefined) logSettingsNotices(log, settings);
   const file = configPath(env);
   const snapshot = await readConfig(file, { clock });
   if (snapshot.text === undefined && settings.sessions.length === 0) throw noConfig(file, env);

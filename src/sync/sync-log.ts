@@ -8,6 +8,7 @@ import type { SessionConflict, SessionProblem } from './sessions.js';
 import { errorCode, errorMessage, type SsoSyncError } from '../errors.js';
 import { describeWriters, type OpenWriter } from '../fs/open-writers.js';
 import type { Logger } from '../log/logger.js';
+import type { Settings } from '../settings/schema.js';
 
 /** Quotes text that came from the API before it goes into a message, so it cannot fake a log line. */
 const q = (text: string | undefined) => JSON.stringify(text ?? '');
@@ -286,4 +287,10 @@ export function logOwnerLost(log: Logger, file: string, owner: { uid: number; gi
       `that owner, so the file is now owned by uid ${me}. If it must stay the other account's, run ` +
       `\`sudo chown ${owner.uid}:${owner.gid} ${file}\` and run sso-sync as that account`,
   );
+}
+
+/** What in the settings may be a mistake but is used as given (a region sso-sync does not know). */
+export function logSettingsNotices(log: Logger, settings: Pick<Settings, 'notices' | 'source'>): void {
+  for (const notice of settings.notices)
+    log.warn({ event: 'settings.notice', file: settings.source }, `${settings.source ?? 'settings'}: ${notice}`);
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { logLevels, parseCommand } from '../../src/cli/args.js';
-import { commandHelp, helpTopics, nearest } from '../../src/cli/help.js';
+import { commandHelp, helpTopics } from '../../src/cli/help.js';
+import { nearest } from '../../src/core/nearest.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 

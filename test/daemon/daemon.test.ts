@@ -203,7 +203,10 @@ test('SIGHUP and an edit of the settings file reload the settings and sync; an i
     settings: [
       {},
       { schedule: '*/5 * * * *', scheduleWritten: true },
-      new SsoSyncError('settings.invalid', 'schedule: not a cron'),
+      new SsoSyncError(
+        'settings.invalid',
+        'the settings file is not valid:\n  /s.yaml: schedule: not a cron\nFix /s.yaml and run again (see the README).',
+      ),
     ],
   });
   await h.start();
@@ -228,7 +231,13 @@ test('SIGHUP and an edit of the settings file reload the settings and sync; an i
   await h.clock.advance(1);
   assert.deepEqual(
     h.events('settings.invalid').map((e) => [e.reason, e.msg]),
-    [['the settings file changed', 'the new settings are not used, the previous ones stay: schedule: not a cron']],
+    [
+      [
+        'the settings file changed',
+        'the new settings are not used, the previous ones stay: the settings file is not valid:\n' +
+          '  /s.yaml: schedule: not a cron\nFix /s.yaml: the daemon reads it again when it is saved (or on SIGHUP).',
+      ],
+    ],
   );
   assert.equal(h.syncs.length, 2, 'no sync for an invalid edit');
   await h.clock.advance(60 * minute); // the next scheduled sync

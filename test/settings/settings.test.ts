@@ -165,3 +165,38 @@ test('roles_max_age and splay take durations; a bare number other than 0, or too
     '/s.yaml: splay: at most 1d',
   ]);
 });
+
+test('settings mistakes get hints: the key meant, quotes for a {placeholder} template, a region that does not exist', async () => {
+  const problems = (text: string) => {
+    try {
+      parseSettings(text, '/s.yaml');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return assert.fail('accepted');
+  };
+  assert.match(problems('profiles:\n  nmae: x\n'), /\/s\.yaml: profiles: unknown key nmae \(did you mean name\?\)/);
+  assert.match(problems('sync:\n  concurency: 4\n'), /sync: unknown key concurency \(did you mean concurrency\?\)/);
+  assert.match(problems('shedule: "* * * * *"\n'), /unknown key shedule \(did you mean schedule\?\)/);
+  assert.match(
+    problems('profiles:\n  regions: [{ match: "*", regoin: eu-west-1 }]\n'),
+    /regoin \(did you mean region\?\)/,
+  );
+  assert.doesNotMatch(problems('zzzzzz: 1\n'), /did you mean/);
+  // Unquoted, YAML reads the template as a mapping (or cannot read it): the hint says to quote it.
+  assert.match(
+    problems('profiles:\n  name: {account}-{role}\n'),
+    /\/s\.yaml:2: name: a value that starts with \{ must be quoted in YAML \(name: "\{account\}-\{role\}"\)/,
+  );
+  assert.match(problems('profiles:\n  name: {account}\n'), /must be quoted in YAML/);
+  // A region that looks right but is not one is used as given, with a notice each run logs.
+  const settings = parseSettings(
+    'profiles:\n  default_region: eu-west-9\n  regions: [{ match: "*-us", region: us-east-1 }]\n',
+    '/s.yaml',
+  );
+  assert.deepEqual(settings.notices, [
+    'profiles.default_region: eu-west-9 is not a region sso-sync knows; it is used as given, but check the spelling ' +
+      '(a profile with a region that does not exist fails in every tool that uses it)',
+  ]);
+  assert.equal(settings.rules.defaultRegion, 'eu-west-9');
+});
