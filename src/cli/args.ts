@@ -4,6 +4,10 @@ import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
 import { nearest } from '../core/nearest.js';
 import { helpTopics, type HelpTopic } from './help.js';
 
+/** The shells sso-sync writes a completion script for. */
+export const completionShells = ['bash', 'zsh', 'fish'] as const;
+export type CompletionShell = (typeof completionShells)[number];
+
 /** What the command line asks for. */
 export type Command =
   | { kind: 'help'; topic?: HelpTopic }
@@ -30,7 +34,10 @@ export type Command =
   | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'status'; json: boolean; settingsFile: string | undefined }
   | { kind: 'log'; since: string | undefined; session: string | undefined; json: boolean }
-  | { kind: 'service'; action: 'install' | 'uninstall' | 'status'; dryRun: boolean };
+  | { kind: 'service'; action: 'install' | 'uninstall' | 'status'; dryRun: boolean }
+  | { kind: 'completion'; shell: CompletionShell }
+  /** The session names a completion script offers (what `completion sessions` prints). */
+  | { kind: 'completion-sessions'; settingsFile: string | undefined };
 
 /** The text `sso-sync --help` prints. */
 export const usage = `sso-sync: keeps the IAM Identity Center profiles in your AWS config in sync
@@ -45,6 +52,8 @@ Usage:
                                   history of added, removed and changed profiles, held syncs, sign-ins
   sso-sync service install|uninstall|status [--dry-run]
                                   the systemd user unit (Linux) or launchd agent (macOS)
+  sso-sync completion bash|zsh|fish
+                                  a shell completion script: source <(sso-sync completion bash)
   sso-sync help [COMMAND]         a command's own options and examples (also: sso-sync COMMAND --help)
   sso-sync --help | --version
 
@@ -103,6 +112,17 @@ const options = {
   version: { type: 'boolean' },
 } as const;
 
+/** The options each command takes (`once`: sso-sync --once; `daemon`: sso-sync with no command). */
+export const optionsOfCommand = {
+  once: ['once', 'dry-run', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'],
+  daemon: ['settings', 'log-level'],
+  login: ['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'],
+  status: ['json', 'settings'],
+  log: ['since', 'session', 'json'],
+  service: ['dry-run'],
+  completion: [],
+} as const satisfies Record<string, readonly (keyof typeof options)[]>;
+
 /** The options given, as parseArgs returns them. */
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
 
@@ -114,7 +134,7 @@ function only(v: Values, allowed: readonly string[], command: string): void {
 }
 
 function parseLogin(v: Values): Command {
-  only(v, ['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'], 'login');
+  only(v, optionsOfCommand.login, 'login');
   if ((v.session?.length ?? 0) > 1)
     throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
   const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
@@ -140,12 +160,12 @@ function parseService(v: Values, rest: readonly string[]): Command {
         'e.g. `sso-sync service install --dry-run`.',
     );
   }
-  only(v, ['dry-run'], `service ${action}`);
+  only(v, optionsOfCommand.service, `service ${action}`);
   return { kind: 'service', action, dryRun: v['dry-run'] ?? false };
 }
 
 function parseLog(v: Values): Command {
-  only(v, ['since', 'session', 'json'], 'log');
+  only(v, optionsOfCommand.log, 'log');
   if ((v.session?.length ?? 0) > 1)
     throw new SsoSyncError('usage', 'log filters on one sso-session: give --session once.');
   return { kind: 'log', since: v.since, session: v.session?.[0], json: v.json ?? false };
@@ -158,10 +178,10 @@ function parseSync(v: Values): Command {
   if (v.incremental && !v.once)
     throw new SsoSyncError('usage', '--incremental goes with --once: `sso-sync --once --incremental`.');
   if (!v.once) {
-    only(v, ['settings', 'log-level'], 'the daemon (sso-sync with no command)');
+    only(v, optionsOfCommand.daemon, 'the daemon (sso-sync with no command)');
     return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
   }
-  only(v, ['once', 'dry-run', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'], '--once');
+  only(v, optionsOfCommand.once, '--once');
   return {
     kind: 'once',
     sessions: v.session ?? [],
@@ -173,8 +193,28 @@ function parseSync(v: Values): Command {
   };
 }
 
+/** `sso-sync completion bash|zsh|fish`, and `completion sessions` for the scripts. */
+function parseCompletion(v: Values, rest: readonly string[]): Command {
+  const [shell] = rest;
+  if (rest.length === 1 && shell === 'sessions') {
+    only(v, ['settings'], 'completion sessions');
+    return { kind: 'completion-sessions', settingsFile: v.settings };
+  }
+  const known = completionShells.find((s) => s === shell);
+  if (rest.length !== 1 || known === undefined) {
+    const meant = shell === undefined ? undefined : nearest(shell, completionShells);
+    throw new SsoSyncError(
+      'usage',
+      `sso-sync completion takes a shell: ${completionShells.join(', ')}` +
+        `${meant ? ` (did you mean ${meant}?)` : ''}; e.g. \`source <(sso-sync completion bash)\`.`,
+    );
+  }
+  only(v, optionsOfCommand.completion, `completion ${known}`);
+  return { kind: 'completion', shell: known };
+}
+
 /** The commands typed as a first word. */
-const commands = ['login', 'status', 'log', 'service', 'help', 'version'];
+export const commands = ['login', 'status', 'log', 'service', 'help', 'version', 'completion'];
 
 /** A parse error of node:util's, in one plain line, with the option meant when one is near. */
 function usageError(error: unknown): SsoSyncError {
@@ -225,9 +265,10 @@ export function parseCommand(argv: readonly string[]): Command {
   checkLogLevel(v['log-level'], '--log-level');
   if (first === 'login' && rest.length === 0) return parseLogin(v);
   if (first === 'service') return parseService(v, rest);
+  if (first === 'completion') return parseCompletion(v, rest);
   if (first === 'log' && rest.length === 0) return parseLog(v);
   if (first === 'status' && rest.length === 0) {
-    only(v, ['json', 'settings'], 'status');
+    only(v, optionsOfCommand.status, 'status');
     return { kind: 'status', json: v.json ?? false, settingsFile: v.settings };
   }
   if (first !== undefined) {

@@ -318,11 +318,11 @@ export interface Ending {
 }
 
 /**
- * Runs a parsed command other than help and version (main.ts answers those without loading this module), on the
- * real clock unless told.
+ * Runs a parsed command other than help, version and a completion script (main.ts answers those without loading
+ * this module), on the real clock unless told.
  */
 export async function runCommand(
-  command: Exclude<Command, { kind: 'help' | 'version' }>,
+  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' }>,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
   signals?: CaughtSignals,
@@ -341,5 +341,15 @@ export async function runCommand(
       return { code: await once(edge, command) };
     case 'login':
       return { code: await signIn(edge, command) };
+    case 'completion-sessions':
+      return { code: await completionSessions(edge, command.settingsFile) };
   }
+}
+
+/** The session names a completion script offers, one a line; nothing (and success) when none can be read. */
+async function completionSessions({ env }: Edge, settingsFile: string | undefined): Promise<ExitCode> {
+  const settings = await loadSettings(settingsFile, env).catch(() => zeroSettings());
+  const names = (await allSessions(env, settings)).map((s) => s.name);
+  process.stdout.write(names.map((n) => `${n}\n`).join(''));
+  return ExitCode.ok;
 }

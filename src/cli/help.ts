@@ -1,7 +1,17 @@
 /** What `sso-sync help [COMMAND]` and `sso-sync COMMAND --help` print: each command's usage, options and examples. */
 
 /** The commands a person can ask help for, by the word they type (`once` for `--once`, `daemon` for none). */
-export const helpTopics = ['daemon', 'once', 'login', 'status', 'log', 'service', 'help', 'version'] as const;
+export const helpTopics = [
+  'daemon',
+  'once',
+  'login',
+  'status',
+  'log',
+  'service',
+  'help',
+  'version',
+  'completion',
+] as const;
 export type HelpTopic = (typeof helpTopics)[number];
 
 const commonOptions = `  --settings FILE         the settings file (default: $SSO_SYNC_SETTINGS, else
@@ -105,6 +115,17 @@ Examples:
 Usage: sso-sync help [COMMAND]     (or sso-sync COMMAND --help)
 
 Commands: ${helpTopics.join(', ')}
+`,
+  completion: `sso-sync completion: a script that completes commands, options and sso-session names
+
+Usage: sso-sync completion bash|zsh|fish
+
+Examples:
+  source <(sso-sync completion bash)                                 in ~/.bashrc
+  source <(sso-sync completion zsh)                                  in ~/.zshrc, after compinit
+  sso-sync completion fish > ~/.config/fish/completions/sso-sync.fish
+
+The session names come from \`sso-sync completion sessions\` each time: the config's and the settings' sessions.
 `,
   version: `sso-sync version: the version of this installation
 

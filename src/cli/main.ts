@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
+import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
 import type { Ending } from './commands.js';
@@ -28,6 +29,9 @@ async function main(argv: readonly string[]): Promise<Ending> {
       return { code: ExitCode.ok };
     case 'version':
       process.stdout.write(`sso-sync ${version()}\n`);
+      return { code: ExitCode.ok };
+    case 'completion':
+      process.stdout.write(completionScript(command.shell));
       return { code: ExitCode.ok };
     default: {
       // The daemon's stop and reload signals are caught before anything else loads: a SIGTERM in its first
