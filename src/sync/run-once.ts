@@ -75,7 +75,7 @@ export interface SyncReport {
 }
 
 /** The exit-4 error for damaged markers, naming each damaged line. */
-function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
+export function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
   const lines = damage.map((d) => `${file}:${d.line}: ${d.problem}`);
   return new SsoSyncError(
     'config.refused',
