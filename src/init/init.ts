@@ -256,7 +256,7 @@ async function addSection(deps: InitDeps, session: SessionDef): Promise<void> {
     );
   };
   const written = await deps.write(await deps.readConfig(), rewrite);
-  const lines = sessionSectionText(section).replace(/^/gm, '  ');
+  const lines = sessionSectionText(section).replace(/^(?=.)/gm, '  ');
   deps.say(written ? `Added to ${deps.configFile}:\n\n${lines}\n` : `${deps.configFile} has it already.\n`);
 }
 

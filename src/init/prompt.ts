@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 
 /** The person stopped at a prompt: Ctrl-C, or the end of the input (Ctrl-D). */
 export class PromptStopped extends Error {
-  constructor(readonly how: 'Ctrl-C' | 'end of input') {
+  constructor(readonly how: 'Ctrl-C' | 'Ctrl-D, the end of the input') {
     super(`stopped at a prompt (${how})`);
     this.name = 'PromptStopped';
   }
@@ -29,7 +29,8 @@ export function terminalPrompter(input: NodeJS.ReadableStream, output: NodeJS.Wr
   return {
     async ask(prompt, fallback) {
       // A stream already ended (Ctrl-D between questions, a closed pipe) would never answer.
-      if (!stopped && (input as { readableEnded?: boolean }).readableEnded) stopped = new PromptStopped('end of input');
+      if (!stopped && (input as { readableEnded?: boolean }).readableEnded)
+        stopped = new PromptStopped('Ctrl-D, the end of the input');
       if (stopped) throw stopped;
       const rl = createInterface({ input, output, terminal: (input as { isTTY?: boolean }).isTTY === true });
       const controller = new AbortController();
@@ -43,7 +44,7 @@ export function terminalPrompter(input: NodeJS.ReadableStream, output: NodeJS.Wr
         output.write('\n');
         stop('Ctrl-C');
       });
-      rl.on('close', () => stop('end of input'));
+      rl.on('close', () => stop('Ctrl-D, the end of the input'));
       try {
         const answer = (await rl.question(prompt, { signal: controller.signal })).trim();
         answered = true;

@@ -31,7 +31,7 @@ const portalHosts: { pattern: RegExp; region?: (m: RegExpExecArray) => string }[
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Why an answer is not a start URL, said with what a good one looks like. */
-const notStartUrl = (why: string) => `${why}. A start URL looks like ${startUrlExample}`;
+const notStartUrl = (why: string) => `${why}. A start URL looks like ${startUrlExample}.`;
 
 /** The path of a start URL: `/start` however the address bar shows it (`/start/`, `/start/#/`, nothing at all). */
 function canonicalPath(pathname: string, awsapps: boolean): string {
@@ -63,11 +63,12 @@ export function parseStartUrl(input: string): StartUrl | { problem: string } {
   if (url.username || url.password) return { problem: notStartUrl('a start URL holds no user name or password') };
   if (loopbackHosts.has(host)) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      return { problem: notStartUrl(`${url.protocol} is not a web address`) };
+      return { problem: notStartUrl(`${url.protocol.slice(0, -1)} is not a web address's scheme`) };
     return { url: `${url.origin}${canonicalPath(url.pathname, false)}`, name: 'local' };
   }
-  if (url.protocol !== 'https:')
-    return { problem: notStartUrl(`the access portal is only reached over https, not ${url.protocol.slice(0, -1)}`) };
+  // The portal answers only over https (http redirects there): an http address is taken as its https one.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { problem: notStartUrl(`${url.protocol.slice(0, -1)} is not a web address's scheme`) };
   for (const { pattern, region } of portalHosts) {
     const m = pattern.exec(host);
     if (!m) continue;
