@@ -202,42 +202,50 @@ async function askUntil(
 
 const withDefault = (text: string) => (fallback?: string) => (fallback ? `${text} [${fallback}]: ` : `${text}: `);
 
+/** The start URL the option gave (checked already), or the one asked for until it is one. */
+async function askStartUrl(deps: InitDeps, given: string | undefined): Promise<StartUrl> {
+  const fromOption = given === undefined ? undefined : parseStartUrl(given);
+  if (fromOption && !('problem' in fromOption)) return fromOption;
+  deps.say(`The start URL is the address of your AWS access portal, e.g. ${startUrlExample}.\n`);
+  for (;;) {
+    const parsed = parseStartUrl(await deps.prompter!.ask('Start URL: '));
+    if (!('problem' in parsed)) return parsed;
+    deps.say(`  ${parsed.problem}\n`);
+  }
+}
+
+/** An option's value when it passes `check` (the options were checked already), else the answer asked for. */
+async function givenOrAsk(
+  given: string | undefined,
+  check: (a: string) => Checked,
+  ask: () => Promise<string>,
+): Promise<string> {
+  const checked = given === undefined ? undefined : check(given);
+  return checked && 'value' in checked ? checked.value : ask();
+}
+
 /** Asks for the start URL, region and name of a new session (those the options did not give). */
 async function askNew(deps: InitDeps, prompter: Prompter, options: InitOptions, known: SessionDef[]): Promise<Chosen> {
-  if (options.startUrl === undefined)
-    deps.say(`The start URL is the address of your AWS access portal, e.g. ${startUrlExample}.\n`);
-  let url: StartUrl | undefined;
-  await askUntil(
-    deps,
-    withDefault('Start URL'),
-    (answer) => {
-      const parsed = parseStartUrl(answer);
-      if ('problem' in parsed) return parsed;
-      url = parsed;
-      return { value: parsed.url };
-    },
-    options.startUrl,
-  );
-  const found = known.find((s) => s.startUrl === url!.url);
+  const url = await askStartUrl(deps, options.startUrl);
+  const found = known.find((s) => s.startUrl === url.url);
   if (found && options.session === undefined) {
     deps.say(`sso-session ${describe(found)} already uses this start URL.\n`);
     if (await yesNo(prompter, 'Use it? [Y/n] ', true)) return { session: found, isNew: false };
   }
-  if (options.region === undefined)
+  const region = await givenOrAsk(options.region, checkRegion, () => {
     deps.say('The region is where your IAM Identity Center is (its console shows it; your admin knows it).\n');
-  const region = await askUntil(deps, withDefault('Region'), checkRegion, options.region ?? url!.region);
+    return askUntil(deps, withDefault('Region'), checkRegion, url.region);
+  });
   const taken = (name: string) => {
     const s = known.find((k) => k.name === name);
     return s && `sso-session ${describe(s)} already exists; choose another name`;
   };
-  const suggested = options.session ?? freeName(url!.name, (n) => taken(n) !== undefined);
-  const name = await askUntil(
-    deps,
-    withDefault('Name for this sso-session'),
-    (a) => checkSessionName(a, taken),
-    suggested,
+  const check = (a: string) => checkSessionName(a, taken);
+  const suggested = freeName(url.name, (n) => taken(n) !== undefined);
+  const name = await givenOrAsk(options.session, check, () =>
+    askUntil(deps, withDefault('Name for this sso-session'), check, suggested),
   );
-  return { session: { name, startUrl: url!.url, region, scopes }, isNew: true };
+  return { session: { name, startUrl: url.url, region, scopes }, isNew: true };
 }
 
 /** Writes the section, outside sso-sync's blocks, on the file as it is at that moment. */
