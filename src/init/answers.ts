@@ -6,17 +6,27 @@ import { sessionNamePattern } from '../settings/schema.js';
 /** A checked answer: the value to use, or why not (with the value probably meant, to offer next). */
 export type Checked = { value: string } | { problem: string; meant?: string };
 
-/** A region as typed: one sso-sync knows, or the problem with the nearest it knows. */
-export function checkRegion(input: string): Checked {
+/** The shape of every AWS region name (`eu-west-1`, `us-gov-east-1`, `eusc-de-east-1`). */
+const regionShape = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
+
+/**
+ * A region as typed: one sso-sync knows, or the problem with the nearest it knows. A name of a region's shape that
+ * is near none sso-sync knows may be a region opened since this sso-sync was made: it is taken when `confirmed` is
+ * the same name (typed twice at the terminal, or given as an option).
+ */
+export function checkRegion(input: string, confirmed?: string): Checked {
   const region = input.trim().toLowerCase();
   if (region === '') return { problem: 'no region was given; the region looks like eu-west-1 or us-east-1' };
   if (regionNames.includes(region)) return { value: region };
   const meant = nearest(region, regionNames);
+  if (meant) return { problem: `${region} is not an AWS region; did you mean ${meant}?`, meant };
+  if (!regionShape.test(region))
+    return { problem: `${region} is not an AWS region; a region looks like eu-west-1, us-east-1 or ap-southeast-2` };
+  if (confirmed?.trim().toLowerCase() === region) return { value: region };
   return {
     problem:
-      `${region} is not an AWS region` +
-      (meant ? `; did you mean ${meant}?` : '; a region looks like eu-west-1, us-east-1 or ap-southeast-2'),
-    ...(meant ? { meant } : {}),
+      `${region} is not a region sso-sync knows; type it again to use it all the same ` +
+      '(a region opened since this sso-sync was made)',
   };
 }
 

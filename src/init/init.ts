@@ -9,6 +9,7 @@ import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { damageError } from '../sync/run-once.js';
+import { unknownRegion } from '../settings/regions.js';
 import { sessionsFromConfig } from '../sync/sessions.js';
 import { checkRegion, checkSessionName, freeName, type Checked } from './answers.js';
 import { PromptStopped, type Prompter } from './prompt.js';
@@ -88,12 +89,9 @@ function fromOptions(deps: InitDeps, options: InitOptions, known: SessionDef[]):
   const region =
     options.region === undefined
       ? undefined
-      : fromOption<{ value: string }>(
-          checkRegion(options.region),
-          'region',
-          ' A region opened after this sso-sync was made: add the section with `aws configure sso-session`, ' +
-            'then run `sso-sync init --session NAME`.',
-        ).value;
+      : fromOption<{ value: string }>(checkRegion(options.region, options.region), 'region').value;
+  const unknown = region === undefined ? undefined : unknownRegion(region, '--region');
+  if (unknown !== undefined) deps.say(`sso-sync: ${unknown}.\n`);
   const named = known.find((s) => s.name === options.session);
   if (named) return { session: sameAsGiven(deps, named, url, region), isNew: false };
   const sameUrl = url && known.find((s) => s.startUrl === url.url && (region === undefined || s.region === region));
@@ -232,10 +230,20 @@ async function askNew(deps: InitDeps, prompter: Prompter, options: InitOptions, 
     deps.say(`sso-session ${describe(found)} already uses this start URL.\n`);
     if (await yesNo(prompter, 'Use it? [Y/n] ', true)) return { session: found, isNew: false };
   }
-  const region = await givenOrAsk(options.region, checkRegion, () => {
-    deps.say('The region is where your IAM Identity Center is (its console shows it; your admin knows it).\n');
-    return askUntil(deps, withDefault('Region'), checkRegion, url.region);
-  });
+  let previous: string | undefined;
+  const region = await givenOrAsk(
+    options.region,
+    (r) => checkRegion(r, r),
+    () => {
+      deps.say('The region is where your IAM Identity Center is (its console shows it; your admin knows it).\n');
+      const twice = (answer: string) => {
+        const checked = checkRegion(answer, previous);
+        previous = answer;
+        return checked;
+      };
+      return askUntil(deps, withDefault('Region'), twice, url.region);
+    },
+  );
   const taken = (name: string) => {
     const s = known.find((k) => k.name === name);
     return s && `sso-session ${describe(s)} already exists; choose another name`;

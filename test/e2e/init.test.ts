@@ -207,15 +207,22 @@ test('a start URL that cannot be one is refused with what a good one looks like,
     return;
   }
   const box = await ready(t);
-  const term = terminal(box, ['--region', 'eu-west-1', '--session', 'mycorp', '--no-service']);
+  const term = terminal(box, ['--session', 'mycorp', '--no-service']);
   await term.waitFor(/Start URL: $/m);
   term.type('https://sso.example.com/start');
   await term.waitFor(/sso\.example\.com is not an AWS access portal\. .*A start URL looks like https:\/\/d-1234567890/);
   await term.waitFor(/Start URL: $/m);
   term.type('https://mycorp.awsapps.com/start/');
+  // A region of the right shape that sso-sync does not know (opened since?) is taken when typed twice.
+  await term.waitFor(/^Region: $/m);
+  term.type('xx-north-7');
+  await term.waitFor(/xx-north-7 is not a region sso-sync knows; type it again to use it all the same/);
+  await term.waitFor(/^Region: $/m);
+  term.type('xx-north-7');
   const result = await term.done;
   assert.equal(result.code, 0, result.screen);
-  assert.equal(beforeBlocks(config(box)), `${mycorpSection}\n`);
+  assert.equal(beforeBlocks(config(box)), `${mycorpSection.replace('eu-west-1', 'xx-north-7')}\n`);
+  assert.doesNotMatch(result.screen, /Name for this sso-session/, '--session gave the name');
 });
 
 test('a service install that fails leaves init successful, and says so', async (t) => {
