@@ -68,7 +68,6 @@ test('a fresh HOME: the pasted start URL, a mistyped region asked again, the def
   assert.match(result.screen, /profile\.added mycorp-prod-admin added/, 'the sync shows what it added');
   assert.match(result.screen, /To keep the profiles in sync from now on: `sso-sync service install`\./);
   assert.equal(statSync(box.configFile).mode & 0o777, 0o600);
-  assert.equal(statSync(path.dirname(box.configFile)).mode & 0o777, 0o700);
   assert.ok(existsSync(tokenCachePath(box.home, 'mycorp')), 'signed in: the token is in the AWS CLI cache');
 });
 
@@ -309,6 +308,20 @@ test('a sign-in that does not finish keeps the section and says how to sign in a
     /The sso-session mycorp is saved in .*config\. To sign in again: `sso-sync login --session mycorp`/,
   );
   assert.equal(config(box), mycorpSection);
+});
+
+test('a config whose directory does not exist yet is created 0600 in a new 0700 directory', async (t) => {
+  const box = await ready(t);
+  const file = path.join(box.home, 'work', 'aws', 'config');
+  const result = await box.run(
+    ['init', '--start-url', 'https://mycorp.awsapps.com/start', '--region', 'eu-west-1', '--no-service'],
+    { env: { AWS_CONFIG_FILE: file } },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+  assert.equal(beforeBlocks(readFileSync(file, 'latin1')), `${mycorpSection}\n`);
+  assert.ok(!existsSync(box.configFile), 'only the file AWS_CONFIG_FILE names');
 });
 
 test('a config that is a directory is refused before any question (exit 4)', async (t) => {
