@@ -54,6 +54,15 @@ interface Chosen {
 const scopes = ['sso:account:access'];
 const describe = (s: SessionDef) => `${s.name} (${s.startUrl}, ${s.region})`;
 
+/** A start URL as a config may hold it (`…/start/`, say), in the canonical form init writes. */
+function canonical(startUrl: string): string {
+  const parsed = parseStartUrl(startUrl);
+  return 'url' in parsed ? parsed.url : startUrl;
+}
+
+/** Whether a session is on this portal, however its start URL is written. */
+const startsAt = (session: SessionDef, url: StartUrl) => canonical(session.startUrl) === url.url;
+
 /** Runs init; resolves with the exit code, throws an SsoSyncError a person can act on. */
 export async function runInit(deps: InitDeps, options: InitOptions): Promise<ExitCode> {
   const known = await knownSessions(deps);
@@ -77,9 +86,9 @@ async function knownSessions(deps: InitDeps): Promise<SessionDef[]> {
 }
 
 /** An option's value checked, or a usage error (exit 2) that says what a good one looks like. */
-function fromOption<T>(checked: T | { problem: string }, option: string, extra = ''): T {
+function fromOption<T>(checked: T | { problem: string }, option: string): T {
   if (typeof checked === 'object' && checked !== null && 'problem' in checked)
-    throw new SsoSyncError('usage', `--${option}: ${checked.problem}.${extra}`);
+    throw new SsoSyncError('usage', `--${option}: ${checked.problem}.`);
   return checked;
 }
 
@@ -94,7 +103,7 @@ function fromOptions(deps: InitDeps, options: InitOptions, known: SessionDef[]):
   if (unknown !== undefined) deps.say(`sso-sync: ${unknown}.\n`);
   const named = known.find((s) => s.name === options.session);
   if (named) return { session: sameAsGiven(deps, named, url, region), isNew: false };
-  const sameUrl = url && known.find((s) => s.startUrl === url.url && (region === undefined || s.region === region));
+  const sameUrl = url && known.find((s) => startsAt(s, url) && (region === undefined || s.region === region));
   if (sameUrl && options.session === undefined) {
     deps.say(`${deps.configFile} already has sso-session ${describe(sameUrl)}: using it.\n`);
     return { session: sameUrl, isNew: false };
@@ -114,7 +123,7 @@ function fromOptions(deps: InitDeps, options: InitOptions, known: SessionDef[]):
 
 /** An existing session named by --session, checked against the --start-url and --region given with it. */
 function sameAsGiven(deps: InitDeps, s: SessionDef, url: StartUrl | undefined, region: string | undefined) {
-  const differs = [url && url.url !== s.startUrl && 'start URL', region && region !== s.region && 'region'];
+  const differs = [url && !startsAt(s, url) && 'start URL', region && region !== s.region && 'region'];
   const what = differs.filter((d): d is string => typeof d === 'string');
   if (what.length > 0) {
     throw new SsoSyncError(
@@ -225,7 +234,7 @@ async function givenOrAsk(
 /** Asks for the start URL, region and name of a new session (those the options did not give). */
 async function askNew(deps: InitDeps, prompter: Prompter, options: InitOptions, known: SessionDef[]): Promise<Chosen> {
   const url = await askStartUrl(deps, options.startUrl);
-  const found = known.find((s) => s.startUrl === url.url);
+  const found = known.find((s) => startsAt(s, url));
   if (found && options.session === undefined) {
     deps.say(`sso-session ${describe(found)} already uses this start URL.\n`);
     if (await yesNo(prompter, 'Use it? [Y/n] ', true)) return { session: found, isNew: false };
@@ -264,7 +273,7 @@ async function addSection(deps: InitDeps, session: SessionDef): Promise<void> {
     if (scan.damage.length > 0) throw damageError(deps.configFile, scan.damage);
     const there = sessionsFromConfig(scan.outside).sessions.find((s) => s.name === session.name);
     if (!there) return withSessionSection(current, section);
-    if (there.startUrl === session.startUrl && there.region === session.region) return undefined;
+    if (canonical(there.startUrl) === session.startUrl && there.region === session.region) return undefined;
     throw new SsoSyncError(
       'usage',
       `sso-session ${session.name} was added to ${deps.configFile} meanwhile, as ${describe(there)}; ` +

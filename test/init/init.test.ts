@@ -187,3 +187,13 @@ test('damaged sso-sync markers are refused before anything is asked (exit 4)', a
   assert.match(error.message, /markers in \/home\/me\/\.aws\/config are damaged/);
   assert.deepEqual(w.asked, []);
 });
+
+test('a session whose start URL is written another way (a trailing slash) is the same portal: used, not added again', async () => {
+  const w = world({ text: mycorp.replace('/start\n', '/start/\n') });
+  assert.equal(await runInit(w.deps, flags), ExitCode.ok);
+  assert.match(
+    w.said(),
+    /already has sso-session mycorp \(https:\/\/mycorp\.awsapps\.com\/start\/, eu-west-1\): using it/,
+  );
+  assert.equal(w.text(), mycorp.replace('/start\n', '/start/\n'), 'nothing added');
+});
