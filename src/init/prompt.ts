@@ -1,6 +1,6 @@
 /**
- * Questions at the terminal, with node:readline/promises: the prompt on stderr (stdout carries the sync's output), a
- * default shown in brackets, and Ctrl-C or Ctrl-D (end of input) as a stop the caller can report, not a hang.
+ * Questions at the terminal, with node:readline/promises: the prompt on stderr (stdout carries the sync's output), an
+ * empty answer taken as the default, and Ctrl-C or Ctrl-D (end of input) as a stop the caller can report, not a hang.
  */
 import { createInterface } from 'node:readline/promises';
 
