@@ -7,12 +7,20 @@ export const ExitCode = {
   usage: 2,
   signInRequired: 3,
   configRefused: 4,
+  /** The person stopped `sso-sync init` at a prompt (Ctrl-C, or Ctrl-D): 128 + SIGINT, as shells report Ctrl-C. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Stable error codes; each maps to one exit status. */
 export type ErrorCode =
-  'usage' | 'settings.invalid' | 'aws.failed' | 'sign-in.required' | 'config.refused' | 'service.failed';
+  | 'usage'
+  | 'settings.invalid'
+  | 'aws.failed'
+  | 'sign-in.required'
+  | 'config.refused'
+  | 'service.failed'
+  | 'interrupted';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -22,6 +30,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   'config.refused': ExitCode.configRefused,
   // A systemctl or launchctl command failed: a failure of the outside world, like a failed call to AWS.
   'service.failed': ExitCode.aws,
+  interrupted: ExitCode.interrupted,
 };
 
 /** An error a person can act on: the message says what happened, where, and what to do next. */

@@ -31,6 +31,18 @@ export type Command =
       settingsFile: string | undefined;
       logLevel: string | undefined;
     }
+  | {
+      kind: 'init';
+      startUrl: string | undefined;
+      region: string | undefined;
+      session: string | undefined;
+      noService: boolean;
+      deviceCode: boolean;
+      noBrowser: boolean;
+      timeoutSeconds: number;
+      settingsFile: string | undefined;
+      logLevel: string | undefined;
+    }
   | { kind: 'daemon'; settingsFile: string | undefined; logLevel: string | undefined }
   | { kind: 'status'; json: boolean; settingsFile: string | undefined }
   | { kind: 'log'; since: string | undefined; session: string | undefined; json: boolean }
@@ -46,6 +58,8 @@ Usage:
   sso-sync                        run the daemon in the foreground (what the service units start)
   sso-sync --once [--dry-run]     sync now (every account's roles), then exit
   sso-sync --once --incremental   sync now as a scheduled sync does (roles of new accounts and of those due)
+  sso-sync init                   first run: asks for the start URL and region, adds the sso-session,
+                                  signs in, syncs, offers the service (see sso-sync help init)
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
   sso-sync status [--json]        token expiry, last sync and its outcome, profiles, the daemon
   sso-sync log [--since 7d] [--session NAME] [--json]
@@ -72,6 +86,13 @@ Options of login:
   --no-browser            do not open a browser; print the URL to open elsewhere
   --timeout SECONDS       how long to wait for the sign-in (default 300)
 
+Options of init (the answers it would ask for; with all of them it runs without a terminal):
+  --start-url URL         the AWS access portal's address, e.g. https://d-1234567890.awsapps.com/start
+  --region REGION         the region of IAM Identity Center, e.g. eu-west-1
+  --session NAME          the sso-session's name, or one already in the config to use
+  --no-service            do not offer to install the background service
+  and login's --device-code, --no-browser and --timeout, for its sign-in
+
 Options of status, log and service:
   --json                  status and log: one JSON object (status) or one per line (log), for scripts
   --since WHEN            log: only what happened since 30m, 12h, 7d, 2w or a date
@@ -80,7 +101,7 @@ Options of status, log and service:
 Environment: AWS_CONFIG_FILE, HOME, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, BROWSER, SSO_SYNC_SETTINGS,
 SSO_SYNC_LOG_LEVEL, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR.
 Exit codes: 0 success, 1 AWS failure, held sync or failed service command, 2 bad usage or settings,
-3 sign-in required, 4 AWS config refused.
+3 sign-in required, 4 AWS config refused, 130 init stopped at a prompt (Ctrl-C, Ctrl-D).
 `;
 
 /** Log levels accepted by --log-level and SSO_SYNC_LOG_LEVEL. */
@@ -108,6 +129,9 @@ const options = {
   timeout: { type: 'string' },
   json: { type: 'boolean' },
   since: { type: 'string' },
+  'start-url': { type: 'string' },
+  region: { type: 'string' },
+  'no-service': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -117,6 +141,17 @@ export const optionsOfCommand = {
   once: ['once', 'dry-run', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'],
   daemon: ['settings', 'log-level'],
   login: ['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'],
+  init: [
+    'start-url',
+    'region',
+    'session',
+    'no-service',
+    'device-code',
+    'no-browser',
+    'timeout',
+    'settings',
+    'log-level',
+  ],
   status: ['json', 'settings'],
   log: ['since', 'session', 'json'],
   service: ['dry-run'],
@@ -133,19 +168,44 @@ function only(v: Values, allowed: readonly string[], command: string): void {
     throw new SsoSyncError('usage', `--${stray[0]!} does not go with ${command}. Run \`sso-sync --help\`.`);
 }
 
+/** The --timeout of a sign-in, in seconds. */
+function timeoutOf(v: Values): number {
+  const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
+    throw new SsoSyncError('usage', `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`);
+  return timeout;
+}
+
 function parseLogin(v: Values): Command {
   only(v, optionsOfCommand.login, 'login');
   if ((v.session?.length ?? 0) > 1)
     throw new SsoSyncError('usage', 'login signs in to one sso-session at a time: give --session once.');
-  const timeout = v.timeout === undefined ? 300 : Number(v.timeout);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
-    throw new SsoSyncError('usage', `--timeout takes whole seconds from 1 to 3600 (got ${JSON.stringify(v.timeout)}).`);
+  const timeout = timeoutOf(v);
   return {
     kind: 'login',
     session: v.session?.[0],
     deviceCode: v['device-code'] ?? false,
     noBrowser: v['no-browser'] ?? false,
     timeoutSeconds: timeout,
+    settingsFile: v.settings,
+    logLevel: v['log-level'],
+  };
+}
+
+/** `sso-sync init`: the answers given as options; the rest is asked at the terminal. */
+function parseInit(v: Values): Command {
+  only(v, optionsOfCommand.init, 'init');
+  if ((v.session?.length ?? 0) > 1)
+    throw new SsoSyncError('usage', 'init sets up one sso-session: give --session once.');
+  return {
+    kind: 'init',
+    startUrl: v['start-url'],
+    region: v.region,
+    session: v.session?.[0],
+    noService: v['no-service'] ?? false,
+    deviceCode: v['device-code'] ?? false,
+    noBrowser: v['no-browser'] ?? false,
+    timeoutSeconds: timeoutOf(v),
     settingsFile: v.settings,
     logLevel: v['log-level'],
   };
@@ -214,7 +274,7 @@ function parseCompletion(v: Values, rest: readonly string[]): Command {
 }
 
 /** The commands typed as a first word. */
-export const commands = ['login', 'status', 'log', 'service', 'help', 'version', 'completion'];
+export const commands = ['init', 'login', 'status', 'log', 'service', 'help', 'version', 'completion'];
 
 /** A parse error of node:util's, in one plain line, with the option meant when one is near. */
 function usageError(error: unknown): SsoSyncError {
@@ -264,6 +324,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (v.version || (first === 'version' && rest.length === 0)) return { kind: 'version' };
   checkLogLevel(v['log-level'], '--log-level');
   if (first === 'login' && rest.length === 0) return parseLogin(v);
+  if (first === 'init' && rest.length === 0) return parseInit(v);
   if (first === 'service') return parseService(v, rest);
   if (first === 'completion') return parseCompletion(v, rest);
   if (first === 'log' && rest.length === 0) return parseLog(v);

@@ -10,7 +10,7 @@ import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { readConfig } from '../config-file/config-file.js';
+import { readConfig, writeConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
@@ -30,7 +30,11 @@ import { statusCommand } from '../status/status.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
-import { readToken } from '../token/cache.js';
+import { checkUsable, formatCacheTime, readToken } from '../token/cache.js';
+import { runInit } from '../init/init.js';
+import { terminalPrompter } from '../init/prompt.js';
+import { warnOfTakeover } from '../log/takeover-warning.js';
+import { logOwnerLost, logWritersWait } from '../sync/sync-log.js';
 import { checkLogLevel, type Command } from './args.js';
 
 /** What every command runs against: the process's environment and the clock. */
@@ -280,11 +284,15 @@ async function loginSession({ env, clock }: Edge, command: CommandOf<'login'>): 
   return session;
 }
 
-/** `sso-sync login`: a sign-in, then one sync of that session. */
-async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
-  const { env, clock } = edge;
-  const log = logger(1, command.logLevel, env);
-  const session = await loginSession(edge, command);
+/** How `login` and `init` sign in. */
+interface SignInWay {
+  deviceCode: boolean;
+  noBrowser: boolean;
+  timeoutSeconds: number;
+}
+
+/** A sign-in to one session, its token written into the AWS CLI's cache. */
+async function signInTo({ env, clock }: Edge, session: SessionDef, way: SignInWay, log: Logger): Promise<void> {
   await login(
     {
       home: homeDir(env),
@@ -298,17 +306,76 @@ async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode
     },
     {
       session,
-      deviceCode: command.deviceCode,
-      noBrowser: command.noBrowser,
-      timeoutMs: command.timeoutSeconds * 1000,
+      deviceCode: way.deviceCode,
+      noBrowser: way.noBrowser,
+      timeoutMs: way.timeoutSeconds * 1000,
     },
   );
+}
+
+/** `sso-sync login`: a sign-in, then one sync of that session. */
+async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
+  const log = logger(1, command.logLevel, edge.env);
+  const session = await loginSession(edge, command);
+  await signInTo(edge, session, command, log);
   return sync(edge, syncDeps(edge, log), {
     sessions: [session.name],
     dryRun: false,
     allowMassRemoval: false,
     settingsFile: command.settingsFile,
   });
+}
+
+/** A token good for a while (refreshable, or valid for another hour): until when, in words; else undefined. */
+async function signedInUntil({ env, clock }: Edge, session: SessionDef): Promise<string | undefined> {
+  const now = new Date(clock.now());
+  const token = await readToken(homeDir(env), session.name).catch(() => undefined);
+  if (!token) return undefined;
+  try {
+    checkUsable(token, session, now);
+  } catch {
+    return undefined;
+  }
+  const expires = `the token is valid until ${formatCacheTime(token.expiresAt)}`;
+  if (token.refreshToken !== undefined) return `${expires} and is refreshed before then`;
+  return token.expiresAt.getTime() - now.getTime() > 3_600_000 ? expires : undefined;
+}
+
+/** `sso-sync init`: its questions on the terminal (stderr), the file through the atomic writer, login, a sync. */
+async function init(edge: Edge, command: CommandOf<'init'>): Promise<ExitCode> {
+  const { env, clock } = edge;
+  const log = logger(1, command.logLevel, env);
+  const file = configPath(env);
+  const interactive = (process.stdin as { isTTY?: boolean }).isTTY === true;
+  return runInit(
+    {
+      configFile: file,
+      prompter: interactive ? terminalPrompter(process.stdin, process.stderr) : undefined,
+      say: (text) => process.stderr.write(text),
+      readConfig: () => readConfig(file, { clock }),
+      settingsSessions: async () => (await loadSettings(command.settingsFile, env)).sessions,
+      write: async (snapshot, rewrite) =>
+        (
+          await writeConfig(snapshot, rewrite, {
+            clock,
+            onLockTakeover: warnOfTakeover(log),
+            onWritersWait: (writers, f) => logWritersWait(log, f, writers),
+            onOwnerLost: (f, owner) => logOwnerLost(log, f, owner),
+          })
+        ).written,
+      signedInUntil: (session) => signedInUntil(edge, session),
+      signIn: (session) => signInTo(edge, session, command, log),
+      sync: (session) =>
+        sync(edge, syncDeps(edge, log), {
+          sessions: [session.name],
+          dryRun: false,
+          allowMassRemoval: false,
+          settingsFile: command.settingsFile,
+        }),
+      installService: () => service(edge, { kind: 'service', action: 'install', dryRun: false }),
+    },
+    command,
+  );
 }
 
 /** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */
@@ -341,6 +408,8 @@ export async function runCommand(
       return { code: await once(edge, command) };
     case 'login':
       return { code: await signIn(edge, command) };
+    case 'init':
+      return { code: await init(edge, command) };
     case 'completion-sessions':
       return { code: await completionSessions(edge, command.settingsFile) };
   }

@@ -1,11 +1,12 @@
 /**
  * Shell completion: `sso-sync completion bash|zsh|fish` prints a script that completes commands, options, option
- * values (log levels, service actions, help topics, shells) and sso-session names. The names come from
+ * values (log levels, regions, service actions, help topics, shells) and sso-session names. The names come from
  * `sso-sync completion sessions`, which reads the same sessions a sync would (the config's and the settings'), so
  * a script never has its own idea of the config's format.
  */
 import { commands, completionShells, logLevels as levels, optionsOfCommand, type CompletionShell } from './args.js';
 import { helpTopics } from './help.js';
+import { regionNames } from '../settings/regions.js';
 
 const serviceActions = ['install', 'uninstall', 'status'];
 
@@ -15,7 +16,7 @@ const optionsOf: Record<string, string[]> = {
     o.startsWith('--') ? o : `--${o}`,
   ),
   ...Object.fromEntries(
-    (['login', 'status', 'log', 'service'] as const).map((c) => [
+    (['init', 'login', 'status', 'log', 'service'] as const).map((c) => [
       c,
       [...optionsOfCommand[c], 'help'].map((o) => `--${o}`),
     ]),
@@ -44,18 +45,21 @@ _sso_sync() {
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
-    case "\${COMP_WORDS[i-1]}" in --session|--settings|--log-level|--timeout|--since) continue ;; esac
+    case "\${COMP_WORDS[i-1]}" in
+      --session|--settings|--log-level|--timeout|--since|--start-url|--region) continue ;;
+    esac
     case "$word" in -*) continue ;; esac
     command="$word"
     break
   done
   case "$prev" in
     --log-level) COMPREPLY=($(compgen -W "${words(levels)}" -- "$cur")); return ;;
+    --region) COMPREPLY=($(compgen -W "${words(regionNames)}" -- "$cur")); return ;;
     --session)
       COMPREPLY=($(compgen -W "$(sso-sync completion sessions "\${settings[@]}" 2>/dev/null)" -- "$cur"))
       return ;;
     --settings) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --timeout|--since) COMPREPLY=(); return ;;
+    --timeout|--since|--start-url) COMPREPLY=(); return ;;
   esac
   case "$command" in
     service) if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${words(serviceActions)}" -- "$cur")); return; fi ;;
@@ -111,6 +115,8 @@ function fish(): string {
     '--settings': ' -r -F',
     '--timeout': ' -x',
     '--since': ' -x',
+    '--start-url': ' -x',
+    '--region': ` -x -a '${words(regionNames)}'`,
   };
   for (const [command, options] of Object.entries(optionsOf)) {
     const when =

@@ -4,6 +4,7 @@
 export const helpTopics = [
   'daemon',
   'once',
+  'init',
   'login',
   'status',
   'log',
@@ -49,6 +50,36 @@ Examples:
   sso-sync --once --dry-run
   sso-sync --once --session mycorp
   AWS_CONFIG_FILE=~/work/aws-config sso-sync --once
+`,
+  init: `sso-sync init: the first run: set up an sso-session, sign in, sync, and offer the background service
+
+Usage: sso-sync init [--start-url URL] [--region REGION] [--session NAME] [--no-service]
+                     [--device-code] [--no-browser] [--timeout SECONDS]
+
+It asks for the start URL (paste it from the browser's address bar: https://d-1234567890.awsapps.com/start/#/
+is taken as https://d-1234567890.awsapps.com/start), the region of IAM Identity Center (checked against the
+AWS regions; no default) and a name for the sso-session (the portal's own name by default). It adds the
+[sso-session NAME] section to the AWS config as \`aws configure sso-session\` would, outside sso-sync's blocks,
+then signs in, syncs once (showing the profiles it adds) and offers \`sso-sync service install\`.
+
+An sso-session already in the config is offered instead of adding another; run again, init adds nothing and
+signs in only when the token is missing or about to expire. Ctrl-C or Ctrl-D at a question changes nothing
+(exit 130). Without a terminal it asks nothing: give the answers as options, or it stops at once (exit 2).
+
+Options:
+  --start-url URL         the AWS access portal's address
+  --region REGION         the region of IAM Identity Center, e.g. eu-west-1
+  --session NAME          the sso-session's name (A-Za-z0-9._-), or one already in the config to use
+  --no-service            do not offer to install the background service
+  --device-code           sign in with the device code flow (over SSH or without a display it is used anyway)
+  --no-browser            do not open a browser; print the URL to open
+  --timeout SECONDS       how long to wait for the sign-in (default 300)
+${commonOptions}
+
+Examples:
+  sso-sync init
+  sso-sync init --start-url https://mycorp.awsapps.com/start --region eu-west-1 --session mycorp --no-service
+  sso-sync init --session mycorp          go on with an sso-session already set up
 `,
   login: `sso-sync login: sign in (the AWS CLI shares the token), then sync that session
 

@@ -53,3 +53,6 @@ export function unknownRegion(region: string, key: string): string | undefined {
     '(a profile with a region that does not exist fails in every tool that uses it)'
   );
 }
+
+/** The region names sso-sync knows, sorted: what `sso-sync init` checks a region against. */
+export const regionNames: readonly string[] = [...knownRegions].sort();

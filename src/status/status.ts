@@ -161,7 +161,8 @@ export function formatStatus(report: StatusReport, now: Date): string {
   else if (report.sessions.length === 0)
     lines.push(
       '',
-      'no sso-session is configured: create one with `aws configure sso-session` or in the settings file.',
+      'no sso-session is configured: create one with `sso-sync init` (or `aws configure sso-session`) ' +
+        'or in the settings file.',
     );
   for (const s of report.sessions) {
     lines.push('', `sso-session ${s.name} (${s.startUrl}, ${s.region})`);

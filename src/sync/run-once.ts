@@ -75,7 +75,7 @@ export interface SyncReport {
 }
 
 /** The exit-4 error for damaged markers, naming each damaged line. */
-function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
+export function damageError(file: string, damage: readonly Damage[]): SsoSyncError {
   const lines = damage.map((d) => `${file}:${d.line}: ${d.problem}`);
   return new SsoSyncError(
     'config.refused',
@@ -134,8 +134,8 @@ function noConfig(file: string, env: NodeJS.ProcessEnv): SsoSyncError {
   }
   return new SsoSyncError(
     'usage',
-    `${file} does not exist yet: create an sso-session in it with \`aws configure sso-session\`, or add one ` +
-      'under sessions: in the settings file (see the README), then run again.',
+    `${file} does not exist yet: run \`sso-sync init\` to set up an sso-session (or create one with ` +
+      '`aws configure sso-session`, or add one under sessions: in the settings file), then run again.',
   );
 }
 

@@ -73,7 +73,8 @@ export function selectSessions(
       : ' or in a settings file (see the README)';
     throw new SsoSyncError(
       'usage',
-      `there is no sso-session to sync in ${configFile}: create one with \`aws configure sso-session\`${orSettings}.`,
+      `there is no sso-session to sync in ${configFile}: ` +
+        `create one with \`sso-sync init\` (or \`aws configure sso-session\`)${orSettings}.`,
     );
   }
   const unknown = only.filter((n) => !all.has(n));

@@ -83,3 +83,34 @@ test('nearest: a word within two edits and less than half its length, or nothing
   assert.equal(nearest('xyz', ['status', 'log']), undefined);
   assert.equal(nearest('lg', ['log', 'login']), 'log');
 });
+
+test('init: its answers as options, the sign-in options of login, and one clean line for a mistake', () => {
+  assert.deepEqual(
+    parseCommand(['init', '--start-url', 'https://mycorp.awsapps.com/start', '--region', 'eu-west-1', '--no-service']),
+    {
+      kind: 'init',
+      startUrl: 'https://mycorp.awsapps.com/start',
+      region: 'eu-west-1',
+      session: undefined,
+      noService: true,
+      deviceCode: false,
+      noBrowser: false,
+      timeoutSeconds: 300,
+      settingsFile: undefined,
+      logLevel: undefined,
+    },
+  );
+  const withLogin = parseCommand(['init', '--session', 'mycorp', '--device-code', '--timeout', '60']);
+  assert.ok(withLogin.kind === 'init' && withLogin.deviceCode && withLogin.timeoutSeconds === 60);
+  assert.match(refusal(['init', '--json']), /^--json does not go with init/);
+  assert.match(
+    refusal(['init', '--session', 'a', '--session', 'b']),
+    /^init sets up one sso-session: give --session once/,
+  );
+  assert.match(refusal(['init', '--start-ur', 'x']), /^unknown option --start-ur \(did you mean --start-url\?\)/);
+  assert.match(refusal(['init', '--region']), /^--region needs a value/);
+  assert.match(refusal(['int']), /^unknown command "int" \(did you mean init\?\)/);
+  assert.match(refusal(['--once', '--region', 'eu-west-1']), /^--region does not go with --once/);
+  assert.deepEqual(parseCommand(['init', '--help']), { kind: 'help', topic: 'init' });
+  assert.match(commandHelp('init'), /^sso-sync init: the first run/);
+});

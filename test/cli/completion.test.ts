@@ -65,7 +65,22 @@ function bash(env: NodeJS.ProcessEnv, words: string[]): string[] {
 
 test('bash completes commands, options, option values and session names', (t) => {
   const { env, settings } = box(t);
-  assert.deepEqual(bash(env, ['sso-sync', '']), ['completion', 'help', 'log', 'login', 'service', 'status', 'version']);
+  assert.deepEqual(bash(env, ['sso-sync', '']), [
+    'completion',
+    'help',
+    'init',
+    'log',
+    'login',
+    'service',
+    'status',
+    'version',
+  ]);
+  assert.deepEqual(bash(env, ['sso-sync', 'init', '--re']), ['--region']);
+  assert.deepEqual(bash(env, ['sso-sync', 'init', '--region', 'eu-west-']), ['eu-west-1', 'eu-west-2', 'eu-west-3']);
+  // A value after --start-url is not taken for a command.
+  assert.deepEqual(bash(env, ['sso-sync', 'init', '--start-url', 'https://x.awsapps.com/start', '--no-s']), [
+    '--no-service',
+  ]);
   assert.deepEqual(bash(env, ['sso-sync', 'lo']), ['log', 'login']);
   assert.deepEqual(bash(env, ['sso-sync', '--once', '--d']), ['--dry-run']);
   assert.deepEqual(bash(env, ['sso-sync', 'status', '--']), ['--help', '--json', '--settings']);
@@ -99,6 +114,7 @@ test('every option a script offers is one the parser takes after that command', 
   const argvOf: Record<string, string[]> = {
     "''": ['--once'],
     login: ['login'],
+    init: ['init'],
     status: ['status'],
     log: ['log'],
     service: ['service', 'status'],
@@ -107,10 +123,10 @@ test('every option a script offers is one the parser takes after that command', 
     const argv = argvOf[command!];
     if (argv === undefined) continue;
     for (const option of opts!.split(' ').filter((o) => o && o !== '--help' && o !== '--version')) {
-      const valued = ['--session', '--settings', '--log-level', '--timeout', '--since'].includes(option);
-      const value = option === '--log-level' ? 'info' : option === '--timeout' ? '5' : 'x';
+      const valued = ['--session', '--settings', '--log-level', '--timeout', '--since', '--start-url', '--region'];
+      const value = { '--log-level': 'info', '--timeout': '5', '--region': 'eu-west-1' }[option] ?? 'x';
       assert.doesNotThrow(
-        () => parseCommand([...argv, option, ...(valued ? [value] : [])]),
+        () => parseCommand([...argv, option, ...(valued.includes(option) ? [value] : [])]),
         `${option} after ${argv.join(' ')}`,
       );
     }
@@ -171,6 +187,8 @@ test('fish completes through `complete -C` as it would at the prompt', (t) => {
       .sort();
   };
   assert.deepEqual(ask('sso-sync lo'), ['log', 'login']);
+  assert.deepEqual(ask('sso-sync in'), ['init']);
+  assert.deepEqual(ask('sso-sync init --region us-east-'), ['us-east-1', 'us-east-2']);
   assert.deepEqual(ask('sso-sync service '), ['install', 'status', 'uninstall']);
   assert.deepEqual(ask('sso-sync status --'), ['--help', '--json', '--settings']);
   assert.deepEqual(ask('sso-sync --log-level w'), ['warn']);

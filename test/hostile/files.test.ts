@@ -791,7 +791,8 @@ const cases: Case[] = [
     expect: {
       outcome: 'refused',
       exit: 2,
-      message: /there is no sso-session to sync in \S+\/\.aws\/config: create one with `aws configure sso-session`/,
+      message:
+        /there is no sso-session to sync in \S+\/\.aws\/config: create one with `sso-sync init` \(or `aws configure sso-session`\)/,
     },
   },
 ];
