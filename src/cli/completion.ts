@@ -15,7 +15,7 @@ const optionsOf: Record<string, string[]> = {
     o.startsWith('--') ? o : `--${o}`,
   ),
   ...Object.fromEntries(
-    (['login', 'status', 'log', 'service'] as const).map((c) => [
+    (['login', 'status', 'log', 'service', 'credentials'] as const).map((c) => [
       c,
       [...optionsOfCommand[c], 'help'].map((o) => `--${o}`),
     ]),
@@ -44,7 +44,7 @@ _sso_sync() {
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
-    case "\${COMP_WORDS[i-1]}" in --session|--settings|--log-level|--timeout|--since) continue ;; esac
+    case "\${COMP_WORDS[i-1]}" in --session|--settings|--log-level|--timeout|--since|--profile) continue ;; esac
     case "$word" in -*) continue ;; esac
     command="$word"
     break
@@ -55,7 +55,7 @@ _sso_sync() {
       COMPREPLY=($(compgen -W "$(sso-sync completion sessions "\${settings[@]}" 2>/dev/null)" -- "$cur"))
       return ;;
     --settings) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --timeout|--since) COMPREPLY=(); return ;;
+    --timeout|--since|--profile) COMPREPLY=(); return ;;
   esac
   case "$command" in
     service) if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${words(serviceActions)}" -- "$cur")); return; fi ;;
@@ -111,6 +111,7 @@ function fish(): string {
     '--settings': ' -r -F',
     '--timeout': ' -x',
     '--since': ' -x',
+    '--profile': ' -x',
   };
   for (const [command, options] of Object.entries(optionsOf)) {
     const when =
