@@ -4,7 +4,7 @@
  * may be needed to find them. Pure: a scanned config in, a target or a problem out.
  */
 import type { ScannedConfig } from '../core/config-text.js';
-import { processKeys } from '../core/profile-style.js';
+import { processKeys, sectionAssignment } from '../core/profile-style.js';
 import type { SessionDef } from '../core/types.js';
 import { sessionsFromConfig } from '../sync/sessions.js';
 
@@ -22,7 +22,8 @@ export type TargetResult = { ok: true; target: CredentialTarget } | { ok: false;
 const rewrite = 'run `sso-sync --once` to write it again';
 
 /**
- * Finds profile `name`: its section (in a block, or one the person copied outside), its `sso_sync_` keys, and the
+ * Finds profile `name`: its section (in a block, or one the person copied outside), its `sso_sync_` keys (or the
+ * `sso_` keys of the other styles), and the
  * definition of its session (outside the blocks first, as the AWS CLI and a sync read it, then in the blocks).
  */
 export function findTarget(scan: ScannedConfig, name: string, file: string): TargetResult {
@@ -38,9 +39,9 @@ export function findTarget(scan: ScannedConfig, name: string, file: string): Tar
     };
   }
   const values = found.section.values;
-  const sessionName = values.get(processKeys.session) ?? found.block;
-  const accountId = values.get(processKeys.accountId);
-  const roleName = values.get(processKeys.roleName);
+  // A profile of another style names its account and role too: it is served as well (by hand, say).
+  const sessionName = values.get(processKeys.session) ?? values.get('sso_session') ?? found.block;
+  const { accountId, roleName } = sectionAssignment(values);
   if (sessionName === undefined || accountId === undefined || roleName === undefined) {
     const missing = [
       sessionName === undefined && processKeys.session,
