@@ -4,7 +4,7 @@
  * or a message; kept 0600 in the state directory until five minutes before they expire.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
@@ -173,4 +173,40 @@ test('a profile of the sso-session style is served too; a profile that names no 
   const line = await failure(box, 'mine', 2);
   assert.match(line, /profile mine in \S+ \(line 1\) does not say which session, account and role it stands for/);
   assert.match(line, /\(no sso_sync_session, sso_sync_account_id, sso_sync_role_name\): run `sso-sync --once`/);
+});
+
+/** Runs `body` with the sandbox's environment as the process's (the JS SDK's providers read it, and pass it on). */
+async function withEnvironment<T>(box: Sandbox, body: () => Promise<T>): Promise<T> {
+  const saved = process.env;
+  process.env = { ...box.env };
+  try {
+    return await body();
+  } finally {
+    process.env = saved;
+  }
+}
+
+test("the JS SDK's own profile resolver gets the emulator's credentials from credential-process and legacy profiles", async (t) => {
+  const { fromIni } = await import('@aws-sdk/credential-provider-ini');
+  const box = await synced();
+  t.after(() => box.close());
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const viaProcess = await withEnvironment(box, () => fromIni({ profile: 'mycorp-prod', ignoreCache: true })());
+  const issued = box.emulator.issuedRoleCredentials();
+  assert.equal(issued.length, 1);
+  assert.deepEqual(
+    [viaProcess.accessKeyId, viaProcess.secretAccessKey, viaProcess.sessionToken],
+    [issued[0]!.accessKeyId, issued[0]!.secretAccessKey, issued[0]!.sessionToken],
+  );
+
+  // Legacy: the SDK calls GetRoleCredentials itself, with the token kept under the start URL.
+  writeFileSync(path.join(box.home, '.config', 'sso-sync', 'settings.yaml'), 'profiles:\n  style: legacy\n');
+  assert.equal((await box.run(['--once'])).code, 0);
+  assert.match(readFileSync(box.configFile, 'utf8'), /^sso_start_url = https:\/\/d-1234567890\.awsapps\.com\/start$/m);
+  copyFileSync(tokenCachePath(box.home, 'mycorp'), tokenCachePath(box.home, 'https://d-1234567890.awsapps.com/start'));
+  const legacy = await withEnvironment(box, () => fromIni({ profile: 'mycorp-prod-admin', ignoreCache: true })());
+  const second = box.emulator.issuedRoleCredentials()[1]!;
+  assert.deepEqual([second.accountId, second.roleName], ['111111111111', 'AdministratorAccess']);
+  assert.deepEqual([legacy.accessKeyId, legacy.sessionToken], [second.accessKeyId, second.sessionToken]);
 });
