@@ -65,7 +65,18 @@ function bash(env: NodeJS.ProcessEnv, words: string[]): string[] {
 
 test('bash completes commands, options, option values and session names', (t) => {
   const { env, settings } = box(t);
-  assert.deepEqual(bash(env, ['sso-sync', '']), ['completion', 'help', 'log', 'login', 'service', 'status', 'version']);
+  assert.deepEqual(bash(env, ['sso-sync', '']), [
+    'completion',
+    'credentials',
+    'help',
+    'log',
+    'login',
+    'service',
+    'status',
+    'version',
+  ]);
+  assert.deepEqual(bash(env, ['sso-sync', 'credentials', '--']), ['--help', '--log-level', '--profile']);
+  assert.deepEqual(bash(env, ['sso-sync', '--once', '--p']), ['--print']);
   assert.deepEqual(bash(env, ['sso-sync', 'lo']), ['log', 'login']);
   assert.deepEqual(bash(env, ['sso-sync', '--once', '--d']), ['--dry-run']);
   assert.deepEqual(bash(env, ['sso-sync', 'status', '--']), ['--help', '--json', '--settings']);
@@ -102,12 +113,13 @@ test('every option a script offers is one the parser takes after that command', 
     status: ['status'],
     log: ['log'],
     service: ['service', 'status'],
+    credentials: ['credentials', '--profile', 'p'],
   };
   for (const [, command, opts] of cases) {
     const argv = argvOf[command!];
     if (argv === undefined) continue;
     for (const option of opts!.split(' ').filter((o) => o && o !== '--help' && o !== '--version')) {
-      const valued = ['--session', '--settings', '--log-level', '--timeout', '--since'].includes(option);
+      const valued = ['--session', '--settings', '--log-level', '--timeout', '--since', '--profile'].includes(option);
       const value = option === '--log-level' ? 'info' : option === '--timeout' ? '5' : 'x';
       assert.doesNotThrow(
         () => parseCommand([...argv, option, ...(valued ? [value] : [])]),
