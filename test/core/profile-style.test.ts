@@ -14,6 +14,7 @@ import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import { credentialCommandProblem, credentialProcessValue, type ProfileStyle } from '../../src/core/profile-style.js';
 import { parseSettings } from '../../src/settings/load.js';
+import { planStyle } from '../../src/sync/plan-style.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { readWithSdk } from './hostile-input.js';
 import { readWithPython, shlexSplit } from './python-config.js';
@@ -160,4 +161,17 @@ test('settings: profiles.style takes the three styles, and names the key for any
       key,
     );
   }
+});
+
+test('a sync in the credential-process style refuses a command it cannot write, before anything is fetched', () => {
+  assert.deepEqual(planStyle('legacy', []), { kind: 'legacy' });
+  assert.deepEqual(planStyle('credential-process', ['/n', '/s']), {
+    kind: 'credential-process',
+    command: ['/n', '/s'],
+  });
+  assert.throws(
+    () => planStyle('credential-process', ['/usr/bin/node', '/home/a\nb/main.js']),
+    (error: Error & { exitCode?: number }) =>
+      error.exitCode === 2 && /cannot be written into the AWS config: .*control character/.test(error.message),
+  );
 });
