@@ -16,6 +16,7 @@ import {
 import { mergeBlocks } from './merge.js';
 import { assignmentKey, buildProfiles, type PreviousNames, type Skipped } from './profile-names.js';
 import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
+import { withChains, type ChainRule } from './chains.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -53,6 +54,8 @@ export interface PlanInput {
   rules: ProfileRules;
   /** How profiles get their credentials (`profiles.style`); sso-session when absent. */
   style?: ProfileStyle | undefined;
+  /** Role-chain profiles built on the generated ones (settings `chains`); none when absent. */
+  chains?: readonly ChainRule[] | undefined;
   guard: RemovalGuard;
   /** scanConfig(text), when the caller has made it already: a large file is then read once, not twice. */
   scan?: ScannedConfig | undefined;
@@ -308,8 +311,8 @@ export function planSync(input: PlanInput): Plan {
     takenProfiles,
     previous,
   );
-  const profiles = styleProfiles(built.profiles, input.style, sessions);
-  const skipped = built.skipped;
+  const styled = styleProfiles(built.profiles, input.style, sessions);
+  const { profiles, skipped } = withChains(styled, built, input.chains ?? [], takenProfiles);
 
   const blocks = new Map<string, string>();
   const outcomes: SessionOutcome[] = [];

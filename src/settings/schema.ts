@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { unknownRegion } from './regions.js';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
 import { profileStyles, styleKeys, type ProfileStyleName } from '../core/profile-style.js';
+import type { ChainRule } from '../core/chains.js';
+import { chainsSchema, resolveChains } from './chains.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
 import { durationHint, formatDuration, parseDuration } from './duration.js';
 
@@ -20,6 +22,8 @@ export interface Settings {
   rules: ProfileRules;
   /** How generated profiles get their credentials (`profiles.style`). */
   style: ProfileStyleName;
+  /** Role-chain profiles built on the generated ones (`chains`). */
+  chains: ChainRule[];
   sync: {
     concurrency: number;
     maxRemovalShare: number;
@@ -143,6 +147,7 @@ export const settingsSchema = z.strictObject({
     .record(z.string().regex(sessionNamePattern, 'session names may use only A-Za-z0-9._-'), session)
     .optional(),
   profiles: profiles.optional(),
+  chains: chainsSchema.optional(),
   sync: z
     .strictObject({
       concurrency: z.int().min(1).max(64).optional(),
@@ -190,6 +195,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       set: p.set ?? {},
     },
     style: p.style ?? 'sso-session',
+    chains: resolveChains(raw.chains ?? []),
     sync: {
       concurrency: raw.sync?.concurrency ?? defaults.concurrency,
       maxRemovalShare: raw.sync?.max_removal_share ?? defaults.maxRemovalShare,

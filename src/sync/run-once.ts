@@ -173,7 +173,14 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     maxRemovalShare: settings.sync.maxRemovalShare,
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
   };
-  const planFor = planner(file, { fetched, configuredSessions: configured, rules: settings.rules, style, guard });
+  const planFor = planner(file, {
+    fetched,
+    configuredSessions: configured,
+    rules: settings.rules,
+    style,
+    chains: settings.chains,
+    guard,
+  });
   const firstPlan = planFor(snapshot.text, scan);
   if (!request.dryRun && request.signal?.aborted) {
     logCancelled(log);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { PlanInput, SessionOutcome } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
+import type { ChainRule } from '../../src/core/chains.js';
 import type { ProfileStyle } from '../../src/core/profile-style.js';
 import type { Assignment, ProfileRules } from '../../src/core/types.js';
 
@@ -32,6 +33,8 @@ export interface CaseInput {
   rules?: Partial<ProfileRules>;
   /** `profiles.style`; sso-session when absent. */
   style?: ProfileStyle;
+  /** `chains`, as the core takes them; none when absent. */
+  chains?: ChainRule[];
   guard?: { maxRemovalShare?: number; allowMassRemoval?: boolean };
 }
 
@@ -140,6 +143,7 @@ export function planInput(c: MergeCase, text: string | undefined, reversed = fal
     configuredSessions: c.input.configuredSessions ?? c.input.sessions.map((s) => s.name),
     rules: { ...defaultRules, ...c.input.rules },
     style: c.input.style,
+    chains: c.input.chains,
     guard: { maxRemovalShare: 0.5, allowMassRemoval: false, ...c.input.guard },
   };
 }
