@@ -2,7 +2,8 @@
  * profiles.style against the real AWS CLI v2 (Debian's awscli, /usr/bin/aws): a credential-process profile gives
  * `aws configure export-credentials` the emulator's role credentials through `sso-sync credentials`, with an
  * environment that has no PATH; a legacy profile is read by the CLI's own SSO credential code, which looks for its
- * token under the start URL, not under the sso-session name sso-sync signs in to. Run by `npm run test:aws-cli`.
+ * token under the start URL, not under the sso-session name sso-sync signs in to; role-chain profiles read with
+ * their keys. Run by `npm run test:aws-cli`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +14,7 @@ import { promisify } from 'node:util';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { tokenCachePath } from '../../src/paths.js';
 import { sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
-import { cliPython } from './cli-tools.js';
+import { awsCli, cliPython } from './cli-tools.js';
 
 const run = promisify(execFile);
 const startUrl = 'https://d-1234567890.awsapps.com/start';
@@ -117,4 +118,30 @@ test("a legacy profile is read by the AWS CLI's SSO code, which wants a token un
     sessionToken: issued[0]!.sessionToken,
   });
   assert.deepEqual([issued[0]!.accountId, issued[0]!.roleName], ['111111111111', 'AdministratorAccess']);
+});
+
+test('the AWS CLI reads role-chain profiles: role_arn and source_profile as written, on a generated profile', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  const settings = path.join(box.home, '.config', 'sso-sync', 'settings.yaml');
+  mkdirSync(path.dirname(settings), { recursive: true });
+  writeFileSync(
+    settings,
+    'chains:\n  - name: "{profile}-deployer"\n    role_arn: "arn:aws:iam::{account_id}:role/Deployer"\n' +
+      '    roles: [AdministratorAccess]\n    role_session_name: sso-sync\n    duration_seconds: 3600\n',
+  );
+  box.signIn();
+  const sync = await box.run(['--once']);
+  assert.equal(sync.code, 0, sync.stderr);
+  const get = async (key: string, profile: string) =>
+    (await awsCli(box, ['configure', 'get', key, '--profile', profile])).trim();
+  assert.equal(await get('role_arn', 'mycorp-dev-admin-deployer'), 'arn:aws:iam::333333333333:role/Deployer');
+  assert.equal(await get('source_profile', 'mycorp-dev-admin-deployer'), 'mycorp-dev-admin');
+  assert.equal(await get('role_session_name', 'mycorp-dev-admin-deployer'), 'sso-sync');
+  assert.equal(await get('duration_seconds', 'mycorp-dev-admin-deployer'), '3600');
+  assert.equal(await get('sso_account_id', 'mycorp-dev-admin'), '333333333333');
+  const listed = (await awsCli(box, ['configure', 'list-profiles'])).split('\n').filter(Boolean);
+  const admins = builtinFixture().accounts.filter((a) => a.roles.includes('AdministratorAccess')).length;
+  assert.equal(listed.filter((n) => n.endsWith('-deployer')).length, admins);
 });
