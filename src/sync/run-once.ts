@@ -41,11 +41,6 @@ export interface SyncDeps {
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
-  /**
-   * The command credential-process profiles run, before `credentials --profile NAME`: the absolute paths of the
-   * Node.js binary and of sso-sync's script (default: this process's).
-   */
-  credentialCommand?: readonly string[];
   /** Test hooks of the writer: between writing the temp file and the checks, and right after the rename. */
   writeHooks?: Pick<WriteOptions, 'afterTempWritten' | 'afterRename'>;
 }
@@ -163,7 +158,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   if (scan.damage.length > 0) throw damageError(file, scan.damage);
   if (scan.bom) warnBom(log, file);
   const { sessions, configured } = chooseSessions(log, settings, scan.outside, request.sessions, file);
-  const style = planStyle(settings.style, deps.credentialCommand ?? ownCommand());
+  const style = planStyle(settings.style, ownCommand());
   logStarted(log, sessions, file, request.dryRun);
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
