@@ -204,6 +204,11 @@ test("the JS SDK's own profile resolver gets the emulator's credentials from cre
   writeFileSync(path.join(box.home, '.config', 'sso-sync', 'settings.yaml'), 'profiles:\n  style: legacy\n');
   assert.equal((await box.run(['--once'])).code, 0);
   assert.match(readFileSync(box.configFile, 'utf8'), /^sso_start_url = https:\/\/d-1234567890\.awsapps\.com\/start$/m);
+  // The sso-session's token is not where the SDK looks for a legacy profile's: under the start URL's hash.
+  await assert.rejects(
+    withEnvironment(box, () => fromIni({ profile: 'mycorp-prod-admin', ignoreCache: true })()),
+    /The SSO session associated with this profile is invalid\. To refresh this SSO session run aws sso login/,
+  );
   copyFileSync(tokenCachePath(box.home, 'mycorp'), tokenCachePath(box.home, 'https://d-1234567890.awsapps.com/start'));
   const legacy = await withEnvironment(box, () => fromIni({ profile: 'mycorp-prod-admin', ignoreCache: true })());
   const second = box.emulator.issuedRoleCredentials()[1]!;
