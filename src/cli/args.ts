@@ -16,6 +16,8 @@ export type Command =
       kind: 'once';
       sessions: string[];
       dryRun: boolean;
+      /** Print the blocks the sync would write, on stdout; write nothing. */
+      print: boolean;
       /** What a scheduled cycle does: roles listed only for new accounts and those due. */
       incremental: boolean;
       allowMassRemoval: boolean;
@@ -48,6 +50,8 @@ export type Command =
   | { kind: 'log'; since: string | undefined; session: string | undefined; json: boolean }
   | { kind: 'service'; action: 'install' | 'uninstall' | 'status'; dryRun: boolean }
   | { kind: 'completion'; shell: CompletionShell }
+  /** Role credentials for a credential-process profile (what its credential_process line runs). */
+  | { kind: 'credentials'; profile: string; logLevel: string | undefined }
   /** The session names a completion script offers (what `completion sessions` prints). */
   | { kind: 'completion-sessions'; settingsFile: string | undefined };
 
@@ -58,6 +62,7 @@ Usage:
   sso-sync                        run the daemon in the foreground (what the service units start)
   sso-sync --once [--dry-run]     sync now (every account's roles), then exit
   sso-sync --once --incremental   sync now as a scheduled sync does (roles of new accounts and of those due)
+  sso-sync --once --print         print the blocks the sync would write, on stdout; write nothing
   sso-sync init                   first run: asks for the start URL and region, adds the sso-session,
                                   signs in, syncs, offers the service (see sso-sync help init)
   sso-sync login                  sign in (the AWS CLI shares the token), then sync that session
@@ -66,6 +71,8 @@ Usage:
                                   history of added, removed and changed profiles, held syncs, sign-ins
   sso-sync service install|uninstall|status [--dry-run]
                                   the systemd user unit (Linux) or launchd agent (macOS)
+  sso-sync credentials --profile NAME
+                                  role credentials for a profile of profiles.style credential-process
   sso-sync completion bash|zsh|fish
                                   a shell completion script: source <(sso-sync completion bash)
   sso-sync help [COMMAND]         a command's own options and examples (also: sso-sync COMMAND --help)
@@ -75,6 +82,7 @@ Options:
   --once                  run one sync cycle and exit
   --dry-run               print the diff the sync would make to the AWS config; write nothing
   --incremental           with --once: list roles only for new accounts and those due (sync.roles_max_age)
+  --print                 with --once: print the managed blocks the sync would write; write nothing
   --session NAME          sync only this sso-session (repeatable)
   --settings FILE         settings file (default: $SSO_SYNC_SETTINGS, else $XDG_CONFIG_HOME/sso-sync/settings.yaml)
   --allow-mass-removal    apply a result that removes every profile of a block, or more than sync.max_removal_share
@@ -120,6 +128,8 @@ const options = {
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   incremental: { type: 'boolean' },
+  print: { type: 'boolean' },
+  profile: { type: 'string' },
   session: { type: 'string', multiple: true },
   settings: { type: 'string' },
   'allow-mass-removal': { type: 'boolean' },
@@ -138,7 +148,7 @@ const options = {
 
 /** The options each command takes (`once`: sso-sync --once; `daemon`: sso-sync with no command). */
 export const optionsOfCommand = {
-  once: ['once', 'dry-run', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'],
+  once: ['once', 'dry-run', 'print', 'incremental', 'session', 'settings', 'allow-mass-removal', 'log-level'],
   daemon: ['settings', 'log-level'],
   login: ['session', 'device-code', 'no-browser', 'timeout', 'settings', 'log-level'],
   init: [
@@ -156,6 +166,7 @@ export const optionsOfCommand = {
   log: ['since', 'session', 'json'],
   service: ['dry-run'],
   completion: [],
+  credentials: ['profile', 'log-level'],
 } as const satisfies Record<string, readonly (keyof typeof options)[]>;
 
 /** The options given, as parseArgs returns them. */
@@ -237,6 +248,13 @@ function parseSync(v: Values): Command {
     throw new SsoSyncError('usage', '--dry-run goes with --once (or service): `sso-sync --once --dry-run`.');
   if (v.incremental && !v.once)
     throw new SsoSyncError('usage', '--incremental goes with --once: `sso-sync --once --incremental`.');
+  if (v.print && !v.once) throw new SsoSyncError('usage', '--print goes with --once: `sso-sync --once --print`.');
+  if (v.print && v['dry-run'])
+    throw new SsoSyncError(
+      'usage',
+      '--print and --dry-run both show a sync without writing it; choose one: --dry-run for the diff of the whole ' +
+        'file, --print for the managed blocks alone.',
+    );
   if (!v.once) {
     only(v, optionsOfCommand.daemon, 'the daemon (sso-sync with no command)');
     return { kind: 'daemon', settingsFile: v.settings, logLevel: v['log-level'] };
@@ -246,6 +264,7 @@ function parseSync(v: Values): Command {
     kind: 'once',
     sessions: v.session ?? [],
     dryRun: v['dry-run'] ?? false,
+    print: v.print ?? false,
     incremental: v.incremental ?? false,
     allowMassRemoval: v['allow-mass-removal'] ?? false,
     settingsFile: v.settings,
@@ -273,8 +292,21 @@ function parseCompletion(v: Values, rest: readonly string[]): Command {
   return { kind: 'completion', shell: known };
 }
 
+/** `sso-sync credentials --profile NAME`. */
+function parseCredentials(v: Values): Command {
+  only(v, optionsOfCommand.credentials, 'credentials');
+  const profile = v.profile;
+  if (profile === undefined || profile === '')
+    throw new SsoSyncError(
+      'usage',
+      'sso-sync credentials needs the profile: `sso-sync credentials --profile NAME` ' +
+        '(the credential_process line of a profile written with profiles.style credential-process runs it).',
+    );
+  return { kind: 'credentials', profile, logLevel: v['log-level'] };
+}
+
 /** The commands typed as a first word. */
-export const commands = ['init', 'login', 'status', 'log', 'service', 'help', 'version', 'completion'];
+export const commands = ['init', 'login', 'status', 'log', 'service', 'help', 'version', 'completion', 'credentials'];
 
 /** A parse error of node:util's, in one plain line, with the option meant when one is near. */
 function usageError(error: unknown): SsoSyncError {
@@ -327,6 +359,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (first === 'init' && rest.length === 0) return parseInit(v);
   if (first === 'service') return parseService(v, rest);
   if (first === 'completion') return parseCompletion(v, rest);
+  if (first === 'credentials' && rest.length === 0) return parseCredentials(v);
   if (first === 'log' && rest.length === 0) return parseLog(v);
   if (first === 'status' && rest.length === 0) {
     only(v, optionsOfCommand.status, 'status');

@@ -8,6 +8,7 @@ import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
+import { createRoleCredentialsApi } from '../aws/role-credentials-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig, writeConfig } from '../config-file/config-file.js';
@@ -18,6 +19,7 @@ import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
+import { credentialsCommand } from '../credentials/credentials-command.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
@@ -210,10 +212,39 @@ async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 |
   return report.exitCode;
 }
 
-/** `sso-sync --once`: a dry run prints its diff on stdout, so its log lines go to stderr. */
+/**
+ * `sso-sync --once`: a dry run prints its diff on stdout and `--print` the blocks, so their log lines go to stderr.
+ * A print is a dry run that shows the blocks instead of the diff: nothing is written, no change is logged as made.
+ */
 function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
-  const fd = command.dryRun ? 2 : 1;
-  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), command, fd);
+  const fd = command.dryRun || command.print ? 2 : 1;
+  const request = { ...command, dryRun: command.dryRun || command.print };
+  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), request, fd);
+}
+
+/**
+ * `sso-sync credentials --profile NAME`: stdout is the AWS CLI's to parse, so log lines go to stderr, warnings and
+ * worse unless asked (the log file still gets the info lines). The settings only give the token refresh window:
+ * a settings file with a mistake does not stop the credentials.
+ */
+async function credentials(edge: Edge, command: CommandOf<'credentials'>): Promise<ExitCode> {
+  const { env, clock } = edge;
+  const level = command.logLevel ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL') ?? 'warn';
+  const log = logger(2, level, env);
+  const settings = await loadSettings(undefined, env).catch(() => zeroSettings());
+  const text = await credentialsCommand(
+    {
+      clock,
+      log,
+      configFile: configPath(env),
+      stateDir: stateDir(env),
+      keeper: keeper(edge, log, settings.refreshWindowMs),
+      api: (region) => createRoleCredentialsApi(region, env),
+    },
+    command.profile,
+  );
+  process.stdout.write(text);
+  return ExitCode.ok;
 }
 
 /** `sso-sync log`. */
@@ -412,6 +443,8 @@ export async function runCommand(
       return { code: await init(edge, command) };
     case 'completion-sessions':
       return { code: await completionSessions(edge, command.settingsFile) };
+    case 'credentials':
+      return { code: await credentials(edge, command) };
   }
 }
 

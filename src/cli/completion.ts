@@ -16,7 +16,7 @@ const optionsOf: Record<string, string[]> = {
     o.startsWith('--') ? o : `--${o}`,
   ),
   ...Object.fromEntries(
-    (['init', 'login', 'status', 'log', 'service'] as const).map((c) => [
+    (['init', 'login', 'status', 'log', 'service', 'credentials'] as const).map((c) => [
       c,
       [...optionsOfCommand[c], 'help'].map((o) => `--${o}`),
     ]),
@@ -46,7 +46,7 @@ _sso_sync() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
     case "\${COMP_WORDS[i-1]}" in
-      --session|--settings|--log-level|--timeout|--since|--start-url|--region) continue ;;
+      --session|--settings|--log-level|--timeout|--since|--start-url|--region|--profile) continue ;;
     esac
     case "$word" in -*) continue ;; esac
     command="$word"
@@ -59,7 +59,7 @@ _sso_sync() {
       COMPREPLY=($(compgen -W "$(sso-sync completion sessions "\${settings[@]}" 2>/dev/null)" -- "$cur"))
       return ;;
     --settings) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --timeout|--since|--start-url) COMPREPLY=(); return ;;
+    --timeout|--since|--start-url|--profile) COMPREPLY=(); return ;;
   esac
   case "$command" in
     service) if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${words(serviceActions)}" -- "$cur")); return; fi ;;
@@ -117,6 +117,7 @@ function fish(): string {
     '--since': ' -x',
     '--start-url': ' -x',
     '--region': ` -x -a '${words(regionNames)}'`,
+    '--profile': ' -x',
   };
   for (const [command, options] of Object.entries(optionsOf)) {
     const when =

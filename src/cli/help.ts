@@ -12,6 +12,7 @@ export const helpTopics = [
   'help',
   'version',
   'completion',
+  'credentials',
 ] as const;
 export type HelpTopic = (typeof helpTopics)[number];
 
@@ -36,10 +37,12 @@ Examples:
 `,
   once: `sso-sync --once: sync now, then exit
 
-Usage: sso-sync --once [--dry-run] [--incremental] [--session NAME]... [--allow-mass-removal]
+Usage: sso-sync --once [--dry-run | --print] [--incremental] [--session NAME]... [--allow-mass-removal]
 
 Options:
   --dry-run               print the diff the sync would make to the AWS config; write nothing
+  --print                 print the managed blocks the sync would write (markers included); write nothing.
+                          A session that fails is said on stderr and left out; the exit code is its failure's
   --incremental           list roles only for new accounts and those due, as a scheduled sync does
   --session NAME          sync only this sso-session (repeatable); other sessions' blocks are left alone
   --allow-mass-removal    apply a result that removes every profile of a block, or more than
@@ -48,6 +51,7 @@ ${commonOptions}
 
 Examples:
   sso-sync --once --dry-run
+  sso-sync --once --print > ~/dotfiles/aws/sso-profiles.ini
   sso-sync --once --session mycorp
   AWS_CONFIG_FILE=~/work/aws-config sso-sync --once
 `,
@@ -157,6 +161,24 @@ Examples:
   sso-sync completion fish > ~/.config/fish/completions/sso-sync.fish
 
 The session names come from \`sso-sync completion sessions\` each time: the config's and the settings' sessions.
+`,
+  credentials: `sso-sync credentials: role credentials for a profile, as credential_process JSON on stdout
+
+Usage: sso-sync credentials --profile NAME [--log-level LEVEL]
+
+What the credential_process line of a profile written with \`profiles.style: credential-process\` runs; the AWS
+CLI and the SDKs run it for you. It reads the profile's sso-session, account and role from the AWS config
+(AWS_CONFIG_FILE, else ~/.aws/config), asks IAM Identity Center for the role's credentials with the session's
+token (refreshed first when due) and keeps them, 0600 in the state directory, until five minutes before they
+expire. A failure is one line on stderr (the AWS CLI shows it) and a non-zero exit: 2 no such profile, 3 sign-in
+required (\`sso-sync login --session NAME\`), 1 the role is no longer assigned or AWS cannot be reached.
+
+Options:
+  --profile NAME          the profile, as in [profile NAME]
+  --log-level LEVEL       on stderr: warn by default (the log file gets info lines either way)
+
+Example:
+  sso-sync credentials --profile prod-admin | jq .Expiration
 `,
   version: `sso-sync version: the version of this installation
 

@@ -15,6 +15,8 @@ import {
 } from './config-text.js';
 import { mergeBlocks } from './merge.js';
 import { assignmentKey, buildProfiles, type PreviousNames, type Skipped } from './profile-names.js';
+import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
+import { withChains, type ChainRule } from './chains.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -50,6 +52,10 @@ export interface PlanInput {
   /** Names of every configured session, also those not synced in this run (their blocks are not orphans). */
   configuredSessions: readonly string[];
   rules: ProfileRules;
+  /** How profiles get their credentials (`profiles.style`); sso-session when absent. */
+  style?: ProfileStyle | undefined;
+  /** Role-chain profiles built on the generated ones (settings `chains`); none when absent. */
+  chains?: readonly ChainRule[] | undefined;
   guard: RemovalGuard;
   /** scanConfig(text), when the caller has made it already: a large file is then read once, not twice. */
   scan?: ScannedConfig | undefined;
@@ -100,8 +106,7 @@ export type ReadyPlan = Extract<Plan, { ok: true }>;
 function recordOf(section: SectionRef): ProfileRecord {
   return {
     name: section.name,
-    accountId: section.values.get('sso_account_id'),
-    roleName: section.values.get('sso_role_name'),
+    ...sectionAssignment(section.values),
     values: Object.fromEntries(section.values),
   };
 }
@@ -155,8 +160,7 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
       added.push(p);
       continue;
     }
-    const accountId = old.get('sso_account_id');
-    const roleName = old.get('sso_role_name');
+    const { accountId, roleName } = sectionAssignment(old);
     if ((accountId !== undefined && accountId !== p.accountId) || (roleName !== undefined && roleName !== p.roleName)) {
       added.push(p);
       replaced.add(p.name);
@@ -221,8 +225,7 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
     get: (key) => {
       byAssignment ??= new Map(
         mine.flatMap(({ session, section }) => {
-          const accountId = section.values.get('sso_account_id');
-          const roleName = section.values.get('sso_role_name');
+          const { accountId, roleName } = sectionAssignment(section.values);
           return accountId && roleName ? [[assignmentKey({ session, accountId, roleName }), section.name]] : [];
         }),
       );
@@ -301,13 +304,15 @@ export function planSync(input: PlanInput): Plan {
   const { takenProfiles, outsideSessions, previous } = namesInUse(scan, syncing);
 
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
-  const { profiles, skipped } = buildProfiles(
+  const built = buildProfiles(
     input.fetched.flatMap((f) => f.assignments),
     input.rules,
     sessions,
     takenProfiles,
     previous,
   );
+  const styled = styleProfiles(built.profiles, input.style, sessions);
+  const { profiles, skipped } = withChains(styled, built, input.chains ?? [], takenProfiles);
 
   const blocks = new Map<string, string>();
   const outcomes: SessionOutcome[] = [];

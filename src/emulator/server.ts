@@ -24,6 +24,7 @@ import { MAX_PAGE_SIZE, pageShapeProblems, type PageShape } from './pagination.j
 import { oidcRoutes } from './oidc-routes.js';
 import { OidcStore, type OidcSettings, type RefreshTokenPolicy } from './oidc-store.js';
 import { indexFixture, portalRoutes, type PortalData } from './portal-routes.js';
+import { RoleCredentialStore, roleCredentialsRoute, type IssuedRoleCredentials } from './role-credentials.js';
 import { findRoute, type Reply, type Route, type RouteRequest } from './route-table.js';
 import { bucketConfig, fullBucket, takeToken, type BucketConfig, type BucketState } from './token-bucket.js';
 import { errorMessage } from '../errors.js';
@@ -35,6 +36,7 @@ export type { Fault, FaultAction, FaultRoute } from './faults.js';
 export type { RefreshTokenPolicy } from './oidc-store.js';
 /** The accounts and roles served. */
 export type { Fixture, FixtureAccount } from './fixture.js';
+export type { IssuedRoleCredentials } from './role-credentials.js';
 /** How the list routes cut listings into pages, as in EmulatorOptions.pageShape. */
 export type { PageShape } from './pagination.js';
 export type { Reply, RouteRequest } from './route-table.js';
@@ -60,6 +62,8 @@ export interface EmulatorOptions {
    * token, an empty last page (default: full pages of max_result); setPageShape changes it.
    */
   pageShape?: PageShape;
+  /** Lifetime of the role credentials GetRoleCredentials issues (default 3600); setRoleCredentialsLifetime sets it. */
+  roleCredentialsLifetimeSeconds?: number;
   /** Lifetime of access tokens from CreateToken, and the default for issueAccessToken (default 3600). */
   accessTokenLifetimeSeconds?: number;
   /**
@@ -159,6 +163,10 @@ export interface Emulator {
    * codes) and every PKCE verifier it accepted, so tests can assert none of them reached a log or a file.
    */
   issuedSecrets(): string[];
+  /** Every set of role credentials GetRoleCredentials issued, oldest first. */
+  issuedRoleCredentials(): IssuedRoleCredentials[];
+  /** The lifetime of role credentials issued from now on. */
+  setRoleCredentialsLifetime(seconds: number): void;
   /** Closes the server and every open connection; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -203,6 +211,7 @@ function checkOptions(options: EmulatorOptions): void {
     'refreshTokenLifetimeSeconds',
     'registrationLifetimeSeconds',
     'deviceCodeLifetimeSeconds',
+    'roleCredentialsLifetimeSeconds',
   ] as const;
   for (const key of lifetimes) {
     const value = options[key];
@@ -261,6 +270,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
   };
   const tokens = new TokenStore();
+  const roleCredentials = new RoleCredentialStore();
+  let roleCredentialsLifetime = options.roleCredentialsLifetimeSeconds ?? 3600;
   const settings = oidcSettings(options);
   const oidc = new OidcStore(settings, tokens);
   // Aborted by stop(), so requests sleeping in the latency wait end at once instead of holding the process open.
@@ -270,6 +281,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ...portalRoutes(
       () => state.data,
       () => ({ defaultPageSize, shape: state.pageShape }),
+    ),
+    roleCredentialsRoute(
+      () => state.data,
+      roleCredentials,
+      () => roleCredentialsLifetime,
     ),
     ...oidcRoutes({
       store: oidc,
@@ -483,6 +499,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     issuedSecrets() {
       return [...tokens.all(), ...oidc.secrets()];
+    },
+    issuedRoleCredentials() {
+      return roleCredentials.all();
+    },
+    setRoleCredentialsLifetime(seconds) {
+      roleCredentialsLifetime = seconds;
     },
     stop() {
       stopped ??= new Promise<void>((resolve) => {

@@ -3,6 +3,9 @@ import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { unknownRegion } from './regions.js';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
+import { profileStyles, styleKeys, type ProfileStyleName } from '../core/profile-style.js';
+import type { ChainRule } from '../core/chains.js';
+import { chainsSchema, resolveChains } from './chains.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
 import { durationHint, formatDuration, parseDuration } from './duration.js';
 
@@ -17,6 +20,10 @@ export interface Settings {
   splayMs: number;
   sessions: SessionDef[];
   rules: ProfileRules;
+  /** How generated profiles get their credentials (`profiles.style`). */
+  style: ProfileStyleName;
+  /** Role-chain profiles built on the generated ones (`chains`). */
+  chains: ChainRule[];
   sync: {
     concurrency: number;
     maxRemovalShare: number;
@@ -113,7 +120,7 @@ const profiles = z.strictObject({
         .string()
         .regex(/^[a-z][a-z0-9_]*$/, 'expected a lowercase key such as output')
         .refine(
-          (k) => !(reservedKeys as readonly string[]).includes(k),
+          (k) => !([...reservedKeys, ...styleKeys] as readonly string[]).includes(k),
           'this key is computed by sso-sync and cannot be set',
         ),
       z
@@ -122,6 +129,7 @@ const profiles = z.strictObject({
         .refine((v) => safeValue.test(v), 'expected one line of printable ASCII'),
     )
     .optional(),
+  style: z.enum(profileStyles, { error: `expected one of ${profileStyles.join(', ')}` }).optional(),
 });
 
 /** The whole file. Unknown keys are errors, so a typo does not silently do nothing. */
@@ -139,6 +147,7 @@ export const settingsSchema = z.strictObject({
     .record(z.string().regex(sessionNamePattern, 'session names may use only A-Za-z0-9._-'), session)
     .optional(),
   profiles: profiles.optional(),
+  chains: chainsSchema.optional(),
   sync: z
     .strictObject({
       concurrency: z.int().min(1).max(64).optional(),
@@ -185,6 +194,8 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       defaultRegion: p.default_region,
       set: p.set ?? {},
     },
+    style: p.style ?? 'sso-session',
+    chains: resolveChains(raw.chains ?? []),
     sync: {
       concurrency: raw.sync?.concurrency ?? defaults.concurrency,
       maxRemovalShare: raw.sync?.max_removal_share ?? defaults.maxRemovalShare,

@@ -13,6 +13,8 @@ import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
 import { chooseSessions } from './choose-sessions.js';
 import { dryRunReport } from './dry-run.js';
+import { ownCommand, planStyle } from './plan-style.js';
+import { printedBlocks } from './print-blocks.js';
 import { fetchSessions, type SessionFailure } from './fetch-sessions.js';
 import type { ScanOptions, ScanReport } from './role-scan.js';
 import {
@@ -47,6 +49,8 @@ export interface SyncDeps {
 export interface SyncRequest {
   sessions: string[];
   dryRun: boolean;
+  /** With dryRun: print the managed blocks the sync would write instead of the diff. */
+  print?: boolean;
   allowMassRemoval: boolean;
   settingsFile: string | undefined;
   /** When aborted (the daemon is stopping), a sync that has not begun writing writes nothing. */
@@ -154,6 +158,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   if (scan.damage.length > 0) throw damageError(file, scan.damage);
   if (scan.bom) warnBom(log, file);
   const { sessions, configured } = chooseSessions(log, settings, scan.outside, request.sessions, file);
+  const style = planStyle(settings.style, ownCommand());
   logStarted(log, sessions, file, request.dryRun);
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
@@ -163,7 +168,14 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
     maxRemovalShare: settings.sync.maxRemovalShare,
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
   };
-  const planFor = planner(file, { fetched, configuredSessions: configured, rules: settings.rules, guard });
+  const planFor = planner(file, {
+    fetched,
+    configuredSessions: configured,
+    rules: settings.rules,
+    style,
+    chains: settings.chains,
+    guard,
+  });
   const firstPlan = planFor(snapshot.text, scan);
   if (!request.dryRun && request.signal?.aborted) {
     logCancelled(log);
@@ -178,7 +190,14 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   // The file as this sync leaves it, as far as it knows: the text read, or written.
   let done = { plan: firstPlan, written: false, configText: snapshot.text };
-  if (request.dryRun) {
+  if (request.dryRun && request.print === true) {
+    deps.out(
+      printedBlocks(
+        firstPlan,
+        fetched.map((f) => f.session.name),
+      ),
+    );
+  } else if (request.dryRun) {
     deps.out(
       dryRunReport(
         file,

@@ -114,3 +114,22 @@ test('init: its answers as options, the sign-in options of login, and one clean 
   assert.deepEqual(parseCommand(['init', '--help']), { kind: 'help', topic: 'init' });
   assert.match(commandHelp('init'), /^sso-sync init: the first run/);
 });
+
+test('credentials takes --profile (and --log-level) only; --print goes with --once and not with --dry-run', () => {
+  assert.deepEqual(parseCommand(['credentials', '--profile', 'prod-admin']), {
+    kind: 'credentials',
+    profile: 'prod-admin',
+    logLevel: undefined,
+  });
+  assert.match(
+    refusal(['credentials']),
+    /^sso-sync credentials needs the profile: `sso-sync credentials --profile NAME`/,
+  );
+  assert.match(refusal(['credentials', '--profile', 'p', '--session', 's']), /^--session does not go with credentials/);
+  assert.match(refusal(['credentials', 'p']), /^unknown command "credentials p"/);
+  assert.equal((parseCommand(['--once', '--print']) as { print?: boolean }).print, true);
+  assert.match(refusal(['--once', '--print', '--dry-run']), /^--print and --dry-run both show a sync without writing/);
+  assert.match(refusal(['--print']), /^--print goes with --once/);
+  assert.match(commandHelp('credentials'), /^Usage: sso-sync credentials --profile NAME/m);
+  assert.match(commandHelp('once'), /^ {2}--print {17}print the managed blocks the sync would write/m);
+});

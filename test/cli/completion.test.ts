@@ -67,6 +67,7 @@ test('bash completes commands, options, option values and session names', (t) =>
   const { env, settings } = box(t);
   assert.deepEqual(bash(env, ['sso-sync', '']), [
     'completion',
+    'credentials',
     'help',
     'init',
     'log',
@@ -81,6 +82,8 @@ test('bash completes commands, options, option values and session names', (t) =>
   assert.deepEqual(bash(env, ['sso-sync', 'init', '--start-url', 'https://x.awsapps.com/start', '--no-s']), [
     '--no-service',
   ]);
+  assert.deepEqual(bash(env, ['sso-sync', 'credentials', '--']), ['--help', '--log-level', '--profile']);
+  assert.deepEqual(bash(env, ['sso-sync', '--once', '--p']), ['--print']);
   assert.deepEqual(bash(env, ['sso-sync', 'lo']), ['log', 'login']);
   assert.deepEqual(bash(env, ['sso-sync', '--once', '--d']), ['--dry-run']);
   assert.deepEqual(bash(env, ['sso-sync', 'status', '--']), ['--help', '--json', '--settings']);
@@ -118,12 +121,22 @@ test('every option a script offers is one the parser takes after that command', 
     status: ['status'],
     log: ['log'],
     service: ['service', 'status'],
+    credentials: ['credentials', '--profile', 'p'],
   };
   for (const [, command, opts] of cases) {
     const argv = argvOf[command!];
     if (argv === undefined) continue;
     for (const option of opts!.split(' ').filter((o) => o && o !== '--help' && o !== '--version')) {
-      const valued = ['--session', '--settings', '--log-level', '--timeout', '--since', '--start-url', '--region'];
+      const valued = [
+        '--session',
+        '--settings',
+        '--log-level',
+        '--timeout',
+        '--since',
+        '--start-url',
+        '--region',
+        '--profile',
+      ];
       const value = { '--log-level': 'info', '--timeout': '5', '--region': 'eu-west-1' }[option] ?? 'x';
       assert.doesNotThrow(
         () => parseCommand([...argv, option, ...(valued.includes(option) ? [value] : [])]),

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { PlanInput, SessionOutcome } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
+import type { ChainRule } from '../../src/core/chains.js';
+import type { ProfileStyle } from '../../src/core/profile-style.js';
 import type { Assignment, ProfileRules } from '../../src/core/types.js';
 
 /** The folder of golden cases, in the source tree (fixtures are not compiled). */
@@ -29,6 +31,10 @@ export interface CaseInput {
   /** Every configured session; the synced ones when absent. */
   configuredSessions?: string[];
   rules?: Partial<ProfileRules>;
+  /** `profiles.style`; sso-session when absent. */
+  style?: ProfileStyle;
+  /** `chains`, as the core takes them; none when absent. */
+  chains?: ChainRule[];
   guard?: { maxRemovalShare?: number; allowMassRemoval?: boolean };
 }
 
@@ -136,6 +142,8 @@ export function planInput(c: MergeCase, text: string | undefined, reversed = fal
     fetched,
     configuredSessions: c.input.configuredSessions ?? c.input.sessions.map((s) => s.name),
     rules: { ...defaultRules, ...c.input.rules },
+    style: c.input.style,
+    chains: c.input.chains,
     guard: { maxRemovalShare: 0.5, allowMassRemoval: false, ...c.input.guard },
   };
 }

@@ -1,0 +1,163 @@
+/**
+ * Role-chain profiles: names unique among everything generated and never one a person's section has, each built on
+ * a profile of the same block; read by the JS SDK with exactly the keys planned; and settings that check every
+ * template when they load.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { ChainRule } from '../../src/core/chains.js';
+import { scanConfig } from '../../src/core/config-text.js';
+import { planSync } from '../../src/core/plan.js';
+import { defaultRules } from '../../src/core/profile-names.js';
+import { parseSettings } from '../../src/settings/load.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { accountName, readWithSdk, roleName } from './hostile-input.js';
+
+const session = {
+  name: 'mycorp',
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  region: 'eu-north-1',
+  scopes: ['sso:account:access'],
+};
+
+const chain = (name: string, roles: string[] = []): ChainRule => ({
+  name,
+  roleArn: 'arn:aws:iam::{account_id}:role/Deployer',
+  accounts: [],
+  roles,
+  roleSessionName: undefined,
+  durationSeconds: undefined,
+  externalId: undefined,
+});
+
+const assignment = fc.record({
+  accountId: fc.integer({ min: 100000000000, max: 100000000009 }).map(String),
+  accountName,
+  roleName,
+});
+
+test('property: chain names are unique, never a name a section outside the blocks has, and built on a profile of the block', () => {
+  fc.assert(
+    fc.property(
+      fc.array(assignment, { maxLength: 10 }),
+      fc.subarray([chain('{profile}-x'), chain('{profile}'), chain('{profile}-x'), chain('a{account_id}{profile}')]),
+      fc.constantFrom('', '[profile prod-admin-x]\nregion = x\n', '[profile prod-x]\n'),
+      (list, chains, mine) => {
+        const plan = planSync({
+          text: mine,
+          fetched: [{ session, assignments: list.map((a) => ({ session: 'mycorp', ...a })) }],
+          configuredSessions: ['mycorp'],
+          rules: defaultRules,
+          chains,
+          guard: { maxRemovalShare: 0.5, allowMassRemoval: true },
+        });
+        assert.ok(plan.ok);
+        const scan = scanConfig(plan.text);
+        const outside = new Set(scan.outside.map((s) => s.name));
+        const inBlock = scan.blocks.flatMap((b) => b.sections).filter((s) => s.kind === 'profile');
+        const names = inBlock.map((s) => s.name);
+        assert.equal(new Set(names).size, names.length, 'every name once');
+        for (const s of inBlock) {
+          assert.ok(!outside.has(s.name), `${s.name} is a name the person's own section has`);
+          const source = s.values.get('source_profile');
+          if (source === undefined) continue;
+          assert.ok(names.includes(source), `${s.name} is built on ${source}, which is in the block`);
+          assert.ok(/^arn:aws:iam::\d{12}:role\/Deployer$/.test(s.values.get('role_arn') ?? ''));
+        }
+        // Planning again on the result changes nothing.
+        const again = planSync({
+          text: plan.text,
+          fetched: [{ session, assignments: list.map((a) => ({ session: 'mycorp', ...a })) }],
+          configuredSessions: ['mycorp'],
+          rules: defaultRules,
+          chains,
+          guard: { maxRemovalShare: 0.5, allowMassRemoval: true },
+        });
+        assert.ok(again.ok && !again.changed);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('the JS SDK reads a chain profile with exactly the keys planned', async (t) => {
+  const dir = tempDir(t, 'sso-sync-chains-');
+  const plan = planSync({
+    text: undefined,
+    fetched: [
+      {
+        session,
+        assignments: [{ session: 'mycorp', accountId: '111111111111', accountName: 'Prod', roleName: 'Admin' }],
+      },
+    ],
+    configuredSessions: ['mycorp'],
+    rules: defaultRules,
+    chains: [{ ...chain('{profile}-deploy'), roleSessionName: 'me', durationSeconds: 3600, externalId: 'x-1' }],
+    guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
+  });
+  assert.ok(plan.ok);
+  const file = path.join(dir, 'config');
+  writeFileSync(file, plan.text);
+  assert.deepEqual((await readWithSdk(file))['prod-Admin-deploy'], {
+    source_profile: 'prod-Admin',
+    role_arn: 'arn:aws:iam::111111111111:role/Deployer',
+    role_session_name: 'me',
+    duration_seconds: '3600',
+    external_id: 'x-1',
+    region: 'eu-north-1',
+  });
+});
+
+const refused = (text: string): string => {
+  try {
+    parseSettings(text, '/s.yaml');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return assert.fail('expected the settings to be refused');
+};
+
+test('settings: chains are checked when they load, each problem naming its key', () => {
+  const ok = parseSettings(
+    'chains:\n  - name: "{profile}-deployer"\n    role_arn: "arn:aws:iam::{account_id}:role/Deployer"\n' +
+      '    roles: [AdministratorAccess]\n    duration_seconds: 3600\n',
+    '/s.yaml',
+  );
+  assert.deepEqual(ok.chains, [
+    {
+      name: '{profile}-deployer',
+      roleArn: 'arn:aws:iam::{account_id}:role/Deployer',
+      accounts: [],
+      roles: ['AdministratorAccess'],
+      roleSessionName: undefined,
+      durationSeconds: 3600,
+      externalId: undefined,
+    },
+  ]);
+  assert.deepEqual(parseSettings('', '/s.yaml').chains, []);
+  const arn = 'role_arn: "arn:aws:iam::{account_id}:role/D"';
+  assert.match(
+    refused(`chains:\n  - name: deployer\n    ${arn}\n`),
+    /chains\[0\]\.name: the name must contain \{profile\}/,
+  );
+  assert.match(
+    refused(`chains:\n  - name: "{profile}-{acount}"\n    ${arn}\n`),
+    /chains\[0\]\.name: unknown placeholder \{acount\}/,
+  );
+  assert.match(
+    refused('chains:\n  - name: "{profile}-d"\n    role_arn: "arn:aws:iam::{account}:role/D"\n'),
+    /chains\[0\]\.role_arn: unknown placeholder \{account\}; use \{account_id\}, \{role_name\}, \{session\}/,
+  );
+  assert.match(
+    refused('chains:\n  - name: "{profile}-d"\n    role_arn: "Deployer"\n'),
+    /chains\[0\]\.role_arn: expected an IAM role ARN such as "arn:aws:iam::\{account_id\}:role\/Deployer"/,
+  );
+  assert.match(
+    refused(`chains:\n  - name: "{profile}-d"\n    ${arn}\n    duration_seconds: 60\n`),
+    /chains\[0\]\.duration_seconds: /,
+  );
+  assert.match(refused(`chains:\n  - name: "{profile}-d"\n    ${arn}\n    via: x\n`), /chains\[0\]: unknown key via/);
+});
