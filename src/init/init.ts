@@ -88,7 +88,7 @@ async function knownSessions(deps: InitDeps): Promise<SessionDef[]> {
 /** An option's value checked, or a usage error (exit 2) that says what a good one looks like. */
 function fromOption<T>(checked: T | { problem: string }, option: string): T {
   if (typeof checked === 'object' && checked !== null && 'problem' in checked)
-    throw new SsoSyncError('usage', `--${option}: ${checked.problem}.`);
+    throw new SsoSyncError('usage', `--${option}: ${checked.problem}${/[.?!]$/.test(checked.problem) ? '' : '.'}`);
   return checked;
 }
 
