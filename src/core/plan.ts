@@ -14,7 +14,8 @@ import {
   type SectionRef,
 } from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { assignmentKey, buildProfiles, type PreviousNames, type Skipped } from './profile-names.js';
+import { assignmentKey, buildProfiles, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
+import { pairRenames, type ProfileRename } from './renames.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -78,6 +79,8 @@ export interface SessionOutcome {
   added: Profile[];
   removed: ProfileRecord[];
   changed: ProfileChange[];
+  /** Profiles that keep their account, role and region under a new name (new naming settings). */
+  renamed: ProfileRename[];
   skipped: Skipped[];
   /** Profiles in the block after this plan is applied. */
   profileCount: number;
@@ -91,7 +94,15 @@ export interface SessionOutcome {
 
 /** The result of planning. */
 export type Plan =
-  | { ok: true; text: string; changed: boolean; outcomes: SessionOutcome[]; orphanBlocks: string[] }
+  | {
+      ok: true;
+      text: string;
+      changed: boolean;
+      outcomes: SessionOutcome[];
+      orphanBlocks: string[];
+      /** Keys of `profiles.accounts` that matched no assignment of the sessions synced now. */
+      unmatchedOverrides: string[];
+    }
   | { ok: false; damage: Damage[] };
 
 /** A plan that can be written. */
@@ -118,7 +129,7 @@ function writtenAsIs(values: ReadonlyMap<string, string>, keys: readonly (readon
 }
 
 /** The keys whose values differ between a section and a profile, with both values, by key. */
-function changedKeys(values: ReadonlyMap<string, string>, p: Profile): ProfileChange['keys'] {
+export function changedKeys(values: Iterable<readonly [string, string]>, p: Profile): ProfileChange['keys'] {
   const was = Object.fromEntries(values);
   const now = Object.fromEntries(p.keys);
   return [...new Set([...Object.keys(was), ...Object.keys(now)])]
@@ -169,7 +180,7 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
   const removed = [...before.values()]
     .filter((s) => !afterNames.has(s.name) || replaced.has(s.name))
     .map((s) => recordOf(s));
-  return { added, changed, removed };
+  return { changed, ...pairRenames(added, removed) };
 }
 
 /**
@@ -223,7 +234,12 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
         mine.flatMap(({ session, section }) => {
           const accountId = section.values.get('sso_account_id');
           const roleName = section.values.get('sso_role_name');
-          return accountId && roleName ? [[assignmentKey({ session, accountId, roleName }), section.name]] : [];
+          if (!accountId || !roleName) return [];
+          const region = section.values.get('region');
+          const a = { session, accountId, roleName };
+          // Known by the assignment alone and, for an assignment with several regions, by its region too.
+          const byRegion: [string, string][] = region === undefined ? [] : [[profileKey(a, region), section.name]];
+          return [[assignmentKey(a), section.name], ...byRegion];
         }),
       );
       return byAssignment.get(key);
@@ -301,7 +317,7 @@ export function planSync(input: PlanInput): Plan {
   const { takenProfiles, outsideSessions, previous } = namesInUse(scan, syncing);
 
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
-  const { profiles, skipped } = buildProfiles(
+  const { profiles, skipped, unmatched } = buildProfiles(
     input.fetched.flatMap((f) => f.assignments),
     input.rules,
     sessions,
@@ -322,7 +338,7 @@ export function planSync(input: PlanInput): Plan {
     const rendered = renderBlock(content, scan.eol, current);
     const diff =
       rendered.unchanged && readBackAsWritten(mine)
-        ? { added: [], changed: [], removed: [] }
+        ? { added: [], changed: [], removed: [], renamed: [] }
         : diffProfiles(before, mine);
 
     const held = heldByGuard(input.guard, before.size, mine, diff.removed);
@@ -341,6 +357,7 @@ export function planSync(input: PlanInput): Plan {
       added: held ? [] : diff.added,
       removed: held ? [] : diff.removed,
       changed: held ? [] : diff.changed,
+      renamed: held ? [] : diff.renamed,
       skipped: [
         ...unusableSkips(session.name, input.fetched.find((f) => f.session.name === session.name)?.unusable ?? []),
         ...skipped.filter((s) => s.assignment.session === session.name),
@@ -355,5 +372,12 @@ export function planSync(input: PlanInput): Plan {
   const configured = new Set(input.configuredSessions);
   const orphanBlocks = scan.blocks.filter((b) => !configured.has(b.session)).map((b) => b.session);
   const text = mergeBlocks(scan, blocks);
-  return { ok: true, text, changed: text !== (input.text ?? ''), outcomes, orphanBlocks };
+  return {
+    ok: true,
+    text,
+    changed: text !== (input.text ?? ''),
+    outcomes,
+    orphanBlocks,
+    unmatchedOverrides: unmatched,
+  };
 }

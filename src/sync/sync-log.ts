@@ -146,9 +146,9 @@ export function skipMessage(s: Skipped): string {
     case 'invalid-role-name':
       return `the API returned ${what} with a role name that is not a valid IAM role name; skipped`;
     case 'excluded-account':
-      return `${what} is excluded by profiles.exclude_accounts`;
+      return `${what} is excluded by ${s.by ?? 'profiles.exclude_accounts'}`;
     case 'excluded-role':
-      return `${what} is excluded by profiles.exclude_roles`;
+      return `${what} is excluded by ${s.by ?? 'profiles.exclude_roles'}`;
     case 'unusable-entry':
       return `the API returned ${s.problem ?? 'an entry that cannot be used'}; that entry is skipped`;
   }
@@ -287,6 +287,22 @@ export function logOwnerLost(log: Logger, file: string, owner: { uid: number; gi
       `that owner, so the file is now owned by uid ${me}. If it must stay the other account's, run ` +
       `\`sudo chown ${owner.uid}:${owner.gid} ${file}\` and run sso-sync as that account`,
   );
+}
+
+/**
+ * Overrides (`profiles.accounts`) that matched no assignment in a sync of every configured session: a typo in an
+ * account id or name would otherwise do nothing, silently. Said once per sync.
+ */
+export function warnUnmatchedOverrides(log: Logger, source: string | undefined, keys: readonly string[]): void {
+  for (const key of keys) {
+    const role = key.includes('.roles.');
+    log.warn(
+      { event: 'settings.unmatched', key, file: source },
+      `${source ?? 'settings'}: ${key} matches no ${role ? 'role of the accounts it is under' : 'account'} ` +
+        `you are assigned, so it does nothing; check the ${role ? 'role name' : 'account id or name'} for a typo ` +
+        '(or remove it if the assignment is gone)',
+    );
+  }
 }
 
 /** What in the settings may be a mistake but is used as given (a region sso-sync does not know). */

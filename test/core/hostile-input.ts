@@ -139,7 +139,8 @@ export const rulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules
 
 /** The region a generated profile of `rulesArb` gets (its rules use only catch-all region rules). */
 export function regionOf(rules: ProfileRules, session: SessionDef): string {
-  return rules.regions[0]?.region ?? rules.defaultRegion ?? session.region;
+  const region = rules.regions[0]?.region ?? rules.defaultRegion ?? session.region;
+  return typeof region === 'string' ? region : region[0]!;
 }
 
 /**

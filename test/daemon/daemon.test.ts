@@ -170,6 +170,7 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
         added: [{ name: 'a' }, { name: 'b' }] as never,
         removed: [{ name: 'c' }] as never,
         changed: [],
+        renamed: [],
         skipped: [],
         profileCount: 2,
         held: undefined,

@@ -14,6 +14,7 @@ function outcome(parts: Partial<SessionOutcome>): SessionOutcome {
     added: [],
     removed: [],
     changed: [],
+    renamed: [],
     skipped: [],
     profileCount: 0,
     held: undefined,
