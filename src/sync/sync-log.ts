@@ -1,6 +1,6 @@
 /** The log lines of a sync: every event it logs and the text a person reads for it, in one place. */
 import type { Damage } from '../core/config-text.js';
-import type { SessionOutcome } from '../core/plan.js';
+import type { ProfileChange, SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
 import type { SessionDef } from '../core/types.js';
 import { isSecretKey, masked } from '../core/secrets.js';
@@ -185,6 +185,25 @@ export interface OutcomeContext {
 /** The fields every line of an outcome carries. */
 const baseOf = (o: SessionOutcome, dryRun: boolean) => ({ session: o.session, ...(dryRun ? { dryRun: true } : {}) });
 
+/** Changed keys as logged: secret values masked. */
+const shownKeys = (keys: ProfileChange['keys']) =>
+  keys.map((k) => (isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k));
+
+/** A line for each profile renamed: its old and new names, and the keys that changed with it, if any. */
+function logRenames(log: Logger, o: SessionOutcome, dryRun: boolean): void {
+  const verb = dryRun ? 'would be ' : '';
+  for (const r of o.renamed) {
+    const keys = shownKeys(r.keys);
+    const fields = { profile: r.to, from: r.from, to: r.to, accountId: r.accountId, role: r.roleName };
+    log.info(
+      { event: 'profile.renamed', ...baseOf(o, dryRun), ...fields, region: r.region, ...(keys.length ? { keys } : {}) },
+      `${r.from} ${verb}renamed to ${r.to} (account ${r.accountId}, role ${r.roleName}` +
+        `${r.region === undefined ? '' : `, region ${r.region}`})` +
+        (keys.length ? `; changed ${keys.map((k) => k.key).join(', ')}` : ''),
+    );
+  }
+}
+
 /** A line for each profile added, removed or changed; secret values in a change are masked. */
 function logChanges(log: Logger, o: SessionOutcome, dryRun: boolean): void {
   const base = baseOf(o, dryRun);
@@ -202,9 +221,7 @@ function logChanges(log: Logger, o: SessionOutcome, dryRun: boolean): void {
     );
   }
   for (const c of o.changed) {
-    const keys = c.keys.map((k) =>
-      isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k,
-    );
+    const keys = shownKeys(c.keys);
     log.info(
       { event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys },
       `${c.name} ${verb}changed (${keys.map((k) => k.key).join(', ')})`,
@@ -239,10 +256,11 @@ function logHeld(log: Logger, o: SessionOutcome, dryRun: boolean): void {
 /** Every line of one session's outcome: its changes, skipped assignments, a held update, and a summary. */
 export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeContext): void {
   logChanges(log, o, context.dryRun);
+  logRenames(log, o, context.dryRun);
   logSkipped(log, o, context.dryRun);
   logHeld(log, o, context.dryRun);
   const { dryRun, written, durationMs } = context;
-  const [added, removed, changed] = [o.added.length, o.removed.length, o.changed.length];
+  const [added, removed, changed, renamed] = [o.added.length, o.removed.length, o.changed.length, o.renamed.length];
   const note = dryRun ? ' (dry run, nothing written)' : written ? '' : ', file unchanged';
   log.info(
     {
@@ -251,6 +269,7 @@ export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeConte
       added,
       removed,
       changed,
+      renamed,
       profiles: o.profileCount,
       held: o.held !== undefined,
       written,
@@ -258,7 +277,7 @@ export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeConte
       ...context.scan,
     },
     `sso-session ${o.session}: ${o.profileCount} profiles, ` +
-      `${added} added, ${removed} removed, ${changed} changed${note}`,
+      `${added} added, ${removed} removed, ${changed} changed${renamed ? `, ${renamed} renamed` : ''}${note}`,
   );
 }
 

@@ -187,7 +187,7 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
   await h.clock.advance(3 * minute);
   assert.equal(h.syncs.length, 4);
   assert.deepEqual(h.notifications, [
-    'sso-sync: profiles changed: 3 profiles added or removed',
+    'sso-sync: profiles changed: 3 profiles added, removed or renamed',
     'sso-sync: sign-in required: sso-session mycorp: run sso-sync login --session mycorp',
   ]);
   // A sign-in: the next sign-in required is told again.
