@@ -38,7 +38,8 @@ Examples:
 Usage: sso-sync --once [--dry-run] [--incremental] [--session NAME]... [--allow-mass-removal]
 
 Options:
-  --dry-run               print the diff the sync would make to the AWS config; write nothing
+  --dry-run               print the diff the sync would make to the AWS config, then each profile it would
+                          rename (renamed OLD -> NEW); write nothing
   --incremental           list roles only for new accounts and those due, as a scheduled sync does
   --session NAME          sync only this sso-session (repeatable); other sessions' blocks are left alone
   --allow-mass-removal    apply a result that removes every profile of a block, or more than
@@ -81,7 +82,7 @@ Options:
 Example:
   sso-sync status --json | jq '.sessions[].token'
 `,
-  log: `sso-sync log: the history of added, removed and changed profiles, held syncs, sign-ins
+  log: `sso-sync log: the history of added, removed, changed and renamed profiles, held syncs, sign-ins
 
 Usage: sso-sync log [--since WHEN] [--session NAME] [--json]
 
