@@ -61,6 +61,8 @@ export interface Skipped {
   problem?: string;
   /** For `excluded-account` and `excluded-role`: the settings key that excluded it. */
   by?: string;
+  /** For `name-taken`: the region of the profile skipped, when its assignment has several. */
+  region?: string;
 }
 
 /** Profiles for a set of assignments, plus what was skipped. */
@@ -580,7 +582,8 @@ export function buildProfiles(
   slots.forEach((s, i) => {
     const name = names[i]!;
     if (taken.has(name)) {
-      skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)! });
+      const region = s.several ? { region: s.region! } : {};
+      skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
       return;
     }
     const { session, accountId, accountName, roleName } = s.a;
