@@ -315,11 +315,11 @@ export function logOwnerLost(log: Logger, file: string, owner: { uid: number; gi
 export function warnUnmatchedOverrides(log: Logger, source: string | undefined, keys: readonly string[]): void {
   for (const key of keys) {
     const role = key.includes('.roles.');
+    const what = role ? 'role of the accounts it is under' : 'account you are assigned';
     log.warn(
       { event: 'settings.unmatched', key, file: source },
-      `${source ?? 'settings'}: ${key} matches no ${role ? 'role of the accounts it is under' : 'account'} ` +
-        `you are assigned, so it does nothing; check the ${role ? 'role name' : 'account id or name'} for a typo ` +
-        '(or remove it if the assignment is gone)',
+      `${source ?? 'settings'}: ${key} matches no ${what}, so it does nothing; ` +
+        `check the ${role ? 'role name' : 'account id or name'} for a typo (or remove it if the assignment is gone)`,
     );
   }
 }
