@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { globMatcher } from './glob.js';
 import { Overrides, type AccountSettings, type RoleSettings } from './overrides.js';
 import { regionList, shortRegion } from './region-names.js';
-import type { Assignment, NameCase, Profile, ProfileRules, SessionDef } from './types.js';
+import type { Assignment, NameCase, Profile, ProfileRules, Regions, SessionDef } from './types.js';
 
 /** The naming rules that reproduce the seed script when settings say nothing. */
 export const defaultRules: ProfileRules = {
@@ -197,24 +197,24 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 /** The placeholders that put the region into a name. */
 const regionPlaceholder = /\{region(_short)?\}/;
 
-/** One profile to be: an assignment in one of its regions. */
+/**
+ * An assignment that can have profiles, with what the overrides say about its account and role; then, as a slot, one
+ * profile to be: the assignment in one of its regions. (One object is both for an assignment with one region, the
+ * usual case: a sync of thousands of profiles makes one object each, not two.)
+ */
 interface Slot {
   a: Assignment;
+  account: AccountSettings;
+  role: RoleSettings;
   /** undefined when no region is known (no session definition): the profile then has no `region` key. */
   region: string | undefined;
   /** True when the assignment has several regions, so that its identity includes the region. */
   several: boolean;
-  /** The name the region rules match: the name without its region part, before any uniqueness suffix. */
-  ruleName: string;
   extra: readonly Pair[];
 }
 
-/** An assignment that can have profiles, with what the overrides say about its account and role. */
-interface Kept {
-  a: Assignment;
-  account: AccountSettings;
-  role: RoleSettings;
-}
+/** An assignment that can have profiles, before its regions are known. */
+type Kept = Slot;
 
 const noAccount: AccountSettings = {
   alias: undefined,
@@ -225,6 +225,7 @@ const noAccount: AccountSettings = {
   roles: [],
 };
 const noRole: RoleSettings = { alias: undefined, region: undefined, exclude: undefined, excludeKey: undefined };
+const noExtra: readonly Pair[] = [];
 
 /**
  * The rules made ready to name many assignments: the template parsed, the prefixes normalised, the expressions and
@@ -240,6 +241,7 @@ class Namer {
   private readonly roleTrims: RegExp[];
   /** True when the template places the region itself; otherwise several regions add a short region suffix. */
   readonly regionInTemplate: boolean;
+  private readonly accountNameInTemplate: boolean;
   readonly overrides: Overrides;
   private readonly accountParts = new Map<string, string>();
   private readonly roleParts = new Map<string, string>();
@@ -253,14 +255,15 @@ class Namer {
     this.accountTrims = (rules.accountTrim ?? []).map(compileTrim);
     this.roleTrims = (rules.roleTrim ?? []).map(compileTrim);
     this.regionInTemplate = regionPlaceholder.test(rules.name);
+    this.accountNameInTemplate = rules.name.includes('{account_name}');
     this.overrides = new Overrides(rules.accounts ?? []);
   }
 
-  /** What the overrides say about an assignment's account and role. */
-  settings(a: Assignment): { account: AccountSettings; role: RoleSettings } {
-    if (this.overrides.none) return { account: noAccount, role: noRole };
-    const account = this.overrides.account(a.accountId, a.accountName);
-    return { account, role: this.overrides.role(account, a.roleName) };
+  /** An assignment as kept: with what the overrides say about its account and role. */
+  kept(a: Assignment): Kept {
+    const account = this.overrides.none ? noAccount : this.overrides.account(a.accountId, a.accountName);
+    const role = this.overrides.none ? noRole : this.overrides.role(account, a.roleName);
+    return { a, account, role, region: undefined, several: false, extra: noExtra };
   }
 
   /**
@@ -269,16 +272,20 @@ class Namer {
    */
   baseName(k: Kept, region?: string): string {
     const a = k.a;
-    const name = fillParsed(this.template, {
+    const values: Record<string, string> = {
       account: this.accountPart(a, k.account),
       account_id: a.accountId,
-      account_name: this.safe(a.accountName) || a.accountId,
       role: this.rolePart(a.roleName, k.role),
       role_name: this.safe(a.roleName),
       session: this.safe(a.session),
-      region: region ?? '',
-      region_short: region === undefined ? '' : shortRegion(region),
-    });
+    };
+    // Only what the template uses: these run for every profile of a large organisation.
+    if (this.accountNameInTemplate) values.account_name = this.safe(a.accountName) || a.accountId;
+    if (this.regionInTemplate) {
+      values.region = region ?? '';
+      values.region_short = region === undefined ? '' : shortRegion(region);
+    }
+    const name = fillParsed(this.template, values);
     let end = Math.min(name.length, maxNameLength);
     while (end > 0 && name.charCodeAt(end - 1) === 45) end--; // no - left at the end of a cut name
     let cut = name.slice(0, end);
@@ -317,15 +324,10 @@ class Namer {
   }
 }
 
-/** An assignment as naming sees it when no overrides apply (the exported helpers below). */
-function plainKept(a: Assignment, namer: Namer): Kept {
-  return { a, ...namer.settings(a) };
-}
-
 /** The name an assignment gets before uniqueness is settled (in one region, or without its region part). */
 export function baseName(a: Assignment, rules: ProfileRules, region?: string): string {
   const namer = new Namer(rules);
-  return namer.baseName(plainKept(a, namer), region);
+  return namer.baseName(namer.kept(a), region);
 }
 
 /** The identity of an assignment: session, account id and role. */
@@ -362,9 +364,8 @@ function suffixed(name: string, suffix: string): string {
 
 /** A one-region slot of an assignment, for the exported helpers that name assignments one by one. */
 function plainSlot(a: Assignment, namer: Namer): { slot: Slot; base: string } {
-  const kept = plainKept(a, namer);
-  const base = namer.baseName(kept);
-  return { slot: { a, region: undefined, several: false, ruleName: base, extra: [] }, base };
+  const slot = namer.kept(a);
+  return { slot, base: namer.baseName(slot) };
 }
 
 /** Every name an assignment can have under the rules, from the plain one to the most suffixed. */
@@ -419,16 +420,17 @@ function settleNames(slots: readonly Slot[], bases: readonly string[]) {
 /** Why an assignment is excluded, and by which settings key; undefined when it is not. */
 function exclusion(
   k: Kept,
-  excludedAccount: () => boolean,
-  excludedRole: () => boolean,
+  excludedAccounts: readonly ((text: string) => boolean)[],
+  excludedRoles: readonly ((text: string) => boolean)[],
 ): Pick<Skipped, 'reason' | 'by'> | undefined {
+  const a = k.a;
   // The most specific setting decides: the role's override, the account's override, then the profiles.* globs.
   if (k.role.exclude !== undefined)
     return k.role.exclude ? { reason: 'excluded-role', by: k.role.excludeKey! } : undefined;
   if (k.account.exclude === true) return { reason: 'excluded-account', by: k.account.excludeKey! };
-  if (k.account.exclude === undefined && excludedAccount())
+  if (k.account.exclude === undefined && excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
     return { reason: 'excluded-account', by: 'profiles.exclude_accounts' };
-  if (excludedRole()) return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
+  if (excludedRoles.some((m) => m(a.roleName))) return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
   return undefined;
 }
 
@@ -450,12 +452,8 @@ function usable(assignments: readonly Assignment[], namer: Namer, skipped: Skipp
     if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
     else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
     else {
-      const k = { a, ...namer.settings(a) };
-      const excluded = exclusion(
-        k,
-        () => excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)),
-        () => excludedRoles.some((m) => m(a.roleName)),
-      );
+      const k = namer.kept(a);
+      const excluded = exclusion(k, excludedAccounts, excludedRoles);
       if (excluded) skipped.push({ ...excluded, assignment: a });
       else kept.push(k);
     }
@@ -489,6 +487,13 @@ function slotsOf(kept: readonly Kept[], namer: Namer, sessions: ReadonlyMap<stri
   const regionRules = rules.regions.map((r) => ({ matches: globMatcher(r.match), region: r.region }));
   const baseExtra = sortedPairs(rules.set);
   const extras = new Map<AccountSettings, Pair[]>();
+  // Each region setting as its list of different regions, made once (most assignments share a handful).
+  const lists = new Map<Regions, string[]>();
+  const listOf = (given: Regions) => {
+    let list = lists.get(given);
+    if (list === undefined) lists.set(given, (list = [...new Set(regionList(given))]));
+    return list;
+  };
   const slots: Slot[] = [];
   const bases: string[] = [];
   for (let i = 0; i < kept.length; i++) {
@@ -505,12 +510,18 @@ function slotsOf(kept: readonly Kept[], namer: Namer, sessions: ReadonlyMap<stri
       regionRules.find((r) => r.matches(ruleName))?.region ??
       rules.defaultRegion ??
       sessions.get(k.a.session)?.region;
-    const regions = given === undefined ? [undefined] : [...new Set(regionList(given))];
-    const several = regions.length > 1;
+    const regions = given === undefined ? undefined : listOf(given);
+    if (regions === undefined || regions.length === 1) {
+      // The usual case: the kept object is the slot.
+      k.region = regions?.[0];
+      k.extra = extra;
+      slots.push(k);
+      bases.push(namer.regionInTemplate ? namer.baseName(k, k.region) : ruleName);
+      continue;
+    }
     for (const region of regions) {
-      slots.push({ a: k.a, region, several, ruleName, extra });
-      if (namer.regionInTemplate) bases.push(namer.baseName(k, region));
-      else bases.push(several ? suffixed(ruleName, shortRegion(region!)) : ruleName);
+      slots.push({ ...k, region, several: true, extra });
+      bases.push(namer.regionInTemplate ? namer.baseName(k, region) : suffixed(ruleName, shortRegion(region)));
     }
   }
   return { slots, bases };
