@@ -129,7 +129,7 @@ function writtenAsIs(values: ReadonlyMap<string, string>, keys: readonly (readon
 }
 
 /** The keys whose values differ between a section and a profile, with both values, by key. */
-export function changedKeys(values: Iterable<readonly [string, string]>, p: Profile): ProfileChange['keys'] {
+function changedKeys(values: Iterable<readonly [string, string]>, p: Profile): ProfileChange['keys'] {
   const was = Object.fromEntries(values);
   const now = Object.fromEntries(p.keys);
   return [...new Set([...Object.keys(was), ...Object.keys(now)])]
@@ -180,7 +180,7 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
   const removed = [...before.values()]
     .filter((s) => !afterNames.has(s.name) || replaced.has(s.name))
     .map((s) => recordOf(s));
-  return { changed, ...pairRenames(added, removed) };
+  return { changed, ...pairRenames(added, removed, changedKeys) };
 }
 
 /**

@@ -3,7 +3,6 @@
  * and region is that profile renamed (new naming settings), not one removed and another added.
  */
 import type { ProfileChange, ProfileRecord } from './plan.js';
-import { changedKeys } from './plan.js';
 import type { Profile } from './types.js';
 
 /** A profile that keeps its account, role and region under a new name. */
@@ -23,11 +22,13 @@ const identity = (accountId: string | undefined, roleName: string | undefined, r
 
 /**
  * Pairs the removed sections with the added profiles of the same account, role and region, by name order when one
- * identity has several (a block edited by hand); the rest stay added and removed.
+ * identity has several (a block edited by hand); the rest stay added and removed. `keysChanged` tells the keys whose
+ * values differ between an old section's values and a profile.
  */
 export function pairRenames(
   added: readonly Profile[],
   removed: readonly ProfileRecord[],
+  keysChanged: (values: Iterable<readonly [string, string]>, p: Profile) => ProfileChange['keys'],
 ): { added: Profile[]; removed: ProfileRecord[]; renamed: ProfileRename[] } {
   if (added.length === 0 || removed.length === 0) return { added: [...added], removed: [...removed], renamed: [] };
   const gone = new Map<string, ProfileRecord[]>();
@@ -47,7 +48,7 @@ export function pairRenames(
       continue;
     }
     paired.add(old);
-    const keys = changedKeys(Object.entries(old.values), p);
+    const keys = keysChanged(Object.entries(old.values), p);
     renamed.push({ from: old.name, to: p.name, accountId: p.accountId, roleName: p.roleName, region, keys });
   }
   return { added: stillAdded, removed: removed.filter((r) => !paired.has(r)), renamed };
