@@ -96,6 +96,7 @@ for (const [what, report] of [
           added: [],
           removed: [],
           changed: [],
+          renamed: [],
           skipped: [],
           profileCount: 10,
           held: { wouldRemove: 9, of: 10, maxRemovalShare: 0.5 },
