@@ -84,13 +84,19 @@ export function accountOverrides(region: z.ZodType<string>, extraKeys: z.ZodType
       }, always)
       .optional(),
   });
-  return z
-    .record(z.string().min(1, 'expected an account id or a glob on account names'), account)
-    .superRefine((accounts, ctx) => {
-      for (const [key, a] of Object.entries(accounts))
-        if (givesAlias(a) && hasWildcard(key) && !accountIdKey.test(key))
-          ctx.addIssue({ code: 'custom', path: [key, 'alias'], message: aliasOnGlob('account') });
-    }, always);
+  const key = z
+    .string()
+    .min(1, 'expected an account id or a glob on account names')
+    .refine(
+      (k) => !/^\d+$/.test(k) || accountIdKey.test(k),
+      'an account id has 12 digits: quote it ("012345678901"), since YAML reads an unquoted id as a number and ' +
+        'drops a leading 0',
+    );
+  return z.record(key, account).superRefine((accounts, ctx) => {
+    for (const [key, a] of Object.entries(accounts))
+      if (givesAlias(a) && hasWildcard(key) && !accountIdKey.test(key))
+        ctx.addIssue({ code: 'custom', path: [key, 'alias'], message: aliasOnGlob('account') });
+  }, always);
 }
 
 /** The keys these settings add to `profiles`. */

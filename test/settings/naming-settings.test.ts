@@ -146,6 +146,15 @@ test('a template that could give an empty name, or one name for several profiles
   ]);
 });
 
+test('an account id whose leading 0 YAML dropped is refused with the quoting it needs', () => {
+  assert.deepEqual(problems('profiles:\n  accounts:\n    012345678901: { alias: prod }\n'), [
+    '/s.yaml: profiles.accounts.12345678901: invalid key: an account id has 12 digits: quote it ("012345678901"), ' +
+      'since YAML reads an unquoted id as a number and drops a leading 0',
+  ]);
+  const quoted = parseSettings('profiles:\n  accounts:\n    "012345678901": { alias: prod }\n', '/s.yaml');
+  assert.equal(quoted.rules.accounts?.[0]?.key, '012345678901');
+});
+
 test('an unknown key in an override gets the key meant; a region sso-sync does not know in a list is a notice', () => {
   assert.deepEqual(problems('profiles:\n  accounts:\n    "111111111111": { regoin: eu-west-1 }\n'), [
     '/s.yaml: profiles.accounts.111111111111: unknown key regoin (did you mean region?)',
