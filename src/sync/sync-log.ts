@@ -209,14 +209,23 @@ function logChanges(log: Logger, o: SessionOutcome, dryRun: boolean): void {
   const base = baseOf(o, dryRun);
   const verb = dryRun ? 'would be ' : '';
   for (const p of o.added) {
+    // The region tells apart the profiles of an assignment with several regions.
+    const region = p.keys.find((pair) => pair[0] === 'region')?.[1];
     log.info(
-      { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName, region },
       `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`,
     );
   }
   for (const p of o.removed) {
     log.info(
-      { event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      {
+        event: 'profile.removed',
+        ...base,
+        profile: p.name,
+        accountId: p.accountId,
+        role: p.roleName,
+        region: p.values.region,
+      },
       `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`,
     );
   }
