@@ -40,7 +40,8 @@ Examples:
 Usage: sso-sync --once [--dry-run | --print] [--incremental] [--session NAME]... [--allow-mass-removal]
 
 Options:
-  --dry-run               print the diff the sync would make to the AWS config; write nothing
+  --dry-run               print the diff the sync would make to the AWS config, then each profile it would
+                          rename (renamed OLD -> NEW); write nothing
   --print                 print the managed blocks the sync would write (markers included); write nothing.
                           A session that fails is said on stderr and left out; the exit code is its failure's
   --incremental           list roles only for new accounts and those due, as a scheduled sync does
@@ -116,7 +117,7 @@ Options:
 Example:
   sso-sync status --json | jq '.sessions[].token'
 `,
-  log: `sso-sync log: the history of added, removed and changed profiles, held syncs, sign-ins
+  log: `sso-sync log: the history of added, removed, changed and renamed profiles, held syncs, sign-ins
 
 Usage: sso-sync log [--since WHEN] [--session NAME] [--json]
 

@@ -151,7 +151,7 @@ export function withChains(
   chains: readonly ChainRule[],
   taken: Pick<ReadonlyMap<string, string>, 'has' | 'get'>,
 ): NamingResult {
-  if (chains.length === 0) return { profiles: styled, skipped: built.skipped };
+  if (chains.length === 0) return { profiles: styled, skipped: built.skipped, unmatched: built.unmatched };
   const chained = chainProfiles(built.profiles, chains, taken);
   const profiles = [...styled, ...chained.profiles].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const skipped = [
@@ -163,5 +163,5 @@ export function withChains(
       takenBy,
     })),
   ];
-  return { profiles, skipped };
+  return { profiles, skipped, unmatched: built.unmatched };
 }

@@ -14,9 +14,10 @@ import {
   type SectionRef,
 } from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { assignmentKey, buildProfiles, type PreviousNames, type Skipped } from './profile-names.js';
+import { assignmentKey, buildProfiles, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
 import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
 import { withChains, type ChainRule } from './chains.js';
+import { pairRenames, type ProfileRename } from './renames.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
 /** What the portal API returned for one session in this run. */
@@ -84,6 +85,8 @@ export interface SessionOutcome {
   added: Profile[];
   removed: ProfileRecord[];
   changed: ProfileChange[];
+  /** Profiles that keep their account, role and region under a new name (new naming settings). */
+  renamed: ProfileRename[];
   skipped: Skipped[];
   /** Profiles in the block after this plan is applied. */
   profileCount: number;
@@ -97,16 +100,30 @@ export interface SessionOutcome {
 
 /** The result of planning. */
 export type Plan =
-  | { ok: true; text: string; changed: boolean; outcomes: SessionOutcome[]; orphanBlocks: string[] }
+  | {
+      ok: true;
+      text: string;
+      changed: boolean;
+      outcomes: SessionOutcome[];
+      orphanBlocks: string[];
+      /** Keys of `profiles.accounts` that matched no assignment of the sessions synced now. */
+      unmatchedOverrides: string[];
+    }
   | { ok: false; damage: Damage[] };
 
 /** A plan that can be written. */
 export type ReadyPlan = Extract<Plan, { ok: true }>;
 
-function recordOf(section: SectionRef): ProfileRecord {
+function recordOf(section: SectionRef, before: ReadonlyMap<string, SectionRef>): ProfileRecord {
+  // A role-chain profile stands for its source profile's assignment: it goes with it, and is renamed with it.
+  const source = section.values.has('role_arn') ? section.values.get('source_profile') : undefined;
+  const assignment = sectionAssignment(section.values);
+  const sourceValues = source === undefined ? undefined : before.get(source)?.values;
   return {
     name: section.name,
-    ...sectionAssignment(section.values),
+    ...(assignment.accountId === undefined && sourceValues !== undefined
+      ? sectionAssignment(sourceValues)
+      : assignment),
     values: Object.fromEntries(section.values),
   };
 }
@@ -123,7 +140,7 @@ function writtenAsIs(values: ReadonlyMap<string, string>, keys: readonly (readon
 }
 
 /** The keys whose values differ between a section and a profile, with both values, by key. */
-function changedKeys(values: ReadonlyMap<string, string>, p: Profile): ProfileChange['keys'] {
+function changedKeys(values: Iterable<readonly [string, string]>, p: Profile): ProfileChange['keys'] {
   const was = Object.fromEntries(values);
   const now = Object.fromEntries(p.keys);
   return [...new Set([...Object.keys(was), ...Object.keys(now)])]
@@ -172,8 +189,8 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
   }
   const removed = [...before.values()]
     .filter((s) => !afterNames.has(s.name) || replaced.has(s.name))
-    .map((s) => recordOf(s));
-  return { added, changed, removed };
+    .map((s) => recordOf(s, before));
+  return { changed, ...pairRenames(added, removed, changedKeys) };
 }
 
 /**
@@ -226,7 +243,12 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
       byAssignment ??= new Map(
         mine.flatMap(({ session, section }) => {
           const { accountId, roleName } = sectionAssignment(section.values);
-          return accountId && roleName ? [[assignmentKey({ session, accountId, roleName }), section.name]] : [];
+          if (!accountId || !roleName) return [];
+          const region = section.values.get('region');
+          const a = { session, accountId, roleName };
+          // Known by the assignment alone and, for an assignment with several regions, by its region too.
+          const byRegion: [string, string][] = region === undefined ? [] : [[profileKey(a, region), section.name]];
+          return [[assignmentKey(a), section.name], ...byRegion];
         }),
       );
       return byAssignment.get(key);
@@ -312,7 +334,7 @@ export function planSync(input: PlanInput): Plan {
     previous,
   );
   const styled = styleProfiles(built.profiles, input.style, sessions);
-  const { profiles, skipped } = withChains(styled, built, input.chains ?? [], takenProfiles);
+  const { profiles, skipped, unmatched } = withChains(styled, built, input.chains ?? [], takenProfiles);
 
   const blocks = new Map<string, string>();
   const outcomes: SessionOutcome[] = [];
@@ -327,7 +349,7 @@ export function planSync(input: PlanInput): Plan {
     const rendered = renderBlock(content, scan.eol, current);
     const diff =
       rendered.unchanged && readBackAsWritten(mine)
-        ? { added: [], changed: [], removed: [] }
+        ? { added: [], changed: [], removed: [], renamed: [] }
         : diffProfiles(before, mine);
 
     const held = heldByGuard(input.guard, before.size, mine, diff.removed);
@@ -346,6 +368,7 @@ export function planSync(input: PlanInput): Plan {
       added: held ? [] : diff.added,
       removed: held ? [] : diff.removed,
       changed: held ? [] : diff.changed,
+      renamed: held ? [] : diff.renamed,
       skipped: [
         ...unusableSkips(session.name, input.fetched.find((f) => f.session.name === session.name)?.unusable ?? []),
         ...skipped.filter((s) => s.assignment.session === session.name),
@@ -360,5 +383,12 @@ export function planSync(input: PlanInput): Plan {
   const configured = new Set(input.configuredSessions);
   const orphanBlocks = scan.blocks.filter((b) => !configured.has(b.session)).map((b) => b.session);
   const text = mergeBlocks(scan, blocks);
-  return { ok: true, text, changed: text !== (input.text ?? ''), outcomes, orphanBlocks };
+  return {
+    ok: true,
+    text,
+    changed: text !== (input.text ?? ''),
+    outcomes,
+    orphanBlocks,
+    unmatchedOverrides: unmatched,
+  };
 }

@@ -1,7 +1,9 @@
 /** Where names are computed: assignments + rules -> profiles, with safe, unique, stable names. */
 import { createHash } from 'node:crypto';
 import { globMatcher } from './glob.js';
-import type { Assignment, Profile, ProfileRules, SessionDef } from './types.js';
+import { Overrides, type AccountSettings, type RoleSettings } from './overrides.js';
+import { regionList, shortRegion } from './region-names.js';
+import type { Assignment, NameCase, Profile, ProfileRules, Regions, SessionDef } from './types.js';
 
 /** The naming rules that reproduce the seed script when settings say nothing. */
 export const defaultRules: ProfileRules = {
@@ -19,7 +21,16 @@ export const defaultRules: ProfileRules = {
 export const reservedKeys = ['sso_session', 'sso_account_id', 'sso_role_name', 'region'] as const;
 
 /** Placeholders a name template may use. */
-export const namePlaceholders = ['account', 'account_id', 'role', 'role_name', 'session'] as const;
+export const namePlaceholders = [
+  'account',
+  'account_id',
+  'account_name',
+  'role',
+  'role_name',
+  'session',
+  'region',
+  'region_short',
+] as const;
 
 /** Longest profile name sso-sync generates, suffixes included; a name is cut to leave room for its suffix. */
 export const maxNameLength = 128;
@@ -48,12 +59,18 @@ export interface Skipped {
   takenBy?: string;
   /** For `unusable-entry`: what was wrong with the portal's entry. */
   problem?: string;
+  /** For `excluded-account` and `excluded-role`: the settings key that excluded it. */
+  by?: string;
+  /** For `name-taken`: the region of the profile skipped, when its assignment has several. */
+  region?: string;
 }
 
 /** Profiles for a set of assignments, plus what was skipped. */
 export interface NamingResult {
   profiles: Profile[];
   skipped: Skipped[];
+  /** Keys of `profiles.accounts` that matched no assignment (see Overrides.unmatched). */
+  unmatched: string[];
 }
 
 /** A name safeName leaves as it is: most account and role names are already one. */
@@ -74,16 +91,26 @@ export function safeName(text: string): string {
 /** An account name or a prefix as the `{account}` part compares them: lowercased, blanks to `-`. */
 const normalAccount = (s: string) => s.toLowerCase().replace(/\s+/g, '-');
 
+/** Text in one of the name cases. */
+function cased(text: string, nameCase: NameCase): string {
+  return nameCase === 'lower' ? text.toLowerCase() : nameCase === 'upper' ? text.toUpperCase() : text;
+}
+
 /** The `{account}` part: lowercased, spaces to `-`, the first matching configured prefix stripped. */
 export function accountPart(accountName: string, stripPrefix: readonly string[]): string {
   return accountPartOf(accountName, stripPrefix.map(normalAccount));
 }
 
-/** accountPart with the prefixes already normalised. */
-function accountPartOf(accountName: string, prefixes: readonly string[]): string {
-  let name = normalAccount(accountName);
+/**
+ * accountPart with the prefixes already normalised, in a case: blanks to `-`, cased, the first prefix that matches
+ * (compared without case) stripped, and made safe.
+ */
+function accountPartOf(accountName: string, prefixes: readonly string[], nameCase: NameCase = 'lower'): string {
+  // Lowercase first, as sso-sync always has: a name of letters whose lowercase is longer keeps its old name.
+  let name = nameCase === 'lower' ? normalAccount(accountName) : cased(accountName.replace(/\s+/g, '-'), nameCase);
   for (const p of prefixes) {
-    if (p !== '' && name.startsWith(p) && name.length > p.length) {
+    const head = nameCase === 'lower' ? name.slice(0, p.length) : name.slice(0, p.length).toLowerCase();
+    if (p !== '' && head === p && name.length > p.length) {
       name = name.slice(p.length);
       break;
     }
@@ -95,6 +122,19 @@ function accountPartOf(accountName: string, prefixes: readonly string[]): string
 export function rolePart(roleName: string, roleAlias: Readonly<Record<string, string>>): string {
   const alias = Object.hasOwn(roleAlias, roleName) ? roleAlias[roleName] : undefined;
   return safeName(alias ?? roleName);
+}
+
+/** A part with every match of each trim removed, in order, then made safe again (a trim may leave a - at an end). */
+function trimmed(part: string, trims: readonly RegExp[]): string {
+  if (trims.length === 0) return part;
+  let text = part;
+  for (const re of trims) text = text.replace(re, '');
+  return safeName(text);
+}
+
+/** Compiles the trims of the settings (checked when the settings load): case-insensitive, every match. */
+export function compileTrim(source: string): RegExp {
+  return new RegExp(source, 'gi');
 }
 
 /** A placeholder of a name template, with the separator on either side of it (one at most, each). */
@@ -154,13 +194,55 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   return fillParsed(parseTemplate(template), values);
 }
 
+/** The placeholders that put the region into a name. */
+const regionPlaceholder = /\{region(_short)?\}/;
+
 /**
- * The rules made ready to name many assignments: the template parsed, the prefixes normalised and the globs compiled
- * once, and the parts that repeat from one assignment to the next (role and session names) made once each.
+ * An assignment that can have profiles, with what the overrides say about its account and role; then, as a slot, one
+ * profile to be: the assignment in one of its regions. (One object is both for an assignment with one region, the
+ * usual case: a sync of thousands of profiles makes one object each, not two.)
+ */
+interface Slot {
+  a: Assignment;
+  account: AccountSettings;
+  role: RoleSettings;
+  /** undefined when no region is known (no session definition): the profile then has no `region` key. */
+  region: string | undefined;
+  /** True when the assignment has several regions, so that its identity includes the region. */
+  several: boolean;
+  extra: readonly Pair[];
+}
+
+/** An assignment that can have profiles, before its regions are known. */
+type Kept = Slot;
+
+const noAccount: AccountSettings = {
+  alias: undefined,
+  region: undefined,
+  exclude: undefined,
+  excludeKey: undefined,
+  set: undefined,
+  roles: [],
+};
+const noRole: RoleSettings = { alias: undefined, region: undefined, exclude: undefined, excludeKey: undefined };
+const noExtra: readonly Pair[] = [];
+
+/**
+ * The rules made ready to name many assignments: the template parsed, the prefixes normalised, the expressions and
+ * globs compiled once, and the parts that repeat from one assignment to the next (account, role and session names)
+ * made once each.
  */
 class Namer {
   private readonly template: (string | Placeholder)[];
   private readonly prefixes: string[];
+  private readonly accountCase: NameCase;
+  private readonly roleCase: NameCase;
+  private readonly accountTrims: RegExp[];
+  private readonly roleTrims: RegExp[];
+  /** True when the template places the region itself; otherwise several regions add a short region suffix. */
+  readonly regionInTemplate: boolean;
+  private readonly accountNameInTemplate: boolean;
+  readonly overrides: Overrides;
   private readonly accountParts = new Map<string, string>();
   private readonly roleParts = new Map<string, string>();
   private readonly safeNames = new Map<string, string>();
@@ -168,21 +250,42 @@ class Namer {
   constructor(readonly rules: ProfileRules) {
     this.template = parseTemplate(rules.name);
     this.prefixes = rules.stripPrefix.map(normalAccount);
+    this.accountCase = rules.accountCase ?? 'lower';
+    this.roleCase = rules.roleCase ?? 'keep';
+    this.accountTrims = (rules.accountTrim ?? []).map(compileTrim);
+    this.roleTrims = (rules.roleTrim ?? []).map(compileTrim);
+    this.regionInTemplate = regionPlaceholder.test(rules.name);
+    this.accountNameInTemplate = rules.name.includes('{account_name}');
+    this.overrides = new Overrides(rules.accounts ?? []);
   }
 
-  /** The name an assignment gets before uniqueness is settled (see baseName). */
-  baseName(a: Assignment): string {
-    let account = this.accountParts.get(a.accountName);
-    if (account === undefined)
-      this.accountParts.set(a.accountName, (account = accountPartOf(a.accountName, this.prefixes)));
-    account ||= a.accountId;
-    const name = fillParsed(this.template, {
-      account,
+  /** An assignment as kept: with what the overrides say about its account and role. */
+  kept(a: Assignment): Kept {
+    const account = this.overrides.none ? noAccount : this.overrides.account(a.accountId, a.accountName);
+    const role = this.overrides.none ? noRole : this.overrides.role(account, a.roleName);
+    return { a, account, role, region: undefined, several: false, extra: noExtra };
+  }
+
+  /**
+   * The name an assignment gets before uniqueness is settled, in `region` (see baseName). Without a region, the
+   * name without its region part: what region rules match.
+   */
+  baseName(k: Kept, region?: string): string {
+    const a = k.a;
+    const values: Record<string, string> = {
+      account: this.accountPart(a, k.account),
       account_id: a.accountId,
-      role: this.rolePart(a.roleName),
+      role: this.rolePart(a.roleName, k.role),
       role_name: this.safe(a.roleName),
       session: this.safe(a.session),
-    });
+    };
+    // Only what the template uses: these run for every profile of a large organisation.
+    if (this.accountNameInTemplate) values.account_name = this.safe(a.accountName) || a.accountId;
+    if (this.regionInTemplate) {
+      values.region = region ?? '';
+      values.region_short = region === undefined ? '' : shortRegion(region);
+    }
+    const name = fillParsed(this.template, values);
     let end = Math.min(name.length, maxNameLength);
     while (end > 0 && name.charCodeAt(end - 1) === 45) end--; // no - left at the end of a cut name
     let cut = name.slice(0, end);
@@ -190,9 +293,27 @@ class Namer {
     return cut === '' ? a.accountId : cut;
   }
 
-  private rolePart(roleName: string): string {
+  /** The `{account}` part: the override's alias, else the account name cased, stripped and trimmed, else the id. */
+  private accountPart(a: Assignment, account: AccountSettings): string {
+    if (account.alias !== undefined) return account.alias;
+    let part = this.accountParts.get(a.accountName);
+    if (part === undefined) {
+      part = trimmed(accountPartOf(a.accountName, this.prefixes, this.accountCase), this.accountTrims);
+      this.accountParts.set(a.accountName, part);
+    }
+    return part || a.accountId;
+  }
+
+  /** The `{role}` part: the override's alias, else `role_alias`, else the role name cased and trimmed. */
+  private rolePart(roleName: string, role: RoleSettings): string {
+    if (role.alias !== undefined) return this.safe(role.alias);
     let part = this.roleParts.get(roleName);
-    if (part === undefined) this.roleParts.set(roleName, (part = rolePart(roleName, this.rules.roleAlias)));
+    if (part === undefined) {
+      part = Object.hasOwn(this.rules.roleAlias, roleName)
+        ? rolePart(roleName, this.rules.roleAlias)
+        : trimmed(safeName(cased(roleName, this.roleCase)), this.roleTrims);
+      this.roleParts.set(roleName, part);
+    }
     return part;
   }
 
@@ -203,9 +324,10 @@ class Namer {
   }
 }
 
-/** The name an assignment gets before uniqueness is settled. */
-export function baseName(a: Assignment, rules: ProfileRules): string {
-  return new Namer(rules).baseName(a);
+/** The name an assignment gets before uniqueness is settled (in one region, or without its region part). */
+export function baseName(a: Assignment, rules: ProfileRules, region?: string): string {
+  const namer = new Namer(rules);
+  return namer.baseName(namer.kept(a), region);
 }
 
 /** The identity of an assignment: session, account id and role. */
@@ -213,14 +335,25 @@ export function assignmentKey(a: Pick<Assignment, 'session' | 'accountId' | 'rol
   return `${a.session}\n${a.accountId}\n${a.roleName}`;
 }
 
-function shortHash(a: Assignment): string {
-  return createHash('sha256').update(assignmentKey(a)).digest('hex').slice(0, 8);
+/**
+ * The identity of a profile: its assignment, and its region when the assignment has several (one profile each).
+ * A profile of an assignment with one region is known by the assignment alone, so that a new region rule changes
+ * its `region` key rather than making it another profile.
+ */
+export function profileKey(a: Pick<Assignment, 'session' | 'accountId' | 'roleName'>, region?: string): string {
+  return region === undefined ? assignmentKey(a) : `${assignmentKey(a)}\n${region}`;
+}
+
+const slotKey = (s: Slot) => profileKey(s.a, s.several ? s.region : undefined);
+
+function shortHash(s: Slot): string {
+  return createHash('sha256').update(slotKey(s)).digest('hex').slice(0, 8);
 }
 
 // The suffixes that settle uniqueness, in the order they are added (a session name is cut to 40 characters).
-const suffixes: ((a: Assignment) => string)[] = [
-  (a) => a.accountId,
-  (a) => safeName(a.session).slice(0, 40).replace(/-+$/, ''),
+const suffixes: ((s: Slot) => string)[] = [
+  (s) => s.a.accountId,
+  (s) => safeName(s.a.session).slice(0, 40).replace(/-+$/, ''),
   shortHash,
 ];
 
@@ -229,15 +362,22 @@ function suffixed(name: string, suffix: string): string {
   return `${name.slice(0, maxNameLength - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
 }
 
-/** Every name an assignment can have under the rules, from the plain one to the most suffixed. */
-export function candidateNames(a: Assignment, rules: ProfileRules): string[] {
-  return candidatesOf(a, new Namer(rules).baseName(a));
+/** A one-region slot of an assignment, for the exported helpers that name assignments one by one. */
+function plainSlot(a: Assignment, namer: Namer): { slot: Slot; base: string } {
+  const slot = namer.kept(a);
+  return { slot, base: namer.baseName(slot) };
 }
 
-/** candidateNames from the assignment's base name. */
-function candidatesOf(a: Assignment, base: string): string[] {
+/** Every name an assignment can have under the rules, from the plain one to the most suffixed. */
+export function candidateNames(a: Assignment, rules: ProfileRules): string[] {
+  const { slot, base } = plainSlot(a, new Namer(rules));
+  return candidatesOf(slot, base);
+}
+
+/** candidateNames from a slot's base name. */
+function candidatesOf(s: Slot, base: string): string[] {
   const names = [base];
-  for (const suffix of suffixes) names.push(suffixed(names.at(-1)!, suffix(a)));
+  for (const suffix of suffixes) names.push(suffixed(names.at(-1)!, suffix(s)));
   return names;
 }
 
@@ -248,9 +388,10 @@ function candidatesOf(a: Assignment, base: string): string[] {
  */
 export function uniqueNames(assignments: readonly Assignment[], rules: ProfileRules): string[] {
   const namer = new Namer(rules);
+  const plain = assignments.map((a) => plainSlot(a, namer));
   return settleNames(
-    assignments,
-    assignments.map((a) => namer.baseName(a)),
+    plain.map((p) => p.slot),
+    plain.map((p) => p.base),
   ).names;
 }
 
@@ -261,8 +402,8 @@ function countNames(names: readonly string[]): Map<string, number> {
   return counts;
 }
 
-/** uniqueNames, from the assignments' base names; with the names counted (every count 1 unless out of suffixes). */
-function settleNames(assignments: readonly Assignment[], bases: readonly string[]) {
+/** uniqueNames, from the slots' base names; with the names counted (every count 1 unless out of suffixes). */
+function settleNames(slots: readonly Slot[], bases: readonly string[]) {
   const names = bases.slice();
   for (const suffix of suffixes) {
     const counts = countNames(names);
@@ -271,18 +412,35 @@ function settleNames(assignments: readonly Assignment[], bases: readonly string[
       if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) clashing.push(i);
     });
     if (clashing.length === 0) return { names, counts };
-    for (const i of clashing) names[i] = suffixed(names[i]!, suffix(assignments[i]!));
+    for (const i of clashing) names[i] = suffixed(names[i]!, suffix(slots[i]!));
   }
   return { names, counts: countNames(names) };
 }
 
+/** Why an assignment is excluded, and by which settings key; undefined when it is not. */
+function exclusion(
+  k: Kept,
+  excludedAccounts: readonly ((text: string) => boolean)[],
+  excludedRoles: readonly ((text: string) => boolean)[],
+): Pick<Skipped, 'reason' | 'by'> | undefined {
+  const a = k.a;
+  // The most specific setting decides: the role's override, the account's override, then the profiles.* globs.
+  if (k.role.exclude !== undefined)
+    return k.role.exclude ? { reason: 'excluded-role', by: k.role.excludeKey! } : undefined;
+  if (k.account.exclude === true) return { reason: 'excluded-account', by: k.account.excludeKey! };
+  if (k.account.exclude === undefined && excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
+    return { reason: 'excluded-account', by: 'profiles.exclude_accounts' };
+  if (excludedRoles.some((m) => m(a.roleName))) return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
+  return undefined;
+}
+
 /** The assignments that can have a profile, each once; the others are skipped. */
-function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped: Skipped[]): Assignment[] {
-  const excludedAccounts = rules.excludeAccounts.map(globMatcher);
-  const excludedRoles = rules.excludeRoles.map(globMatcher);
+function usable(assignments: readonly Assignment[], namer: Namer, skipped: Skipped[]): Kept[] {
+  const excludedAccounts = namer.rules.excludeAccounts.map(globMatcher);
+  const excludedRoles = namer.rules.excludeRoles.map(globMatcher);
   // The roles seen, by session and account: no string made for every assignment, as assignmentKey would.
   const seen = new Map<string, Map<string, Set<string>>>();
-  const kept: Assignment[] = [];
+  const kept: Kept[] = [];
   for (let i = 0; i < assignments.length; i++) {
     const a = assignments[i]!;
     let accounts = seen.get(a.session);
@@ -293,10 +451,12 @@ function usable(assignments: readonly Assignment[], rules: ProfileRules, skipped
     roles.add(a.roleName);
     if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
     else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
-    else if (excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
-      skipped.push({ reason: 'excluded-account', assignment: a });
-    else if (excludedRoles.some((m) => m(a.roleName))) skipped.push({ reason: 'excluded-role', assignment: a });
-    else kept.push(a);
+    else {
+      const k = namer.kept(a);
+      const excluded = exclusion(k, excludedAccounts, excludedRoles);
+      if (excluded) skipped.push({ ...excluded, assignment: a });
+      else kept.push(k);
+    }
   }
   return kept;
 }
@@ -311,32 +471,82 @@ function shared(made: Map<string, Pair>, key: string, value: string): Pair {
   return pair;
 }
 
-/** The keys of an assignment's profile: `sso_session` first, the region (by the rules), then the extra keys sorted. */
-function keysMaker(rules: ProfileRules, sessions: ReadonlyMap<string, SessionDef>) {
-  const regions = rules.regions.map((r) => ({ matches: globMatcher(r.match), region: r.region }));
-  const extra: Pair[] = Object.keys(rules.set)
+/** A `set` mapping as pairs sorted by key. */
+const sortedPairs = (set: Readonly<Record<string, string>>): Pair[] =>
+  Object.keys(set)
     .sort()
-    .map((key) => [key, rules.set[key]!]);
+    .map((key) => [key, set[key]!]);
+
+/**
+ * The profiles to be for the kept assignments: each assignment in each of its regions, with its extra keys. The
+ * region comes from the most specific setting that gives one: the role's override, the account's override, the
+ * first region rule that matches the name (without its region part), `default_region`, the session's region.
+ */
+function slotsOf(kept: readonly Kept[], namer: Namer, sessions: ReadonlyMap<string, SessionDef>) {
+  const rules = namer.rules;
+  const regionRules = rules.regions.map((r) => ({ matches: globMatcher(r.match), region: r.region }));
+  const baseExtra = sortedPairs(rules.set);
+  const extras = new Map<AccountSettings, Pair[]>();
+  // Each region setting as its list of different regions, made once (most assignments share a handful).
+  const lists = new Map<Regions, string[]>();
+  const listOf = (given: Regions) => {
+    let list = lists.get(given);
+    if (list === undefined) lists.set(given, (list = [...new Set(regionList(given))]));
+    return list;
+  };
+  const slots: Slot[] = [];
+  const bases: string[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    const k = kept[i]!;
+    const ruleName = namer.baseName(k);
+    let extra = baseExtra;
+    if (k.account.set !== undefined) {
+      extra = extras.get(k.account) ?? sortedPairs({ ...rules.set, ...k.account.set });
+      extras.set(k.account, extra);
+    }
+    const given =
+      k.role.region ??
+      k.account.region ??
+      regionRules.find((r) => r.matches(ruleName))?.region ??
+      rules.defaultRegion ??
+      sessions.get(k.a.session)?.region;
+    const regions = given === undefined ? undefined : listOf(given);
+    if (regions === undefined || regions.length === 1) {
+      // The usual case: the kept object is the slot.
+      k.region = regions?.[0];
+      k.extra = extra;
+      slots.push(k);
+      bases.push(namer.regionInTemplate ? namer.baseName(k, k.region) : ruleName);
+      continue;
+    }
+    for (const region of regions) {
+      slots.push({ ...k, region, several: true, extra });
+      bases.push(namer.regionInTemplate ? namer.baseName(k, region) : suffixed(ruleName, shortRegion(region)));
+    }
+  }
+  return { slots, bases };
+}
+
+/** The keys of a slot's profile: `sso_session` first, its region, then the extra keys sorted. */
+function keysMaker() {
   const made = { session: new Map<string, Pair>(), role: new Map<string, Pair>(), region: new Map<string, Pair>() };
-  return (a: Assignment, base: string): Pair[] => {
+  return (s: Slot): Pair[] => {
+    const a = s.a;
     const session = shared(made.session, 'sso_session', a.session);
     const role = shared(made.role, 'sso_role_name', a.roleName);
-    // Region rules match the name before any uniqueness suffix, so `*-eu` still matches `prod-eu-111111111111`.
-    const rule = regions.find((r) => r.matches(base));
-    const region = rule ? rule.region : (rules.defaultRegion ?? sessions.get(a.session)?.region);
     const keys: Pair[] =
-      region === undefined
+      s.region === undefined
         ? [session, ['sso_account_id', a.accountId], role]
-        : [session, ['sso_account_id', a.accountId], role, shared(made.region, 'region', region)];
-    return extra.length === 0 ? keys : keys.concat(extra);
+        : [session, ['sso_account_id', a.accountId], role, shared(made.region, 'region', s.region)];
+    return s.extra.length === 0 ? keys : keys.concat(s.extra);
   };
 }
 
-/** The names assignments have in the file now (see buildProfiles). */
+/** The names profiles have in the file now (see buildProfiles). */
 export interface PreviousNames {
   /** Every name some assignment has now (more do no harm): cheap to list, and most syncs need nothing more. */
   readonly names: Iterable<string>;
-  /** The name an assignment (by assignmentKey) has now. */
+  /** The name a profile (by profileKey) has now. */
   get(key: string): string | undefined;
 }
 
@@ -346,11 +556,10 @@ const noPreviousNames: PreviousNames = { names: [], get: () => undefined };
  * Builds the profiles for a set of assignments.
  * `taken` maps the profile names already used by sections outside the blocks being rewritten to where they are:
  * those win, and the generated profile is skipped (reported as `name-taken`).
- * `previous` maps assignments (assignmentKey) to the names they have in the file now. An assignment keeps its
- * name when that name is one of its own candidates and carries more suffixes than the one computed now: a sync
- * of only some sessions (a `--session` run, another session failing) does not see every collision, and must
- * not strip a suffix that a full sync would put back. A change of rules still renames; a new collision still
- * adds suffixes.
+ * `previous` maps profiles (profileKey) to the names they have in the file now. A profile keeps its name when that
+ * name is one of its own candidates and carries more suffixes than the one computed now: a sync of only some
+ * sessions (a `--session` run, another session failing) does not see every collision, and must not strip a suffix
+ * that a full sync would put back. A change of rules still renames; a new collision still adds suffixes.
  */
 export function buildProfiles(
   assignments: readonly Assignment[],
@@ -360,36 +569,37 @@ export function buildProfiles(
   previous: PreviousNames = noPreviousNames,
 ): NamingResult {
   const skipped: Skipped[] = [];
-  const kept = usable(assignments, rules, skipped);
   const namer = new Namer(rules);
-  const bases = kept.map((a) => namer.baseName(a));
-  const { names, counts: used } = settleNames(kept, bases);
+  const kept = usable(assignments, namer, skipped);
+  const { slots, bases } = slotsOf(kept, namer, sessions);
+  const { names, counts: used } = settleNames(slots, bases);
   // A name is kept only when no name computed now is the same: when every name in the file is one of those (a sync
-  // that changes nothing, say), none is, and the name of each assignment need not be looked up.
+  // that changes nothing, say), none is, and the name of each profile need not be looked up.
   let mayKeep = false;
   for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
   if (mayKeep)
-    kept.forEach((a, i) => {
-      const before = previous.get(assignmentKey(a));
+    slots.forEach((s, i) => {
+      const before = previous.get(slotKey(s));
       if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
-      const candidates = candidatesOf(a, bases[i]!);
+      const candidates = candidatesOf(s, bases[i]!);
       if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
         used.delete(names[i]!);
         used.set(before, 1);
         names[i] = before;
       }
     });
-  const keysOf = keysMaker(rules, sessions);
+  const keysOf = keysMaker();
   const profiles: Profile[] = [];
-  kept.forEach((a, i) => {
+  slots.forEach((s, i) => {
     const name = names[i]!;
     if (taken.has(name)) {
-      skipped.push({ reason: 'name-taken', assignment: a, name, takenBy: taken.get(name)! });
+      const region = s.several ? { region: s.region! } : {};
+      skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
       return;
     }
-    const { session, accountId, accountName, roleName } = a;
-    profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(a, bases[i]!) });
+    const { session, accountId, accountName, roleName } = s.a;
+    profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
   });
   profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-  return { profiles, skipped };
+  return { profiles, skipped, unmatched: namer.overrides.unmatched() };
 }

@@ -66,9 +66,12 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
 
 /** Tells the person what a finished sync did; true when it failed for a passing reason. */
 function reportOutcome(deps: SyncJobDeps, report: SyncReport): boolean {
-  const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length, 0);
+  const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length + o.renamed.length, 0);
   if (changed > 0)
-    deps.notify('sso-sync: profiles changed', `${changed} profile${changed === 1 ? '' : 's'} added or removed`);
+    deps.notify(
+      'sso-sync: profiles changed',
+      `${changed} profile${changed === 1 ? '' : 's'} added, removed or renamed`,
+    );
   for (const f of report.failures) if (f.error.code === 'sign-in.required') deps.notices.required(f.session);
   return report.failures.some((f) => f.error.code === 'aws.failed');
 }

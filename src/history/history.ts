@@ -13,6 +13,7 @@ export const historyEvents = [
   'profile.added',
   'profile.removed',
   'profile.changed',
+  'profile.renamed',
   'sync.held',
   'login.required',
   'sync.failed',
@@ -41,8 +42,10 @@ export interface HistoryEntry {
   profile?: string;
   accountId?: string;
   role?: string;
-  /** profile.changed: the keys that changed. */
+  /** profile.changed (and profile.renamed, when keys changed with the name): the keys that changed. */
   keys?: KeyChange[];
+  /** profile.renamed: the name before (`profile` is the new one). */
+  from?: string;
   /** The line's message, kept for the events that are not about one profile. */
   message?: string;
   /** sync.held: how many profiles the update would have removed, of how many. */
@@ -104,10 +107,11 @@ function parseLine(line: string): HistoryEntry | 'damaged' | undefined {
   const at = typeof o.time === 'string' ? Date.parse(o.time) : typeof o.time === 'number' ? o.time : NaN;
   if (!Number.isFinite(at)) return 'damaged';
   const entry: HistoryEntry = { time: new Date(at).toISOString(), at, event: o.event as HistoryEvent };
-  for (const k of ['session', 'profile', 'accountId', 'role', 'backup', 'flow'] as const) {
+  for (const k of ['session', 'profile', 'accountId', 'role', 'backup', 'flow', 'from'] as const) {
     if (typeof o[k] === 'string') entry[k] = o[k];
   }
-  if (entry.event === 'profile.changed') entry.keys = keyChanges(o.keys);
+  if (entry.event === 'profile.changed' || (entry.event === 'profile.renamed' && o.keys !== undefined))
+    entry.keys = keyChanges(o.keys);
   else if (!entry.event.startsWith('profile.') && typeof o.msg === 'string') entry.message = o.msg;
   if (typeof o.wouldRemove === 'number') entry.wouldRemove = o.wouldRemove;
   if (typeof o.of === 'number') entry.of = o.of;
@@ -161,6 +165,7 @@ export function historyJson(e: HistoryEntry): Record<string, unknown> {
     role: e.role ?? null,
   };
   if (e.event === 'profile.changed') json.keys = e.keys ?? [];
+  if (e.event === 'profile.renamed') Object.assign(json, { from: e.from ?? null, keys: e.keys ?? [] });
   if (e.event === 'sync.held') Object.assign(json, { wouldRemove: e.wouldRemove ?? null, of: e.of ?? null });
   if (e.event === 'block.edited') Object.assign(json, { replaced: e.replaced ?? [], backup: e.backup ?? null });
   if (e.event === 'login.completed') json.flow = e.flow ?? null;
@@ -185,6 +190,7 @@ const marks: Record<HistoryEvent, string> = {
   'profile.added': '+',
   'profile.removed': '-',
   'profile.changed': '~',
+  'profile.renamed': '=',
   'sync.held': '!',
   'login.required': '?',
   'sync.failed': 'x',
@@ -230,9 +236,9 @@ function runTime(run: Run): string {
 }
 
 /**
- * The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, ! held, ? sign-in required,
- * x failed, * hand edit replaced, > signed in), profile, account, role. Repeats of one trouble in a row are one line
- * with a count (`sign-in required x4`) and the span of their times.
+ * The entries as aligned lines: time, session, a mark (+ added, - removed, ~ changed, = renamed, ! held, ? sign-in
+ * required, x failed, * hand edit replaced, > signed in), profile (for a rename, `old -> new`), account, role.
+ * Repeats of one trouble in a row are one line with a count (`sign-in required x4`) and the span of their times.
  */
 export function formatHistory(entries: readonly HistoryEntry[]): string[] {
   const runs = foldRepeats(entries);
@@ -240,9 +246,9 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
   const width = (f: (e: HistoryEntry) => string | undefined) =>
     Math.max(0, ...entries.map((e) => clean(f(e) ?? '').length));
   const sessionWidth = width((e) => e.session);
-  const profileWidth = width((e) => (e.event.startsWith('profile.') ? e.profile : undefined));
+  const profileWidth = width((e) => (e.event.startsWith('profile.') ? profileText(e) : undefined));
   const accountWidth = width((e) => (e.event.startsWith('profile.') ? e.accountId : undefined));
-  const roleWidth = width((e) => (e.event === 'profile.changed' ? e.role : undefined));
+  const roleWidth = width((e) => (withKeys(e) ? e.role : undefined));
   return runs.map((run) => {
     const e = run.entry;
     const session = clean(e.session ?? '-').padEnd(sessionWidth);
@@ -250,8 +256,8 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
     if (e.event.startsWith('profile.')) {
       const role = clean(e.role ?? '?');
       const columns =
-        `${clean(e.profile ?? '?').padEnd(profileWidth)}  ${clean(e.accountId ?? '?').padEnd(accountWidth)} ` + ` `;
-      if (e.event !== 'profile.changed') return `${head}${columns}${role}`.trimEnd();
+        `${clean(profileText(e)).padEnd(profileWidth)}  ${clean(e.accountId ?? '?').padEnd(accountWidth)} ` + ` `;
+      if (!withKeys(e)) return `${head}${columns}${role}`.trimEnd();
       return `${head}${columns}${role.padEnd(roleWidth)}  ${clean(describeKeys(e.keys ?? []))}`.trimEnd();
     }
     const text = clean(describeEvent(e));
@@ -263,6 +269,15 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
     return `${head}${counted}`.trimEnd();
   });
 }
+
+/** The profile column: the name, or for a rename the old and the new name. */
+function profileText(e: HistoryEntry): string {
+  return e.event === 'profile.renamed' ? `${e.from ?? '?'} -> ${e.profile ?? '?'}` : (e.profile ?? '?');
+}
+
+/** Whether an entry's line lists changed keys: a change, or a rename that changed keys too. */
+const withKeys = (e: HistoryEntry) =>
+  e.event === 'profile.changed' || (e.event === 'profile.renamed' && (e.keys?.length ?? 0) > 0);
 
 function describeKeys(keys: readonly KeyChange[]): string {
   return keys.map((k) => `${k.key}: ${k.before ?? '(none)'} -> ${k.after ?? '(none)'}`).join('; ');
@@ -297,6 +312,7 @@ export function countHistory(entries: readonly HistoryEntry[]): string {
     ['profile.added', 'added', 'added'],
     ['profile.removed', 'removed', 'removed'],
     ['profile.changed', 'changed', 'changed'],
+    ['profile.renamed', 'renamed', 'renamed'],
     ['sync.held', 'update held', 'updates held'],
     ['sync.failed', 'failed sync', 'failed syncs'],
     ['login.required', 'sign-in required', 'sign-ins required'],

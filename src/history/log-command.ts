@@ -49,7 +49,7 @@ export async function logCommand(options: LogCommandOptions): Promise<number> {
       `No history yet: there is no log file at ${where}. Every sso-sync run (--once, login, the daemon) writes one.\n`,
     );
   } else if (entries.length === 0) {
-    options.out(`No history yet: ${read} holds no profile added, removed or changed.${skipped}\n`);
+    options.out(`No history yet: ${read} holds no profile added, removed, changed or renamed.${skipped}\n`);
   } else if (shown.length === 0) {
     options.out(
       `Nothing ${filters}. The history in ${read} has ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} ` +

@@ -6,8 +6,9 @@ import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-na
 import { profileStyles, styleKeys, type ProfileStyleName } from '../core/profile-style.js';
 import type { ChainRule } from '../core/chains.js';
 import { chainsSchema, resolveChains } from './chains.js';
-import type { ProfileRules, SessionDef } from '../core/types.js';
+import type { ProfileRules, Regions, SessionDef } from '../core/types.js';
 import { durationHint, formatDuration, parseDuration } from './duration.js';
+import { namingKeys, namingRules, overrideRegions, regionsValue } from './naming-schema.js';
 
 /** Settings after validation and defaults. */
 export interface Settings {
@@ -100,9 +101,30 @@ const nameTemplate = z
     const literal = template.replace(/\{[^}]*\}/g, '');
     if (!/^[A-Za-z0-9._-]*$/.test(literal))
       ctx.addIssue({ code: 'custom', message: 'only A-Za-z0-9._- may stand between placeholders' });
-    if (!/\{account(_id)?\}/.test(template))
-      ctx.addIssue({ code: 'custom', message: 'the name must contain {account} or {account_id}' });
+    if (!/\{account(_id|_name)?\}/.test(template))
+      ctx.addIssue({ code: 'custom', message: 'the name must contain {account}, {account_id} or {account_name}' });
+    // Without a role part, every role of an account would get the same name (then told apart only by suffixes).
+    if (!/\{role(_name)?\}/.test(template))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the name must contain {role} or {role_name}, or every role of an account would have one name',
+      });
   });
+
+/** The extra keys of a profile (`set`): lowercase keys, one line of printable ASCII each. */
+const extraKeys = z.record(
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'expected a lowercase key such as output')
+    .refine(
+      (k) => !([...reservedKeys, ...styleKeys] as readonly string[]).includes(k),
+      'this key is computed by sso-sync and cannot be set',
+    ),
+  z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform(String)
+    .refine((v) => safeValue.test(v), 'expected one line of printable ASCII'),
+);
 
 const profiles = z.strictObject({
   name: nameTemplate.optional(),
@@ -112,23 +134,10 @@ const profiles = z.strictObject({
     .optional(),
   exclude_roles: z.array(glob).optional(),
   exclude_accounts: z.array(glob).optional(),
-  regions: z.array(z.strictObject({ match: glob, region })).optional(),
-  default_region: region.optional(),
-  set: z
-    .record(
-      z
-        .string()
-        .regex(/^[a-z][a-z0-9_]*$/, 'expected a lowercase key such as output')
-        .refine(
-          (k) => !([...reservedKeys, ...styleKeys] as readonly string[]).includes(k),
-          'this key is computed by sso-sync and cannot be set',
-        ),
-      z
-        .union([z.string(), z.number(), z.boolean()])
-        .transform(String)
-        .refine((v) => safeValue.test(v), 'expected one line of printable ASCII'),
-    )
-    .optional(),
+  regions: z.array(z.strictObject({ match: glob, region: regionsValue(region) })).optional(),
+  default_region: regionsValue(region).optional(),
+  set: extraKeys.optional(),
+  ...namingKeys(region, extraKeys),
   style: z.enum(profileStyles, { error: `expected one of ${profileStyles.join(', ')}` }).optional(),
 });
 
@@ -193,6 +202,7 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
       regions: p.regions ?? [],
       defaultRegion: p.default_region,
       set: p.set ?? {},
+      ...namingRules(p),
     },
     style: p.style ?? 'sso-session',
     chains: resolveChains(raw.chains ?? []),
@@ -211,12 +221,15 @@ export function resolveSettings(raw: z.output<typeof settingsSchema>, source: st
 
 /** A notice for each region the settings give that sso-sync does not know. */
 function regionNotices(raw: z.output<typeof settingsSchema>): string[] {
-  const given: [string, string][] = [
+  const given: [string, string | string[]][] = [
     ...Object.entries(raw.sessions ?? {}).map(([name, s]): [string, string] => [`sessions.${name}.region`, s.region]),
-    ...(raw.profiles?.regions ?? []).map((r, i): [string, string] => [`profiles.regions[${i}].region`, r.region]),
+    ...(raw.profiles?.regions ?? []).map((r, i): [string, Regions] => [`profiles.regions[${i}].region`, r.region]),
   ];
   if (raw.profiles?.default_region !== undefined) given.push(['profiles.default_region', raw.profiles.default_region]);
-  return given.flatMap(([key, region]) => unknownRegion(region, key) ?? []);
+  given.push(...overrideRegions(raw.profiles ?? {}));
+  return given.flatMap(([key, regions]) =>
+    (typeof regions === 'string' ? [regions] : regions).flatMap((r) => unknownRegion(r, key) ?? []),
+  );
 }
 
 /** Settings when no file exists. */

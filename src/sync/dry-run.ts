@@ -11,7 +11,7 @@ import { maskSecretValues } from '../core/secrets.js';
 export function dryRunReport(
   file: string,
   before: string | undefined,
-  plan: Pick<ReadyPlan, 'changed' | 'text'>,
+  plan: Pick<ReadyPlan, 'changed' | 'text'> & { outcomes?: ReadyPlan['outcomes'] },
   failed: readonly string[] = [],
 ): string {
   const blocks = failed.length === 1 ? 'its block was' : 'their blocks were';
@@ -21,7 +21,13 @@ export function dryRunReport(
       : `sso-session ${failed.join(', ')} could not be fetched (see above), so ${blocks} not compared\n`;
   if (!plan.changed) return notCompared === '' ? `no change to ${file}\n` : notCompared;
   const show = (t: string | undefined) => maskSecretValues(Buffer.from(t ?? '', 'latin1').toString('utf8'));
+  // A diff cannot say that a section removed here is the one added there under a new name: the report says so.
+  const renames = (plan.outcomes ?? []).flatMap((o) =>
+    o.renamed.map((r) => `renamed ${r.from} -> ${r.to} (sso-session ${o.session})\n`),
+  );
   return (
-    createTwoFilesPatch(file, file, show(before), show(plan.text), 'current', 'after sync (dry run)') + notCompared
+    createTwoFilesPatch(file, file, show(before), show(plan.text), 'current', 'after sync (dry run)') +
+    renames.join('') +
+    notCompared
   );
 }

@@ -26,6 +26,7 @@ import {
   warnBom,
   warnHandEdits,
   warnOrphans,
+  warnUnmatchedOverrides,
   warnUnreadable,
 } from './sync-log.js';
 import { writePlan, type PlanWritten } from './write-plan.js';
@@ -110,10 +111,13 @@ function finish(
     failures: SessionFailure[];
     durationMs: number;
     scans: ReadonlyMap<string, ScanReport>;
+    /** The settings file, and whether every configured session was fetched (only then is "matches nothing" sure). */
+    overrides: { source: string | undefined; allFetched: boolean };
   },
 ): SyncReport {
   const { plan, written, configText, failures, durationMs, scans } = done;
   warnOrphans(log, file, plan.orphanBlocks);
+  if (done.overrides.allFetched) warnUnmatchedOverrides(log, done.overrides.source, plan.unmatchedOverrides);
   // Judged on the file as the sync leaves it (a dry run: would leave it): a repeat the sync removed is not reported,
   // one another program wrote meanwhile is, and the lines are the file's lines now.
   warnUnreadable(log, file, unreadableIn((request.dryRun ? plan.text : configText) ?? ''));
@@ -215,7 +219,9 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   // A sync that wrote nothing still clears what a killed writer left (a write does so under its lock).
   if (!request.dryRun && !done.written) await removeLeftovers(snapshot.realPath, warnOfTakeover(log));
-  return finish(log, file, request, { ...done, failures, scans, durationMs: clock.now() - started });
+  const allFetched = configured.every((name) => fetched.some((f) => f.session.name === name));
+  const overrides = { source: settings.source, allFetched };
+  return finish(log, file, request, { ...done, failures, scans, overrides, durationMs: clock.now() - started });
 }
 
 /** How the run scans roles: a full scan unless it is incremental; the role lists are kept unless it is a dry run. */

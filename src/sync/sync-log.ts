@@ -1,6 +1,6 @@
 /** The log lines of a sync: every event it logs and the text a person reads for it, in one place. */
 import type { Damage } from '../core/config-text.js';
-import type { SessionOutcome } from '../core/plan.js';
+import type { ProfileChange, SessionOutcome } from '../core/plan.js';
 import type { Skipped } from '../core/profile-names.js';
 import type { SessionDef } from '../core/types.js';
 import { isSecretKey, masked } from '../core/secrets.js';
@@ -146,9 +146,9 @@ export function skipMessage(s: Skipped): string {
     case 'invalid-role-name':
       return `the API returned ${what} with a role name that is not a valid IAM role name; skipped`;
     case 'excluded-account':
-      return `${what} is excluded by profiles.exclude_accounts`;
+      return `${what} is excluded by ${s.by ?? 'profiles.exclude_accounts'}`;
     case 'excluded-role':
-      return `${what} is excluded by profiles.exclude_roles`;
+      return `${what} is excluded by ${s.by ?? 'profiles.exclude_roles'}`;
     case 'unusable-entry':
       return `the API returned ${s.problem ?? 'an entry that cannot be used'}; that entry is skipped`;
   }
@@ -185,26 +185,52 @@ export interface OutcomeContext {
 /** The fields every line of an outcome carries. */
 const baseOf = (o: SessionOutcome, dryRun: boolean) => ({ session: o.session, ...(dryRun ? { dryRun: true } : {}) });
 
+/** Changed keys as logged: secret values masked. */
+const shownKeys = (keys: ProfileChange['keys']) =>
+  keys.map((k) => (isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k));
+
+/** A line for each profile renamed: its old and new names, and the keys that changed with it, if any. */
+function logRenames(log: Logger, o: SessionOutcome, dryRun: boolean): void {
+  const verb = dryRun ? 'would be ' : '';
+  for (const r of o.renamed) {
+    const keys = shownKeys(r.keys);
+    const fields = { profile: r.to, from: r.from, to: r.to, accountId: r.accountId, role: r.roleName };
+    log.info(
+      { event: 'profile.renamed', ...baseOf(o, dryRun), ...fields, region: r.region, ...(keys.length ? { keys } : {}) },
+      `${r.from} ${verb}renamed to ${r.to} (account ${r.accountId}, role ${r.roleName}` +
+        `${r.region === undefined ? '' : `, region ${r.region}`})` +
+        (keys.length ? `; changed ${keys.map((k) => k.key).join(', ')}` : ''),
+    );
+  }
+}
+
 /** A line for each profile added, removed or changed; secret values in a change are masked. */
 function logChanges(log: Logger, o: SessionOutcome, dryRun: boolean): void {
   const base = baseOf(o, dryRun);
   const verb = dryRun ? 'would be ' : '';
   for (const p of o.added) {
+    // The region tells apart the profiles of an assignment with several regions.
+    const region = p.keys.find((pair) => pair[0] === 'region')?.[1];
     log.info(
-      { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName, region },
       `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`,
     );
   }
   for (const p of o.removed) {
     log.info(
-      { event: 'profile.removed', ...base, profile: p.name, accountId: p.accountId, role: p.roleName },
+      {
+        event: 'profile.removed',
+        ...base,
+        profile: p.name,
+        accountId: p.accountId,
+        role: p.roleName,
+        region: p.values.region,
+      },
       `${p.name} ${verb}removed (account ${p.accountId ?? '?'}, role ${p.roleName ?? '?'})`,
     );
   }
   for (const c of o.changed) {
-    const keys = c.keys.map((k) =>
-      isSecretKey(k.key) ? { key: k.key, before: k.before && masked, after: k.after && masked } : k,
-    );
+    const keys = shownKeys(c.keys);
     log.info(
       { event: 'profile.changed', ...base, profile: c.name, accountId: c.accountId, role: c.roleName, keys },
       `${c.name} ${verb}changed (${keys.map((k) => k.key).join(', ')})`,
@@ -239,10 +265,11 @@ function logHeld(log: Logger, o: SessionOutcome, dryRun: boolean): void {
 /** Every line of one session's outcome: its changes, skipped assignments, a held update, and a summary. */
 export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeContext): void {
   logChanges(log, o, context.dryRun);
+  logRenames(log, o, context.dryRun);
   logSkipped(log, o, context.dryRun);
   logHeld(log, o, context.dryRun);
   const { dryRun, written, durationMs } = context;
-  const [added, removed, changed] = [o.added.length, o.removed.length, o.changed.length];
+  const [added, removed, changed, renamed] = [o.added.length, o.removed.length, o.changed.length, o.renamed.length];
   const note = dryRun ? ' (dry run, nothing written)' : written ? '' : ', file unchanged';
   log.info(
     {
@@ -251,6 +278,7 @@ export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeConte
       added,
       removed,
       changed,
+      renamed,
       profiles: o.profileCount,
       held: o.held !== undefined,
       written,
@@ -258,7 +286,7 @@ export function logOutcome(log: Logger, o: SessionOutcome, context: OutcomeConte
       ...context.scan,
     },
     `sso-session ${o.session}: ${o.profileCount} profiles, ` +
-      `${added} added, ${removed} removed, ${changed} changed${note}`,
+      `${added} added, ${removed} removed, ${changed} changed${renamed ? `, ${renamed} renamed` : ''}${note}`,
   );
 }
 
@@ -287,6 +315,22 @@ export function logOwnerLost(log: Logger, file: string, owner: { uid: number; gi
       `that owner, so the file is now owned by uid ${me}. If it must stay the other account's, run ` +
       `\`sudo chown ${owner.uid}:${owner.gid} ${file}\` and run sso-sync as that account`,
   );
+}
+
+/**
+ * Overrides (`profiles.accounts`) that matched no assignment in a sync of every configured session: a typo in an
+ * account id or name would otherwise do nothing, silently. Said once per sync.
+ */
+export function warnUnmatchedOverrides(log: Logger, source: string | undefined, keys: readonly string[]): void {
+  for (const key of keys) {
+    const role = key.includes('.roles.');
+    const what = role ? 'role of the accounts it is under' : 'account you are assigned';
+    log.warn(
+      { event: 'settings.unmatched', key, file: source },
+      `${source ?? 'settings'}: ${key} matches no ${what}, so it does nothing; ` +
+        `check the ${role ? 'role name' : 'account id or name'} for a typo (or remove it if the assignment is gone)`,
+    );
+  }
 }
 
 /** What in the settings may be a mistake but is used as given (a region sso-sync does not know). */

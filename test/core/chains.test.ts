@@ -161,3 +161,57 @@ test('settings: chains are checked when they load, each problem naming its key',
   );
   assert.match(refused(`chains:\n  - name: "{profile}-d"\n    ${arn}\n    via: x\n`), /chains\[0\]: unknown key via/);
 });
+
+test('a rename by settings takes the chain profiles along as renames; dropping chains is not a mass removal', () => {
+  const assignments = ['111111111111', '222222222222'].map((accountId, i) => ({
+    session: 'mycorp',
+    accountId,
+    accountName: `Team ${i}`,
+    roleName: 'AdministratorAccess',
+  }));
+  const plan = (text: string, name: string, chains: ChainRule[]) => {
+    const result = planSync({
+      text,
+      fetched: [{ session, assignments }],
+      configuredSessions: ['mycorp'],
+      rules: { ...defaultRules, name },
+      chains,
+      guard: { maxRemovalShare: 0.2, allowMassRemoval: false },
+    });
+    assert.ok(result.ok);
+    return result;
+  };
+  const first = plan('', '{account}-{role}', [chain('{profile}-deploy'), chain('{profile}-ops')]);
+  assert.equal(first.outcomes[0]?.profileCount, 6);
+
+  // New names for every profile: the SSO profiles and the chain profiles built on them are all renamed.
+  const renamed = plan(first.text, 'x-{account}-{role}', [chain('{profile}-deploy'), chain('{profile}-ops')]);
+  const outcome = renamed.outcomes[0]!;
+  assert.equal(outcome.held, undefined);
+  assert.deepEqual([outcome.added, outcome.removed], [[], []]);
+  assert.deepEqual(outcome.renamed.map((r) => `${r.from} -> ${r.to}`).sort(), [
+    'team-0-admin -> x-team-0-admin',
+    'team-0-admin-deploy -> x-team-0-admin-deploy',
+    'team-0-admin-ops -> x-team-0-admin-ops',
+    'team-1-admin -> x-team-1-admin',
+    'team-1-admin-deploy -> x-team-1-admin-deploy',
+    'team-1-admin-ops -> x-team-1-admin-ops',
+  ]);
+
+  // The chains setting removed: four of six profiles go, which the guard does not hold (every role is still there).
+  const dropped = plan(renamed.text, 'x-{account}-{role}', []);
+  assert.equal(dropped.outcomes[0]?.held, undefined);
+  assert.equal(dropped.outcomes[0]?.removed.length, 4);
+
+  // The portal losing an account still holds: its profile and the chains on it count as removed.
+  const lost = planSync({
+    text: renamed.text,
+    fetched: [{ session, assignments: assignments.slice(0, 1) }],
+    configuredSessions: ['mycorp'],
+    rules: { ...defaultRules, name: 'x-{account}-{role}' },
+    chains: [chain('{profile}-deploy'), chain('{profile}-ops')],
+    guard: { maxRemovalShare: 0.2, allowMassRemoval: false },
+  });
+  assert.ok(lost.ok);
+  assert.deepEqual(lost.outcomes[0]?.held, { wouldRemove: 3, of: 6, maxRemovalShare: 0.2 });
+});

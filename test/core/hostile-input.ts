@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { scanConfig, type Line } from '../../src/core/config-text.js';
+import { globMatcher, matchesAny } from '../../src/core/glob.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
 import type { Fixture } from '../../src/emulator/fixture.js';
@@ -137,9 +138,96 @@ export const rulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules
   { ...defaultRules, regions: [{ match: '*', region: 'ap-south-1' }] },
 );
 
+/**
+ * Naming rules beyond the seed's: case, trims, `{account_name}`, several regions, per-account overrides (by id, by
+ * name and by glob, with roles inside, and one that matches nothing). Their region rules are catch-all, so that
+ * `expectedProfiles` can tell each assignment's regions without naming it.
+ */
+export const richRulesArb: fc.Arbitrary<ProfileRules> = fc.constantFrom<ProfileRules>(
+  {
+    ...defaultRules,
+    name: '{account_name}.{role}',
+    accountCase: 'upper',
+    roleCase: 'lower',
+    accountTrim: ['[aeiou]+', '^x'],
+    roleTrim: ['access$', '\\d'],
+  },
+  {
+    ...defaultRules,
+    name: '{account}_{role}_{region_short}',
+    accountCase: 'keep',
+    regions: [{ match: '*', region: ['eu-west-1', 'eu-central-1'] }],
+  },
+  {
+    ...defaultRules,
+    stripPrefix: ['mycorp-'],
+    defaultRegion: ['eu-west-1', 'us-east-1'],
+    set: { output: 'json' },
+    excludeRoles: ['Billing'],
+    accounts: [
+      { key: '111111111111', alias: 'one', region: 'ap-south-1', set: { output: 'text', cli_pager: 'less' } },
+      { key: '*evil*', exclude: true, roles: [{ key: 'true', exclude: false }] },
+      {
+        key: 'MyCorp Prod',
+        region: ['us-west-2', 'eu-west-3', 'eu-north-1'],
+        roles: [
+          { key: 'Admin*', region: 'us-east-2' },
+          { key: 'ReadOnlyAccess', alias: 'ro' },
+          { key: 'Billing', exclude: false },
+        ],
+      },
+      { key: '999999999999', alias: 'nine' },
+    ],
+  },
+);
+
+/** The rules of the naming property tests: the seed's and those beyond. */
+export const namingRulesArb: fc.Arbitrary<ProfileRules> = fc.oneof(rulesArb, richRulesArb);
+
+/**
+ * What the rules should give an assignment, worked out here on its own as the README states the order (a role's
+ * override, the account's override by id, name, then glob, the profiles rules, the defaults): undefined when it is
+ * excluded, else each of its regions and its extra keys. Region rules must be catch-all (`match: "*"`).
+ */
+export function expectedProfiles(
+  rules: ProfileRules,
+  session: SessionDef,
+  a: Assignment,
+): { regions: string[]; set: Record<string, string> } | undefined {
+  const rank = (key: string) => (/^\d{12}$/.test(key) ? 0 : /[*?]/.test(key) ? 2 : 1);
+  const hits = (rules.accounts ?? [])
+    .map((o, i) => ({ o, i }))
+    .filter(({ o }) => (rank(o.key) === 0 ? o.key === a.accountId : globMatcher(o.key)(a.accountName)))
+    .sort((x, y) => rank(x.o.key) - rank(y.o.key) || x.i - y.i)
+    .map(({ o }) => o);
+  const roles = hits.flatMap((o) =>
+    [...(o.roles ?? [])]
+      .map((r, i) => ({ r, i }))
+      .sort((x, y) => Number(/[*?]/.test(x.r.key)) - Number(/[*?]/.test(y.r.key)) || x.i - y.i)
+      .map(({ r }) => r)
+      .filter((r) => globMatcher(r.key)(a.roleName)),
+  );
+  const accountExcluded =
+    hits.find((o) => o.exclude !== undefined)?.exclude ?? matchesAny(rules.excludeAccounts, a.accountName, a.accountId);
+  const roleExcluded =
+    roles.find((r) => r.exclude !== undefined)?.exclude ??
+    (accountExcluded || matchesAny(rules.excludeRoles, a.roleName));
+  if (roleExcluded) return undefined;
+  const region =
+    roles.find((r) => r.region !== undefined)?.region ??
+    hits.find((o) => o.region !== undefined)?.region ??
+    rules.regions[0]?.region ??
+    rules.defaultRegion ??
+    session.region;
+  let set = { ...rules.set };
+  for (const o of [...hits].reverse()) set = { ...set, ...o.set };
+  return { regions: typeof region === 'string' ? [region] : region, set };
+}
+
 /** The region a generated profile of `rulesArb` gets (its rules use only catch-all region rules). */
 export function regionOf(rules: ProfileRules, session: SessionDef): string {
-  return rules.regions[0]?.region ?? rules.defaultRegion ?? session.region;
+  const region = rules.regions[0]?.region ?? rules.defaultRegion ?? session.region;
+  return typeof region === 'string' ? region : region[0]!;
 }
 
 /**

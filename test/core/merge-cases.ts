@@ -44,6 +44,8 @@ export interface OutcomeSummary {
   removed: string[];
   changed: { name: string; keys: string[] }[];
   skipped: { reason: string; name?: string; accountId: string; roleName: string }[];
+  /** Present when the plan renames profiles. */
+  renamed?: { from: string; to: string; keys: string[] }[];
   profileCount: number;
   held: { wouldRemove: number; of: number; maxRemovalShare: number } | null;
   handEdited: string[] | null;
@@ -54,6 +56,8 @@ export interface OutcomeSummary {
 export interface ExpectedOutcome {
   changed: boolean;
   orphanBlocks: string[];
+  /** Keys of `profiles.accounts` that matched nothing; none when absent. */
+  unmatchedOverrides?: string[];
   sessions: Record<string, OutcomeSummary>;
 }
 
@@ -160,6 +164,9 @@ export function summarise(o: SessionOutcome): OutcomeSummary {
       accountId: s.assignment.accountId,
       roleName: s.assignment.roleName,
     })),
+    ...(o.renamed.length === 0
+      ? {}
+      : { renamed: o.renamed.map((r) => ({ from: r.from, to: r.to, keys: r.keys.map((k) => k.key) })) }),
     profileCount: o.profileCount,
     held: o.held ?? null,
     handEdited: o.handEdited?.sections ?? null,

@@ -83,6 +83,7 @@ for (const name of names) {
       assert.equal(ok.changed, c.outcome.changed, 'changed');
       assert.equal(ok.changed, ok.text !== (c.before ?? ''), 'changed says whether the bytes differ');
       assert.deepEqual(ok.orphanBlocks, c.outcome.orphanBlocks, 'orphanBlocks');
+      assert.deepEqual(ok.unmatchedOverrides, c.outcome.unmatchedOverrides ?? [], 'unmatchedOverrides');
       assert.deepEqual(
         Object.fromEntries(ok.outcomes.map((o) => [o.session, summarise(o)])),
         c.outcome.sessions,

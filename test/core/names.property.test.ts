@@ -10,17 +10,16 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import ini from 'ini';
 import { joinLines, scanConfig } from '../../src/core/config-text.js';
-import { matchesAny } from '../../src/core/glob.js';
 import { planSync, type PlanInput, type SessionFetch } from '../../src/core/plan.js';
 import type { Assignment, ProfileRules, SessionDef } from '../../src/core/types.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import {
   accountName,
   assertOutsideUnchanged,
+  expectedProfiles,
   linesOutside,
-  regionOf,
+  namingRulesArb,
   roleName,
-  rulesArb,
   safeName,
   sessionPool,
   userSection,
@@ -84,7 +83,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
     previous: fc.option(fc.array(account, { maxLength: 5 }), { nil: undefined }),
     current: fc.array(account, { maxLength: 8 }),
     synced: fc.constantFrom([0], [1], [0, 1]),
-    rules: rulesArb,
+    rules: namingRulesArb,
     rotate: fc.nat(),
   })
   .map((r) => {
@@ -191,9 +190,20 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
   ]);
 
   // 3. Each synced block holds its [sso-session] unless one is defined outside, then exactly the profiles of the
-  //    valid assignments whose names are not taken, with exactly the planned keys.
+  //    valid, not excluded assignments in each of their regions whose names are not taken, with exactly the planned
+  //    keys (worked out on their own by expectedProfiles).
+  const expected = new Map<string, { regions: string[]; set: Record<string, string> }>();
+  for (const a of s.current) {
+    if (!validAccount.test(a.accountId) || !validRole.test(a.roleName)) continue;
+    const e = expectedProfiles(
+      s.rules,
+      s.synced.find((x) => x.name === a.session)!,
+      a,
+    );
+    if (e) expected.set(`${a.session}\n${a.accountId}\n${a.roleName}`, e);
+  }
   const generated: Generated[] = [];
-  const placed = new Map<string, string>(); // session \n account \n role -> profile name
+  const placed = new Map<string, string>(); // session \n account \n role \n region -> profile name
   for (const session of s.synced) {
     const blocks = scan.blocks.filter((b) => b.session === session.name);
     assert.equal(blocks.length, 1, `one block for ${session.name}`);
@@ -213,44 +223,44 @@ function checkInProcess(s: Scenario): { userText: string; after: string; generat
     for (const p of sections) {
       assert.equal(p.kind, 'profile', 'only profiles follow the [sso-session] section');
       assert.match(p.name, safeName);
+      assert.ok(p.name.length <= 128, `${p.name} is longer than 128 characters`);
       assert.ok(!taken.has(p.name), `${p.name} is used outside the block`);
       const values = Object.fromEntries(p.values);
-      const key = `${values.sso_session}\n${values.sso_account_id}\n${values.sso_role_name}`;
+      const assignment = `${values.sso_session}\n${values.sso_account_id}\n${values.sso_role_name}`;
+      const key = `${assignment}\n${values.region}`;
       assert.ok(!placed.has(key), `one profile for ${JSON.stringify(key)}`);
       placed.set(key, p.name);
       assert.equal(values.sso_session, session.name);
-      const expected = {
+      const want = expected.get(assignment);
+      assert.ok(want, `${p.name} is for an assignment the rules exclude or the portal did not return`);
+      assert.ok(want.regions.includes(values.region!), `${p.name} is in ${values.region}, not one of its regions`);
+      assert.deepEqual(values, {
         sso_session: session.name,
         sso_account_id: values.sso_account_id,
         sso_role_name: values.sso_role_name,
-        region: regionOf(s.rules, session),
-        ...s.rules.set,
-      };
-      assert.deepEqual(values, expected);
+        region: values.region,
+        ...want.set,
+      });
       generated.push({ section: `profile ${p.name}`, values });
     }
   }
   const names = [...placed.values()];
   assert.equal(new Set(names).size, names.length, 'names are unique');
 
-  // 4. Every valid, not excluded assignment has its profile, or was skipped because its name is taken.
-  const wanted = new Set(
-    s.current
-      .filter((a) => validAccount.test(a.accountId) && validRole.test(a.roleName))
-      .filter(
-        (a) =>
-          !matchesAny(s.rules.excludeAccounts, a.accountName, a.accountId) &&
-          !matchesAny(s.rules.excludeRoles, a.roleName),
-      )
-      .map((a) => `${a.session}\n${a.accountId}\n${a.roleName}`),
-  );
+  // 4. Every valid, not excluded assignment has its profile in each of its regions, or was skipped because its
+  //    name is taken.
+  const wanted = [...expected].flatMap(([assignment, e]) => e.regions.map((r) => `${assignment}\n${r}`));
   const skippedTaken = plan.outcomes.flatMap((o) => o.skipped.filter((k) => k.reason === 'name-taken'));
   for (const k of skippedTaken) assert.ok(taken.has(k.name!), `${k.name} was skipped as taken but is not used outside`);
   const accounted = [
     ...placed.keys(),
-    ...skippedTaken.map((k) => `${k.assignment.session}\n${k.assignment.accountId}\n${k.assignment.roleName}`),
+    ...skippedTaken.map((k) => {
+      const a = k.assignment;
+      const region = k.region ?? expected.get(`${a.session}\n${a.accountId}\n${a.roleName}`)?.regions[0];
+      return `${a.session}\n${a.accountId}\n${a.roleName}\n${region}`;
+    }),
   ];
-  assert.deepEqual(accounted.sort(), [...wanted].sort());
+  assert.deepEqual(accounted.sort(), [...new Set(wanted)].sort());
 
   // 5. The API's order does not matter.
   const permuted = planSync(planInput(s, before, 'permuted'));
@@ -349,7 +359,7 @@ test('property: any byte string as the file: refused only for marker damage, els
     fc.property(
       fc.string({ unit: chars, maxLength: 300 }),
       fc.array(account, { maxLength: 5 }),
-      rulesArb,
+      namingRulesArb,
       (text, accounts, rules) => {
         const s: Scenario = {
           head: [],
@@ -440,4 +450,61 @@ test('property: the AWS CLI parser (Python configparser, strict) reads exactly t
     );
   }
   assert.ok(checked >= cases.length * 0.8, `only ${checked} of ${cases.length} files were checked`);
+});
+
+test('property: new naming rules rename profiles; a profile that stays is never removed and added, nor held', () => {
+  fc.assert(
+    fc.property(fc.array(account, { maxLength: 8 }), namingRulesArb, namingRulesArb, (accounts, first, second) => {
+      const assignments = assignmentsOf(accounts);
+      const input = (text: string | undefined, rules: ProfileRules, allowMassRemoval: boolean): PlanInput => ({
+        text,
+        fetched: fetchesFor(sessionPool, assignments),
+        configuredSessions: sessionPool.map((p) => p.name),
+        rules,
+        guard: { maxRemovalShare: 0.5, allowMassRemoval },
+      });
+      const before = planSync(input(undefined, first, true));
+      assert.ok(before.ok);
+      // Without the guard, what the new rules make of the block; with it, whether the update is held.
+      const after = planSync(input(before.text, second, true));
+      const guarded = planSync(input(before.text, second, false));
+      assert.ok(after.ok && guarded.ok);
+      // A profile is the same when its session, account, role and region are: what each sync wrote.
+      const identities = (text: string) =>
+        new Map(
+          scanConfig(text).blocks.flatMap((b) =>
+            b.sections
+              .filter((x) => x.kind === 'profile')
+              .map((x): [string, string] => {
+                const v = Object.fromEntries(x.values);
+                return [`${b.session}\n${v.sso_account_id}\n${v.sso_role_name}\n${v.region}`, x.name];
+              }),
+          ),
+        );
+      const was = identities(before.text);
+      const now = identities(after.text);
+      const assigned = new Set([...now.keys()].map((k) => k.split('\n').slice(0, 3).join('\n')));
+      for (const o of after.outcomes) {
+        const wasAssigned = [...was.keys()].filter((k) => k.startsWith(`${o.session}\n`));
+        const lost = wasAssigned.filter((k) => !assigned.has(k.split('\n').slice(0, 3).join('\n')));
+        // Held only for real removals, never for renames.
+        const held = guarded.outcomes.find((g) => g.session === o.session)?.held;
+        if (held) assert.ok(lost.length > 0, `held though every assignment is still there: ${JSON.stringify(held)}`);
+        for (const r of o.removed) {
+          const key = `${o.session}\n${r.accountId}\n${r.roleName}\n${r.values.region}`;
+          assert.ok(!now.has(key), `${r.name} was removed, but ${now.get(key)} is the same profile: a rename`);
+        }
+        for (const p of o.added) {
+          const key = `${o.session}\n${p.accountId}\n${p.roleName}\n${Object.fromEntries(p.keys).region}`;
+          assert.ok(!was.has(key), `${p.name} was added, but ${was.get(key)} is the same profile: a rename`);
+        }
+        for (const r of o.renamed) {
+          const key = `${o.session}\n${r.accountId}\n${r.roleName}\n${r.region}`;
+          assert.deepEqual([was.get(key), now.get(key)], [r.from, r.to]);
+          assert.notEqual(r.from, r.to);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -56,11 +56,18 @@ test('a new collision still suffixes a name a sync gave earlier; a change of rul
   assert.deepEqual(profileNames(renamed.text).sort(), ['a-dev-admin', 'a-prod-admin', 'b-prod-admin']);
 });
 
-test('renaming every profile through the rules is not a mass removal: nothing is held', () => {
+test('renaming every profile through the rules is not a mass removal: nothing is held, each is a rename', () => {
   const before = plan(undefined, [fetchA]);
   const after = plan(before.text, [fetchA], { ...defaultRules, name: '{account_id}-{role}' });
   const o = after.outcomes[0]!;
   assert.equal(o.held, undefined);
-  assert.equal(o.removed.length, 2);
+  assert.deepEqual([o.added, o.removed, o.changed], [[], [], []]);
+  assert.deepEqual(
+    o.renamed.map((r) => [r.from, r.to, r.keys]),
+    [
+      ['prod-admin', '111111111111-admin', []],
+      ['dev-admin', '333333333333-admin', []],
+    ],
+  );
   assert.deepEqual(profileNames(after.text).sort(), ['111111111111-admin', '333333333333-admin']);
 });

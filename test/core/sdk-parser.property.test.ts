@@ -10,9 +10,8 @@ import { test } from 'node:test';
 import { getSSOTokenFilepath } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { planSync } from '../../src/core/plan.js';
-import { defaultRules } from '../../src/core/profile-names.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { readWithSdk } from './hostile-input.js';
+import { namingRulesArb, readWithSdk } from './hostile-input.js';
 import { tokenCachePath } from '../../src/paths.js';
 
 const hostile = fc.oneof(
@@ -56,7 +55,7 @@ const assignment = fc.record({
   roleName: fc.oneof(fc.constantFrom('AdministratorAccess', 'ReadOnlyAccess', 'Dev.Ops', 'a=b', 'x@y,z+w'), hostile),
 });
 
-test("property: the JS SDK's shared config loader reads exactly the planned profiles and keys", async (t) => {
+test("property: the JS SDK's shared config loader reads exactly the planned profiles and keys, under any naming rules", async (t) => {
   const dir = tempDir(t, 'sso-sync-sdk-');
   const session = {
     name: 'mycorp',
@@ -66,12 +65,12 @@ test("property: the JS SDK's shared config loader reads exactly the planned prof
   };
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(assignment, { maxLength: 12 }), async (list) => {
+    fc.asyncProperty(fc.array(assignment, { maxLength: 12 }), namingRulesArb, async (list, rules) => {
       const plan = planSync({
         text: undefined,
         fetched: [{ session, assignments: list.map((a) => ({ session: 'mycorp', ...a })) }],
         configuredSessions: ['mycorp'],
-        rules: defaultRules,
+        rules,
         guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
       });
       assert.ok(plan.ok);

@@ -96,6 +96,7 @@ for (const [what, report] of [
           added: [],
           removed: [],
           changed: [],
+          renamed: [],
           skipped: [],
           profileCount: 10,
           held: { wouldRemove: 9, of: 10, maxRemovalShare: 0.5 },
@@ -170,6 +171,7 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
         added: [{ name: 'a' }, { name: 'b' }] as never,
         removed: [{ name: 'c' }] as never,
         changed: [],
+        renamed: [],
         skipped: [],
         profileCount: 2,
         held: undefined,
@@ -186,7 +188,7 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
   await h.clock.advance(3 * minute);
   assert.equal(h.syncs.length, 4);
   assert.deepEqual(h.notifications, [
-    'sso-sync: profiles changed: 3 profiles added or removed',
+    'sso-sync: profiles changed: 3 profiles added, removed or renamed',
     'sso-sync: sign-in required: sso-session mycorp: run sso-sync login --session mycorp',
   ]);
   // A sign-in: the next sign-in required is told again.

@@ -91,8 +91,12 @@ test('an edit to the settings reloads them; an invalid edit keeps the old settin
   writeSettings(box, 'schedule: "0 0 1 1 *"\nprofiles:\n  strip_prefix: [mycorp-]\n');
   await daemon.waitFor(/"event":"settings.reloaded"/);
   await until('the renamed profiles', () => profileNames(readFileSync(box.configFile, 'utf8')).includes('prod-admin'));
+  await daemon.waitFor(/"event":"profile.renamed"[^\n]*"profile":"prod-admin","from":"mycorp-prod-admin"/);
   writeSettings(box, 'schedule: "every now and then"\n');
   await daemon.waitFor(/"event":"settings.invalid"[^\n]*schedule/);
+  // A naming mistake is refused the same way, naming its key.
+  writeSettings(box, 'schedule: "0 0 1 1 *"\nprofiles:\n  name: "{account}"\n');
+  await daemon.waitFor(/"event":"settings.invalid"[^\n]*profiles\.name: the name must contain \{role\}/);
   // The old settings stay for the syncs that follow: a sign-in triggers one, and it succeeds with them.
   const completed = count(daemon.output(), 'sync.completed');
   box.signIn();

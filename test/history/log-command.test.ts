@@ -329,7 +329,7 @@ test('no log file yet, and a log with nothing to show, say so and where the file
   );
   assert.equal(
     quiet.text,
-    'No history yet: ~/.local/state/sso-sync/sso-sync.log holds no profile added, removed or changed. 1 damaged line was skipped.\n',
+    'No history yet: ~/.local/state/sso-sync/sso-sync.log holds no profile added, removed, changed or renamed. 1 damaged line was skipped.\n',
   );
 });
 

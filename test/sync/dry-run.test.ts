@@ -1,6 +1,8 @@
 /** What a dry run prints: a unified diff of the change, the person's credentials masked, and bytes read as UTF-8. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { planSync } from '../../src/core/plan.js';
+import { defaultRules } from '../../src/core/profile-names.js';
 import { masked } from '../../src/core/secrets.js';
 import { dryRunReport } from '../../src/sync/dry-run.js';
 
@@ -55,4 +57,37 @@ test('a session that could not be fetched was not compared: no "no change", the 
   const diff = dryRunReport(file, 'x = 1\n', { changed: true, text: 'x = 1\ny = 2\n' }, ['a', 'b']);
   assert.match(diff, /^\+y = 2$/m);
   assert.match(diff, /sso-session a, b could not be fetched \(see above\), so their blocks were not compared\n$/);
+});
+
+test('profiles renamed by new settings are listed under the diff, one line each, old -> new', () => {
+  const session = {
+    name: 'mycorp',
+    startUrl: 'https://d-1234567890.awsapps.com/start',
+    region: 'eu-north-1',
+    scopes: [],
+  };
+  const assignments = ['AdministratorAccess', 'PowerUserAccess'].map((roleName) => ({
+    session: 'mycorp',
+    accountId: '111111111111',
+    accountName: 'Prod',
+    roleName,
+  }));
+  const input = (text: string | undefined, name: string) => ({
+    text,
+    fetched: [{ session, assignments }],
+    configuredSessions: ['mycorp'],
+    rules: { ...defaultRules, name },
+    guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
+  });
+  const first = planSync(input(undefined, '{account}-{role}'));
+  assert.ok(first.ok);
+  const renamed = planSync(input(first.text, '{role}.{account}'));
+  assert.ok(renamed.ok);
+  const report = dryRunReport(file, first.text, renamed);
+  assert.deepEqual(report.split('\n').slice(-3), [
+    'renamed prod-PowerUserAccess -> PowerUserAccess.prod (sso-session mycorp)',
+    'renamed prod-admin -> admin.prod (sso-session mycorp)',
+    '',
+  ]);
+  assert.match(report, /^-\[profile prod-admin\]$/m, 'the diff itself is as it always is');
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SessionOutcome } from '../../src/core/plan.js';
 import { masked } from '../../src/core/secrets.js';
-import { logOutcome, skipMessage, warnHandEdits, warnUnreadable } from '../../src/sync/sync-log.js';
+import {
+  logOutcome,
+  skipMessage,
+  warnHandEdits,
+  warnUnmatchedOverrides,
+  warnUnreadable,
+} from '../../src/sync/sync-log.js';
 import { capturedLog, levels } from './captured-log.js';
 
 const prod = { session: 'corp', accountId: '111111111111', accountName: 'prod', roleName: 'Admin' };
@@ -14,6 +20,7 @@ function outcome(parts: Partial<SessionOutcome>): SessionOutcome {
     added: [],
     removed: [],
     changed: [],
+    renamed: [],
     skipped: [],
     profileCount: 0,
     held: undefined,
@@ -154,6 +161,46 @@ test('a replaced hand edit names the sections and the backup; a file the AWS CLI
         '(line 1: repeated key region; line 2: repeated key region; line 3: repeated key region; ' +
         'line 4: repeated key region; line 5: repeated key region; and 2 more); ' +
         'sso-sync still syncs its blocks and leaves the rest as it is, but merge the repeats by hand for any profile to work',
+    ],
+  );
+});
+
+test('an assignment excluded by an override names the override key that excluded it', () => {
+  assert.equal(
+    skipMessage({ assignment: prod, reason: 'excluded-account', by: 'profiles.accounts.*sandbox*' }),
+    'account "prod" ("111111111111"), role "Admin" is excluded by profiles.accounts.*sandbox*',
+  );
+  assert.equal(
+    skipMessage({ assignment: prod, reason: 'excluded-role', by: 'profiles.accounts.prod.roles.Admin' }),
+    'account "prod" ("111111111111"), role "Admin" is excluded by profiles.accounts.prod.roles.Admin',
+  );
+});
+
+test('overrides that matched nothing: a warning each, naming the key and the file', () => {
+  const { log, lines } = capturedLog();
+  warnUnmatchedOverrides(log, '/home/me/.config/sso-sync/settings.yaml', [
+    'profiles.accounts.111111111112',
+    'profiles.accounts.*prod*.roles.Admn',
+  ]);
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.event, l.key, l.msg]),
+    [
+      [
+        levels.warn,
+        'settings.unmatched',
+        'profiles.accounts.111111111112',
+        '/home/me/.config/sso-sync/settings.yaml: profiles.accounts.111111111112 matches no account you are ' +
+          'assigned, so it does nothing; check the account id or name for a typo (or remove it if the assignment is ' +
+          'gone)',
+      ],
+      [
+        levels.warn,
+        'settings.unmatched',
+        'profiles.accounts.*prod*.roles.Admn',
+        '/home/me/.config/sso-sync/settings.yaml: profiles.accounts.*prod*.roles.Admn matches no role of the ' +
+          'accounts it is under, so it does nothing; check the role name for a typo (or remove it if the assignment ' +
+          'is gone)',
+      ],
     ],
   );
 });
