@@ -21,7 +21,7 @@ import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type Logger, type ScreenLine } from '../log/logger.js';
 import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
@@ -32,6 +32,7 @@ import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
+import { progressLineFor, type ProgressLine } from './progress-line.js';
 
 /** What every command runs against: the process's environment and the clock. */
 interface Edge {
@@ -44,13 +45,22 @@ interface Edge {
 /** The parsed command of a kind. */
 type CommandOf<K extends Command['kind']> = Extract<Command, { kind: K }>;
 
-function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
+function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv, screen?: ScreenLine): Logger {
   // Typed as always set, isTTY is undefined on a pipe or a file.
   const stream: { isTTY?: boolean } = fd === 1 ? process.stdout : process.stderr;
   const tty = stream.isTTY === true;
   const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
   // Every run also appends its JSON lines to the rotated log file that `sso-sync log` reads.
-  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen, file: defaultLogFile(env) });
+  const color = tty && !env.NO_COLOR;
+  // A progress line on the terminal is cleared around each readable line; JSON lines go elsewhere than the terminal.
+  return createLogger({
+    fd,
+    human: tty,
+    color,
+    level: chosen,
+    file: defaultLogFile(env),
+    screen: tty ? screen : undefined,
+  });
 }
 
 function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
@@ -188,11 +198,19 @@ const readableOn = (fd: 1 | 2): boolean =>
  * One sync by hand (`--once`, or after `login`), recorded for `status`. A session's failure is said once: the log
  * line says it where the log is read on a terminal; where the log is JSON (a pipe, a file), one plain line on stderr.
  */
-async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 | 2 = 1): Promise<ExitCode> {
-  const report = await runOnce(deps, request).catch(async (error: unknown) => {
-    await recordFailure(edge, request, error, deps.log);
-    throw error;
-  });
+async function sync(
+  edge: Edge,
+  deps: SyncDeps,
+  request: SyncRequest,
+  logFd: 1 | 2 = 1,
+  progress?: ProgressLine,
+): Promise<ExitCode> {
+  const report = await runOnce({ ...deps, onProgress: progress?.onProgress }, request)
+    .catch(async (error: unknown) => {
+      await recordFailure(edge, request, error, deps.log);
+      throw error;
+    })
+    .finally(() => progress?.end());
   const options = { log: deps.log, clock: edge.clock };
   await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
   if (!readableOn(logFd)) for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
@@ -206,10 +224,14 @@ async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 |
   return report.exitCode;
 }
 
-/** `sso-sync --once`: a dry run prints its diff on stdout, so its log lines go to stderr. */
+/**
+ * `sso-sync --once`: a dry run prints its diff on stdout, so its log lines go to stderr. On a terminal, a long sync
+ * shows its progress on stderr.
+ */
 function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
   const fd = command.dryRun ? 2 : 1;
-  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), command, fd);
+  const progress = progressLineFor(process.stderr, edge.env, edge.clock);
+  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env, progress)), command, fd, progress);
 }
 
 /** `sso-sync log`. */
@@ -283,7 +305,9 @@ async function loginSession({ env, clock }: Edge, command: CommandOf<'login'>): 
 /** `sso-sync login`: a sign-in, then one sync of that session. */
 async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
   const { env, clock } = edge;
-  const log = logger(1, command.logLevel, env);
+  // The progress line of the sync after the sign-in (it appears only once that sync has taken a second).
+  const progress = progressLineFor(process.stderr, env, clock);
+  const log = logger(1, command.logLevel, env, progress);
   const session = await loginSession(edge, command);
   await login(
     {
@@ -303,12 +327,13 @@ async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode
       timeoutMs: command.timeoutSeconds * 1000,
     },
   );
-  return sync(edge, syncDeps(edge, log), {
+  const request = {
     sessions: [session.name],
     dryRun: false,
     allowMassRemoval: false,
     settingsFile: command.settingsFile,
-  });
+  };
+  return sync(edge, syncDeps(edge, log), request, 1, progress);
 }
 
 /** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */

@@ -37,6 +37,9 @@ Examples:
 
 Usage: sso-sync --once [--dry-run] [--incremental] [--session NAME]... [--allow-mass-removal]
 
+On a terminal, a sync that takes more than a second shows its progress on stderr (accounts listed, roles listed,
+requests throttled or retried), erased when the fetching is done.
+
 Options:
   --dry-run               print the diff the sync would make to the AWS config; write nothing
   --incremental           list roles only for new accounts and those due, as a scheduled sync does

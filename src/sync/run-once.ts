@@ -13,7 +13,8 @@ import { loadSettings } from '../settings/load.js';
 import type { Settings } from '../settings/schema.js';
 import { chooseSessions } from './choose-sessions.js';
 import { dryRunReport } from './dry-run.js';
-import { fetchSessions, type SessionFailure } from './fetch-sessions.js';
+import { fetchSessions, type ApiOptions, type SessionFailure } from './fetch-sessions.js';
+import type { OnProgress } from './progress.js';
 import type { ScanOptions, ScanReport } from './role-scan.js';
 import {
   logCancelled,
@@ -34,13 +35,15 @@ export interface SyncDeps {
   clock: Clock;
   log: Logger;
   /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
-  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
+  createApi: (region: string, options: ApiOptions) => SsoApi;
   /** Keeps tokens fresh; built from the settings' refresh window. */
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
   /** Test hooks of the writer: between writing the temp file and the checks, and right after the rename. */
   writeHooks?: Pick<WriteOptions, 'afterTempWritten' | 'afterRename'>;
+  /** Hears how the fetching goes, and that it is over (the progress line on a terminal; never the daemon). */
+  onProgress?: OnProgress | undefined;
 }
 
 /** What the person asked for. */
@@ -159,6 +162,7 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   const keeper = deps.createKeeper(settings.refreshWindowMs);
   const roles = scanOptions(deps, request, settings, started);
   const { fetched, failures, scans } = await fetchSessions({ ...deps, keeper, scan: roles }, sessions, settings.sync);
+  deps.onProgress?.({ kind: 'fetched' });
   const guard = {
     maxRemovalShare: settings.sync.maxRemovalShare,
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,
