@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import cron from 'node-cron';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
+import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
@@ -63,7 +64,13 @@ function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv, sc
   });
 }
 
-function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
+function keeper(
+  { env, clock }: Edge,
+  log: Logger,
+  refreshWindowMs: number,
+  onRefreshed?: Refreshed,
+  refused?: RefusedRefreshes,
+): TokenKeeper {
   return new TokenKeeper({
     home: homeDir(env),
     clock,
@@ -72,16 +79,17 @@ function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRe
     refreshWindowMs,
     lockDir: locksDir(stateDir(env)),
     ...(onRefreshed ? { onRefreshed } : {}),
+    ...(refused ? { refused } : {}),
   });
 }
 
-function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed): SyncDeps {
+function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed, refused?: RefusedRefreshes): SyncDeps {
   return {
     env: edge.env,
     clock: edge.clock,
     log,
     createApi: (region, options) => createSsoApi(region, edge.clock, options),
-    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed),
+    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed, refused),
     out: (t) => process.stdout.write(t),
   };
 }
@@ -141,8 +149,11 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
   const state = stateDir(env);
   const home = homeDir(env);
   let notify = false;
+  // The refresh tokens the service refused, for every keeper of this daemon: none is sent again.
+  const refused = new RefusedRefreshes();
   return {
     clock,
+    refused,
     log,
     home,
     configFile: configPath(env),
@@ -155,7 +166,7 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
     sessions: (settings) => allSessions(env, settings),
     runSync: async (request, onRefreshed) => {
       try {
-        const report = await runOnce(syncDeps(edge, log, onRefreshed), {
+        const report = await runOnce(syncDeps(edge, log, onRefreshed, refused), {
           ...request,
           settingsFile: command.settingsFile,
         });
@@ -167,7 +178,7 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
       }
     },
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
-    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
+    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed, refused),
     schedule: cronSchedule,
     scheduleOffset: () => scheduleOffset(state, log),
     random: Math.random,

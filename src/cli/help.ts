@@ -24,7 +24,8 @@ const topics: Record<HelpTopic, string> = {
 Usage: sso-sync [--settings FILE] [--log-level LEVEL]
 
 It syncs at start and on the schedule, keeps each token fresh before it expires, and syncs at once after a
-sign-in. SIGTERM or SIGINT stops it after the write in progress; SIGHUP reloads the settings.
+sign-in. A session that needs sign-in is said once (login.required) and left out of the scheduled syncs until a
+new token appears. SIGTERM or SIGINT stops it after the write in progress; SIGHUP reloads the settings.
 
 Options:
 ${commonOptions}

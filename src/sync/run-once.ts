@@ -49,6 +49,8 @@ export interface SyncDeps {
 /** What the person asked for. */
 export interface SyncRequest {
   sessions: string[];
+  /** Sessions left out of this sync (the daemon's, waiting for a sign-in); their blocks are left alone. */
+  skip?: readonly string[];
   dryRun: boolean;
   allowMassRemoval: boolean;
   settingsFile: string | undefined;
@@ -156,7 +158,9 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   // A damaged file is refused before any network call.
   if (scan.damage.length > 0) throw damageError(file, scan.damage);
   if (scan.bom) warnBom(log, file);
-  const { sessions, configured } = chooseSessions(log, settings, scan.outside, request.sessions, file);
+  const chosen = chooseSessions(log, settings, scan.outside, request.sessions, file);
+  const { configured } = chosen;
+  const sessions = chosen.sessions.filter((s) => request.skip?.includes(s.name) !== true);
   logStarted(log, sessions, file, request.dryRun);
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
