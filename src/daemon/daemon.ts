@@ -185,15 +185,18 @@ class Daemon {
 
   /** Reloads the settings (SIGHUP, or the settings file changed); the sync after it scans as `scan` says. */
   reload(why: string, scan: ScanKind = 'incremental'): Promise<void> {
-    // A session's definition may have changed (its start URL, its region): each waiting one is tried again.
-    this.signedOut.endAll();
     return reloadSettings(
       {
         ...this.deps,
         current: this.current,
         createKeeper: (settings) => this.deps.createKeeper(settings, this.known.refreshed),
         reschedule: (settings) => this.schedule.set(scheduleTiming(settings, this.offset)),
-        requestSync: (reason) => this.queue.request(reason, undefined, scan),
+        requestSync: (reason) => {
+          // Valid new settings: a session's definition may have changed (its start URL, its region), so each one
+          // waiting for a sign-in is tried again.
+          this.signedOut.endAll();
+          this.queue.request(reason, undefined, scan);
+        },
       },
       why,
     );

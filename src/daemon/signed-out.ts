@@ -49,9 +49,12 @@ export class SignedOut {
     this.deps.notices.reset(session);
   }
 
-  /** Every spell ends (the settings were reloaded: a session's definition may have changed): each is tried again. */
+  /**
+   * Every spell ends without a sign-in (new settings: a session's definition may have changed), so each session is
+   * tried again; one still signed out is logged again, but not notified again until a new token.
+   */
   endAll(): void {
-    for (const session of [...this.spells.keys()]) this.end(session);
+    this.spells.clear();
   }
 
   /** True while the session waits for a sign-in. */

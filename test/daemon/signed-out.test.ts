@@ -13,7 +13,7 @@ import type { SsoApi } from '../../src/aws/sso-api.js';
 import type { Refreshed } from '../../src/daemon/daemon.js';
 import { debounceMs } from '../../src/daemon/watchers.js';
 import { runOnce } from '../../src/sync/run-once.js';
-import { harness, startUrl, token } from './harness.js';
+import { harness, startUrl, token, type HarnessOptions } from './harness.js';
 
 const minute = 60_000;
 
@@ -52,8 +52,8 @@ const invalidGrant = () =>
 const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
 
 /** The harness's daemon with the real sync and keeper, its config holding the sso-session; its syncs counted. */
-function daemon(t: { after(fn: () => void): void }, oidc: OidcApi) {
-  const h = harness(t, { scheduleMs: minute });
+function daemon(t: { after(fn: () => void): void }, oidc: OidcApi, settings?: HarnessOptions['settings']) {
+  const h = harness(t, { scheduleMs: minute, ...(settings ? { settings } : {}) });
   const { home, clock, deps } = h;
   mkdirSync(path.dirname(deps.configFile), { recursive: true });
   writeFileSync(deps.configFile, `[sso-session mycorp]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`);
@@ -160,4 +160,40 @@ test('a refresh that fails on the network is no refusal: it is retried with back
   assert.ok(h.events('token.refresh_failed').length >= 2, 'the token timer retried with backoff');
   // A refresh may be waiting out its backoff: the stop waits for it, up to five seconds.
   assert.equal(await h.stop(10_000), 0);
+});
+
+test('new settings try a waiting session once more (the refused refresh token still unsent); invalid ones do not', async (t) => {
+  const service = oidcFailing(invalidGrant);
+  const { h, syncs } = daemon(t, service.oidc, [{}, new Error('invalid settings'), {}]);
+  await h.writeToken('mycorp', token(h.clock.now(), -minute, 'expired'));
+  await h.start();
+  await h.clock.advance(2 * minute);
+  assert.equal(syncs(), 1);
+
+  h.signal('SIGHUP'); // the edit is invalid: the old settings stay, and so does the spell
+  await h.clock.advance(minute);
+  assert.equal(h.events('settings.invalid').length, 1);
+  assert.equal(syncs(), 1);
+  assert.equal(h.events('login.required').length, 1);
+
+  h.signal('SIGHUP'); // valid: the session is tried again, and said to need sign-in again
+  await h.clock.advance(minute);
+  assert.equal(syncs(), 2);
+  assert.deepEqual(
+    h.events('login.required').map((e) => String(e.msg).replace(/ \(or `aws sso login.*$/, '')),
+    [
+      'the token for sso-session mycorp expired at 2026-01-05T08:59:00Z and cannot be refreshed: the service ' +
+        'refused the refresh (InvalidGrantException (HTTP 400): Invalid grant provided); run `sso-sync login ' +
+        '--session mycorp`',
+      `the token for sso-session mycorp expired at 2026-01-05T08:59:00Z and cannot be refreshed: ${h.tokenFile()} ` +
+        'holds a refresh token the service already refused (only a new sign-in helps); run `sso-sync login ' +
+        '--session mycorp`',
+    ],
+  );
+  assert.equal(service.refreshes(), 1, 'the refused refresh token is still never sent again');
+  assert.equal(h.notifications.length, 1, 'not notified again before a sign-in');
+  await h.clock.advance(5 * minute);
+  assert.equal(syncs(), 2);
+  assert.equal(h.events('login.required').length, 2);
+  assert.equal(await h.stop(), 0);
 });
