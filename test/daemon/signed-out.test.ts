@@ -197,3 +197,36 @@ test('new settings try a waiting session once more (the refused refresh token st
   assert.equal(h.events('login.required').length, 2);
   assert.equal(await h.stop(), 0);
 });
+
+test('a refresh refused while the token is still valid: said once, not tried again, one login.required when it expires', async (t) => {
+  const service = oidcFailing(invalidGrant);
+  const { h, syncs } = daemon(t, service.oidc);
+  // 40 minutes left: the refresh window (30 minutes) opens in 10.
+  await h.writeToken('mycorp', token(h.clock.now(), 40 * minute, 'access'));
+  await h.start();
+  await h.clock.advance(39 * minute);
+  assert.equal(service.refreshes(), 1, 'refused once, never sent again, not by the timer nor by a sync');
+  assert.deepEqual(
+    h.events('token.refresh_failed').map((e) => e.msg),
+    [
+      'could not refresh the token for mycorp (InvalidGrantException (HTTP 400): Invalid grant provided); ' +
+        'the current one stays valid until 2026-01-05T09:40:00Z',
+    ],
+  );
+  assert.equal(h.events('login.required').length, 0, 'the token still works');
+  assert.equal(syncs(), 40, 'the start sync and every scheduled one ran with it');
+
+  // The sync at its expiry (or the token's timer, whichever comes first) says it, once.
+  await h.clock.advance(10 * minute);
+  const said = h.events('login.required');
+  assert.equal(said.length, 1);
+  assert.match(
+    String(said[0]!.msg),
+    /^the token for sso-session mycorp expired .*holds a refresh token the service already refused \(only a new sign-in helps\); run `sso-sync login --session mycorp`/,
+  );
+  assert.equal(syncs(), 41);
+  assert.equal(h.events('sync.skipped').length, 9, 'from then on, the scheduled syncs leave it out');
+  assert.equal(service.refreshes(), 1);
+  assert.equal(h.lines.filter((l) => (l.level as number) >= 40).length, 2, 'one warning, one error: nothing else');
+  assert.equal(await h.stop(), 0);
+});

@@ -81,7 +81,7 @@ test('a long sync on a terminal shows its progress, then erases it before its ow
   assert.match(dry.output, /\d+ throttled/, 'the throttled requests are counted');
   const dryScreen = screen(dry.output);
   assert.ok(
-    dryScreen.every((line) => !line.includes('syncing mycorp')),
+    dryScreen.every((line) => !line.includes('syncing mycorp:')),
     `no progress is left on the screen:\n${dryScreen.join('\n')}`,
   );
   assert.ok(
@@ -89,12 +89,13 @@ test('a long sync on a terminal shows its progress, then erases it before its ow
     'the diff follows on a clean screen',
   );
 
-  const run = await onTerminal(box, ['--once']);
+  // Debug lines go to the same terminal while the progress line is drawn (fetch.completed comes before its end).
+  const run = await onTerminal(box, ['--once', '--log-level', 'debug']);
   assert.equal(run.code, 0, run.output);
   assert.match(run.output, progressLine);
   const runScreen = screen(run.output);
   assert.ok(
-    runScreen.every((line) => !line.includes('syncing mycorp')),
+    runScreen.every((line) => !line.includes('syncing mycorp:')),
     `no progress is left on the screen:\n${runScreen.join('\n')}`,
   );
   // Each log line starts on a line of its own: none was written after a progress line's text.
@@ -104,6 +105,9 @@ test('a long sync on a terminal shows its progress, then erases it before its ow
     logLines.every((line) => /^\[\d\d:\d\d:\d\d\] INFO: profile\.added /.test(line)),
     logLines[0],
   );
+  const fetched = runScreen.filter((line) => line.includes('fetch.completed'));
+  assert.equal(fetched.length, 1);
+  assert.match(fetched[0]!, /^\[\d\d:\d\d:\d\d\] DEBUG: fetch\.completed fetched 160 assignments for mycorp/);
   assert.equal(profileNames(readFileSync(box.configFile, 'utf8')).length, 160);
 });
 
@@ -112,7 +116,7 @@ test('with stderr piped, a long sync writes no progress at all', async (t) => {
   const run = await box.run(['--once', '--dry-run']);
   assert.equal(run.code, 0, run.stderr);
   for (const text of [run.stderr, run.stdout]) {
-    assert.doesNotMatch(text, /syncing mycorp|\r/);
+    assert.doesNotMatch(text, /syncing mycorp:|\r/);
     assert.ok(!text.includes('\x1b[2K'), 'no line was cleared');
   }
   assert.match(run.stdout, /^\+\[profile /m, 'the sync ran');
