@@ -12,8 +12,8 @@ import type { OidcApi } from '../../src/aws/oidc-api.js';
 import type { SsoApi } from '../../src/aws/sso-api.js';
 import type { Refreshed } from '../../src/daemon/daemon.js';
 import { debounceMs } from '../../src/daemon/watchers.js';
-import { runOnce } from '../../src/sync/run-once.js';
-import { harness, startUrl, token, type HarnessOptions } from './harness.js';
+import { runOnce, type SyncRequest } from '../../src/sync/run-once.js';
+import { harness, session, startUrl, token, type HarnessOptions } from './harness.js';
 
 const minute = 60_000;
 
@@ -52,11 +52,21 @@ const invalidGrant = () =>
 const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
 
 /** The harness's daemon with the real sync and keeper, its config holding the sso-session; its syncs counted. */
-function daemon(t: { after(fn: () => void): void }, oidc: OidcApi, settings?: HarnessOptions['settings']) {
-  const h = harness(t, { scheduleMs: minute, ...(settings ? { settings } : {}) });
+function daemon(
+  t: { after(fn: () => void): void },
+  oidc: OidcApi,
+  settings?: HarnessOptions['settings'],
+  names = ['mycorp'],
+) {
+  const h = harness(t, {
+    scheduleMs: minute,
+    sessions: names.map((n) => session(n)),
+    ...(settings ? { settings } : {}),
+  });
   const { home, clock, deps } = h;
   mkdirSync(path.dirname(deps.configFile), { recursive: true });
-  writeFileSync(deps.configFile, `[sso-session mycorp]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`);
+  const sections = names.map((n) => `[sso-session ${n}]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`);
+  writeFileSync(deps.configFile, sections.join('\n'));
   const env = {
     HOME: home,
     AWS_CONFIG_FILE: deps.configFile,
@@ -76,13 +86,15 @@ function daemon(t: { after(fn: () => void): void }, oidc: OidcApi, settings?: Ha
       baseDelayMs: 1_000,
     });
   let syncs = 0;
+  const requests: SyncRequest[] = [];
   deps.createKeeper = (settings, onRefreshed) => keeper(settings.refreshWindowMs, onRefreshed);
   deps.runSync = (request, onRefreshed) => {
     syncs++;
+    requests.push(request);
     const createKeeper = (windowMs: number) => keeper(windowMs, onRefreshed);
     return runOnce({ env, clock, log: deps.log, createApi: () => portal, createKeeper, out: () => undefined }, request);
   };
-  return { h, syncs: () => syncs, config: () => readFileSync(deps.configFile, 'utf8') };
+  return { h, syncs: () => syncs, requests, config: () => readFileSync(deps.configFile, 'utf8') };
 }
 
 test('signed out over ten scheduled cycles: one login.required, one refused refresh; a sign-in ends it', async (t) => {
@@ -228,5 +240,27 @@ test('a refresh refused while the token is still valid: said once, not tried aga
   assert.equal(h.events('sync.skipped').length, 9, 'from then on, the scheduled syncs leave it out');
   assert.equal(service.refreshes(), 1);
   assert.equal(h.lines.filter((l) => (l.level as number) >= 40).length, 2, 'one warning, one error: nothing else');
+  assert.equal(await h.stop(), 0);
+});
+
+test('while one session waits for a sign-in, the others sync on every cycle', async (t) => {
+  const service = oidcFailing(invalidGrant);
+  const { h, requests, config } = daemon(t, service.oidc, undefined, ['mycorp', 'other']);
+  await h.writeToken('mycorp', token(h.clock.now(), -minute, 'expired'));
+  await h.writeToken('other', token(h.clock.now(), 8 * 3600_000, 'fine'));
+  await h.start();
+  await h.clock.advance(5 * minute);
+  assert.equal(requests.length, 6, 'the start sync and every scheduled one ran');
+  assert.deepEqual(
+    requests.map((r) => [r.sessions, r.skip]),
+    [[[], []], ...Array.from({ length: 5 }, () => [[], ['mycorp']])],
+    'the scheduled syncs leave out only the session waiting for a sign-in',
+  );
+  assert.equal(h.events('login.required').length, 1);
+  assert.equal(service.refreshes(), 1);
+  assert.equal(h.events('sync.completed').filter((e) => e.session === 'other').length, 6);
+  assert.equal(h.events('sync.completed').filter((e) => e.session === 'mycorp').length, 0);
+  assert.match(config(), /^# BEGIN sso-sync other /m);
+  assert.doesNotMatch(config(), /^# BEGIN sso-sync mycorp /m);
   assert.equal(await h.stop(), 0);
 });
