@@ -11,6 +11,7 @@ import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
 import { describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import { acquireLock } from '../fs/lock-file.js';
+import type { RefusedRefreshes } from './refused-refreshes.js';
 import type { Logger } from '../log/logger.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import {
@@ -39,6 +40,8 @@ export interface KeeperDeps {
   lockDir: string;
   /** Told of every token this keeper writes (the daemon's cache watcher must not take it for a new sign-in). */
   onRefreshed?: (session: string, token: CachedToken) => void;
+  /** Refresh tokens the service refused before: never sent again (the daemon's, shared by its keepers). */
+  refused?: RefusedRefreshes;
   /** Attempts for a refresh that fails for a passing reason (network, 5xx, throttling), and the first backoff. */
   attempts?: number;
   baseDelayMs?: number;
@@ -78,10 +81,14 @@ interface RefreshInputs {
   refreshToken: string;
 }
 
+/** Why a refresh token the service refused before is not sent again. */
+export const refusedBlocker = 'holds a refresh token the service already refused (only a new sign-in helps)';
+
 /** What a cached token can be refreshed with, or why it cannot be. */
-function refreshInputs(token: CachedToken, now: Date): RefreshInputs | { blocker: string } {
+function refreshInputs(token: CachedToken, now: Date, refused?: RefusedRefreshes): RefreshInputs | { blocker: string } {
   const { refreshToken, clientId, clientSecret, registrationExpiresAt } = token;
   if (!refreshToken) return { blocker: 'holds no refresh token (it came from a sign-in that did not issue one)' };
+  if (refused?.has(refreshToken)) return { blocker: refusedBlocker };
   if (!clientId || !clientSecret) return { blocker: 'holds no client registration to refresh with' };
   if (registrationExpiresAt && registrationExpiresAt.getTime() <= now.getTime()) {
     return { blocker: `holds a client registration that expired at ${formatCacheTime(registrationExpiresAt)}` };
@@ -89,9 +96,9 @@ function refreshInputs(token: CachedToken, now: Date): RefreshInputs | { blocker
   return { registration: { clientId, clientSecret }, refreshToken };
 }
 
-/** Why a cached token cannot be refreshed, or undefined when it can. */
-export function refreshBlocker(token: CachedToken, now: Date): string | undefined {
-  const inputs = refreshInputs(token, now);
+/** Why a cached token cannot be refreshed (with `refused`: also one whose refresh token was refused), if it cannot. */
+export function refreshBlocker(token: CachedToken, now: Date, refused?: RefusedRefreshes): string | undefined {
+  const inputs = refreshInputs(token, now, refused);
   return 'blocker' in inputs ? inputs.blocker : undefined;
 }
 
@@ -224,7 +231,7 @@ export class TokenKeeper {
     const state =
       rejected !== undefined ? 'was refused by the service' : `expired at ${formatCacheTime(current.expiresAt)}`;
 
-    const inputs = refreshInputs(current, now);
+    const inputs = refreshInputs(current, now, this.deps.refused);
     if ('blocker' in inputs) {
       if (stillUsable) {
         log.debug(
@@ -237,27 +244,7 @@ export class TokenKeeper {
     }
 
     const api = this.deps.oidc(current.region ?? session.region);
-    const attempts = this.deps.attempts ?? 4;
-    let failure: unknown;
-    let grant: TokenGrant | undefined;
-    for (let attempt = 1; attempt <= attempts && grant === undefined; attempt++) {
-      try {
-        grant = await api.createToken(inputs.registration, {
-          grantType: 'refresh_token',
-          refreshToken: inputs.refreshToken,
-        });
-      } catch (error) {
-        failure = error;
-        // An answer that cannot be used is not asked for again: its refresh token may already be rotated.
-        if (error instanceof InvalidReplyError || hopeless.has(errorName(error) ?? '')) break;
-        log.warn(
-          { event: 'token.refresh_retry', session: session.name, attempt, error: describeFailure(error) },
-          `refreshing the token for ${session.name} failed (${describeFailure(error)}); ` +
-            `attempt ${attempt} of ${attempts}`,
-        );
-        if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
-      }
-    }
+    const { grant, failure } = await this.askForToken(api, session, inputs);
     // Only the call is retried: once the service answered, its refresh token may be rotated, and asking again
     // with the old one would be refused.
     if (grant !== undefined) return this.store(session, current, grant);
@@ -265,7 +252,11 @@ export class TokenKeeper {
 
     // The AWS CLI (which does not take sso-sync's lock) may have refreshed with the same, now rotated, refresh
     // token a moment earlier: give it a moment to write, and its token is as good as ours would have been.
-    if (hopeless.has(errorName(failure) ?? '')) await clock.sleep(500);
+    const refused = hopeless.has(errorName(failure) ?? '');
+    if (refused) {
+      this.deps.refused?.add(inputs.refreshToken);
+      await clock.sleep(500);
+    }
     const meanwhile = await readToken(home, session.name).catch(() => undefined);
     if (
       meanwhile &&
@@ -282,14 +273,44 @@ export class TokenKeeper {
       );
       return current;
     }
-    if (hopeless.has(errorName(failure) ?? ''))
-      throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
+    if (refused) throw signInRequired(session.name, state, `the service refused the refresh (${why})`);
     const { summary, advice } = classifyFailure(failure, 'IAM Identity Center', api.endpoint());
     throw new SsoSyncError(
       'aws.failed',
       `refreshing the token for sso-session ${session.name} failed: ${summary}. ${capitalized(advice)}.`,
       { retryable: true, cause: failure },
     );
+  }
+
+  /** The refresh call, tried again after a passing failure; the grant, or the last failure. */
+  private async askForToken(
+    api: OidcApi,
+    session: SessionDef,
+    inputs: RefreshInputs,
+  ): Promise<{ grant?: TokenGrant; failure?: unknown }> {
+    const { clock, log } = this.deps;
+    const attempts = this.deps.attempts ?? 4;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const grant = await api.createToken(inputs.registration, {
+          grantType: 'refresh_token',
+          refreshToken: inputs.refreshToken,
+        });
+        return { grant };
+      } catch (error) {
+        failure = error;
+        // An answer that cannot be used is not asked for again: its refresh token may already be rotated.
+        if (error instanceof InvalidReplyError || hopeless.has(errorName(error) ?? '')) break;
+        log.warn(
+          { event: 'token.refresh_retry', session: session.name, attempt, error: describeFailure(error) },
+          `refreshing the token for ${session.name} failed (${describeFailure(error)}); ` +
+            `attempt ${attempt} of ${attempts}`,
+        );
+        if (attempt < attempts) await clock.sleep((this.deps.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
+      }
+    }
+    return { failure };
   }
 
   /**

@@ -17,6 +17,8 @@ export interface RetryOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   random: () => number;
+  /** Told of each retry as it is decided: `throttled` after "too many requests", otherwise a passing failure. */
+  onRetry: (throttled: boolean) => void;
 }
 
 interface PacedToken extends RetryToken {
@@ -31,6 +33,7 @@ const defaults: RetryOptions = {
   baseDelayMs: 100,
   maxDelayMs: 10_000,
   random: Math.random,
+  onRetry: () => undefined,
 };
 
 function token(sentAt: number, failures: number, throttles: number): PacedToken {
@@ -68,6 +71,7 @@ export class PacedRetryStrategy implements RetryStrategyV2 {
     const hinted = info.retryAfterHint ? info.retryAfterHint.getTime() - this.clock.now() : 0;
     const delay = Math.min(this.options.maxDelayMs, Math.max(hinted, this.options.random() * exp));
     this.retries++;
+    this.options.onRetry(throttled);
     if (delay > 0) await this.clock.sleep(delay);
     return token(await this.pacer.acquire(), failures, throttles);
   }

@@ -88,10 +88,15 @@ export function portalEndpoint(region: string, env: NodeJS.ProcessEnv = process.
 export function createSsoApi(
   region: string,
   clock: Clock,
-  options: { requestTimeoutMs?: number; maxRate?: number | undefined } = {},
+  options: {
+    requestTimeoutMs?: number;
+    maxRate?: number | undefined;
+    /** Told of each request sent again: `throttled` after "too many requests" (see PacedRetryStrategy). */
+    onRetry?: ((throttled: boolean) => void) | undefined;
+  } = {},
 ): SsoApi {
   const pacer = new AdaptivePacer(clock, options.maxRate === undefined ? {} : { maxRate: options.maxRate });
-  const retryStrategy = new PacedRetryStrategy(pacer, clock);
+  const retryStrategy = new PacedRetryStrategy(pacer, clock, options.onRetry ? { onRetry: options.onRetry } : {});
   const client = new SSOClient({
     region,
     retryStrategy,

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import cron from 'node-cron';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
+import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { createRoleCredentialsApi } from '../aws/role-credentials-api.js';
@@ -23,7 +24,7 @@ import { credentialsCommand } from '../credentials/credentials-command.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type Logger, type ScreenLine } from '../log/logger.js';
 import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
@@ -38,6 +39,7 @@ import { terminalPrompter } from '../init/prompt.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import { logOwnerLost, logWritersWait } from '../sync/sync-log.js';
 import { checkLogLevel, type Command } from './args.js';
+import { progressLineFor, type ProgressLine } from './progress-line.js';
 
 /** What every command runs against: the process's environment and the clock. */
 interface Edge {
@@ -50,16 +52,31 @@ interface Edge {
 /** The parsed command of a kind. */
 type CommandOf<K extends Command['kind']> = Extract<Command, { kind: K }>;
 
-function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv): Logger {
+function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv, screen?: ScreenLine): Logger {
   // Typed as always set, isTTY is undefined on a pipe or a file.
   const stream: { isTTY?: boolean } = fd === 1 ? process.stdout : process.stderr;
   const tty = stream.isTTY === true;
   const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
   // Every run also appends its JSON lines to the rotated log file that `sso-sync log` reads.
-  return createLogger({ fd, human: tty, color: tty && !env.NO_COLOR, level: chosen, file: defaultLogFile(env) });
+  const color = tty && !env.NO_COLOR;
+  // A progress line on the terminal is cleared around each readable line; JSON lines go elsewhere than the terminal.
+  return createLogger({
+    fd,
+    human: tty,
+    color,
+    level: chosen,
+    file: defaultLogFile(env),
+    screen: tty ? screen : undefined,
+  });
 }
 
-function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRefreshed?: Refreshed): TokenKeeper {
+function keeper(
+  { env, clock }: Edge,
+  log: Logger,
+  refreshWindowMs: number,
+  onRefreshed?: Refreshed,
+  refused?: RefusedRefreshes,
+): TokenKeeper {
   return new TokenKeeper({
     home: homeDir(env),
     clock,
@@ -68,16 +85,17 @@ function keeper({ env, clock }: Edge, log: Logger, refreshWindowMs: number, onRe
     refreshWindowMs,
     lockDir: locksDir(stateDir(env)),
     ...(onRefreshed ? { onRefreshed } : {}),
+    ...(refused ? { refused } : {}),
   });
 }
 
-function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed): SyncDeps {
+function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed, refused?: RefusedRefreshes): SyncDeps {
   return {
     env: edge.env,
     clock: edge.clock,
     log,
     createApi: (region, options) => createSsoApi(region, edge.clock, options),
-    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed),
+    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed, refused),
     out: (t) => process.stdout.write(t),
   };
 }
@@ -137,8 +155,11 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
   const state = stateDir(env);
   const home = homeDir(env);
   let notify = false;
+  // The refresh tokens the service refused, for every keeper of this daemon: none is sent again.
+  const refused = new RefusedRefreshes();
   return {
     clock,
+    refused,
     log,
     home,
     configFile: configPath(env),
@@ -151,7 +172,7 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
     sessions: (settings) => allSessions(env, settings),
     runSync: async (request, onRefreshed) => {
       try {
-        const report = await runOnce(syncDeps(edge, log, onRefreshed), {
+        const report = await runOnce(syncDeps(edge, log, onRefreshed, refused), {
           ...request,
           settingsFile: command.settingsFile,
         });
@@ -163,7 +184,7 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
       }
     },
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
-    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
+    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed, refused),
     schedule: cronSchedule,
     scheduleOffset: () => scheduleOffset(state, log),
     random: Math.random,
@@ -194,11 +215,19 @@ const readableOn = (fd: 1 | 2): boolean =>
  * One sync by hand (`--once`, or after `login`), recorded for `status`. A session's failure is said once: the log
  * line says it where the log is read on a terminal; where the log is JSON (a pipe, a file), one plain line on stderr.
  */
-async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 | 2 = 1): Promise<ExitCode> {
-  const report = await runOnce(deps, request).catch(async (error: unknown) => {
-    await recordFailure(edge, request, error, deps.log);
-    throw error;
-  });
+async function sync(
+  edge: Edge,
+  deps: SyncDeps,
+  request: SyncRequest,
+  logFd: 1 | 2 = 1,
+  progress?: ProgressLine,
+): Promise<ExitCode> {
+  const report = await runOnce({ ...deps, onProgress: progress?.onProgress }, request)
+    .catch(async (error: unknown) => {
+      await recordFailure(edge, request, error, deps.log);
+      throw error;
+    })
+    .finally(() => progress?.end());
   const options = { log: deps.log, clock: edge.clock };
   await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
   if (!readableOn(logFd)) for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
@@ -215,11 +244,13 @@ async function sync(edge: Edge, deps: SyncDeps, request: SyncRequest, logFd: 1 |
 /**
  * `sso-sync --once`: a dry run prints its diff on stdout and `--print` the blocks, so their log lines go to stderr.
  * A print is a dry run that shows the blocks instead of the diff: nothing is written, no change is logged as made.
+ * On a terminal, a long sync shows its progress on stderr.
  */
 function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
   const fd = command.dryRun || command.print ? 2 : 1;
   const request = { ...command, dryRun: command.dryRun || command.print };
-  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), request, fd);
+  const progress = progressLineFor(process.stderr, edge.env, edge.clock);
+  return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env, progress)), request, fd, progress);
 }
 
 /**
@@ -346,15 +377,18 @@ async function signInTo({ env, clock }: Edge, session: SessionDef, way: SignInWa
 
 /** `sso-sync login`: a sign-in, then one sync of that session. */
 async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode> {
-  const log = logger(1, command.logLevel, edge.env);
+  // The progress line of the sync after the sign-in (it appears only once that sync has taken a second).
+  const progress = progressLineFor(process.stderr, edge.env, edge.clock);
+  const log = logger(1, command.logLevel, edge.env, progress);
   const session = await loginSession(edge, command);
   await signInTo(edge, session, command, log);
-  return sync(edge, syncDeps(edge, log), {
+  const request = {
     sessions: [session.name],
     dryRun: false,
     allowMassRemoval: false,
     settingsFile: command.settingsFile,
-  });
+  };
+  return sync(edge, syncDeps(edge, log), request, 1, progress);
 }
 
 /** A token good for a while (refreshable, or valid for another hour): until when, in words; else undefined. */
@@ -375,7 +409,9 @@ async function signedInUntil({ env, clock }: Edge, session: SessionDef): Promise
 /** `sso-sync init`: its questions on the terminal (stderr), the file through the atomic writer, login, a sync. */
 async function init(edge: Edge, command: CommandOf<'init'>): Promise<ExitCode> {
   const { env, clock } = edge;
-  const log = logger(1, command.logLevel, env);
+  // The progress line of the first sync (it appears only once that sync has taken a second).
+  const progress = progressLineFor(process.stderr, env, clock);
+  const log = logger(1, command.logLevel, env, progress);
   const file = configPath(env);
   const interactive = (process.stdin as { isTTY?: boolean }).isTTY === true;
   return runInit(
@@ -397,12 +433,13 @@ async function init(edge: Edge, command: CommandOf<'init'>): Promise<ExitCode> {
       signedInUntil: (session) => signedInUntil(edge, session),
       signIn: (session) => signInTo(edge, session, command, log),
       sync: (session) =>
-        sync(edge, syncDeps(edge, log), {
-          sessions: [session.name],
-          dryRun: false,
-          allowMassRemoval: false,
-          settingsFile: command.settingsFile,
-        }),
+        sync(
+          edge,
+          syncDeps(edge, log),
+          { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile: command.settingsFile },
+          1,
+          progress,
+        ),
       installService: () => service(edge, { kind: 'service', action: 'install', dryRun: false }),
     },
     command,

@@ -26,7 +26,8 @@ const topics: Record<HelpTopic, string> = {
 Usage: sso-sync [--settings FILE] [--log-level LEVEL]
 
 It syncs at start and on the schedule, keeps each token fresh before it expires, and syncs at once after a
-sign-in. SIGTERM or SIGINT stops it after the write in progress; SIGHUP reloads the settings.
+sign-in. A session that needs sign-in is said once (login.required) and left out of the scheduled syncs until a
+new token appears. SIGTERM or SIGINT stops it after the write in progress; SIGHUP reloads the settings.
 
 Options:
 ${commonOptions}
@@ -38,6 +39,9 @@ Examples:
   once: `sso-sync --once: sync now, then exit
 
 Usage: sso-sync --once [--dry-run | --print] [--incremental] [--session NAME]... [--allow-mass-removal]
+
+On a terminal, a sync that takes more than a second shows its progress on stderr (accounts listed, roles listed,
+requests throttled or retried), erased when the fetching is done.
 
 Options:
   --dry-run               print the diff the sync would make to the AWS config, then each profile it would

@@ -5,6 +5,7 @@
  * SIGTERM/SIGINT stop it after the write in progress, SIGHUP reloads. Idle, it holds only timers for the next
  * run and the next refresh, and file watches: nothing polls. This module wires the parts and handles the signals.
  */
+import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
@@ -20,6 +21,7 @@ import { KnownTokens, type Refreshed } from './known-tokens.js';
 import { logSettingsNotices } from '../sync/sync-log.js';
 import { reloadSettings } from './settings-reload.js';
 import { SignInNotices } from './sign-in-notices.js';
+import { SignedOut } from './signed-out.js';
 import { scheduleTiming } from './schedule-timing.js';
 import { runSyncJob } from './sync-job.js';
 import { SyncQueue, type ScanKind } from './sync-queue.js';
@@ -63,6 +65,11 @@ export interface DaemonDeps {
   signals: CaughtSignals;
   /** Desktop notification (off unless the settings turn it on). */
   notify(title: string, text: string): void;
+  /**
+   * The refresh tokens the service refused, shared with the keepers `createKeeper` and `runSync` make, so that none
+   * is sent again; the token timers read it too.
+   */
+  refused: RefusedRefreshes;
 }
 
 /** Runs the daemon until a stop signal; resolves with the exit status. */
@@ -102,7 +109,7 @@ function stopSignal(signals: DaemonDeps['signals'], halt: () => void, hup: () =>
 
 /** The daemon's parts, wired to each other. */
 class Daemon {
-  private readonly notices: SignInNotices;
+  private readonly signedOut: SignedOut;
   private readonly tokens: TokenTimers;
   private readonly cache: TokenCacheWatch;
   private readonly config: ConfigWatch;
@@ -121,8 +128,9 @@ class Daemon {
   ) {
     const { clock, log } = deps;
     const readToken = (session: string) => deps.readToken(session);
-    this.notices = new SignInNotices((title, text) => deps.notify(title, text));
-    this.tokens = new TokenTimers({ clock, log, current, readToken, notices: this.notices });
+    const notices = new SignInNotices((title, text) => deps.notify(title, text));
+    this.signedOut = new SignedOut({ readToken, notices });
+    this.tokens = new TokenTimers({ clock, log, current, readToken, signedOut: this.signedOut, refused: deps.refused });
     this.cache = new TokenCacheWatch({
       log,
       home: deps.home,
@@ -183,7 +191,12 @@ class Daemon {
         current: this.current,
         createKeeper: (settings) => this.deps.createKeeper(settings, this.known.refreshed),
         reschedule: (settings) => this.schedule.set(scheduleTiming(settings, this.offset)),
-        requestSync: (reason) => this.queue.request(reason, undefined, scan),
+        requestSync: (reason) => {
+          // Valid new settings: a session's definition may have changed (its start URL, its region), so each one
+          // waiting for a sign-in is tried again.
+          this.signedOut.endAll();
+          this.queue.request(reason, undefined, scan);
+        },
       },
       why,
     );
@@ -220,7 +233,8 @@ class Daemon {
       current: this.current,
       signal: this.controller.signal,
       refreshed: this.known.refreshed,
-      notices: this.notices,
+      signedOut: this.signedOut,
+      readToken: (session: string) => this.deps.readToken(session),
       synced: (text: string) => this.config.synced(text),
       armTokens: () => this.tokens.arm(),
       recordNextRun: () => this.schedule.record(),
@@ -230,7 +244,7 @@ class Daemon {
   /** A sign-in (a new token in the cache): what failed before starts afresh, and the session is synced, fully. */
   private signedIn(session: string): void {
     this.tokens.newToken(session);
-    this.notices.reset(session);
+    this.signedOut.end(session);
     this.queue.request('sign-in', session, 'full');
   }
 

@@ -1,14 +1,15 @@
 /**
  * One of the daemon's syncs: runs it with the daemon's own settings, tells the person what changed or that sign-in
  * is required, and tells the queue whether a retry is worth it. Then the token timers are set again: the sync may
- * have refreshed a token.
+ * have refreshed a token. A session waiting for a sign-in is left out quietly (see signed-out.ts).
  */
 import { errorStack, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SyncReport, SyncRequest } from '../sync/run-once.js';
 import type { Current } from './current.js';
 import type { Refreshed } from './known-tokens.js';
-import type { SignInNotices } from './sign-in-notices.js';
+import type { CachedToken } from '../token/cache.js';
+import { tokenFingerprint, type SignedOut } from './signed-out.js';
 import type { SyncJob, SyncResult } from './sync-queue.js';
 
 /** What a sync of the daemon needs. */
@@ -20,7 +21,10 @@ export interface SyncJobDeps {
   runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncReport>;
   refreshed: Refreshed;
   notify(title: string, text: string): void;
-  notices: SignInNotices;
+  /** The sessions waiting for a sign-in: not synced; a sync that finds sign-in required begins a spell. */
+  signedOut: SignedOut;
+  /** The session's cached token; undefined when there is none or it cannot be read. */
+  readToken(session: string): Promise<CachedToken | undefined>;
   /** Told of the config as the sync left it. */
   synced(configText: string): void;
   /** Sets the token timers again. */
@@ -29,12 +33,40 @@ export interface SyncJobDeps {
   recordNextRun(): void;
 }
 
+/** The sessions a job syncs (none named: all of them) and those it leaves out because they wait for a sign-in. */
+async function jobSessions(
+  deps: SyncJobDeps,
+  job: SyncJob,
+): Promise<{ sessions: string[]; waiting: string[]; asked: string[] }> {
+  const names = deps.current.names();
+  const asked = job.all ? names : [...job.sessions].filter((s) => names.includes(s));
+  const waiting = await deps.signedOut.waiting(asked);
+  if (waiting.length > 0) {
+    deps.log.debug(
+      { event: 'sync.skipped', sessions: waiting, reason: job.reason },
+      `not syncing ${waiting.join(', ')}: waiting for a sign-in`,
+    );
+  }
+  return { sessions: job.all ? [] : asked.filter((s) => !waiting.includes(s)), waiting, asked };
+}
+
 /** Runs the job's sync; says whether it failed for a passing reason, or that nothing ran. */
 export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncResult> {
   const { log, current } = deps;
+  const { sessions, waiting, asked } = await jobSessions(deps, job);
+  if (!job.all && asked.length === 0) return 'nothing';
+  if (asked.length > 0 && waiting.length === asked.length) {
+    deps.recordNextRun();
+    return 'nothing';
+  }
+  // The token files as the sync starts: a sign-in required spell begins with the file that failed.
+  const before = new Map<string, string>();
+  for (const name of asked.filter((s) => !waiting.includes(s)))
+    before.set(name, tokenFingerprint(await deps.readToken(name)));
   // The daemon's own validated settings: an invalid edit on disk does not reach the sync.
   const request: SyncRequest = {
-    sessions: job.all ? [] : [...job.sessions].filter((s) => current.names().includes(s)),
+    sessions,
+    skip: waiting,
     dryRun: false,
     allowMassRemoval: false,
     settingsFile: undefined,
@@ -43,7 +75,6 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
     incremental: !job.fullAll,
     fullScan: [...job.full],
   };
-  if (!job.all && request.sessions.length === 0) return 'nothing';
   const scan = job.fullAll ? 'full' : job.full.size > 0 ? `full for ${[...job.full].join(', ')}` : 'incremental';
   log.debug(
     { event: 'sync.started', reason: job.reason, sessions: job.all ? 'all' : request.sessions, scan },
@@ -55,7 +86,7 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
     // What the file holds as this sync left it: a change after this is someone else's.
     if (report.configText !== undefined) deps.synced(report.configText);
     if (report.cancelled) return 'nothing';
-    retryable = reportOutcome(deps, report);
+    retryable = await reportOutcome(deps, report, before);
   } catch (error) {
     retryable = runFailed(log, error);
   }
@@ -64,15 +95,23 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
   return retryable ? 'retry' : 'done';
 }
 
-/** Tells the person what a finished sync did; true when it failed for a passing reason. */
-function reportOutcome(deps: SyncJobDeps, report: SyncReport): boolean {
+/**
+ * Tells the person what a finished sync did; a session that needs sign-in begins its spell (the sync logged
+ * `login.required`; the spell notifies). True when the sync failed for a passing reason.
+ */
+async function reportOutcome(deps: SyncJobDeps, report: SyncReport, before: Map<string, string>): Promise<boolean> {
   const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length + o.renamed.length, 0);
   if (changed > 0)
     deps.notify(
       'sso-sync: profiles changed',
       `${changed} profile${changed === 1 ? '' : 's'} added, removed or renamed`,
     );
-  for (const f of report.failures) if (f.error.code === 'sign-in.required') deps.notices.required(f.session);
+  for (const f of report.failures) {
+    if (f.error.code !== 'sign-in.required') continue;
+    // A session the daemon did not know of before this sync (new in the config) began with the file as it is now.
+    const fingerprint = before.get(f.session) ?? tokenFingerprint(await deps.readToken(f.session));
+    deps.signedOut.begin(f.session, fingerprint);
+  }
   return report.failures.some((f) => f.error.code === 'aws.failed');
 }
 

@@ -1,8 +1,10 @@
 /**
  * Each session's token timer: a refresh when the token's refresh window opens (so other tools always find a valid
- * token), or, for a token that cannot be refreshed, one sign-in-required report when it expires. Idle, the daemon
- * holds one timer per session and nothing polls.
+ * token), or, for a token that cannot be refreshed, one sign-in-required report when it expires. A session waiting
+ * for a sign-in has no timer: only a new token helps, and the cache watcher sees it. Idle, the daemon holds one
+ * timer per session and nothing polls.
  */
+import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { refreshBlocker } from '../auth/token-keeper.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
@@ -11,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { CachedToken } from '../token/cache.js';
 import { backoffMs } from './backoff.js';
 import type { Current } from './current.js';
-import type { SignInNotices } from './sign-in-notices.js';
+import { tokenFingerprint, type SignedOut } from './signed-out.js';
 
 /** What the token timers need. */
 export interface TokenTimerDeps {
@@ -20,7 +22,10 @@ export interface TokenTimerDeps {
   current: Current;
   /** The session's cached token; undefined when there is none or it cannot be read. */
   readToken(session: string): Promise<CachedToken | undefined>;
-  notices: SignInNotices;
+  /** The sessions waiting for a sign-in; a refused refresh or an expiry begins a spell. */
+  signedOut: SignedOut;
+  /** The refresh tokens the service refused: a token holding one is not refreshed again. */
+  refused: RefusedRefreshes;
 }
 
 /** The timers of every session's token, and what the refreshes they started taught (failures, sign-in needed). */
@@ -28,8 +33,6 @@ export class TokenTimers {
   private readonly timers = new Map<string, Timer>();
   /** Per session, the refreshes in a row that did not succeed. */
   private readonly failures = new Map<string, number>();
-  /** Sessions whose refresh was refused: only a sign-in helps. */
-  private readonly signInNeeded = new Set<string>();
   /** Refreshes in flight: a stop waits for them (the service may have rotated the refresh token already). */
   private readonly refreshing = new Set<Promise<void>>();
   private stopped = false;
@@ -46,9 +49,8 @@ export class TokenTimers {
     }
   }
 
-  /** A new token appeared (a sign-in): the refreshes that failed or were refused before do not count any more. */
+  /** A new token appeared (a sign-in): the refreshes that failed before do not count any more. */
   newToken(session: string): void {
-    this.signInNeeded.delete(session);
     this.failures.delete(session);
   }
 
@@ -78,8 +80,10 @@ export class TokenTimers {
     const { clock, current } = this.deps;
     const now = clock.now();
     const left = token.expiresAt.getTime() - now;
-    const blocker = refreshBlocker(token, new Date(now));
-    if (blocker || this.signInNeeded.has(name)) {
+    // Waiting for a sign-in: nothing to refresh, nothing more to say.
+    if (this.deps.signedOut.has(name)) return;
+    const blocker = refreshBlocker(token, new Date(now), this.deps.refused);
+    if (blocker) {
       // Cannot be refreshed: say so once, when it expires (not again if it already has: the sync said so), then
       // wait for a sign-in, which the cache watcher sees.
       if (left > 0) this.set(name, left, () => this.expired(name, token, blocker));
@@ -96,12 +100,12 @@ export class TokenTimers {
   private expired(name: string, token: CachedToken, blocker: string | undefined): void {
     // Woken before the token's end by the wall clock (it was set back): wait again.
     if (token.expiresAt.getTime() > this.deps.clock.now()) return void this.arm();
+    if (!this.deps.signedOut.begin(name, tokenFingerprint(token))) return;
     this.deps.log.error(
       { event: 'login.required', session: name },
       `the token for sso-session ${name} expired${blocker ? ` and ${blocker}` : ' and cannot be refreshed'}; ` +
         `run \`sso-sync login --session ${name}\``,
     );
-    this.deps.notices.required(name);
   }
 
   private async refresh(name: string): Promise<void> {
@@ -123,23 +127,26 @@ export class TokenTimers {
     if (early && !this.failures.has(name)) return;
     try {
       const token = await current.keeper.refresh(session);
+      // Refused, while the token stays valid a while (the keeper said so): no retry, only a sign-in helps; the
+      // timer is set again for the token's expiry.
+      if (before && token.accessToken === before.accessToken && this.deps.refused.has(token.refreshToken)) return;
       if (before && token.accessToken === before.accessToken) throw new Error('the token was not refreshed');
       this.failures.delete(name);
     } catch (error) {
-      this.refreshFailed(name, error);
+      this.refreshFailed(name, error, before);
     }
   }
 
-  private refreshFailed(name: string, error: unknown): void {
+  private refreshFailed(name: string, error: unknown, before: CachedToken | undefined): void {
     const e = error instanceof SsoSyncError ? error : undefined;
-    const failures = (this.failures.get(name) ?? 0) + 1;
-    this.failures.set(name, failures);
     if (e?.code === 'sign-in.required') {
-      this.signInNeeded.add(name);
-      this.deps.log.error({ event: 'login.required', session: name }, e.message);
-      this.deps.notices.required(name);
+      // Said once per spell; the timer waits for a new token.
+      if (this.deps.signedOut.begin(name, tokenFingerprint(before)))
+        this.deps.log.error({ event: 'login.required', session: name }, e.message);
       return;
     }
+    const failures = (this.failures.get(name) ?? 0) + 1;
+    this.failures.set(name, failures);
     const inSeconds = Math.round(backoffMs(failures) / 1000);
     this.deps.log.warn(
       { event: 'token.refresh_failed', session: name, failures },

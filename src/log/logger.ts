@@ -3,7 +3,7 @@
  * by key.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import pretty, { prettyFactory } from 'pino-pretty';
 import type { Clock } from '../clock/clock.js';
 import { openLogFile, type LogFileOptions } from './rotating-file.js';
 import { warnOfTakeover } from './takeover-warning.js';
@@ -37,22 +37,45 @@ export interface LoggerOptions {
   file?: LogFileOptions;
   /** The clock the log file's rotation lock is judged and waited for by (default the system clock). */
   clock?: Clock;
+  /** A line drawn on the same terminal (a sync's progress): cleared before each readable line, drawn again after. */
+  screen?: ScreenLine | undefined;
+}
+
+/** A line kept at the bottom of the terminal that log lines must not run into. */
+export interface ScreenLine {
+  hide(): void;
+  show(): void;
+}
+
+/** Readable lines on the terminal. With a screen line, each is formatted and written at once, the line cleared. */
+function readableOut(options: LoggerOptions): DestinationStream {
+  const prettyOptions = {
+    colorize: options.color,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,event',
+    messageFormat: '{event} {msg}',
+    // Each message already names the profile, account and role. (With singleLine as well, pino-pretty ends
+    // no line: its newline for single lines comes after the object, which is hidden.)
+    hideObject: true,
+  };
+  const { screen } = options;
+  if (!screen) return pretty({ destination: options.fd, sync: true, ...prettyOptions });
+  const format = prettyFactory(prettyOptions);
+  const sink = pino.destination({ dest: options.fd, sync: true });
+  return {
+    write(line: string): void {
+      const text = format(line);
+      screen.hide();
+      sink.write(text);
+      screen.show();
+    },
+  };
 }
 
 /** Creates the process's logger. */
 export function createLogger(options: LoggerOptions): Logger {
   const out: DestinationStream = options.human
-    ? pretty({
-        destination: options.fd,
-        sync: true,
-        colorize: options.color,
-        translateTime: 'SYS:HH:MM:ss',
-        ignore: 'pid,hostname,event',
-        messageFormat: '{event} {msg}',
-        // Each message already names the profile, account and role. (With singleLine as well, pino-pretty ends
-        // no line: its newline for single lines comes after the object, which is hidden.)
-        hideObject: true,
-      })
+    ? readableOut(options)
     : pino.destination({ dest: options.fd, sync: true });
   const level = options.level ?? 'info';
   if (!options.file) return pino(pinoOptions(level), out);

@@ -7,6 +7,7 @@ import type { Assignment, SessionDef, UnusableEntry } from '../core/types.js';
 import { classifyFailure } from '../aws/failure.js';
 import { signInHint, SsoSyncError } from '../errors.js';
 import { BoundedWork } from './bounded.js';
+import type { OnProgress } from './progress.js';
 
 /** Turns a failed portal call into the error a person reads, with the advice that fits the failure. */
 export function portalError(session: string, what: string, error: unknown, endpoint: string): SsoSyncError {
@@ -58,16 +59,20 @@ export async function fetchAssignments(
   accessToken: string,
   concurrency: number,
   known?: KnownRoles,
+  onProgress?: OnProgress,
 ): Promise<FetchedAssignments> {
   const work = new BoundedWork(concurrency);
   const listed = new Map<string, AccountRoles>();
+  onProgress?.({ kind: 'listing' });
   // An account the portal gave twice is listed once.
   const list = (accountId: string) => {
     if (listed.has(accountId)) return;
     listed.set(accountId, { roles: [], unusable: [] });
+    onProgress?.({ kind: 'roles-queued' });
     work.add(async () => {
       try {
         listed.set(accountId, await api.listAccountRoles(accessToken, accountId));
+        onProgress?.({ kind: 'roles-listed' });
       } catch (error) {
         throw portalError(session.name, `listing the roles of account ${accountId}`, error, api.endpoint());
       }
@@ -76,6 +81,7 @@ export async function fetchAssignments(
   let listing: AccountListing;
   try {
     listing = await api.listAccounts(accessToken, (page) => {
+      onProgress?.({ kind: 'accounts', count: page.length });
       for (const { accountId } of page) if (known?.accounts.has(accountId) !== true) list(accountId);
     });
   } catch (error) {

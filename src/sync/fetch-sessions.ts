@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
 import { fetchAssignments, type FetchedAssignments, type KnownRoles } from './fetch-assignments.js';
 import { endScan, scheduledRate, startScan, type ScanOptions, type ScanReport } from './role-scan.js';
+import type { OnProgress } from './progress.js';
 import { logFetched, logSessionFailed, logTokenRejected } from './sync-log.js';
 
 /** What fetching needs of the token keeper. */
@@ -23,10 +24,20 @@ export interface SessionFailure {
 export interface FetchDeps {
   log: Logger;
   /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
-  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
+  createApi: (region: string, options: ApiOptions) => SsoApi;
   keeper: TokenSource;
   /** How roles are scanned and where their cache is; without it, every account's roles are listed, nothing kept. */
   scan?: ScanOptions;
+  /** Hears how the fetching goes (the progress line on a terminal). */
+  onProgress?: OnProgress | undefined;
+}
+
+/** How a sync's portal client is made: its timeout, its pace, and who hears of each request sent again. */
+export interface ApiOptions {
+  requestTimeoutMs: number;
+  maxRate?: number;
+  /** A request is sent again: held back after "too many requests" (`throttled`), or after a passing failure. */
+  onRetry?: (throttled: boolean) => void;
 }
 
 /** What fetching the sessions gave: each session's assignments or failure, and how each scan went. */
@@ -48,15 +59,16 @@ export async function fetchWithRetry(
   concurrency: number,
   log: Logger,
   known?: KnownRoles,
+  onProgress?: OnProgress,
 ): Promise<FetchedAssignments> {
   const token = await keeper.tokenForSync(session);
   try {
-    return await fetchAssignments(api, session, token.accessToken, concurrency, known);
+    return await fetchAssignments(api, session, token.accessToken, concurrency, known, onProgress);
   } catch (error) {
     if (!(error instanceof SsoSyncError && error.code === 'sign-in.required')) throw error;
     logTokenRejected(log, session.name);
     const fresh = await keeper.refresh(session, token.accessToken);
-    return await fetchAssignments(api, session, fresh.accessToken, concurrency, known);
+    return await fetchAssignments(api, session, fresh.accessToken, concurrency, known, onProgress);
   }
 }
 
@@ -69,8 +81,14 @@ async function fetchOne(
   const start = deps.scan ? await startScan(deps.scan, session, deps.log) : undefined;
   // A scheduled scan takes its time; a full one runs as fast as the portal allows.
   const pace = start?.known ? { maxRate: scheduledRate } : {};
-  const api = deps.createApi(session.region, { requestTimeoutMs: sync.requestTimeoutMs, ...pace });
-  const result = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log, start?.known);
+  const { onProgress } = deps;
+  const onRetry = onProgress && ((throttled: boolean) => onProgress({ kind: throttled ? 'throttled' : 'retried' }));
+  const api = deps.createApi(session.region, {
+    requestTimeoutMs: sync.requestTimeoutMs,
+    ...pace,
+    ...(onRetry ? { onRetry } : {}),
+  });
+  const result = await fetchWithRetry(api, deps.keeper, session, sync.concurrency, deps.log, start?.known, onProgress);
   const stats = api.stats();
   logFetched(deps.log, session.name, result.assignments.length, stats);
   const scan =
@@ -92,7 +110,8 @@ export async function fetchSessions(
   const fetched: SessionFetch[] = [];
   const failures: SessionFailure[] = [];
   const scans = new Map<string, ScanReport>();
-  for (const session of sessions) {
+  for (const [index, session] of sessions.entries()) {
+    deps.onProgress?.({ kind: 'session', session: session.name, index: index + 1, of: sessions.length });
     try {
       const { fetch, scan } = await fetchOne(deps, session, sync);
       fetched.push(fetch);

@@ -15,7 +15,8 @@ import { chooseSessions } from './choose-sessions.js';
 import { dryRunReport } from './dry-run.js';
 import { ownCommand, planStyle } from './plan-style.js';
 import { printedBlocks } from './print-blocks.js';
-import { fetchSessions, type SessionFailure } from './fetch-sessions.js';
+import { fetchSessions, type ApiOptions, type SessionFailure } from './fetch-sessions.js';
+import type { OnProgress } from './progress.js';
 import type { ScanOptions, ScanReport } from './role-scan.js';
 import {
   logCancelled,
@@ -37,18 +38,22 @@ export interface SyncDeps {
   clock: Clock;
   log: Logger;
   /** A portal API client for a region, abandoning a call after `requestTimeoutMs`, at most `maxRate` requests/s. */
-  createApi: (region: string, options: { requestTimeoutMs: number; maxRate?: number }) => SsoApi;
+  createApi: (region: string, options: ApiOptions) => SsoApi;
   /** Keeps tokens fresh; built from the settings' refresh window. */
   createKeeper: (refreshWindowMs: number) => TokenKeeper;
   /** Where a dry run prints its diff. */
   out: (text: string) => void;
   /** Test hooks of the writer: between writing the temp file and the checks, and right after the rename. */
   writeHooks?: Pick<WriteOptions, 'afterTempWritten' | 'afterRename'>;
+  /** Hears how the fetching goes, and that it is over (the progress line on a terminal; never the daemon). */
+  onProgress?: OnProgress | undefined;
 }
 
 /** What the person asked for. */
 export interface SyncRequest {
   sessions: string[];
+  /** Sessions left out of this sync (the daemon's, waiting for a sign-in); their blocks are left alone. */
+  skip?: readonly string[];
   dryRun: boolean;
   /** With dryRun: print the managed blocks the sync would write instead of the diff. */
   print?: boolean;
@@ -161,13 +166,16 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   // A damaged file is refused before any network call.
   if (scan.damage.length > 0) throw damageError(file, scan.damage);
   if (scan.bom) warnBom(log, file);
-  const { sessions, configured } = chooseSessions(log, settings, scan.outside, request.sessions, file);
+  const chosen = chooseSessions(log, settings, scan.outside, request.sessions, file);
+  const { configured } = chosen;
+  const sessions = chosen.sessions.filter((s) => request.skip?.includes(s.name) !== true);
   const style = planStyle(settings.style, ownCommand());
   logStarted(log, sessions, file, request.dryRun);
 
   const keeper = deps.createKeeper(settings.refreshWindowMs);
   const roles = scanOptions(deps, request, settings, started);
   const { fetched, failures, scans } = await fetchSessions({ ...deps, keeper, scan: roles }, sessions, settings.sync);
+  deps.onProgress?.({ kind: 'fetched' });
   const guard = {
     maxRemovalShare: settings.sync.maxRemovalShare,
     allowMassRemoval: request.allowMassRemoval || settings.sync.allowMassRemoval,

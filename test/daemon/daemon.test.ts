@@ -83,8 +83,23 @@ test('backoff grows to 15 minutes, and no retry is set when the scheduled run co
   assert.equal(await h.stop(), 0);
 });
 
+test('sign-in required is not retried, and the scheduled runs leave the session out until its token file changes', async (t) => {
+  const h = harness(t, { reports: [signInRequired] });
+  await h.start();
+  await h.clock.advance(60 * minute - 1);
+  assert.equal(h.syncs.length, 1);
+  assert.equal(h.events('sync.retry_scheduled').length, 0);
+  await h.clock.advance(1 + 3 * 60 * minute);
+  assert.equal(h.syncs.length, 1, 'the scheduled runs found nothing else to sync');
+  assert.deepEqual(
+    h.events('sync.skipped').map((e) => [e.level, e.sessions, e.msg]),
+    Array.from({ length: 4 }, () => [20, ['mycorp'], 'not syncing mycorp: waiting for a sign-in']),
+    'each skip is said at debug level only',
+  );
+  assert.equal(await h.stop(), 0);
+});
+
 for (const [what, report] of [
-  ['sign-in required', signInRequired],
   [
     'a held sync',
     {
@@ -113,7 +128,7 @@ for (const [what, report] of [
       reports: [
         () => {
           if (report instanceof Error) throw report;
-          return report as SyncReport;
+          return report as unknown as SyncReport;
         },
       ],
     });
@@ -186,7 +201,7 @@ test('profiles added or removed, and sign-in required, are notified; sign-in onl
   });
   await h.start();
   await h.clock.advance(3 * minute);
-  assert.equal(h.syncs.length, 4);
+  assert.equal(h.syncs.length, 2, 'after sign-in required, the scheduled syncs leave the session out');
   assert.deepEqual(h.notifications, [
     'sso-sync: profiles changed: 3 profiles added, removed or renamed',
     'sso-sync: sign-in required: sso-session mycorp: run sso-sync login --session mycorp',
@@ -504,14 +519,15 @@ test('a refused refresh: sign-in required, notified once, no more refreshes unti
   assert.equal(await h.stop(), 0);
 });
 
-test('a token that cannot be refreshed is reported by each sync (not by the daemon too) and notified once', async (t) => {
+test('a token that cannot be refreshed is reported by the first sync only (not by the daemon too) and notified once', async (t) => {
   const h = harness(t, { scheduleMs: 1000, reports: Array.from({ length: 10 }, () => signInRequired) });
-  // Already expired: the syncs report it; the timer has nothing more to say.
+  // Already expired: the sync reports it; the timer has nothing more to say.
   await h.writeToken('mycorp', token(h.clock.now(), -60_000, 'expired', false));
   await h.start();
   await h.clock.advance(4_500);
-  assert.equal(h.syncs.length, 5);
-  assert.equal(h.events('login.required').length, 0, "the syncs' reports are the only ones");
+  assert.equal(h.syncs.length, 1, 'the scheduled syncs wait for a sign-in');
+  assert.equal(h.events('sync.skipped').length, 4);
+  assert.equal(h.events('login.required').length, 0, "the sync's report is the only one");
   assert.deepEqual(h.notifications, [
     'sso-sync: sign-in required: sso-session mycorp: run sso-sync login --session mycorp',
   ]);
@@ -531,8 +547,9 @@ test('a token that cannot be refreshed is reported once when it expires, not bef
       'the token for sso-session mycorp expired and holds no refresh token (it came from a sign-in that did not issue one); run `sso-sync login --session mycorp`',
     ],
   );
-  await h.clock.advance(50 * minute); // a scheduled sync sets the timers again
-  assert.equal(h.syncs.length, 2);
+  await h.clock.advance(50 * minute); // the scheduled sync: the session waits for a sign-in, so it is left out
+  assert.equal(h.syncs.length, 1);
+  assert.equal(h.events('sync.skipped').length, 1);
   assert.equal(h.events('login.required').length, 1);
   assert.equal(h.notifications.length, 1);
   assert.equal(await h.stop(), 0);

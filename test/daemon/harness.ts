@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { pino } from 'pino';
+import { RefusedRefreshes } from '../../src/auth/refused-refreshes.js';
 import type { TokenKeeper } from '../../src/auth/token-keeper.js';
 import type { Clock, Timer } from '../../src/clock/clock.js';
 import type { SessionDef } from '../../src/core/types.js';
@@ -173,6 +174,7 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
     readConfig: () => (world.config instanceof Error ? Promise.reject(world.config) : Promise.resolve(world.config)),
     signals: signals,
     notify: (title, text) => notifications.push(`${title}: ${text}`),
+    refused: new RefusedRefreshes(),
   };
   if (!options.refresh)
     t.after(() =>
