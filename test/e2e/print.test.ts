@@ -40,7 +40,7 @@ test('--print prints exactly the blocks --once then writes, and writes nothing a
   assert.ok(added.length > 0 && added.every((l) => l.dryRun === true), 'changes are logged as a dry run only');
   assert.match(
     (await box.run(['log'])).stdout,
-    /^No history yet: .* holds no profile added, removed or changed/,
+    /^No history yet: .* holds no profile added, removed, changed or renamed/,
     'no change in the history',
   );
 
