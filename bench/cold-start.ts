@@ -1,0 +1,116 @@
+/**
+ * Start-up benchmark (section 2 of `npm run bench`; alone: `npm run build && node dist/bench/cold-start.js [ROUNDS]`).
+ * Each run is a new process of the installed command (package.json's `bin`): `--help`, `status`, `log` and
+ * `--once` with 10 accounts x 2 roles against the emulator, beside a bare `node -e 0` as the yardstick. The
+ * commands take turns, round after round, so that a busy moment of the machine falls on all of them alike; the
+ * figures are medians, with the ratios between them from the same run. The first round is also shown alone: it is
+ * the first start after an install, before Node's compile cache holds the command's modules.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { generateFixture } from '../src/emulator/fixture.js';
+import { startEmulator } from '../src/emulator/server.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/** The command as installed: the file package.json's `bin` names. */
+export const installedCli = path.join(
+  root,
+  (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin[
+    'sso-sync'
+  ]!,
+);
+
+function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; stderr: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stderr }));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs the start-up benchmark and prints its figures; returns the medians in ms by label. */
+export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promise<Record<string, number>> {
+  const emulator = await startEmulator({ fixture: generateFixture({ accounts: 10, rolesPerAccount: 2, seed: 2 }) });
+  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-bench-'));
+  const config = path.join(home, '.aws', 'config');
+  const sessionOnly =
+    '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
+  try {
+    mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
+    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
+    writeFileSync(
+      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
+      JSON.stringify({
+        startUrl: 'https://d-1234567890.awsapps.com/start',
+        region: 'eu-north-1',
+        accessToken,
+        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      }),
+    );
+    mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
+    // A settings file as a person has one, so that status reads and checks it as it would.
+    writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "*/30 * * * *"\n');
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ENDPOINT_URL_SSO: emulator.url,
+      XDG_STATE_HOME: path.join(home, 'state'),
+      XDG_CACHE_HOME: path.join(home, 'cache'),
+    };
+    const commands: [string, string[]][] = [
+      ['node -e 0', ['-e', '0']],
+      ['sso-sync --help', [cli, '--help']],
+      ['sso-sync status', [cli, 'status']],
+      ['sso-sync log', [cli, 'log']],
+      ['sso-sync --once', [cli, '--once']],
+    ];
+    const times = new Map<string, number[]>(commands.map(([label]) => [label, []]));
+    for (let round = 0; round < rounds + 1; round++) {
+      for (const [label, args] of commands) {
+        if (label === 'sso-sync --once') {
+          // A fresh config each time, so that every run writes 20 profiles; left alone past the 100 ms a config
+          // changed a moment ago is watched for (see readConfig), as a config usually is.
+          writeFileSync(config, sessionOnly);
+          await sleep(150);
+        }
+        const run = await timed(args, env);
+        if (run.code !== 0) throw new Error(`${label} exited ${run.code}: ${run.stderr}`);
+        times.get(label)!.push(run.ms);
+      }
+    }
+    const first = new Map([...times].map(([label, ms]) => [label, ms[0]!]));
+    const medians = Object.fromEntries([...times].map(([label, ms]) => [label, median(ms.slice(1))]));
+    const node = medians['node -e 0']!;
+    const help = medians['sso-sync --help']!;
+    console.log(
+      `   each a new process, ${rounds} rounds taking turns (median; the first round, before the compile cache ` +
+        'holds anything, apart); --once: 10 accounts x 2 roles, 20 profiles written',
+    );
+    for (const [label] of commands) {
+      const ms = medians[label]!;
+      console.log(
+        `   ${label.padEnd(16)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / node).toFixed(2).padStart(5)}x node -e 0  ` +
+          `${(ms / help).toFixed(2).padStart(5)}x --help   first run ${first.get(label)!.toFixed(0)} ms`,
+      );
+    }
+    return medians;
+  } finally {
+    await emulator.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`Start-up on Node ${process.version}, ${os.cpus().length} cores, ${installedCli}`);
+  await coldStartBenchmarks(Number(process.argv[2] ?? 9));
+}
