@@ -19,19 +19,19 @@ import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
-import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
-import { zeroSettings, type Settings } from '../settings/schema.js';
-import { statusCommand } from '../status/status.js';
+import { zeroSettings } from '../settings/schema.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
+import { allSessions } from '../sync/configured-sessions.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
+import type { LightCommand } from './light-commands.js';
 
 /** What every command runs against: the process's environment and the clock. */
 interface Edge {
@@ -74,22 +74,6 @@ function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed): SyncDeps {
     createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed),
     out: (t) => process.stdout.write(t),
   };
-}
-
-/** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
-async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
-  const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
-  try {
-    return selectSessions(
-      settings.sessions,
-      sessionsFromConfig(scan.outside).sessions,
-      [],
-      settings.source,
-      configPath(env),
-    ).sessions;
-  } catch {
-    return [];
-  }
 }
 
 /** A desktop notification, without a shell; failures are only logged. */
@@ -212,36 +196,6 @@ function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
   return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env)), command, fd);
 }
 
-/** `sso-sync log`. */
-async function log({ env, clock }: Edge, command: CommandOf<'log'>): Promise<ExitCode> {
-  return (await logCommand({
-    since: command.since,
-    session: command.session,
-    json: command.json,
-    env,
-    now: new Date(clock.now()),
-    out: (t) => process.stdout.write(t),
-  })) as ExitCode;
-}
-
-/** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
-async function status({ env, clock }: Edge, command: CommandOf<'status'>): Promise<ExitCode> {
-  const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
-    if (!(error instanceof SsoSyncError)) throw error;
-    process.stdout.write(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`);
-    return zeroSettings();
-  });
-  return statusCommand({
-    env,
-    home: homeDir(env),
-    stateDir: stateDir(env),
-    sessions: await allSessions(env, settings),
-    now: new Date(clock.now()),
-    json: command.json,
-    out: (t) => process.stdout.write(t),
-  });
-}
-
 /** `sso-sync service install|uninstall|status`. */
 function service({ env }: Edge, command: CommandOf<'service'>): Promise<ExitCode> {
   return serviceCommand(command.action, {
@@ -318,11 +272,11 @@ export interface Ending {
 }
 
 /**
- * Runs a parsed command other than help, version and a completion script (main.ts answers those without loading
- * this module), on the real clock unless told.
+ * Runs a parsed command other than help, version, a completion script (main.ts answers those without loading this
+ * module) and the commands that only read (light-commands.ts), on the real clock unless told.
  */
 export async function runCommand(
-  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' }>,
+  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' } | LightCommand>,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
   signals?: CaughtSignals,
@@ -331,25 +285,11 @@ export async function runCommand(
   switch (command.kind) {
     case 'daemon':
       return { code: await daemon(edge, command), end: true };
-    case 'log':
-      return { code: await log(edge, command) };
-    case 'status':
-      return { code: await status(edge, command) };
     case 'service':
       return { code: await service(edge, command) };
     case 'once':
       return { code: await once(edge, command) };
     case 'login':
       return { code: await signIn(edge, command) };
-    case 'completion-sessions':
-      return { code: await completionSessions(edge, command.settingsFile) };
   }
-}
-
-/** The session names a completion script offers, one a line; nothing (and success) when none can be read. */
-async function completionSessions({ env }: Edge, settingsFile: string | undefined): Promise<ExitCode> {
-  const settings = await loadSettings(settingsFile, env).catch(() => zeroSettings());
-  const names = (await allSessions(env, settings)).map((s) => s.name);
-  process.stdout.write(names.map((n) => `${n}\n`).join(''));
-  return ExitCode.ok;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
+import { useCompileCache } from './compile-cache.js';
 import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
@@ -33,10 +34,19 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'completion':
       process.stdout.write(completionScript(command.shell));
       return { code: ExitCode.ok };
+    case 'status':
+    case 'log':
+    case 'completion-sessions': {
+      // Commands that only read load a module of their own, without the SDK, the logger or the watchers.
+      useCompileCache(process.env);
+      const { runLightCommand } = await import('./light-commands.js');
+      return { code: await runLightCommand(command, process.env) };
+    }
     default: {
       // The daemon's stop and reload signals are caught before anything else loads: a SIGTERM in its first
       // moments is a clean stop (exit 0), not Node's default end by the signal.
       const signals = command.kind === 'daemon' ? catchSignals(process) : undefined;
+      useCompileCache(process.env);
       const { runCommand } = await import('./commands.js');
       return runCommand(command, process.env, undefined, signals);
     }

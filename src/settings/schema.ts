@@ -1,6 +1,6 @@
 /** The settings file's shape, its defaults, and validation that reports every problem with its key. */
 import { validate as validCron } from 'node-cron';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unknownRegion } from './regions.js';
 import { defaultRules, namePlaceholders, reservedKeys } from '../core/profile-names.js';
 import type { ProfileRules, SessionDef } from '../core/types.js';
