@@ -3,7 +3,7 @@ import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { configPath } from '../paths.js';
-import type { Settings } from '../settings/schema.js';
+import type { Settings } from '../settings/resolved.js';
 import { selectSessions, sessionsFromConfig } from './sessions.js';
 
 /** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
