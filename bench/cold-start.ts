@@ -1,6 +1,6 @@
 /**
- * Start-up benchmark (section 2 of `npm run bench`; alone: `npm run build && node dist/bench/cold-start.js [ROUNDS]`).
- * Each run is a new process of the installed command (package.json's `bin`): `--help`, `status`, `log` and
+ * Start-up benchmark: section 2 of `npm run bench`; alone, `npm run build && node dist/bench/cold-start.js [ROUNDS
+ * [CLI]]`. Each run is a new process of the installed command (package.json's `bin`): `--help`, `status`, `log` and
  * `--once` with 10 accounts x 2 roles against the emulator, beside a bare `node -e 0` as the yardstick. The
  * commands take turns, round after round, so that a busy moment of the machine falls on all of them alike; the
  * figures are medians, with the ratios between them from the same run. The first round is also shown alone: it is
@@ -67,23 +67,26 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
       XDG_STATE_HOME: path.join(home, 'state'),
       XDG_CACHE_HOME: path.join(home, 'cache'),
     };
-    const commands: [string, string[]][] = [
-      ['node -e 0', ['-e', '0']],
-      ['sso-sync --help', [cli, '--help']],
-      ['sso-sync status', [cli, 'status']],
-      ['sso-sync log', [cli, 'log']],
-      ['sso-sync --once', [cli, '--once']],
+    // status where no settings file exists (zero configuration), and where one does.
+    const noSettings = { ...env, XDG_CONFIG_HOME: path.join(home, 'no-settings') };
+    const commands: [string, string[], NodeJS.ProcessEnv][] = [
+      ['node -e 0', ['-e', '0'], env],
+      ['sso-sync --help', [cli, '--help'], env],
+      ['sso-sync status', [cli, 'status'], noSettings],
+      ['status, settings', [cli, 'status'], env],
+      ['sso-sync log', [cli, 'log'], env],
+      ['sso-sync --once', [cli, '--once'], env],
     ];
     const times = new Map<string, number[]>(commands.map(([label]) => [label, []]));
     for (let round = 0; round < rounds + 1; round++) {
-      for (const [label, args] of commands) {
+      for (const [label, args, commandEnv] of commands) {
         if (label === 'sso-sync --once') {
           // A fresh config each time, so that every run writes 20 profiles; left alone past the 100 ms a config
           // changed a moment ago is watched for (see readConfig), as a config usually is.
           writeFileSync(config, sessionOnly);
           await sleep(150);
         }
-        const run = await timed(args, env);
+        const run = await timed(args, commandEnv);
         if (run.code !== 0) throw new Error(`${label} exited ${run.code}: ${run.stderr}`);
         times.get(label)!.push(run.ms);
       }
@@ -94,7 +97,8 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
     const help = medians['sso-sync --help']!;
     console.log(
       `   each a new process, ${rounds} rounds taking turns (median; the first round, before the compile cache ` +
-        'holds anything, apart); --once: 10 accounts x 2 roles, 20 profiles written',
+        'holds anything, apart); status without a settings file, then with one; --once: 10 accounts x 2 roles, ' +
+        '20 profiles written',
     );
     for (const [label] of commands) {
       const ms = medians[label]!;
@@ -111,6 +115,8 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(`Start-up on Node ${process.version}, ${os.cpus().length} cores, ${installedCli}`);
-  await coldStartBenchmarks(Number(process.argv[2] ?? 9));
+  // A second argument measures another build of the command (another checkout's dist/src/cli/main.js).
+  const cli = process.argv[3] ? path.resolve(process.argv[3]) : installedCli;
+  console.log(`Start-up on Node ${process.version}, ${os.cpus().length} cores, ${cli}`);
+  await coldStartBenchmarks(Number(process.argv[2] ?? 9), cli);
 }
