@@ -104,6 +104,22 @@ export function checkGrant(out: { accessToken?: unknown; expiresIn?: unknown; re
   return { accessToken: out.accessToken, expiresInSeconds: out.expiresIn, refreshToken: salvage };
 }
 
+/** The SDK's OIDC module, loaded once for the process (a second import is the same module). */
+const loadOidcSdk = () =>
+  import('@aws-sdk/client-sso-oidc').then((namespace: OidcSdk & { default?: OidcSdk }) => {
+    // The package is CommonJS: bundled, its namespace holds only `default` (its exports); Node's own loader gives
+    // the exports by name as well.
+    return namespace.default ?? namespace;
+  });
+
+/**
+ * Loads the SDK's OIDC module now. For the daemon, which runs for weeks: an upgrade replaces the installed files
+ * under it, and a module first loaded after that would be missing or of the other version.
+ */
+export async function preloadOidcSdk(): Promise<void> {
+  await loadOidcSdk();
+}
+
 /**
  * An OidcApi on the SDK's SSO OIDC client for one region. The SDK module is loaded at the first call, not before:
  * most runs find a token that needs no refresh and never call, and loading it would lengthen every start.
@@ -121,13 +137,7 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       ...(override ? { endpoint: override } : {}),
     });
   let loaded: Promise<{ sdk: OidcSdk; client: SSOOIDCClient }> | undefined;
-  const sdk = () =>
-    (loaded ??= import('@aws-sdk/client-sso-oidc').then((namespace: OidcSdk & { default?: OidcSdk }) => {
-      // The package is CommonJS: bundled, its namespace holds only `default` (its exports); Node's own loader
-      // gives the exports by name as well.
-      const m = namespace.default ?? namespace;
-      return { sdk: m, client: oidcClient(m) };
-    }));
+  const sdk = () => (loaded ??= loadOidcSdk().then((m) => ({ sdk: m, client: oidcClient(m) })));
   return {
     endpoint: () => oidcEndpoint(region, env),
     async registerClient(input) {

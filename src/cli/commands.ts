@@ -7,7 +7,7 @@ import cron from 'node-cron';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
-import { createOidcApi } from '../aws/oidc-api.js';
+import { createOidcApi, preloadOidcSdk } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig } from '../config-file/config-file.js';
@@ -103,6 +103,7 @@ async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCod
   const log = logger(1, command.logLevel, edge.env);
   const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()), log);
   try {
+    await preloadOidcSdk();
     return await runDaemon(daemonDeps(edge, command, log));
   } finally {
     await claim.release();
