@@ -3,7 +3,6 @@
  * only once it knows the command is not `--help` or `--version`.
  */
 import { execFile } from 'node:child_process';
-import cron from 'node-cron';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
@@ -13,11 +12,10 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
-import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
+import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
 import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
-import { watchFiles } from '../daemon/watch-files.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -92,10 +90,22 @@ function notifier(log: Logger, enabled: () => boolean): (title: string, text: st
   };
 }
 
-/** The cron schedule (node-cron keeps its own timer). */
-function cronSchedule(expression: string, task: () => void): Scheduled {
-  const job = cron.schedule(expression, task);
-  return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+/** The schedule and the file watches: loaded by the daemon only, the one command that uses them. */
+async function daemonEdges(): Promise<Pick<DaemonDeps, 'schedule' | 'watch'>> {
+  const [{ default: cron }, { watchFiles }] = await Promise.all([
+    import('node-cron'),
+    import('../daemon/watch-files.js'),
+    // Loaded now rather than at the first refresh: see preloadOidcSdk.
+    preloadOidcSdk(),
+  ]);
+  return {
+    // node-cron keeps its own timer.
+    schedule: (expression, task) => {
+      const job = cron.schedule(expression, task);
+      return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+    },
+    watch: watchFiles,
+  };
 }
 
 /** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
@@ -103,15 +113,14 @@ async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCod
   const log = logger(1, command.logLevel, edge.env);
   const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()), log);
   try {
-    await preloadOidcSdk();
-    return await runDaemon(daemonDeps(edge, command, log));
+    return await runDaemon({ ...daemonDeps(edge, command, log), ...(await daemonEdges()) });
   } finally {
     await claim.release();
   }
 }
 
-/** The daemon's real edges. */
-function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): DaemonDeps {
+/** The daemon's real edges, but for the schedule and the watches (daemonEdges). */
+function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Omit<DaemonDeps, 'schedule' | 'watch'> {
   const { env, clock } = edge;
   const state = stateDir(env);
   const home = homeDir(env);
@@ -143,10 +152,8 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
     },
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
     createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed),
-    schedule: cronSchedule,
     scheduleOffset: () => scheduleOffset(state, log),
     random: Math.random,
-    watch: watchFiles,
     readToken: (session) => readToken(home, session).catch(() => undefined),
     readConfig: async () => (await readConfig(configPath(env), { clock })).text,
     signals: edge.signals ?? catchSignals(process),
