@@ -29,7 +29,6 @@ import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
-import type { LightCommand } from './light-commands.js';
 
 /** What every command runs against: the process's environment and the clock. */
 interface Edge {
@@ -281,10 +280,11 @@ export interface Ending {
 
 /**
  * Runs a parsed command other than help, version, a completion script (main.ts answers those without loading this
- * module) and the commands that only read (light-commands.ts), on the real clock unless told.
+ * module) and the commands that only read (`log`, and `status` and the completion's session names:
+ * status-commands.ts), on the real clock unless told.
  */
 export async function runCommand(
-  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' } | LightCommand>,
+  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' }>,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
   signals?: CaughtSignals,

@@ -1,10 +1,11 @@
 /**
  * `sso-sync status` and the session names a completion script offers: what the settings and the AWS config say is
- * configured, read without the AWS SDK, the logger or the watchers (see light-commands.ts). The settings' parser
- * (YAML, the schema) is loaded only when there is a settings file to parse.
+ * configured, read without the AWS SDK, the logger or the watchers: main.ts loads this module for them instead of
+ * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
+ * check) is loaded only when there is a settings file to parse.
  */
 import { lstat } from 'node:fs/promises';
-import type { Clock } from '../clock/clock.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { errorCode, ExitCode, SsoSyncError } from '../errors.js';
 import { homeDir, settingsPath, stateDir } from '../paths.js';
 import { zeroSettings } from '../settings/resolved.js';
@@ -47,7 +48,7 @@ async function configured(
 }
 
 /** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
-export async function status(
+async function status(
   env: NodeJS.ProcessEnv,
   clock: Clock,
   command: Extract<Command, { kind: 'status' }>,
@@ -68,7 +69,7 @@ export async function status(
 }
 
 /** The session names a completion script offers, one a line; nothing (and success) when none can be read. */
-export async function completionSessions(
+async function completionSessions(
   env: NodeJS.ProcessEnv,
   settingsFile: string | undefined,
   out: (text: string) => void,
@@ -76,4 +77,19 @@ export async function completionSessions(
   const names = (await configured(env, settingsFile)).map((s) => s.name);
   out(names.map((n) => `${n}\n`).join(''));
   return ExitCode.ok;
+}
+
+/** The commands this module runs. */
+export type StatusCommand = Extract<Command, { kind: 'status' | 'completion-sessions' }>;
+
+/** Runs `status` or `completion-sessions` on the real clock unless told; returns the exit code. */
+export function runStatusCommand(
+  command: StatusCommand,
+  env: NodeJS.ProcessEnv,
+  clock: Clock = systemClock,
+): Promise<ExitCode> {
+  const out = (text: string) => process.stdout.write(text);
+  return command.kind === 'status'
+    ? status(env, clock, command, out)
+    : completionSessions(env, command.settingsFile, out);
 }
