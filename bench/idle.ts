@@ -6,7 +6,8 @@
  *     `node` that only waits on a timer, started with it: the ratio of the two. Also the CPU time used while idle
  *     and the log lines written.
  *  2. Scheduled cycles: a daemon whose schedule fires every 2 seconds (cron's optional seconds field) runs CYCLES
- *     scheduled syncs of the same 400 profiles; its RSS at cycle 10 and at the last, and the growth between them.
+ *     scheduled syncs of the same 400 profiles; its RSS around cycle 10 and around the last, and the growth between
+ *     them. MINUTES 0 runs this section only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -159,22 +160,33 @@ async function idle(emulator: Emulator, bare: number): Promise<void> {
   }
 }
 
-/** Section 2: scheduled cycles, every 2 seconds. */
+/** The median of some figures. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Section 2: scheduled cycles, every 2 seconds. RSS is read as each cycle completes; a level is the median of ten
+ * cycles' readings (cycles 6 to 15, and the last ten), so that where the collector happens to be does not decide.
+ */
 async function scheduled(emulator: Emulator, bare: number): Promise<void> {
   const dir = home(emulator, 'schedule: "*/2 * * * * *"\n');
   const daemon = startDaemon(emulator, dir);
   try {
     const pid = daemon.child.pid!;
+    const rss: number[] = [];
     // The start sync is cycle 0; every later one is a scheduled cycle.
-    await daemon.synced(11);
-    const at10 = { ...daemonRss(pid), bare: sample(bare).rssMb };
-    await daemon.synced(cycles + 1);
-    const atEnd = { ...daemonRss(pid), bare: sample(bare).rssMb };
+    for (let cycle = 1; cycle <= cycles; cycle++) {
+      await daemon.synced(cycle + 1);
+      rss.push(daemonRss(pid).mb);
+    }
+    const early = median(rss.slice(5, 15));
+    const late = median(rss.slice(-10));
+    const bareMb = sample(bare).rssMb;
     console.log(`2. Scheduled cycles of 400 profiles, one every 2 s, ${cycles} of them`);
     console.log(
-      `   RSS at cycle 10: ${at10.mb.toFixed(1)} MB (${ratio(at10.mb, at10.bare)} bare node); at cycle ${cycles}: ` +
-        `${atEnd.mb.toFixed(1)} MB (${ratio(atEnd.mb, atEnd.bare)} bare node, ${atEnd.bare.toFixed(1)} MB); ` +
-        `growth ${(atEnd.mb - at10.mb).toFixed(1)} MB`,
+      `   RSS around cycle 10 (median of cycles 6 to 15): ${early.toFixed(1)} MB (${ratio(early, bareMb)} bare node); ` +
+        `around cycle ${cycles} (the last ten): ${late.toFixed(1)} MB (${ratio(late, bareMb)} bare node, ` +
+        `${bareMb.toFixed(1)} MB); growth ${(late - early).toFixed(1)} MB; at cycle 10 ${rss[9]!.toFixed(1)} MB, ` +
+        `at cycle ${cycles} ${rss[cycles - 1]!.toFixed(1)} MB`,
     );
   } finally {
     await stop(daemon.child);
@@ -186,7 +198,7 @@ const emulator = await startEmulator({ fixture: generateFixture({ accounts: 100,
 // The yardstick: a node process that only waits on a timer, beside the daemon all along.
 const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore' });
 try {
-  await idle(emulator, bare.pid!);
+  if (minutes > 0) await idle(emulator, bare.pid!);
   await scheduled(emulator, bare.pid!);
 } finally {
   bare.kill();
