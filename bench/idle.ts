@@ -1,22 +1,33 @@
 /**
- * Daemon idle benchmark: `npm run bench:idle [-- MINUTES]` (default 10). Starts the daemon against the emulator
- * with a schedule that does not fire during the run, waits for its first sync, then reads the kernel's own
- * accounting of the process (/proc/PID/stat utime+stime, /proc/PID/status VmRSS and VmHWM) at the start and at
- * the end of the idle period. Linux only.
+ * Daemon footprint benchmark: `npm run bench:idle [-- MINUTES [CYCLES [CLI]]]` (default 10 minutes, 100 cycles). Linux
+ * only: it reads the kernel's own accounting (/proc/PID/stat utime+stime, /proc/PID/status VmRSS and VmHWM).
+ *  1. Idle: the daemon against the emulator with a schedule that does not fire during the run; after its first sync
+ *     (400 profiles), and again after MINUTES idle: its RSS, with every process it keeps summed, beside a bare
+ *     `node` that only waits on a timer, started with it: the ratio of the two. Also the CPU time used while idle
+ *     and the log lines written.
+ *  2. Scheduled cycles: a daemon whose schedule fires every 2 seconds (cron's optional seconds field) runs CYCLES
+ *     scheduled syncs of the same 400 profiles; its RSS around cycle 10 and around the last, and the growth between
+ *     them. MINUTES 0 runs this section only.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { generateFixture } from '../src/emulator/fixture.js';
-import { startEmulator } from '../src/emulator/server.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const minutes = Number(process.argv[2] ?? 10);
+const cycles = Number(process.argv[3] ?? 100);
+// A third argument measures another build of the command (another checkout's dist/src/cli/main.js).
+const cli = process.argv[4]
+  ? path.resolve(process.argv[4])
+  : fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ticks = 100; // USER_HZ on Linux
 
+/** The kernel's figures of one process: CPU time, RSS now and at its peak. */
 function sample(pid: number) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -26,19 +37,42 @@ function sample(pid: number) {
   return { cpuMs, rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
-const emulator = await startEmulator({ fixture: generateFixture({ accounts: 100, rolesPerAccount: 4, seed: 5 }) });
-const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-idle-'));
-try {
-  mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
-  mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
+/** The process and every process below it, from each process's parent in /proc. */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone since the directory was listed.
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i]) tree.push(p);
+  return tree;
+}
+
+/** The RSS of the daemon with every process it keeps, summed, in MB; and how many processes that is. */
+function daemonRss(pid: number): { mb: number; processes: number } {
+  const tree = processTree(pid);
+  return { mb: tree.reduce((sum, p) => sum + sample(p).rssMb, 0), processes: tree.length };
+}
+
+/** A temp HOME with the session, a valid token, and the settings given. */
+function home(emulator: Emulator, settings: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-idle-'));
+  mkdirSync(path.join(dir, '.aws', 'sso', 'cache'), { recursive: true });
+  mkdirSync(path.join(dir, '.config', 'sso-sync'), { recursive: true });
   writeFileSync(
-    path.join(home, '.aws', 'config'),
+    path.join(dir, '.aws', 'config'),
     '[sso-session idle]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
   );
-  writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "0 0 1 1 *"\n');
+  writeFileSync(path.join(dir, '.config', 'sso-sync', 'settings.yaml'), settings);
   const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 24 * 3600 });
   writeFileSync(
-    path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('idle').digest('hex')}.json`),
+    path.join(dir, '.aws', 'sso', 'cache', `${createHash('sha1').update('idle').digest('hex')}.json`),
     JSON.stringify({
       startUrl: 'https://d-1234567890.awsapps.com/start',
       region: 'eu-north-1',
@@ -46,47 +80,127 @@ try {
       expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
     }),
   );
+  return dir;
+}
+
+/** The daemon, started as the service unit starts it (node and the script), with its output collected. */
+function startDaemon(emulator: Emulator, dir: string) {
   const child = spawn(process.execPath, [cli], {
     env: {
       PATH: process.env.PATH,
-      HOME: home,
+      HOME: dir,
       AWS_ENDPOINT_URL_SSO: emulator.url,
-      XDG_STATE_HOME: path.join(home, 'state'),
+      XDG_STATE_HOME: path.join(dir, 'state'),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  await new Promise<void>((resolve) =>
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('"sync.completed"')) resolve();
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 2000)); // let the first sync's work settle
-  const start = sample(child.pid!);
-  const linesBefore = output.split('\n').filter(Boolean).length;
-  console.log(
-    `daemon pid ${child.pid}: first sync done (400 profiles); idling for ${minutes} min on Node ${process.version}`,
-  );
-  await new Promise((r) => setTimeout(r, minutes * 60_000));
-  const end = sample(child.pid!);
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const completed = () => output.split('"sync.completed"').length - 1;
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+    for (const w of waiters.filter((w) => completed() >= w.count)) w.resolve();
+  });
+  return {
+    child,
+    output: () => output,
+    /** Resolves once `count` syncs have completed. */
+    synced: (count: number) =>
+      new Promise<void>((resolve) => (completed() >= count ? resolve() : waiters.push({ count, resolve }))),
+  };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
-  console.log(
-    `RSS at the start of the idle period: ${start.rssMb.toFixed(1)} MB; after ${minutes} idle minutes: ${end.rssMb.toFixed(1)} MB (peak ${end.peakMb.toFixed(1)} MB)`,
-  );
-  console.log(
-    `CPU time used while idle: ${(end.cpuMs - start.cpuMs).toFixed(0)} ms in ${minutes} min (${(((end.cpuMs - start.cpuMs) / (minutes * 60_000)) * 100).toFixed(3)}% of one core); total since start ${end.cpuMs.toFixed(0)} ms`,
-  );
-  const idleLines = output
-    .split('\n')
-    .filter(Boolean)
-    .slice(linesBefore)
-    .filter((l) => !l.includes('"daemon.stop'));
-  console.log(
-    `log lines written while idle: ${idleLines.length}${idleLines.length ? `: ${idleLines.map((l) => (JSON.parse(l) as { event: string }).event).join(', ')}` : ''}`,
-  );
+}
+
+const ratio = (daemon: number, bare: number) => `${(daemon / bare).toFixed(2)}x`;
+
+/** Section 1: after the first sync, and after the idle minutes. */
+async function idle(emulator: Emulator, bare: number): Promise<void> {
+  const dir = home(emulator, 'schedule: "0 0 1 1 *"\n');
+  const daemon = startDaemon(emulator, dir);
+  try {
+    await daemon.synced(1);
+    await sleep(2000); // let the first sync's work settle
+    const pid = daemon.child.pid!;
+    const start = { ...sample(pid), ...daemonRss(pid), bare: sample(bare).rssMb };
+    const linesBefore = daemon.output().split('\n').filter(Boolean).length;
+    console.log(
+      `1. Idle: daemon pid ${pid} on Node ${process.version}, first sync done (400 profiles); idling ${minutes} min`,
+    );
+    console.log(
+      `   after the first sync: daemon ${start.mb.toFixed(1)} MB (${start.processes} process(es)), bare node ` +
+        `${start.bare.toFixed(1)} MB: ${ratio(start.mb, start.bare)}`,
+    );
+    await sleep(minutes * 60_000);
+    const end = { ...sample(pid), ...daemonRss(pid), bare: sample(bare).rssMb };
+    console.log(
+      `   after ${minutes} idle minutes: daemon ${end.mb.toFixed(1)} MB (${end.processes} process(es); peak of the ` +
+        `daemon process ${end.peakMb.toFixed(1)} MB), bare node ${end.bare.toFixed(1)} MB: ${ratio(end.mb, end.bare)}`,
+    );
+    const idleCpu = end.cpuMs - start.cpuMs;
+    console.log(
+      `   CPU time used while idle: ${idleCpu.toFixed(0)} ms in ${minutes} min ` +
+        `(${((idleCpu / (minutes * 60_000)) * 100).toFixed(3)}% of one core); total since start ${end.cpuMs.toFixed(0)} ms`,
+    );
+    const idleLines = daemon
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .slice(linesBefore)
+      .map((l) => (JSON.parse(l) as { event: string }).event);
+    console.log(
+      `   log lines written while idle: ${idleLines.length}${idleLines.length ? `: ${idleLines.join(', ')}` : ''}`,
+    );
+  } finally {
+    await stop(daemon.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The median of some figures. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Section 2: scheduled cycles, every 2 seconds. RSS is read as each cycle completes; a level is the median of ten
+ * cycles' readings (cycles 6 to 15, and the last ten), so that where the collector happens to be does not decide.
+ */
+async function scheduled(emulator: Emulator, bare: number): Promise<void> {
+  const dir = home(emulator, 'schedule: "*/2 * * * * *"\n');
+  const daemon = startDaemon(emulator, dir);
+  try {
+    const pid = daemon.child.pid!;
+    const rss: number[] = [];
+    // The start sync is cycle 0; every later one is a scheduled cycle.
+    for (let cycle = 1; cycle <= cycles; cycle++) {
+      await daemon.synced(cycle + 1);
+      rss.push(daemonRss(pid).mb);
+    }
+    const early = median(rss.slice(5, 15));
+    const late = median(rss.slice(-10));
+    const bareMb = sample(bare).rssMb;
+    console.log(`2. Scheduled cycles of 400 profiles, one every 2 s, ${cycles} of them`);
+    console.log(
+      `   RSS around cycle 10 (median of cycles 6 to 15): ${early.toFixed(1)} MB (${ratio(early, bareMb)} bare node); ` +
+        `around cycle ${cycles} (the last ten): ${late.toFixed(1)} MB (${ratio(late, bareMb)} bare node, ` +
+        `${bareMb.toFixed(1)} MB); growth ${(late - early).toFixed(1)} MB; at cycle 10 ${rss[9]!.toFixed(1)} MB, ` +
+        `at cycle ${cycles} ${rss[cycles - 1]!.toFixed(1)} MB`,
+    );
+  } finally {
+    await stop(daemon.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const emulator = await startEmulator({ fixture: generateFixture({ accounts: 100, rolesPerAccount: 4, seed: 5 }) });
+// The yardstick: a node process that only waits on a timer, beside the daemon all along.
+const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore' });
+try {
+  if (minutes > 0) await idle(emulator, bare.pid!);
+  await scheduled(emulator, bare.pid!);
 } finally {
+  bare.kill();
   await emulator.stop();
-  rmSync(home, { recursive: true, force: true });
 }

@@ -3,7 +3,8 @@
  *  1. Discovery: `sso-sync --once` as a whole process against the emulator, 1,000 accounts x 4 roles,
  *     25 ms latency, at concurrency 1 and at the default, in one run, and their ratio; then the same behind
  *     a 100 requests/s throttle, with the ratio to the floor that throttle allows.
- *  2. Start-up: `sso-sync --help` and `sso-sync --once` with 10 accounts, as whole cold processes.
+ *  2. Start-up (cold-start.ts): `--help`, `status`, `log` and `--once` with 10 accounts, as new processes, beside
+ *     `node -e 0`, with the ratios.
  *  3. Merge, no network (merge.ts): 10,000 profiles into a 1.5 MB config, the sync that writes them and the one
  *     that finds nothing to change, cold and warm, with peak RSS; growth with the number of profiles; configs of
  *     12.5 to 50 MB.
@@ -13,11 +14,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { defaults } from '../src/settings/schema.js';
+import { coldStartBenchmarks } from './cold-start.js';
 import { mergeBenchmarks } from './merge.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -115,48 +116,9 @@ async function main(): Promise<void> {
     `   floor the throttle allows: ${(floorMs / 1000).toFixed(2)} s; default concurrency is ${(tParallel.ms / floorMs).toFixed(2)}x the floor; concurrency 1 / default: ${(tSerial.ms / tParallel.ms).toFixed(1)}x\n`,
   );
 
-  console.log('2. Start-up, whole processes, each run cold (a new process), median of 5');
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const helpRuns: number[] = [];
-  for (let i = 0; i < 5; i++) helpRuns.push((await runNode([cli, '--help'], { PATH: process.env.PATH })).ms);
-  console.log(`   sso-sync --help: ${median(helpRuns).toFixed(0)} ms`);
-  const small = await startEmulator({ fixture: generateFixture({ accounts: 10, rolesPerAccount: 2, seed: 2 }) });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-bench-'));
-  try {
-    mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
-    const { accessToken, expiresAt } = small.issueAccessToken({ expiresInSeconds: 3600 });
-    writeFileSync(
-      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
-      JSON.stringify({
-        startUrl: 'https://d-1234567890.awsapps.com/start',
-        region: 'eu-north-1',
-        accessToken,
-        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-      }),
-    );
-    const onceRuns: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      // A fresh config each time, so that every run writes 20 profiles.
-      writeFileSync(
-        path.join(home, '.aws', 'config'),
-        '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
-      );
-      // Left alone past the 100 ms a just-changed config is watched for (see readConfig), as a config usually is.
-      await sleep(150);
-      const r = await runNode([cli, '--once'], {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ENDPOINT_URL_SSO: small.url,
-        XDG_STATE_HOME: path.join(home, 'state'),
-      });
-      if (r.code !== 0) console.log(r.stderr);
-      onceRuns.push(r.ms);
-    }
-    console.log(`   sso-sync --once, 10 accounts x 2 roles, 20 profiles written: ${median(onceRuns).toFixed(0)} ms\n`);
-  } finally {
-    await small.stop();
-    rmSync(home, { recursive: true, force: true });
-  }
+  console.log('2. Start-up of the installed command, whole processes');
+  await coldStartBenchmarks();
+  console.log('');
 
   console.log(
     '3. Merge, no network: what a sync does after the fetch (read, scan, plan, atomic write, and the check of the ' +

@@ -2,12 +2,10 @@
  * The OIDC API, as sso-sync uses it: register a client, start a device authorization, create a token with one of
  * three grants. Owned here so that sign-in and refresh depend on these calls, not on the SDK.
  */
-import {
-  CreateTokenCommand,
-  RegisterClientCommand,
-  SSOOIDCClient,
-  StartDeviceAuthorizationCommand,
-} from '@aws-sdk/client-sso-oidc';
+import type { SSOOIDCClient } from '@aws-sdk/client-sso-oidc';
+
+/** The SDK's OIDC module, loaded at the first call (see createOidcApi). */
+type OidcSdk = typeof import('@aws-sdk/client-sso-oidc');
 
 /** A client registration; the secret never leaves sso-sync except into the token cache. */
 export interface Registration {
@@ -106,22 +104,45 @@ export function checkGrant(out: { accessToken?: unknown; expiresIn?: unknown; re
   return { accessToken: out.accessToken, expiresInSeconds: out.expiresIn, refreshToken: salvage };
 }
 
-/** An OidcApi on the SDK's SSO OIDC client for one region. */
+/** The SDK's OIDC module, loaded once for the process (a second import is the same module). */
+const loadOidcSdk = () =>
+  import('@aws-sdk/client-sso-oidc').then((namespace: OidcSdk & { default?: OidcSdk }) => {
+    // The package is CommonJS: bundled, its namespace holds only `default` (its exports); Node's own loader gives
+    // the exports by name as well.
+    return namespace.default ?? namespace;
+  });
+
+/**
+ * Loads the SDK's OIDC module now. For the daemon, which runs for weeks: an upgrade replaces the installed files
+ * under it, and a module first loaded after that would be missing or of the other version.
+ */
+export async function preloadOidcSdk(): Promise<void> {
+  await loadOidcSdk();
+}
+
+/**
+ * An OidcApi on the SDK's SSO OIDC client for one region. The SDK module is loaded at the first call, not before:
+ * most runs find a token that needs no refresh and never call, and loading it would lengthen every start.
+ */
 export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
   // Retries belong to the callers: device polling and refresh each have their own rules for each error.
   const override = env.AWS_ENDPOINT_URL_SSO_OIDC;
-  const client = new SSOOIDCClient({
-    region,
-    maxAttempts: 1,
-    // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and the call waits for ever.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
-    // The SDK reads the variable from process.env itself; passing it makes the injected env the one that counts.
-    ...(override ? { endpoint: override } : {}),
-  });
+  const oidcClient = (m: OidcSdk) =>
+    new m.SSOOIDCClient({
+      region,
+      maxAttempts: 1,
+      // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and the call waits for ever.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+      // The SDK reads the variable from process.env itself; passing it makes the injected env the one that counts.
+      ...(override ? { endpoint: override } : {}),
+    });
+  let loaded: Promise<{ sdk: OidcSdk; client: SSOOIDCClient }> | undefined;
+  const sdk = () => (loaded ??= loadOidcSdk().then((m) => ({ sdk: m, client: oidcClient(m) })));
   return {
     endpoint: () => oidcEndpoint(region, env),
     async registerClient(input) {
-      const out = await client.send(new RegisterClientCommand({ clientType: 'public', ...input }));
+      const { sdk: m, client } = await sdk();
+      const out = await client.send(new m.RegisterClientCommand({ clientType: 'public', ...input }));
       const expiresAt = new Date(required(out.clientSecretExpiresAt, 'clientSecretExpiresAt') * 1000);
       if (Number.isNaN(expiresAt.getTime())) throw new InvalidReplyError('clientSecretExpiresAt is not a time');
       return {
@@ -131,8 +152,9 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       };
     },
     async startDeviceAuthorization(registration, startUrl) {
+      const { sdk: m, client } = await sdk();
       const out = await client.send(
-        new StartDeviceAuthorizationCommand({
+        new m.StartDeviceAuthorizationCommand({
           clientId: registration.clientId,
           clientSecret: registration.clientSecret,
           startUrl,
@@ -148,8 +170,13 @@ export function createOidcApi(region: string, env: NodeJS.ProcessEnv): OidcApi {
       };
     },
     async createToken(registration, grant) {
+      const { sdk: m, client } = await sdk();
       const out = await client.send(
-        new CreateTokenCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, ...grant }),
+        new m.CreateTokenCommand({
+          clientId: registration.clientId,
+          clientSecret: registration.clientSecret,
+          ...grant,
+        }),
       );
       return checkGrant(out);
     },

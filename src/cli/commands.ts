@@ -3,34 +3,31 @@
  * only once it knows the command is not `--help` or `--version`.
  */
 import { execFile } from 'node:child_process';
-import cron from 'node-cron';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { TokenKeeper } from '../auth/token-keeper.js';
-import { createOidcApi } from '../aws/oidc-api.js';
+import { createOidcApi, preloadOidcSdk } from '../aws/oidc-api.js';
 import { createRoleCredentialsApi } from '../aws/role-credentials-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig, writeConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
-import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../daemon/daemon.js';
+import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
 import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
-import { watchFiles } from '../daemon/watch-files.js';
 import { credentialsCommand } from '../credentials/credentials-command.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
-import { logCommand } from '../history/log-command.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { createLogger, type Logger, type ScreenLine } from '../log/logger.js';
 import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
-import { zeroSettings, type Settings } from '../settings/schema.js';
-import { statusCommand } from '../status/status.js';
+import { zeroSettings } from '../settings/schema.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
+import { allSessions } from '../sync/configured-sessions.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
 import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
 import { checkUsable, formatCacheTime, readToken } from '../token/cache.js';
@@ -100,22 +97,6 @@ function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed, refused?: Re
   };
 }
 
-/** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
-async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
-  const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
-  try {
-    return selectSessions(
-      settings.sessions,
-      sessionsFromConfig(scan.outside).sessions,
-      [],
-      settings.source,
-      configPath(env),
-    ).sessions;
-  } catch {
-    return [];
-  }
-}
-
 /** A desktop notification, without a shell; failures are only logged. */
 function notifier(log: Logger, enabled: () => boolean): (title: string, text: string) => void {
   return (title, text) => {
@@ -132,10 +113,22 @@ function notifier(log: Logger, enabled: () => boolean): (title: string, text: st
   };
 }
 
-/** The cron schedule (node-cron keeps its own timer). */
-function cronSchedule(expression: string, task: () => void): Scheduled {
-  const job = cron.schedule(expression, task);
-  return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+/** The schedule and the file watches: loaded by the daemon only, the one command that uses them. */
+async function daemonEdges(): Promise<Pick<DaemonDeps, 'schedule' | 'watch'>> {
+  const [{ default: cron }, { watchFiles }] = await Promise.all([
+    import('node-cron'),
+    import('../daemon/watch-files.js'),
+    // Loaded now rather than at the first refresh: see preloadOidcSdk.
+    preloadOidcSdk(),
+  ]);
+  return {
+    // node-cron keeps its own timer.
+    schedule: (expression, task) => {
+      const job = cron.schedule(expression, task);
+      return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
+    },
+    watch: watchFiles,
+  };
 }
 
 /** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
@@ -143,14 +136,14 @@ async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCod
   const log = logger(1, command.logLevel, edge.env);
   const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()), log);
   try {
-    return await runDaemon(daemonDeps(edge, command, log));
+    return await runDaemon({ ...daemonDeps(edge, command, log), ...(await daemonEdges()) });
   } finally {
     await claim.release();
   }
 }
 
-/** The daemon's real edges. */
-function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): DaemonDeps {
+/** The daemon's real edges, but for the schedule and the watches (daemonEdges). */
+function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Omit<DaemonDeps, 'schedule' | 'watch'> {
   const { env, clock } = edge;
   const state = stateDir(env);
   const home = homeDir(env);
@@ -185,10 +178,8 @@ function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Daem
     },
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
     createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed, refused),
-    schedule: cronSchedule,
     scheduleOffset: () => scheduleOffset(state, log),
     random: Math.random,
-    watch: watchFiles,
     readToken: (session) => readToken(home, session).catch(() => undefined),
     readConfig: async () => (await readConfig(configPath(env), { clock })).text,
     signals: edge.signals ?? catchSignals(process),
@@ -276,36 +267,6 @@ async function credentials(edge: Edge, command: CommandOf<'credentials'>): Promi
   );
   process.stdout.write(text);
   return ExitCode.ok;
-}
-
-/** `sso-sync log`. */
-async function log({ env, clock }: Edge, command: CommandOf<'log'>): Promise<ExitCode> {
-  return (await logCommand({
-    since: command.since,
-    session: command.session,
-    json: command.json,
-    env,
-    now: new Date(clock.now()),
-    out: (t) => process.stdout.write(t),
-  })) as ExitCode;
-}
-
-/** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
-async function status({ env, clock }: Edge, command: CommandOf<'status'>): Promise<ExitCode> {
-  const settings = await loadSettings(command.settingsFile, env).catch((error: unknown) => {
-    if (!(error instanceof SsoSyncError)) throw error;
-    process.stdout.write(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`);
-    return zeroSettings();
-  });
-  return statusCommand({
-    env,
-    home: homeDir(env),
-    stateDir: stateDir(env),
-    sessions: await allSessions(env, settings),
-    now: new Date(clock.now()),
-    json: command.json,
-    out: (t) => process.stdout.write(t),
-  });
 }
 
 /** `sso-sync service install|uninstall|status`. */
@@ -453,11 +414,12 @@ export interface Ending {
 }
 
 /**
- * Runs a parsed command other than help, version and a completion script (main.ts answers those without loading
- * this module), on the real clock unless told.
+ * Runs a parsed command other than help, version, a completion script (main.ts answers those without loading this
+ * module) and the commands that only read (`log`, and `status` and the completion's session names:
+ * status-commands.ts), on the real clock unless told.
  */
 export async function runCommand(
-  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' }>,
+  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' }>,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
   signals?: CaughtSignals,
@@ -466,10 +428,6 @@ export async function runCommand(
   switch (command.kind) {
     case 'daemon':
       return { code: await daemon(edge, command), end: true };
-    case 'log':
-      return { code: await log(edge, command) };
-    case 'status':
-      return { code: await status(edge, command) };
     case 'service':
       return { code: await service(edge, command) };
     case 'once':
@@ -478,17 +436,7 @@ export async function runCommand(
       return { code: await signIn(edge, command) };
     case 'init':
       return { code: await init(edge, command) };
-    case 'completion-sessions':
-      return { code: await completionSessions(edge, command.settingsFile) };
     case 'credentials':
       return { code: await credentials(edge, command) };
   }
-}
-
-/** The session names a completion script offers, one a line; nothing (and success) when none can be read. */
-async function completionSessions({ env }: Edge, settingsFile: string | undefined): Promise<ExitCode> {
-  const settings = await loadSettings(settingsFile, env).catch(() => zeroSettings());
-  const names = (await allSessions(env, settings)).map((s) => s.name);
-  process.stdout.write(names.map((n) => `${n}\n`).join(''));
-  return ExitCode.ok;
 }

@@ -4,9 +4,11 @@
  * AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
  */
 import { readFileSync } from 'node:fs';
+import { systemClock } from '../clock/clock.js';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
+import { useCompileCache } from './compile-cache.js';
 import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
@@ -33,10 +35,26 @@ async function main(argv: readonly string[]): Promise<Ending> {
     case 'completion':
       process.stdout.write(completionScript(command.shell));
       return { code: ExitCode.ok };
+    // The commands that only read load their own modules, without the SDK, the logger or the watchers.
+    case 'status':
+    case 'completion-sessions': {
+      useCompileCache(process.env);
+      const { runStatusCommand } = await import('./status-commands.js');
+      return { code: await runStatusCommand(command, process.env) };
+    }
+    case 'log': {
+      useCompileCache(process.env);
+      const { logCommand } = await import('../history/log-command.js');
+      const { since, session, json } = command;
+      const now = new Date(systemClock.now());
+      const out = (text: string) => process.stdout.write(text);
+      return { code: (await logCommand({ since, session, json, env: process.env, now, out })) as ExitCode };
+    }
     default: {
       // The daemon's stop and reload signals are caught before anything else loads: a SIGTERM in its first
       // moments is a clean stop (exit 0), not Node's default end by the signal.
       const signals = command.kind === 'daemon' ? catchSignals(process) : undefined;
+      useCompileCache(process.env);
       const { runCommand } = await import('./commands.js');
       return runCommand(command, process.env, undefined, signals);
     }

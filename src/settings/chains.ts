@@ -1,6 +1,6 @@
 /** The `chains` setting: role-chain profiles, validated when the settings load (every template checked once). */
-import { z } from 'zod';
-import { chainArnPlaceholders, chainNamePlaceholders, fillChainTemplate, type ChainRule } from '../core/chains.js';
+import * as z from 'zod';
+import { chainArnPlaceholders, chainNamePlaceholders, fillChainTemplate } from '../core/chains.js';
 
 /** Problems of a template's placeholders: unknown ones, and a required one missing. */
 function placeholderProblems(template: string, allowed: readonly string[], required?: string): string[] {
@@ -61,16 +61,3 @@ const chain = z.strictObject({
 
 /** The `chains` key: a list of chains. */
 export const chainsSchema = z.array(chain);
-
-/** The validated chains as the core takes them. */
-export function resolveChains(raw: z.output<typeof chainsSchema>): ChainRule[] {
-  return raw.map((c) => ({
-    name: c.name,
-    roleArn: c.role_arn,
-    accounts: c.accounts ?? [],
-    roles: c.roles ?? [],
-    roleSessionName: c.role_session_name,
-    durationSeconds: c.duration_seconds,
-    externalId: c.external_id,
-  }));
-}

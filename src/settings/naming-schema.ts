@@ -4,11 +4,10 @@
  * that cannot work (an invalid expression, an alias on a glob that may match several accounts), and the rules they
  * become.
  */
-import { z } from 'zod';
-import { accountIdKey, hasWildcard, overridePath } from '../core/overrides.js';
+import * as z from 'zod';
+import { accountIdKey, hasWildcard } from '../core/overrides.js';
 import { compileTrim } from '../core/profile-names.js';
 import { shortRegion } from '../core/region-names.js';
-import type { AccountOverride, ProfileRules } from '../core/types.js';
 
 /** `lower`, `keep` or `upper`. */
 const nameCase = z.enum(['lower', 'keep', 'upper'], { error: 'expected lower, keep or upper' });
@@ -108,51 +107,4 @@ export function namingKeys(region: z.ZodType<string>, extraKeys: z.ZodType<Recor
     role_trim: trims.optional(),
     accounts: accountOverrides(region, extraKeys).optional(),
   };
-}
-
-/** A role entry of an override as validated. */
-interface RoleInput {
-  alias?: string | undefined;
-  region?: string | string[] | undefined;
-  exclude?: boolean | undefined;
-}
-
-/** The settings as validated: the keys of namingKeys. */
-export interface NamingSettings {
-  case?: ProfileRules['accountCase'];
-  role_case?: ProfileRules['roleCase'];
-  account_trim?: string[] | undefined;
-  role_trim?: string[] | undefined;
-  accounts?: Record<string, Omit<AccountOverride, 'key' | 'roles'> & { roles?: Record<string, RoleInput> }> | undefined;
-}
-
-/** The rules these settings give, in the file's order (an override's key is kept to name it in messages). */
-export function namingRules(p: NamingSettings): Partial<ProfileRules> {
-  const accounts = Object.entries(p.accounts ?? {}).map(([key, a]): AccountOverride => ({
-    key,
-    alias: a.alias,
-    region: a.region,
-    exclude: a.exclude,
-    set: a.set,
-    roles: Object.entries(a.roles ?? {}).map(([roleKey, r]) => ({ key: roleKey, ...r })),
-  }));
-  return {
-    accountCase: p.case ?? 'lower',
-    roleCase: p.role_case ?? 'keep',
-    accountTrim: p.account_trim ?? [],
-    roleTrim: p.role_trim ?? [],
-    accounts,
-  };
-}
-
-/** Every region the overrides give, with its key, for the notice about a region sso-sync does not know. */
-export function overrideRegions(p: NamingSettings): [string, string | string[]][] {
-  return Object.entries(p.accounts ?? {}).flatMap(([key, a]) => {
-    const own: [string, string | string[]][] =
-      a.region === undefined ? [] : [[`${overridePath(key)}.region`, a.region]];
-    const roles = Object.entries(a.roles ?? {}).flatMap(([roleKey, r]): [string, string | string[]][] =>
-      r.region === undefined ? [] : [[`${overridePath(key)}.roles.${roleKey}.region`, r.region]],
-    );
-    return [...own, ...roles];
-  });
 }

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionDef, UnusableEntry } from '../core/types.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { readRegularFile } from '../fs/read-regular-file.js';

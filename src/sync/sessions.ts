@@ -2,7 +2,7 @@
 import type { SectionRef } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
-import { defaults, sessionNamePattern } from '../settings/schema.js';
+import { defaults, sessionNamePattern } from '../settings/resolved.js';
 
 /** A config section that names a session sso-sync cannot use, and why. */
 export interface SessionProblem {

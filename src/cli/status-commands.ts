@@ -1,0 +1,95 @@
+/**
+ * `sso-sync status` and the session names a completion script offers: what the settings and the AWS config say is
+ * configured, read without the AWS SDK, the logger or the watchers: main.ts loads this module for them instead of
+ * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
+ * check) is loaded only when there is a settings file to parse.
+ */
+import { lstat } from 'node:fs/promises';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { errorCode, ExitCode, SsoSyncError } from '../errors.js';
+import { homeDir, settingsPath, stateDir } from '../paths.js';
+import { zeroSettings } from '../settings/resolved.js';
+import { statusCommand } from '../status/status.js';
+import { allSessions } from '../sync/configured-sessions.js';
+import type { Command } from './args.js';
+
+/**
+ * The settings as loadSettings reads them, with the parser (YAML, the schema, the cron check) loaded only when there
+ * is a file to parse: with none at the default place, zero configuration applies, as loadSettings says.
+ */
+async function settingsOf(env: NodeJS.ProcessEnv, settingsFile: string | undefined) {
+  const { file, explicit } = settingsPath(settingsFile, env);
+  const absent = await lstat(file).then(
+    () => false,
+    (error: unknown) => errorCode(error) === 'ENOENT',
+  );
+  if (absent && !explicit) return zeroSettings();
+  const { loadSettings } = await import('../settings/load.js');
+  return loadSettings(settingsFile, env);
+}
+
+/**
+ * The sessions configured now, as status and the completion read them: with the defaults when the settings cannot
+ * be read (told to `onBrokenSettings` when given, which makes any other failure fatal).
+ */
+async function configured(
+  env: NodeJS.ProcessEnv,
+  settingsFile: string | undefined,
+  onBrokenSettings?: (error: SsoSyncError) => void,
+) {
+  const settings = await settingsOf(env, settingsFile).catch((error: unknown) => {
+    if (onBrokenSettings) {
+      if (!(error instanceof SsoSyncError)) throw error;
+      onBrokenSettings(error);
+    }
+    return zeroSettings();
+  });
+  return allSessions(env, settings);
+}
+
+/** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
+async function status(
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+  command: Extract<Command, { kind: 'status' }>,
+  out: (text: string) => void,
+): Promise<ExitCode> {
+  const sessions = await configured(env, command.settingsFile, (error) =>
+    out(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`),
+  );
+  return statusCommand({
+    env,
+    home: homeDir(env),
+    stateDir: stateDir(env),
+    sessions,
+    now: new Date(clock.now()),
+    json: command.json,
+    out,
+  });
+}
+
+/** The session names a completion script offers, one a line; nothing (and success) when none can be read. */
+async function completionSessions(
+  env: NodeJS.ProcessEnv,
+  settingsFile: string | undefined,
+  out: (text: string) => void,
+): Promise<ExitCode> {
+  const names = (await configured(env, settingsFile)).map((s) => s.name);
+  out(names.map((n) => `${n}\n`).join(''));
+  return ExitCode.ok;
+}
+
+/** The commands this module runs. */
+export type StatusCommand = Extract<Command, { kind: 'status' | 'completion-sessions' }>;
+
+/** Runs `status` or `completion-sessions` on the real clock unless told; returns the exit code. */
+export function runStatusCommand(
+  command: StatusCommand,
+  env: NodeJS.ProcessEnv,
+  clock: Clock = systemClock,
+): Promise<ExitCode> {
+  const out = (text: string) => process.stdout.write(text);
+  return command.kind === 'status'
+    ? status(env, clock, command, out)
+    : completionSessions(env, command.settingsFile, out);
+}

@@ -1,0 +1,119 @@
+/**
+ * How the installed command starts: one self-contained bundle that writes nothing into its installation, and Node's
+ * compile cache in the user's cache directory, which is only ever a speed-up.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { builtinFixture } from '../../src/emulator/fixture.js';
+import { filesUnder, profileNames, sandbox, sessionSection } from '../helpers/sandbox.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Runs a CLI script to its end (the emulator answers meanwhile, in this process). */
+function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+/** Sets the mode of `dir` and of every file and directory under it. */
+function chmodTree(dir: string, fileMode: number, dirMode: number): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chmodTree(p, fileMode, dirMode);
+    else chmodSync(p, fileMode);
+  }
+  chmodSync(dir, dirMode);
+}
+
+/** Every file and directory under `dir` with its mode and size, to compare before and after. */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      const s = statSync(p);
+      out.push(`${path.relative(dir, p)} ${s.mode.toString(8)} ${s.isDirectory() ? '-' : s.size}`);
+      if (s.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+test('the command runs from a read-only copy of the package without node_modules, and writes nothing there', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  const install = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-install-'));
+  t.after(() => {
+    chmodTree(install, 0o644, 0o755);
+    rmSync(install, { recursive: true, force: true });
+    return box.close();
+  });
+  // What `npm pack` ships (package.json "files"), with no dependency installed beside it.
+  for (const part of ['package.json', 'dist/src', 'systemd', 'launchd'])
+    cpSync(path.join(root, part), path.join(install, part), { recursive: true });
+  chmodTree(install, 0o444, 0o555);
+  const before = snapshot(install);
+  const cli = path.join(install, 'dist', 'src', 'cli', 'main.js');
+  box.writeConfig(sessionSection());
+  box.signIn();
+
+  const once = await runScript(cli, ['--once'], box.env);
+  assert.equal(once.status, 0, once.stderr);
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0, 'the sync wrote the profiles');
+  for (const args of [['status'], ['log'], ['--help'], ['version']]) {
+    const run = await runScript(cli, args, box.env);
+    assert.equal(run.status, 0, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stderr, '', `${args.join(' ')} printed nothing on stderr`);
+  }
+  assert.deepEqual(snapshot(install), before, 'nothing in the installation was written, added or changed');
+});
+
+test("the compile cache is kept in the user's cache directory, or nowhere when that cannot be written", async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  box.signIn();
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+  const first = await runScript(cli, ['--once'], box.env);
+  assert.equal(first.status, 0, first.stderr);
+  const cache = path.join(box.home, '.cache', 'sso-sync', 'node-compile-cache');
+  assert.ok(filesUnder(cache).length > 0, `compiled code is kept in ${cache}`);
+
+  const elsewhere = path.join(box.home, 'elsewhere');
+  const moved = await runScript(cli, ['status'], { ...box.env, XDG_CACHE_HOME: elsewhere });
+  assert.equal(moved.status, 0, moved.stderr);
+  assert.ok(filesUnder(path.join(elsewhere, 'sso-sync', 'node-compile-cache')).length > 0, 'XDG_CACHE_HOME is obeyed');
+
+  // A path under a regular file cannot be made a directory, even by root: the cache cannot be written.
+  const blocked = path.join(box.home, 'a-file');
+  writeFileSync(blocked, '');
+  for (const args of [['--once'], ['status'], ['log']]) {
+    const run = await runScript(cli, args, { ...box.env, XDG_CACHE_HOME: blocked });
+    assert.equal(run.status, 0, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stderr, '', `${args.join(' ')} says nothing of the cache it could not write`);
+  }
+
+  const off = path.join(box.home, 'off');
+  const disabled = await runScript(cli, ['status'], {
+    ...box.env,
+    XDG_CACHE_HOME: off,
+    NODE_DISABLE_COMPILE_CACHE: '1',
+  });
+  assert.equal(disabled.status, 0, disabled.stderr);
+  assert.deepEqual(filesUnder(off), [], "Node's NODE_DISABLE_COMPILE_CACHE is obeyed");
+});
