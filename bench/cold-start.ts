@@ -8,12 +8,12 @@
  * CPU time each process used (Linux), which a machine busy with other work stretches far less.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { writeBenchToken } from './bench-token.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator } from '../src/emulator/server.js';
 
@@ -68,16 +68,7 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
     '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
   try {
     mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
-    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-    writeFileSync(
-      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
-      JSON.stringify({
-        startUrl: 'https://d-1234567890.awsapps.com/start',
-        region: 'eu-north-1',
-        accessToken,
-        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-      }),
-    );
+    writeBenchToken(home, emulator);
     mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
     // A settings file as a person has one, so that status reads and checks it as it would.
     writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "*/30 * * * *"\n');

@@ -15,7 +15,6 @@
  * scan, on this machine): they are printed beside today's.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import type { Clock, Timer } from '../src/clock/clock.js';
 import { drawFraction } from '../src/daemon/schedule-offset.js';
 import { scheduleTiming } from '../src/daemon/schedule-timing.js';
 import { SyncSchedule } from '../src/daemon/sync-schedule.js';
+import { writeBenchToken } from './bench-token.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { zeroSettings } from '../src/settings/schema.js';
@@ -270,16 +270,7 @@ async function onceProcess(emulator: Emulator) {
       path.join(home, '.aws', 'config'),
       `[sso-session bench]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`,
     );
-    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-    writeFileSync(
-      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
-      JSON.stringify({
-        startUrl,
-        region: 'eu-north-1',
-        accessToken,
-        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-      }),
-    );
+    writeBenchToken(home, emulator, startUrl);
     let first: number | undefined;
     let last = 0;
     emulator.setReplyHook((_route, reply) => {

@@ -10,11 +10,11 @@
  *     12.5 to 50 MB.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeBenchToken } from './bench-token.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { defaults } from '../src/settings/schema.js';
@@ -50,16 +50,7 @@ async function discovery(label: string, emulatorOptions: Omit<EmulatorOptions, '
       '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
     );
     writeFileSync(path.join(home, 'settings.yaml'), `sync:\n  concurrency: ${concurrency}\n`);
-    const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 3600 });
-    writeFileSync(
-      path.join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update('bench').digest('hex')}.json`),
-      JSON.stringify({
-        startUrl: 'https://d-1234567890.awsapps.com/start',
-        region: 'eu-north-1',
-        accessToken,
-        expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-      }),
-    );
+    writeBenchToken(home, emulator);
     const env = {
       PATH: process.env.PATH,
       HOME: home,

@@ -5,19 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSettings } from '../../src/settings/load.js';
+import { settingsProblems } from '../helpers/settings-problems.js';
 
-const problems = (text: string) => {
-  try {
-    parseSettings(text, '/s.yaml');
-  } catch (error) {
-    assert.equal((error as { exitCode?: number }).exitCode, 2);
-    return (error as Error).message
-      .split('\n')
-      .filter((l) => l.startsWith('  /s.yaml'))
-      .map((l) => l.trim());
-  }
-  return assert.fail('expected the settings to be refused');
-};
+const problems = settingsProblems;
 
 test('the naming settings load as written, overrides in the order of the file', () => {
   const s = parseSettings(

@@ -6,20 +6,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadSettings, parseSettings } from '../../src/settings/load.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { settingsProblems } from '../helpers/settings-problems.js';
 import { settingsPath } from '../../src/paths.js';
 
-const problems = (text: string) => {
-  try {
-    parseSettings(text, '/s.yaml');
-  } catch (error) {
-    assert.equal((error as { exitCode?: number }).exitCode, 2);
-    return (error as Error).message
-      .split('\n')
-      .filter((l) => l.startsWith('  /s.yaml'))
-      .map((l) => l.trim());
-  }
-  assert.fail('expected the settings to be refused');
-};
+const problems = settingsProblems;
 
 test('an empty file gives the defaults that reproduce the seed naming', () => {
   const s = parseSettings('', '/s.yaml');
