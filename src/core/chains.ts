@@ -142,6 +142,25 @@ export function chainProfiles(
 }
 
 /**
+ * The generated profiles, renamed where a chain profile of the block holds the name now (`held`) and a chain claims
+ * it again: the generated profile is the newcomer there, so it takes the account id as a suffix, and `--profile NAME`
+ * keeps assuming the role it did. Run before the style writes the names into the profiles' keys.
+ */
+export function yieldToChains(
+  built: NamingResult,
+  chains: readonly ChainRule[],
+  held: ReadonlySet<string>,
+): NamingResult {
+  if (chains.length === 0 || held.size === 0 || !built.profiles.some((p) => held.has(p.name))) return built;
+  const claimed = new Set(candidatesOf(built.profiles, chains).map((c) => c.name));
+  const profiles = built.profiles.map((p) =>
+    held.has(p.name) && claimed.has(p.name) ? { ...p, name: suffixed(p.name, p.accountId) } : p,
+  );
+  profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return { ...built, profiles };
+}
+
+/**
  * The profiles of a plan: the generated ones (`styled`, as their style writes them) with the chain profiles built on
  * them (`built`, as named), sorted by name as a block holds them; and everything skipped, chain profiles included.
  */

@@ -16,7 +16,7 @@ import {
 import { mergeBlocks } from './merge.js';
 import { assignmentKey, buildProfiles, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
 import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
-import { withChains, type ChainRule } from './chains.js';
+import { withChains, yieldToChains, type ChainRule } from './chains.js';
 import { pairRenames, type ProfileRename } from './renames.js';
 import type { Assignment, Profile, ProfileRules, SessionDef, UnusableEntry } from './types.js';
 
@@ -162,6 +162,8 @@ function readBackAsWritten(profiles: readonly Profile[]): boolean {
   return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
 }
 
+const roleArnOf = (p: Profile) => p.keys.find(([k]) => k === 'role_arn')?.[1];
+
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
 function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly Profile[]) {
   const added: Profile[] = [];
@@ -178,7 +180,15 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
       continue;
     }
     const { accountId, roleName } = sectionAssignment(old);
-    if ((accountId !== undefined && accountId !== p.accountId) || (roleName !== undefined && roleName !== p.roleName)) {
+    // A role-chain profile (its keys begin with source_profile) is another profile than an SSO one of that name,
+    // and than a chain assuming another role.
+    const arnBefore = old.get('role_arn');
+    const arnNow = arnBefore === undefined && p.keys[0]?.[0] !== 'source_profile' ? undefined : roleArnOf(p);
+    if (
+      (accountId !== undefined && accountId !== p.accountId) ||
+      (roleName !== undefined && roleName !== p.roleName) ||
+      arnBefore !== arnNow
+    ) {
       added.push(p);
       replaced.add(p.name);
       continue;
@@ -254,7 +264,9 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
       return byAssignment.get(key);
     },
   };
-  return { takenProfiles, outsideSessions, previous };
+  // The names role-chain profiles of the blocks rewritten now hold: a new generated profile does not take one.
+  const chainHeld = new Set(mine.filter((m) => m.section.values.has('role_arn')).map((m) => m.section.name));
+  return { takenProfiles, outsideSessions, previous, chainHeld };
 }
 
 /**
@@ -323,16 +335,17 @@ export function planSync(input: PlanInput): Plan {
   if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
 
   const syncing = new Set(input.fetched.map((f) => f.session.name));
-  const { takenProfiles, outsideSessions, previous } = namesInUse(scan, syncing);
+  const { takenProfiles, outsideSessions, previous, chainHeld } = namesInUse(scan, syncing);
 
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
-  const built = buildProfiles(
+  const named = buildProfiles(
     input.fetched.flatMap((f) => f.assignments),
     input.rules,
     sessions,
     takenProfiles,
     previous,
   );
+  const built = yieldToChains(named, input.chains ?? [], chainHeld);
   const styled = styleProfiles(built.profiles, input.style, sessions);
   const { profiles, skipped, unmatched } = withChains(styled, built, input.chains ?? [], takenProfiles);
 

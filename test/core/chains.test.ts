@@ -215,3 +215,66 @@ test('a rename by settings takes the chain profiles along as renames; dropping c
   assert.ok(lost.ok);
   assert.deepEqual(lost.outcomes[0]?.held, { wouldRemove: 3, of: 6, maxRemovalShare: 0.2 });
 });
+
+test('a new account whose profile would take the name of a chain profile gets a suffix; the chain profile keeps its name', () => {
+  const dev = { session: 'mycorp', accountId: '222222222222', accountName: 'dev', roleName: 'AdministratorAccess' };
+  const chains = [chain('{profile}-deployer')];
+  const plan = (text: string, assignments: (typeof dev)[]) => {
+    const result = planSync({
+      text,
+      fetched: [{ session, assignments }],
+      configuredSessions: ['mycorp'],
+      rules: defaultRules,
+      chains,
+      guard: { maxRemovalShare: 0.5, allowMassRemoval: false },
+    });
+    assert.ok(result.ok);
+    return result;
+  };
+  const first = plan('', [dev]);
+  const sections = (text: string) =>
+    new Map(
+      scanConfig(text)
+        .blocks.flatMap((b) => b.sections)
+        .map((s) => [s.name, Object.fromEntries(s.values)]),
+    );
+  assert.equal(sections(first.text).get('dev-admin-deployer')?.role_arn, 'arn:aws:iam::222222222222:role/Deployer');
+
+  // An account named like the chain profile appears.
+  const newcomer = { ...dev, accountId: '333333333333', accountName: 'dev-admin-deployer', roleName: 'ReadOnlyAccess' };
+  const next = plan(first.text, [dev, newcomer]);
+  const after = sections(next.text);
+  assert.equal(after.get('dev-admin-deployer')?.role_arn, 'arn:aws:iam::222222222222:role/Deployer');
+  assert.equal(after.get('dev-admin-deployer-333333333333')?.sso_account_id, '333333333333');
+  const outcome = next.outcomes[0]!;
+  assert.deepEqual(outcome.changed, []);
+  assert.deepEqual(outcome.removed, []);
+  // (The chain applies to the newcomer's role too.)
+  assert.deepEqual(
+    outcome.added.map((p) => p.name),
+    ['dev-admin-deployer-333333333333', 'dev-admin-deployer-333333333333-deployer'],
+  );
+  // And it stays so.
+  assert.equal(plan(next.text, [dev, newcomer]).changed, false);
+});
+
+test('a name that passes from a chain profile to another profile is a removal and an addition, not a change', () => {
+  const dev = { session: 'mycorp', accountId: '222222222222', accountName: 'dev', roleName: 'AdministratorAccess' };
+  const base = {
+    fetched: [{ session, assignments: [dev] }],
+    configuredSessions: ['mycorp'],
+    rules: defaultRules,
+    guard: { maxRemovalShare: 0.5, allowMassRemoval: true },
+  };
+  const first = planSync({ ...base, text: '', chains: [chain('{profile}-x')] });
+  assert.ok(first.ok);
+  const other = { ...chain('{profile}-x'), roleArn: 'arn:aws:iam::{account_id}:role/Other' };
+  const next = planSync({ ...base, text: first.text, chains: [other] });
+  assert.ok(next.ok);
+  const outcome = next.outcomes[0]!;
+  assert.deepEqual(outcome.changed, []);
+  assert.deepEqual(
+    [outcome.added.map((p) => p.name), outcome.removed.map((r) => r.name)],
+    [['dev-admin-x'], ['dev-admin-x']],
+  );
+});
