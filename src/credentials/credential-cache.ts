@@ -1,7 +1,7 @@
 /**
  * Role credentials kept between `sso-sync credentials` runs, in the state directory: one 0600 file per session,
- * account and role, written atomically, used until five minutes before the credentials expire. The AWS CLI runs
- * credential_process for every command; without the cache each would cost a call to the portal.
+ * account, role and sign-in, written atomically, used until 16 minutes before the credentials expire. The AWS CLI
+ * runs credential_process for every command; without the cache each would cost a call to the portal.
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -10,15 +10,24 @@ import type { RoleCredentials } from '../aws/role-credentials-api.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import { replaceFile } from '../fs/replace-file.js';
 
-/** Credentials are served from the cache only while more than this remains of their life. */
-export const cacheMarginMs = 5 * 60_000;
+/**
+ * Credentials are served from the cache only while more than this remains of their life. The AWS SDKs ask a
+ * credential_process again once 15 minutes (botocore) or less remain: credentials served inside that window would
+ * have them run sso-sync for every call until the cache let go.
+ */
+export const cacheMarginMs = 16 * 60_000;
 
-/** Which role credentials: the portal, the session, the account and the role. */
+/** Which role credentials: the portal, the session, the account and the role, and the sign-in they came from. */
 export interface CredentialKey {
   startUrl: string;
   session: string;
   accountId: string;
   roleName: string;
+  /**
+   * The access token they were fetched with (only its hash reaches the file name): after a sign-out, or another
+   * person's sign-in to the session, the kept credentials are never served; a refreshed token fetches anew.
+   */
+  accessToken: string;
 }
 
 /** The directory of kept credentials, 0700. */
@@ -32,10 +41,15 @@ export function credentialsDir(state: string): string {
  */
 export function credentialFile(state: string, key: CredentialKey): string {
   const id = createHash('sha256')
-    .update([key.startUrl, key.session, key.accountId, key.roleName].join('\n'))
+    .update([key.startUrl, key.session, key.accountId, key.roleName, key.accessToken].join('\n'))
     .digest('hex')
     .slice(0, 32);
   return path.join(credentialsDir(state), `${id}.json`);
+}
+
+/** The lock that makes one run fetch a key's credentials while others started with it wait, then read them. */
+export function credentialLockFile(state: string, key: CredentialKey): string {
+  return credentialFile(state, key).replace(/\.json$/, '.lock');
 }
 
 /** The kept credentials of a key when they have more than cacheMarginMs to live at `now`; else undefined. */

@@ -44,7 +44,13 @@ test('a profile whose session no section defines says so, and what to do', () =>
   assert.ok(!missing.ok && missing.problem.startsWith('there is no profile prod in /c: run `sso-sync --once`'));
 });
 
-const key = { startUrl: 'https://d-1234567890.awsapps.com/start', session: 'mycorp', accountId: '1', roleName: 'R' };
+const key = {
+  startUrl: 'https://d-1234567890.awsapps.com/start',
+  session: 'mycorp',
+  accountId: '1',
+  roleName: 'R',
+  accessToken: 'access-1',
+};
 const credentials = (expiresInMs: number, now: number) => ({
   accessKeyId: 'ASIAEXAMPLE',
   secretAccessKey: 'secret',
@@ -52,14 +58,19 @@ const credentials = (expiresInMs: number, now: number) => ({
   expiration: new Date(now + expiresInMs),
 });
 
-test('kept credentials: 0600, served while more than five minutes remain, fetched again otherwise', async (t) => {
+test('kept credentials: 0600, served while more than 16 minutes remain and for the same sign-in, fetched again otherwise', async (t) => {
   const state = tempDir(t, 'sso-sync-cred-');
   const now = Date.parse('2026-11-21T10:00:00Z');
   await keepCredentials(state, key, credentials(cacheMarginMs + 1000, now));
   assert.equal(statSync(credentialFile(state, key)).mode & 0o777, 0o600);
   assert.deepEqual(await readKeptCredentials(state, key, now), credentials(cacheMarginMs + 1000, now));
-  assert.equal(await readKeptCredentials(state, key, now + 1000), undefined, 'five minutes left: fetched again');
+  assert.equal(await readKeptCredentials(state, key, now + 1000), undefined, '16 minutes left: fetched again');
   assert.equal(await readKeptCredentials(state, { ...key, startUrl: 'https://other/start' }, now), undefined);
+  assert.equal(
+    await readKeptCredentials(state, { ...key, accessToken: 'access-2' }, now),
+    undefined,
+    'another sign-in (or a refreshed token) does not get them',
+  );
   writeFileSync(credentialFile(state, key), '{"accessKeyId": "ASIA');
   assert.equal(await readKeptCredentials(state, key, now), undefined, 'a damaged file is not trusted');
 });

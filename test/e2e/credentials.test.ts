@@ -1,7 +1,8 @@
 /**
  * `sso-sync credentials --profile NAME` as a credential_process line runs it: the built CLI, a temp HOME, the
  * emulator's GetRoleCredentials through the real SDK. Credentials come out on stdout only: never in stderr, the log
- * or a message; kept 0600 in the state directory until five minutes before they expire.
+ * or a message; kept 0600 in the state directory, for the sign-in that fetched them, until 16 minutes before they
+ * expire.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -86,18 +87,53 @@ test('credentials are fetched with the session token, printed as credential_proc
   assertNowhereElse(box, [first.stderr, second.stderr, sync.stdout, sync.stderr], issued);
 });
 
-test('credentials with less than five minutes to live are fetched again, not served from the cache', async (t) => {
+test('credentials with less than 16 minutes to live are fetched again, not served from the cache', async (t) => {
   const box = await synced();
   t.after(() => box.close());
   box.signIn();
   assert.equal((await box.run(['--once'])).code, 0);
-  box.emulator.setRoleCredentialsLifetime(240);
+  // 15 minutes: the SDKs would ask again at once; serving them from the cache would have every call run sso-sync.
+  box.emulator.setRoleCredentialsLifetime(900);
   for (let i = 0; i < 2; i++) {
     const run = await box.run(['credentials', '--profile', 'mycorp-dev-Developer']);
     assert.equal(run.code, 0, run.stderr);
     assertServes(run.stdout, box.emulator.issuedRoleCredentials()[i]!);
   }
   assert.equal(box.emulator.stats().byRoute.credentials, 2);
+});
+
+test('kept credentials go with the sign-in: none after a sign-out, new ones after another sign-in', async (t) => {
+  const box = await synced();
+  t.after(() => box.close());
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const first = await box.run(['credentials', '--profile', 'mycorp-prod-admin']);
+  assert.equal(first.code, 0, first.stderr);
+
+  // Signed out (aws sso logout removes the token file): the kept credentials are not served.
+  rmSync(tokenCachePath(box.home, 'mycorp'));
+  const line = await failure(box, 'mycorp-prod-admin', 3);
+  assert.match(line, /sso-sync login --session mycorp/);
+
+  // Signed in again: another token, so the credentials are fetched anew.
+  box.signIn();
+  const again = await box.run(['credentials', '--profile', 'mycorp-prod-admin']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(box.emulator.stats().byRoute.credentials, 2);
+  assertServes(again.stdout, box.emulator.issuedRoleCredentials()[1]!);
+});
+
+test('runs started at once make one call to the portal and print the same credentials', async (t) => {
+  const box = await synced();
+  t.after(() => box.close());
+  box.signIn();
+  assert.equal((await box.run(['--once'])).code, 0);
+  const runs = await Promise.all(
+    Array.from({ length: 6 }, () => box.run(['credentials', '--profile', 'mycorp-prod-admin'])),
+  );
+  for (const run of runs) assert.equal(run.code, 0, run.stderr);
+  assert.equal(box.emulator.stats().byRoute.credentials, 1, 'one GetRoleCredentials for six runs');
+  assert.equal(new Set(runs.map((r) => r.stdout)).size, 1);
 });
 
 test('a token inside the refresh window is refreshed first, with the existing token code', async (t) => {
