@@ -65,8 +65,10 @@ const startsAt = (session: SessionDef, url: StartUrl) => canonical(session.start
 
 /** Runs init; resolves with the exit code, throws an SsoSyncError a person can act on. */
 export async function runInit(deps: InitDeps, options: InitOptions): Promise<ExitCode> {
-  const known = await knownSessions(deps);
-  const chosen = fromOptions(deps, options, known) ?? (await fromPrompts(deps, options, known));
+  const { known, incomplete } = await knownSessions(deps);
+  const unusable = options.session === undefined ? undefined : incomplete.get(options.session);
+  if (unusable !== undefined) throw incompleteSection(deps.configFile, options.session!, unusable);
+  const chosen = fromOptions(deps, options, known, incomplete) ?? (await fromPrompts(deps, options, known, incomplete));
   if (chosen.isNew) await addSection(deps, chosen.session);
   await signIn(deps, chosen);
   const code = await firstSync(deps, chosen.session);
@@ -76,13 +78,27 @@ export async function runInit(deps: InitDeps, options: InitOptions): Promise<Exi
   return ExitCode.ok;
 }
 
-/** The sessions already known: the config's (outside sso-sync's blocks) and the settings'. */
-async function knownSessions(deps: InitDeps): Promise<SessionDef[]> {
+/**
+ * The sessions already known: the config's (outside sso-sync's blocks) and the settings'; and the config's
+ * sections no sync can use (a half-finished `aws configure sso-session`), by name with what they lack: a second
+ * section of that name would leave a file the AWS CLI refuses to read.
+ */
+async function knownSessions(deps: InitDeps): Promise<{ known: SessionDef[]; incomplete: Map<string, string> }> {
   const scan = scanConfig((await deps.readConfig()).text ?? '');
   if (scan.damage.length > 0) throw damageError(deps.configFile, scan.damage);
-  const fromConfig = sessionsFromConfig(scan.outside).sessions;
+  const { sessions: fromConfig, problems } = sessionsFromConfig(scan.outside);
   const fromSettings = (await deps.settingsSessions()).filter((s) => !fromConfig.some((c) => c.name === s.name));
-  return [...fromConfig, ...fromSettings];
+  return { known: [...fromConfig, ...fromSettings], incomplete: new Map(problems.map((p) => [p.session, p.problem])) };
+}
+
+/** The refusal for a name an incomplete section of the config has. */
+function incompleteSection(configFile: string, name: string, problem: string): SsoSyncError {
+  return new SsoSyncError(
+    'usage',
+    `${configFile} has an [sso-session ${name}] section already, but ${problem}. Complete it (` +
+      `\`aws configure sso-session\` asks for what is missing) or remove it, or give init another --session name; ` +
+      'nothing was changed.',
+  );
 }
 
 /** An option's value checked, or a usage error (exit 2) that says what a good one looks like. */
@@ -93,7 +109,12 @@ function fromOption<T>(checked: T | { problem: string }, option: string): T {
 }
 
 /** The session the options name or describe in full; undefined when something is still to be asked. */
-function fromOptions(deps: InitDeps, options: InitOptions, known: SessionDef[]): Chosen | undefined {
+function fromOptions(
+  deps: InitDeps,
+  options: InitOptions,
+  known: SessionDef[],
+  incomplete: ReadonlyMap<string, string>,
+): Chosen | undefined {
   const url = options.startUrl === undefined ? undefined : fromOption(parseStartUrl(options.startUrl), 'start-url');
   const region =
     options.region === undefined
@@ -114,7 +135,7 @@ function fromOptions(deps: InitDeps, options: InitOptions, known: SessionDef[]):
       'session',
     );
   if (url && region) {
-    const name = options.session ?? freeName(url.name, (n) => known.some((s) => s.name === n));
+    const name = options.session ?? freeName(url.name, (n) => incomplete.has(n) || known.some((s) => s.name === n));
     return { session: { name, startUrl: url.url, region, scopes }, isNew: true };
   }
   if (deps.prompter) return undefined;
@@ -149,13 +170,18 @@ function noTerminal(configFile: string, known: SessionDef[], options: InitOption
 }
 
 /** Asks what the options left open; Ctrl-C or Ctrl-D at a prompt ends init with nothing changed. */
-async function fromPrompts(deps: InitDeps, options: InitOptions, known: SessionDef[]): Promise<Chosen> {
+async function fromPrompts(
+  deps: InitDeps,
+  options: InitOptions,
+  known: SessionDef[],
+  incomplete: ReadonlyMap<string, string>,
+): Promise<Chosen> {
   const prompter = deps.prompter!;
   try {
     const given = options.startUrl !== undefined || options.region !== undefined || options.session !== undefined;
     const existing = !given && known.length > 0 ? await offerExisting(deps, prompter, known) : undefined;
     if (existing) return { session: existing, isNew: false };
-    return await askNew(deps, prompter, options, known);
+    return await askNew(deps, prompter, options, known, incomplete);
   } catch (error) {
     if (!(error instanceof PromptStopped)) throw error;
     throw new SsoSyncError('interrupted', `init stopped at a prompt (${error.how}); nothing was changed.`);
@@ -232,7 +258,13 @@ async function givenOrAsk(
 }
 
 /** Asks for the start URL, region and name of a new session (those the options did not give). */
-async function askNew(deps: InitDeps, prompter: Prompter, options: InitOptions, known: SessionDef[]): Promise<Chosen> {
+async function askNew(
+  deps: InitDeps,
+  prompter: Prompter,
+  options: InitOptions,
+  known: SessionDef[],
+  incomplete: ReadonlyMap<string, string>,
+): Promise<Chosen> {
   const url = await askStartUrl(deps, options.startUrl);
   const found = known.find((s) => startsAt(s, url));
   if (found && options.session === undefined) {
@@ -255,6 +287,9 @@ async function askNew(deps: InitDeps, prompter: Prompter, options: InitOptions, 
   );
   const taken = (name: string) => {
     const s = known.find((k) => k.name === name);
+    const lacking = incomplete.get(name);
+    if (lacking !== undefined)
+      return `an [sso-session ${name}] section is in the config already (${lacking}); choose another name`;
     return s && `sso-session ${describe(s)} already exists; choose another name`;
   };
   const check = (a: string) => checkSessionName(a, taken);
@@ -271,7 +306,10 @@ async function addSection(deps: InitDeps, session: SessionDef): Promise<void> {
   const rewrite: Rewrite = (current) => {
     const scan = scanConfig(current ?? '');
     if (scan.damage.length > 0) throw damageError(deps.configFile, scan.damage);
-    const there = sessionsFromConfig(scan.outside).sessions.find((s) => s.name === session.name);
+    const { sessions, problems } = sessionsFromConfig(scan.outside);
+    const there = sessions.find((s) => s.name === session.name);
+    const lacking = problems.find((p) => p.session === session.name);
+    if (lacking) throw incompleteSection(deps.configFile, session.name, lacking.problem);
     if (!there) return withSessionSection(current, section);
     if (canonical(there.startUrl) === session.startUrl && there.region === session.region) return undefined;
     throw new SsoSyncError(

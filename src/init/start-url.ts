@@ -33,11 +33,15 @@ const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Why an answer is not a start URL, said with what a good one looks like. */
 const notStartUrl = (why: string) => `${why}. A start URL looks like ${startUrlExample}.`;
 
-/** The path of a start URL: `/start` however the address bar shows it (`/start/`, `/start/#/`, nothing at all). */
-function canonicalPath(pathname: string, awsapps: boolean): string {
+/**
+ * The path of a start URL: `/start` however the address bar shows it (`/start/`, `/start/#/`, nothing at all); on an
+ * awsapps host only that or `/directory/ID` (GovCloud), else undefined: `/start.` or `/startx` is no portal's.
+ */
+function canonicalPath(pathname: string, awsapps: boolean): string | undefined {
   const trimmed = pathname.replace(/\/+$/, '');
-  if (awsapps && (trimmed === '' || trimmed === '/start' || trimmed.startsWith('/start/'))) return '/start';
-  return trimmed;
+  if (!awsapps) return trimmed;
+  if (/^(?:\/start(?:\/.*)?)?$/i.test(trimmed)) return '/start';
+  return /^\/directory\/[A-Za-z0-9-]+$/.test(trimmed) ? trimmed : undefined;
 }
 
 /** A session name from a label of the address: only A-Za-z0-9._- survive. */
@@ -45,10 +49,11 @@ const nameFrom = (label: string) => label.replace(/[^A-Za-z0-9._-]+/g, '-').repl
 
 /** Parses what was typed or pasted; a problem in words when it cannot be a start URL. */
 export function parseStartUrl(input: string): StartUrl | { problem: string } {
-  // Pasted text may come with blanks, quotes or angle brackets around it.
+  // Pasted text may come with blanks, quotes, brackets or a sentence's punctuation around it.
   const text = input
     .trim()
-    .replace(/^(["'<])(.*)(["'>])$/, '$2')
+    .replace(/^["'<([]+/, '')
+    .replace(/["'>)\].,;:!?]+$/, '')
     .trim();
   if (text === '') return { problem: notStartUrl('no start URL was given') };
   if (/\s/.test(text)) return { problem: notStartUrl(`"${text}" has blanks inside`) };
@@ -64,7 +69,7 @@ export function parseStartUrl(input: string): StartUrl | { problem: string } {
   if (loopbackHosts.has(host)) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       return { problem: notStartUrl(`${url.protocol.slice(0, -1)} is not a web address's scheme`) };
-    return { url: `${url.origin}${canonicalPath(url.pathname, false)}`, name: 'local' };
+    return { url: `${url.origin}${canonicalPath(url.pathname, false) ?? ''}`, name: 'local' };
   }
   // The portal answers only over https (http redirects there): an http address is taken as its https one.
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
@@ -74,6 +79,8 @@ export function parseStartUrl(input: string): StartUrl | { problem: string } {
     if (!m) continue;
     const awsapps = host.endsWith('.awsapps.com') || host.endsWith('.awsapps.cn');
     const path = canonicalPath(url.pathname, awsapps);
+    if (path === undefined)
+      return { problem: notStartUrl(`${url.pathname} is not the path of an access portal's start URL (/start)`) };
     const directory = /^\/directory\/([^/]+)$/.exec(path)?.[1];
     return {
       url: `https://${host}${path}`,

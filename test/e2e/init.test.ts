@@ -331,3 +331,38 @@ test('a config that is a directory is refused before any question (exit 4)', asy
   assert.equal(result.code, 4);
   assert.match(result.stderr, /config is a directory, not a file\. Move it away, then run again\./);
 });
+
+test('an incomplete [sso-session] of the same name is never written twice: its name is not taken, or init stops', async (t) => {
+  const box = await ready(t);
+  const incomplete =
+    '[sso-session mycorp]\nsso_start_url = https://mycorp.awsapps.com/start\n\n[default]\nregion = eu-west-1\n';
+  box.writeConfig(incomplete);
+  // Named on the command line: refused, saying what the section lacks, nothing changed.
+  const named = await box.run([
+    'init',
+    '--session',
+    'mycorp',
+    '--start-url',
+    'https://mycorp.awsapps.com/start',
+    '--region',
+    'eu-west-1',
+  ]);
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /has an \[sso-session mycorp\] section already, but it has no sso_region\. Complete it/);
+  assert.equal(config(box), incomplete);
+
+  // Not named: the suggested name steps aside, and the file keeps one section of each name.
+  const scripted = await box.run([
+    'init',
+    '--start-url',
+    'https://mycorp.awsapps.com/start/#/',
+    '--region',
+    'eu-west-1',
+    '--no-service',
+    '--device-code',
+  ]);
+  assert.equal(scripted.code, 0, scripted.stderr);
+  const headers = config(box).match(/^\[sso-session [^\]]+\]$/gm) ?? [];
+  assert.deepEqual(headers, ['[sso-session mycorp]', '[sso-session mycorp-2]']);
+  assert.ok(config(box).startsWith(incomplete), 'the lines of the person are kept as they were');
+});

@@ -78,3 +78,19 @@ test('what cannot be a start URL is refused with what a good one looks like', ()
     assert.match(parsed.problem, /A start URL looks like https:\/\/d-1234567890\.awsapps\.com\/start/, input);
   }
 });
+
+test('a sentence around a pasted address is dropped; a path that is no portal path is refused', () => {
+  for (const pasted of [
+    'https://mycorp.awsapps.com/start.',
+    'https://mycorp.awsapps.com/start,',
+    '(https://mycorp.awsapps.com/start)',
+    'https://mycorp.awsapps.com/START',
+  ])
+    assert.deepEqual(parseStartUrl(pasted), { url: 'https://mycorp.awsapps.com/start', name: 'mycorp' }, pasted);
+  for (const typed of ['https://mycorp.awsapps.com/startx', 'https://mycorp.awsapps.com/login'])
+    assert.match(
+      (parseStartUrl(typed) as { problem: string }).problem,
+      /is not the path of an access portal's start URL \(\/start\)\. A start URL looks like/,
+      typed,
+    );
+});
