@@ -70,8 +70,14 @@ export async function runInit(deps: InitDeps, options: InitOptions): Promise<Exi
   if (unusable !== undefined) throw incompleteSection(deps.configFile, options.session!, unusable);
   const chosen = fromOptions(deps, options, known, incomplete) ?? (await fromPrompts(deps, options, known, incomplete));
   if (chosen.isNew) await addSection(deps, chosen.session);
-  await signIn(deps, chosen);
-  const code = await firstSync(deps, chosen.session);
+  const signedInNow = await signIn(deps, chosen);
+  let code = await firstSync(deps, chosen.session, signedInNow);
+  if (code === ExitCode.signInRequired && !signedInNow) {
+    // The token in the cache looked good, but the service no longer takes it (a session ended, a token revoked).
+    deps.say(`The token of sso-session ${chosen.session.name} is no longer accepted: signing in again.\n`);
+    await signIn(deps, { ...chosen, isNew: true });
+    code = await firstSync(deps, chosen.session, true);
+  }
   if (code !== ExitCode.ok) return code;
   await offerService(deps, options, chosen.session);
   deps.say('Done. `sso-sync status` shows how things stand; `sso-sync log` what changed.\n');
@@ -323,15 +329,16 @@ async function addSection(deps: InitDeps, session: SessionDef): Promise<void> {
   deps.say(written ? `Added to ${deps.configFile}:\n\n${lines}\n` : `${deps.configFile} has it already.\n`);
 }
 
-/** Signs in, unless a session set up before already has a token good for a while. */
-async function signIn(deps: InitDeps, { session, isNew }: Chosen): Promise<void> {
+/** Signs in, unless a session set up before already has a token good for a while; true when it signed in now. */
+async function signIn(deps: InitDeps, { session, isNew }: Chosen): Promise<boolean> {
   const until = isNew ? undefined : await deps.signedInUntil(session);
   if (until !== undefined) {
     deps.say(`Signed in to sso-session ${session.name} already (${until}).\n`);
-    return;
+    return false;
   }
   try {
     await deps.signIn(session);
+    return true;
   } catch (error) {
     if (!(error instanceof SsoSyncError)) throw error;
     throw new SsoSyncError(
@@ -344,7 +351,7 @@ async function signIn(deps: InitDeps, { session, isNew }: Chosen): Promise<void>
 }
 
 /** The first sync; a failure is said with what is set up already and how to sync again. */
-async function firstSync(deps: InitDeps, session: SessionDef): Promise<ExitCode> {
+async function firstSync(deps: InitDeps, session: SessionDef, lastTry: boolean): Promise<ExitCode> {
   const again =
     `The sso-session ${session.name} is set up and signed in; to sync again: ` +
     `\`sso-sync --once --session ${session.name}\`, then \`sso-sync service install\` to keep it in sync.`;
@@ -355,7 +362,10 @@ async function firstSync(deps: InitDeps, session: SessionDef): Promise<ExitCode>
     if (!(error instanceof SsoSyncError)) throw error;
     throw new SsoSyncError(error.code, `${error.message}\n${again}`, { cause: error });
   }
-  if (code !== ExitCode.ok) deps.say(`The first sync did not complete (see above). ${again}\n`);
+  if (code === ExitCode.signInRequired && !lastTry) return code;
+  if (code === ExitCode.signInRequired)
+    deps.say(`The first sync needs a sign-in (see above): \`sso-sync login --session ${session.name}\`.\n`);
+  else if (code !== ExitCode.ok) deps.say(`The first sync did not complete (see above). ${again}\n`);
   return code;
 }
 

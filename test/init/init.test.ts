@@ -163,6 +163,31 @@ test('a session already signed in is not signed in again', async () => {
   assert.match(w.said(), /Signed in to sso-session mycorp already \(the token is valid until/);
 });
 
+test('a token that looked good but is refused at the first sync: signed in again, and synced again', async () => {
+  const codes: ExitCode[] = [ExitCode.signInRequired, ExitCode.ok];
+  const w = world({
+    text: mycorp,
+    signedInUntil: () => Promise.resolve('until 2026-12-01T10:00:00Z, and is refreshed before then'),
+  });
+  w.deps.sync = (s: SessionDef) => {
+    w.calls.push(`sync ${s.name}`);
+    return Promise.resolve(codes.shift() ?? ExitCode.aws);
+  };
+  assert.equal(await runInit(w.deps, { ...flags, startUrl: undefined, region: undefined, session: 'mycorp' }), 0);
+  assert.deepEqual(w.calls, ['sync mycorp', 'signIn mycorp', 'sync mycorp']);
+  assert.match(w.said(), /The token of sso-session mycorp is no longer accepted: signing in again\./);
+  assert.doesNotMatch(w.said(), /set up and signed in/);
+
+  // Refused again after a new sign-in: the advice is to sign in, not to sync again.
+  const again = world({ text: mycorp, sync: () => Promise.resolve(ExitCode.signInRequired) });
+  assert.equal(
+    await runInit(again.deps, { ...flags, startUrl: undefined, region: undefined, session: 'mycorp' }),
+    ExitCode.signInRequired,
+  );
+  assert.deepEqual(again.calls, ['signIn mycorp']);
+  assert.match(again.said(), /The first sync needs a sign-in \(see above\): `sso-sync login --session mycorp`\./);
+});
+
 test('without a terminal: the options needed are named, and the sessions there are to go on with', async () => {
   const two = `${mycorp}[sso-session other]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\n`;
   const w = world({ text: two });
