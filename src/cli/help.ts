@@ -175,8 +175,9 @@ What the credential_process line of a profile written with \`profiles.style: cre
 CLI and the SDKs run it for you. It reads the profile's sso-session, account and role from the AWS config
 (AWS_CONFIG_FILE, else ~/.aws/config), asks IAM Identity Center for the role's credentials with the session's
 token (refreshed first when due) and keeps them, 0600 in the state directory, for that sign-in, until 16
-minutes before they expire. A failure is one line on stderr (the AWS CLI shows it) and a non-zero exit: 2 no such profile, 3 sign-in
-required (\`sso-sync login --session NAME\`), 1 the role is no longer assigned or AWS cannot be reached.
+minutes before they expire. A failure is one line on stderr (the AWS CLI shows it) and a non-zero exit: 2 no
+such profile, 3 sign-in required (\`sso-sync login --session NAME\`), 1 the role is no longer assigned or AWS
+cannot be reached.
 
 Options:
   --profile NAME          the profile, as in [profile NAME]
