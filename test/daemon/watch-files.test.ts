@@ -1,6 +1,6 @@
 /** The real file watcher (chokidar): files of any name are watched through their directory, never created as one. */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { watchFiles } from '../../src/daemon/watch-files.js';
@@ -33,4 +33,29 @@ test('settings files named .yml or with no extension stay files; their directori
   // Touched until seen: the watch may not have started listening at the first write.
   for (const file of [yml, bare, notYet, token])
     await until(`a change of ${file}`, () => (appendFileSync(file, '#\n'), seen.has(file)));
+});
+
+test('a watched directory removed and made again is watched again, and the files already in it are told', async (t) => {
+  const home = tempDir(t, 'sso-sync-watch-');
+  const cache = path.join(home, '.aws', 'sso', 'cache');
+  const seen = new Set<string>();
+  const watch = watchFiles([{ path: cache, kind: 'dir' }], (file) => seen.add(path.resolve(file)));
+  t.after(() => watch.close());
+  const first = path.join(cache, 'first.json');
+  await until('a token written before the removal', () => (appendFileSync(first, '#\n'), seen.has(first)));
+
+  // `rm -rf ~/.aws/sso/cache`, then a sign-in makes the directory again and writes its token at once.
+  rmSync(cache, { recursive: true });
+  seen.clear();
+  const token = path.join(cache, 'token.json');
+  await until('the token written with the directory', () => {
+    if (!existsSync(cache)) {
+      mkdirSync(cache, { mode: 0o700 });
+      writeFileSync(token, '{}');
+    }
+    return seen.has(token);
+  });
+  // And later changes in it too.
+  const later = path.join(cache, 'later.json');
+  await until('a token written later', () => (appendFileSync(later, '#\n'), seen.has(later)));
 });
