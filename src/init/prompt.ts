@@ -26,8 +26,17 @@ export function terminalPrompter(input: NodeJS.ReadableStream, output: NodeJS.Wr
   let stopped: PromptStopped | undefined;
   // Read through a call: set by the readline's events, which the compiler does not see run.
   const stopCause = (): PromptStopped | undefined => stopped;
+  // Lines that came with an answer (typed ahead, or pasted several at once): the answers to the next questions.
+  const ahead: string[] = [];
+  const take = (answer: string, fallback: string | undefined) =>
+    answer === '' && fallback !== undefined ? fallback : answer;
   return {
     async ask(prompt, fallback) {
+      const next = ahead.shift();
+      if (next !== undefined) {
+        output.write(`${prompt}${next}\n`);
+        return take(next.trim(), fallback);
+      }
       // A stream already ended (Ctrl-D between questions, a closed pipe) would never answer.
       if (!stopped && (input as { readableEnded?: boolean }).readableEnded)
         stopped = new PromptStopped('Ctrl-D, the end of the input');
@@ -45,10 +54,12 @@ export function terminalPrompter(input: NodeJS.ReadableStream, output: NodeJS.Wr
         stop('Ctrl-C');
       });
       rl.on('close', () => stop('Ctrl-D, the end of the input'));
+      // The question takes the first line; readline hands on the others as lines nobody asked for.
+      rl.on('line', (line) => ahead.push(line));
       try {
         const answer = (await rl.question(prompt, { signal: controller.signal })).trim();
         answered = true;
-        return answer === '' && fallback !== undefined ? fallback : answer;
+        return take(answer, fallback);
       } catch (error) {
         throw stopCause() ?? error;
       } finally {

@@ -366,3 +366,20 @@ test('an incomplete [sso-session] of the same name is never written twice: its n
   assert.deepEqual(headers, ['[sso-session mycorp]', '[sso-session mycorp-2]']);
   assert.ok(config(box).startsWith(incomplete), 'the lines of the person are kept as they were');
 });
+
+test('answers typed ahead, or pasted several lines at once, answer the next questions', async (t) => {
+  const skip = scriptMissing();
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const box = await ready(t);
+  const term = terminal(box);
+  await term.waitFor(/Start URL: $/m);
+  // Everything at once: the start URL, the region, Enter for the name, "n" for the service.
+  term.press('https://mycorp.awsapps.com/start/#/\reu-west-1\r\rn\r');
+  const result = await term.done;
+  assert.equal(result.code, 0, result.screen);
+  assert.equal(beforeBlocks(config(box)), `${mycorpSection}\n`);
+  assert.match(result.screen, /Name for this sso-session \[mycorp\]: /);
+});
