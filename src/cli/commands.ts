@@ -215,12 +215,14 @@ async function sync(
 ): Promise<ExitCode> {
   const report = await runOnce({ ...deps, onProgress: progress?.onProgress }, request)
     .catch(async (error: unknown) => {
-      await recordFailure(edge, request, error, deps.log);
+      if (!request.dryRun) await recordFailure(edge, request, error, deps.log);
       throw error;
     })
     .finally(() => progress?.end());
   const options = { log: deps.log, clock: edge.clock };
-  await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
+  // A dry run (or --print) is not a sync: `status` keeps saying when the config was last synced.
+  if (!request.dryRun)
+    await recordSync(stateDir(edge.env), report, new Date(edge.clock.now()), options).catch(() => undefined);
   if (!readableOn(logFd)) for (const f of report.failures) process.stderr.write(`sso-sync: ${f.error.message}\n`);
   const held = report.outcomes.filter((o) => o.held).map((o) => o.session);
   if (held.length > 0) {

@@ -44,6 +44,9 @@ test('--print prints exactly the blocks --once then writes, and writes nothing a
     'no change in the history',
   );
 
+  const status = JSON.parse((await box.run(['status', '--json'])).stdout) as { sessions: { lastSync?: unknown }[] };
+  assert.equal(status.sessions[0]?.lastSync ?? null, null, 'a print is not a sync: status has no last sync');
+
   const synced = await box.run(['--once']);
   assert.equal(synced.code, 0, synced.stderr);
   assert.equal(printed.stdout, blocksOf(readFileSync(box.configFile, 'utf8')), 'the very blocks the sync wrote');
