@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cron from 'node-cron';
 import { pino } from 'pino';
-import type { Clock, Timer } from '../src/clock/clock.js';
+import type { Timer } from '../src/clock/clock.js';
 import { drawFraction } from '../src/daemon/schedule-offset.js';
 import { scheduleTiming } from '../src/daemon/schedule-timing.js';
 import { SyncSchedule } from '../src/daemon/sync-schedule.js';
@@ -34,6 +34,7 @@ import { scheduledRate } from '../src/sync/role-scan.js';
 import { runOnce } from '../src/sync/run-once.js';
 import { writeToken } from '../src/token/cache.js';
 import { FakeClock } from '../test/helpers/fake-clock.js';
+import { ShiftedClock } from '../test/helpers/shifted-clock.js';
 import { accessOnlyToken, syncDeps } from '../test/helpers/in-process.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -46,28 +47,6 @@ const before = {
   scan20: { seconds: 104.3, requests: 2068, throttled: 48 },
   scan100: [1.153, 1.118, 1.113],
 };
-
-/** Real waits, and a "now" the bench moves forward by half hours. */
-class ShiftedClock implements Clock {
-  private shift = 0;
-  now(): number {
-    return Date.now() + this.shift;
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-  setTimer(ms: number, fn: () => void) {
-    const handle = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(handle) };
-  }
-  advance(ms: number): void {
-    this.shift += ms;
-  }
-  /** Moves "now" to `at` (later than now). */
-  setTo(at: number): void {
-    this.shift += at - this.now();
-  }
-}
 
 /** An emulator and a signed-in home synced in this process; `cycle` runs one sync and measures it. */
 async function installation(options: Omit<EmulatorOptions, 'fixture'>, accounts: number, paced: boolean) {

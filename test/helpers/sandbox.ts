@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
+import { outputWaiters } from './output-waiters.js';
 
 /** The built CLI entry. */
 export const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -110,16 +111,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
     },
     start(args, opts = {}) {
       let output = '';
-      const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-      const check = () => {
-        for (const w of [...waiters]) {
-          const m = output.match(w.pattern);
-          if (m) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(m);
-          }
-        }
-      };
+      const { check, waitFor } = outputWaiters(() => output, false, 'in the output');
       const child = spawn(process.execPath, [cliPath, ...args], {
         env: { ...env, ...opts.env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,19 +142,7 @@ export async function sandbox(options: EmulatorOptions): Promise<Sandbox> {
         child,
         output: () => output,
         done,
-        waitFor(pattern, timeoutMs = 20_000) {
-          return new Promise((resolve, reject) => {
-            const limit = setTimeout(() => reject(new Error(`no ${pattern} in the output:\n${output}`)), timeoutMs);
-            waiters.push({
-              pattern,
-              resolve: (m) => {
-                clearTimeout(limit);
-                resolve(m);
-              },
-            });
-            check();
-          });
-        },
+        waitFor: (pattern, timeoutMs = 20_000) => waitFor(pattern, timeoutMs),
       };
     },
     // Async, so that a spawn that throws (a uid this process may not take) is a rejection, as a failed run is.

@@ -3,6 +3,7 @@
  * (its stdin, stdout and stderr are that terminal) and forwards what the test writes to the pty, keystrokes and all.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { outputWaiters } from './output-waiters.js';
 import { cliPath } from './sandbox.js';
 
 /** Whether `script` can be run here; CI installs it (Debian's bsdutils). */
@@ -49,19 +50,8 @@ export function onTerminal(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 9
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';
-  let cursor = 0;
   const screen = () => raw.replace(escapes, '').replaceAll('\r', '');
-  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const shown = screen();
-      const m = w.pattern.exec(shown.slice(cursor));
-      if (!m) continue;
-      cursor += m.index + m[0].length;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
-  };
+  const { check, waitFor } = outputWaiters(screen, true, 'on the terminal after what was matched');
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     raw += d;
     check();
@@ -80,22 +70,7 @@ export function onTerminal(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 9
   });
   return {
     screen,
-    waitFor(pattern, waitMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const limit = setTimeout(
-          () => reject(new Error(`no ${pattern} on the terminal after what was matched:\n${screen().slice(cursor)}`)),
-          waitMs,
-        );
-        waiters.push({
-          pattern,
-          resolve: (m) => {
-            clearTimeout(limit);
-            resolve(m);
-          },
-        });
-        check();
-      });
-    },
+    waitFor: (pattern, waitMs = 20_000) => waitFor(pattern, waitMs),
     type(line) {
       child.stdin.write(`${line}\r`);
     },

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { Clock } from '../../src/clock/clock.js';
 import { createSsoApi } from '../../src/aws/sso-api.js';
 import { systemClock } from '../../src/clock/clock.js';
 import { generateFixture, type Fixture } from '../../src/emulator/fixture.js';
@@ -16,32 +15,13 @@ import { zeroSettings, type Settings } from '../../src/settings/schema.js';
 import { runOnce } from '../../src/sync/run-once.js';
 import { writeToken } from '../../src/token/cache.js';
 import { accessOnlyToken, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
+import { ShiftedClock } from '../helpers/shifted-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { recordingLog } from '../daemon/harness.js';
 
 const minute = 60_000;
 const hour = 60 * minute;
 const startUrl = 'https://d-1234567890.awsapps.com/start';
-
-/** The real clock's waits, and a "now" the test moves forward at will. */
-class ShiftedClock implements Clock {
-  // Starts at the next midnight (UTC), so that where the accounts' turns fall against the cycles is the same in
-  // every run, whatever the time of day.
-  private shift = Math.ceil(Date.now() / 86_400_000) * 86_400_000 - Date.now();
-  now(): number {
-    return Date.now() + this.shift;
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-  setTimer(ms: number, fn: () => void) {
-    const handle = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(handle) };
-  }
-  advance(ms: number): void {
-    this.shift += ms;
-  }
-}
 
 /** A signed-in home and an emulator serving `fixture`; `sync` runs one cycle and says what the emulator saw. */
 async function world(t: TestContext, fixture: Fixture, settings: Partial<Settings['sync']> = {}) {
@@ -53,7 +33,9 @@ async function world(t: TestContext, fixture: Fixture, settings: Partial<Setting
   mkdirSync(path.dirname(config), { recursive: true });
   writeFileSync(config, `[sso-session mycorp]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`);
   const { accessToken } = emulator.issueAccessToken({ expiresInSeconds: 30 * 86400 });
-  const clock = new ShiftedClock();
+  // From the next midnight (UTC), so that where the accounts' turns fall against the cycles is the same in every
+  // run, whatever the time of day.
+  const clock = new ShiftedClock(Math.ceil(Date.now() / 86_400_000) * 86_400_000);
   await writeToken(
     home,
     'mycorp',
