@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { tokenCachePath } from '../../src/paths.js';
 import { mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
@@ -20,6 +20,16 @@ async function ready(t: { after(fn: () => Promise<void>): void }, options = {}):
   const box = await sandbox({ fixture: builtinFixture(), autoApproveDevice: true, ...options });
   t.after(() => box.close());
   return box;
+}
+
+/** A sandbox for a test on a terminal; undefined (the test skipped, outside CI only) where `script` is missing. */
+async function readyOnTerminal(t: TestContext, options = {}): Promise<Sandbox | undefined> {
+  const skip = scriptMissing();
+  if (skip) {
+    t.skip(skip);
+    return undefined;
+  }
+  return ready(t, options);
 }
 
 /** Runs init on a terminal; the test's own check that no secret the emulator issued was shown on it. */
@@ -38,12 +48,8 @@ const config = (box: Sandbox) => readFileSync(box.configFile, 'latin1');
 const beforeBlocks = (text: string) => text.slice(0, text.indexOf('# BEGIN sso-sync') >>> 0);
 
 test('a fresh HOME: the pasted start URL, a mistyped region asked again, the default name; signed in and synced', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const term = terminal(box);
   await term.waitFor(/Start URL: $/m);
   term.type('  https://mycorp.awsapps.com/start/#/ ');
@@ -72,12 +78,8 @@ test('a fresh HOME: the pasted start URL, a mistyped region asked again, the def
 });
 
 test("a person's config keeps every byte; the section goes outside sso-sync's blocks, above them", async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const mine = '# my settings\r\n[default]\r\nregion = eu-west-3\r\noutput = json';
   box.writeConfig(mine);
   const term = terminal(box, ['--no-service']);
@@ -100,12 +102,8 @@ test("a person's config keeps every byte; the section goes outside sso-sync's bl
 });
 
 test('an sso-session already in the config is offered; taking it adds nothing, and running init again is harmless', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const mine = `# mine\n${sessionSection()}`;
   box.writeConfig(mine);
   const first = terminal(box, ['--no-service']);
@@ -130,12 +128,8 @@ test('an sso-session already in the config is offered; taking it adds nothing, a
 });
 
 test('with several sso-sessions, one is picked by number; "new" asks for another, and a taken name is refused', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const mine = `${sessionSection('alpha')}\n${sessionSection('beta', 'https://beta.awsapps.com/start')}`;
   box.writeConfig(mine);
   const pick = terminal(box, ['--no-service']);
@@ -170,12 +164,8 @@ test('with several sso-sessions, one is picked by number; "new" asks for another
 });
 
 test('Ctrl-D or Ctrl-C at a question: exit 130, "nothing was changed", and the config is untouched', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const mine = '[default]\nregion = eu-west-3\n';
   box.writeConfig(mine);
   const before = mtimeNs(box.configFile);
@@ -200,12 +190,8 @@ test('Ctrl-D or Ctrl-C at a question: exit 130, "nothing was changed", and the c
 });
 
 test('a start URL that cannot be one is refused with what a good one looks like, and asked again', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const term = terminal(box, ['--session', 'mycorp', '--no-service']);
   await term.waitFor(/Start URL: $/m);
   term.type('https://sso.example.com/start');
@@ -225,12 +211,8 @@ test('a start URL that cannot be one is refused with what a good one looks like,
 });
 
 test('a service install that fails leaves init successful, and says so', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   // A machine where no user service manager answers: systemctl fails as it does in a container.
   const bin = path.join(box.home, 'bin');
   mkdirSync(bin);
@@ -368,12 +350,8 @@ test('an incomplete [sso-session] of the same name is never written twice: its n
 });
 
 test('answers typed ahead, or pasted several lines at once, answer the next questions', async (t) => {
-  const skip = scriptMissing();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const box = await ready(t);
+  const box = await readyOnTerminal(t);
+  if (!box) return;
   const term = terminal(box);
   await term.waitFor(/Start URL: $/m);
   // Everything at once: the start URL, the region, Enter for the name, "n" for the service.
