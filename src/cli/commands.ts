@@ -6,9 +6,7 @@ import { execFile } from 'node:child_process';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { RefusedRefreshes } from '../auth/refused-refreshes.js';
-import { TokenKeeper } from '../auth/token-keeper.js';
 import { createOidcApi, preloadOidcSdk } from '../aws/oidc-api.js';
-import { createRoleCredentialsApi } from '../aws/role-credentials-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig, writeConfig } from '../config-file/config-file.js';
@@ -18,11 +16,9 @@ import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js'
 import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
-import { credentialsCommand } from '../credentials/credentials-command.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
-import { defaultLogFile } from '../log/log-file.js';
-import { createLogger, type Logger, type ScreenLine } from '../log/logger.js';
-import { configPath, homeDir, locksDir, settingsPath, stateDir } from '../paths.js';
+import type { Logger } from '../log/logger.js';
+import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
 import { zeroSettings } from '../settings/schema.js';
@@ -35,8 +31,9 @@ import { runInit } from '../init/init.js';
 import { terminalPrompter } from '../init/prompt.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import { logOwnerLost, logWritersWait } from '../sync/sync-log.js';
-import { checkLogLevel, type Command } from './args.js';
+import type { Command } from './args.js';
 import { progressLineFor, type ProgressLine } from './progress-line.js';
+import { keeper, logger, readableOn } from './edges.js';
 
 /** What every command runs against: the process's environment and the clock. */
 interface Edge {
@@ -48,43 +45,6 @@ interface Edge {
 
 /** The parsed command of a kind. */
 type CommandOf<K extends Command['kind']> = Extract<Command, { kind: K }>;
-
-function logger(fd: 1 | 2, level: string | undefined, env: NodeJS.ProcessEnv, screen?: ScreenLine): Logger {
-  // Typed as always set, isTTY is undefined on a pipe or a file.
-  const stream: { isTTY?: boolean } = fd === 1 ? process.stdout : process.stderr;
-  const tty = stream.isTTY === true;
-  const chosen = level ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL');
-  // Every run also appends its JSON lines to the rotated log file that `sso-sync log` reads.
-  const color = tty && !env.NO_COLOR;
-  // A progress line on the terminal is cleared around each readable line; JSON lines go elsewhere than the terminal.
-  return createLogger({
-    fd,
-    human: tty,
-    color,
-    level: chosen,
-    file: defaultLogFile(env),
-    screen: tty ? screen : undefined,
-  });
-}
-
-function keeper(
-  { env, clock }: Edge,
-  log: Logger,
-  refreshWindowMs: number,
-  onRefreshed?: Refreshed,
-  refused?: RefusedRefreshes,
-): TokenKeeper {
-  return new TokenKeeper({
-    home: homeDir(env),
-    clock,
-    log,
-    oidc: (region) => createOidcApi(region, env),
-    refreshWindowMs,
-    lockDir: locksDir(stateDir(env)),
-    ...(onRefreshed ? { onRefreshed } : {}),
-    ...(refused ? { refused } : {}),
-  });
-}
 
 function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed, refused?: RefusedRefreshes): SyncDeps {
   return {
@@ -198,10 +158,6 @@ async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: 
   await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now()), { log, clock }).catch(() => undefined);
 }
 
-/** Whether log lines on this descriptor are shown to a person as text (a terminal), not written as JSON. */
-const readableOn = (fd: 1 | 2): boolean =>
-  ((fd === 1 ? process.stdout : process.stderr) as { isTTY?: boolean }).isTTY === true;
-
 /**
  * One sync by hand (`--once`, or after `login`), recorded for `status`. A session's failure is said once: the log
  * line says it where the log is read on a terminal; where the log is JSON (a pipe, a file), one plain line on stderr.
@@ -244,31 +200,6 @@ function once(edge: Edge, command: CommandOf<'once'>): Promise<ExitCode> {
   const request = { ...command, dryRun: command.dryRun || command.print };
   const progress = progressLineFor(process.stderr, edge.env, edge.clock);
   return sync(edge, syncDeps(edge, logger(fd, command.logLevel, edge.env, progress)), request, fd, progress);
-}
-
-/**
- * `sso-sync credentials --profile NAME`: stdout is the AWS CLI's to parse, so log lines go to stderr, warnings and
- * worse unless asked (the log file still gets the info lines). The settings only give the token refresh window:
- * a settings file with a mistake does not stop the credentials.
- */
-async function credentials(edge: Edge, command: CommandOf<'credentials'>): Promise<ExitCode> {
-  const { env, clock } = edge;
-  const level = command.logLevel ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL') ?? 'warn';
-  const log = logger(2, level, env);
-  const settings = await loadSettings(undefined, env).catch(() => zeroSettings());
-  const text = await credentialsCommand(
-    {
-      clock,
-      log,
-      configFile: configPath(env),
-      stateDir: stateDir(env),
-      keeper: keeper(edge, log, settings.refreshWindowMs),
-      api: (region) => createRoleCredentialsApi(region, env),
-    },
-    command.profile,
-  );
-  process.stdout.write(text);
-  return ExitCode.ok;
 }
 
 /** `sso-sync service install|uninstall|status`. */
@@ -421,7 +352,10 @@ export interface Ending {
  * status-commands.ts), on the real clock unless told.
  */
 export async function runCommand(
-  command: Exclude<Command, { kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' }>,
+  command: Exclude<
+    Command,
+    { kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' | 'credentials' }
+  >,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
   signals?: CaughtSignals,
@@ -438,7 +372,5 @@ export async function runCommand(
       return { code: await signIn(edge, command) };
     case 'init':
       return { code: await init(edge, command) };
-    case 'credentials':
-      return { code: await credentials(edge, command) };
   }
 }

@@ -42,6 +42,11 @@ async function main(argv: readonly string[]): Promise<Ending> {
       const { runStatusCommand } = await import('./status-commands.js');
       return { code: await runStatusCommand(command, process.env) };
     }
+    case 'credentials': {
+      useCompileCache(process.env);
+      const { runCredentialsCommand } = await import('./credentials-commands.js');
+      return { code: await runCredentialsCommand(command, process.env) };
+    }
     case 'log': {
       useCompileCache(process.env);
       const { logCommand } = await import('../history/log-command.js');

@@ -4,29 +4,14 @@
  * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
  * check) is loaded only when there is a settings file to parse.
  */
-import { lstat } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { errorCode, ExitCode, SsoSyncError } from '../errors.js';
-import { homeDir, settingsPath, stateDir } from '../paths.js';
+import { ExitCode, SsoSyncError } from '../errors.js';
+import { homeDir, stateDir } from '../paths.js';
 import { zeroSettings } from '../settings/resolved.js';
 import { statusCommand } from '../status/status.js';
 import { allSessions } from '../sync/configured-sessions.js';
 import type { Command } from './args.js';
-
-/**
- * The settings as loadSettings reads them, with the parser (YAML, the schema, the cron check) loaded only when there
- * is a file to parse: with none at the default place, zero configuration applies, as loadSettings says.
- */
-async function settingsOf(env: NodeJS.ProcessEnv, settingsFile: string | undefined) {
-  const { file, explicit } = settingsPath(settingsFile, env);
-  const absent = await lstat(file).then(
-    () => false,
-    (error: unknown) => errorCode(error) === 'ENOENT',
-  );
-  if (absent && !explicit) return zeroSettings();
-  const { loadSettings } = await import('../settings/load.js');
-  return loadSettings(settingsFile, env);
-}
+import { settingsOf } from './settings-of.js';
 
 /**
  * The sessions configured now, as status and the completion read them: with the defaults when the settings cannot
