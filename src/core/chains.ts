@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { globMatcher } from './glob.js';
-import { maxNameLength, safeName, type NamingResult } from './profile-names.js';
+import { maxNameLength, safeName, suffixed, type NamingResult } from './profile-names.js';
 import type { Profile } from './types.js';
 
 /** One entry of `chains`, validated. */
@@ -29,9 +29,6 @@ export const chainNamePlaceholders = ['profile', 'account_id', 'role_name', 'ses
 
 /** Placeholders of a chain's role ARN template. */
 export const chainArnPlaceholders = ['account_id', 'role_name', 'session'] as const;
-
-/** Keys a chain profile has, in the order written. */
-export const chainKeys = ['source_profile', 'role_arn', 'role_session_name', 'duration_seconds', 'external_id'];
 
 /** A chain profile a name outside the blocks already takes, as the sync reports it. */
 export interface SkippedChain {
@@ -67,11 +64,6 @@ function chainName(filled: string): string {
     .slice(0, maxNameLength)
     .replace(/-+$/, '')
     .replace(/^(services|sso-session)\./i, '$1-');
-}
-
-/** `name` with `-suffix`, cut first where needed to stay within maxNameLength. */
-function suffixed(name: string, suffix: string): string {
-  return `${name.slice(0, maxNameLength - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
 }
 
 function candidatesOf(profiles: readonly Profile[], chains: readonly ChainRule[]): Candidate[] {

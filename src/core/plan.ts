@@ -265,7 +265,8 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
     },
   };
   // The names role-chain profiles of the blocks rewritten now hold: a new generated profile does not take one.
-  const chainHeld = new Set(mine.filter((m) => m.section.values.has('role_arn')).map((m) => m.section.name));
+  // Reading them walks every section's lines: done only when chains are configured.
+  const chainHeld = () => new Set(mine.filter((m) => m.section.values.has('role_arn')).map((m) => m.section.name));
   return { takenProfiles, outsideSessions, previous, chainHeld };
 }
 
@@ -345,7 +346,7 @@ export function planSync(input: PlanInput): Plan {
     takenProfiles,
     previous,
   );
-  const built = yieldToChains(named, input.chains ?? [], chainHeld);
+  const built = input.chains?.length ? yieldToChains(named, input.chains, chainHeld()) : named;
   const styled = styleProfiles(built.profiles, input.style, sessions);
   const { profiles, skipped, unmatched } = withChains(styled, built, input.chains ?? [], takenProfiles);
 

@@ -358,7 +358,7 @@ const suffixes: ((s: Slot) => string)[] = [
 ];
 
 /** `name` with `-suffix` added, the name cut first where needed so that the whole stays within maxNameLength. */
-function suffixed(name: string, suffix: string): string {
+export function suffixed(name: string, suffix: string): string {
   return `${name.slice(0, maxNameLength - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
 }
 
