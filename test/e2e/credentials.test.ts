@@ -190,10 +190,9 @@ test('each failure a person can meet is one line on stderr that says what to do,
   box.signIn('mycorp', { expiresInSeconds: 1 });
   assert.match(await failure(box, 'mycorp-prod-admin', 3), /expired.*sso-sync login --session mycorp/);
 
-  assert.match(
-    (await box.run(['credentials'])).stderr,
-    /^sso-sync: sso-sync credentials needs the profile: `sso-sync credentials --profile NAME`/,
-  );
+  const bare = await box.run(['credentials']);
+  assert.deepEqual([bare.code, bare.stdout], [2, '']);
+  assert.match(bare.stderr, /^sso-sync: sso-sync credentials needs the profile: `sso-sync credentials --profile NAME`/);
   assertNowhereElse(box, [], box.emulator.issuedRoleCredentials());
 });
 

@@ -312,6 +312,16 @@ test('a config that is a directory is refused before any question (exit 4)', asy
   const result = await box.run(['init', '--start-url', 'https://mycorp.awsapps.com/start', '--region', 'eu-west-1']);
   assert.equal(result.code, 4);
   assert.match(result.stderr, /config is a directory, not a file\. Move it away, then run again\./);
+  assert.equal(box.emulator.stats().requests, 0, 'no sign-in was begun');
+  assert.ok(!existsSync(tokenCachePath(box.home, 'mycorp')));
+
+  // On a terminal too, it stops before the first question.
+  const box2 = await readyOnTerminal(t);
+  if (!box2) return;
+  mkdirSync(box2.configFile, { recursive: true });
+  const onTerm = await terminal(box2).done;
+  assert.equal(onTerm.code, 4, onTerm.screen);
+  assert.doesNotMatch(onTerm.screen, /Start URL:/);
 });
 
 test('an incomplete [sso-session] of the same name is never written twice: its name is not taken, or init stops', async (t) => {

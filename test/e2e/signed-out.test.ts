@@ -46,6 +46,8 @@ test('signed out, the daemon says it once and skips the scheduled syncs quietly 
 
   box.signIn(); // what `aws sso login` or `sso-sync login` in another terminal does
   await daemon.waitFor(/"event":"token.new"/);
+  // The sync the sign-in starts, not the next scheduled one.
+  await daemon.waitFor(/"event":"sync.started","reason":"sign-in"/);
   await daemon.waitFor(/"event":"sync.completed"/);
   assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0);
   daemon.child.kill('SIGTERM');
