@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
 import { RefusedRefreshes } from '../auth/refused-refreshes.js';
+import { refreshBlocker } from '../auth/token-keeper.js';
 import { createOidcApi, preloadOidcSdk } from '../aws/oidc-api.js';
 import { createSsoApi } from '../aws/sso-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
@@ -296,7 +297,8 @@ async function signedInUntil({ env, clock }: Edge, session: SessionDef): Promise
     return undefined;
   }
   const expires = `the token is valid until ${formatCacheTime(token.expiresAt)}`;
-  if (token.refreshToken !== undefined) return `${expires} and is refreshed before then`;
+  // Refreshable as the token keeper judges it (a client and a registration still good, not just a refresh token).
+  if (refreshBlocker(token, now) === undefined) return `${expires} and is refreshed before then`;
   return token.expiresAt.getTime() - now.getTime() > 3_600_000 ? expires : undefined;
 }
 
