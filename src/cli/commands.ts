@@ -277,12 +277,18 @@ async function signIn(edge: Edge, command: CommandOf<'login'>): Promise<ExitCode
   const log = logger(1, command.logLevel, edge.env, progress);
   const session = await loginSession(edge, command);
   await signInTo(edge, session, command, log);
-  const request = {
-    sessions: [session.name],
-    dryRun: false,
-    allowMassRemoval: false,
-    settingsFile: command.settingsFile,
-  };
+  return syncSession(edge, log, session, command.settingsFile, progress);
+}
+
+/** The sync of the one session just signed in to (by `login` or `init`), its log on stdout. */
+function syncSession(
+  edge: Edge,
+  log: Logger,
+  session: SessionDef,
+  settingsFile: string | undefined,
+  progress: ProgressLine | undefined,
+): Promise<ExitCode> {
+  const request = { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile };
   return sync(edge, syncDeps(edge, log), request, 1, progress);
 }
 
@@ -328,14 +334,7 @@ async function init(edge: Edge, command: CommandOf<'init'>): Promise<ExitCode> {
         ).written,
       signedInUntil: (session) => signedInUntil(edge, session),
       signIn: (session) => signInTo(edge, session, command, log),
-      sync: (session) =>
-        sync(
-          edge,
-          syncDeps(edge, log),
-          { sessions: [session.name], dryRun: false, allowMassRemoval: false, settingsFile: command.settingsFile },
-          1,
-          progress,
-        ),
+      sync: (session) => syncSession(edge, log, session, command.settingsFile, progress),
       installService: () => service(edge, { kind: 'service', action: 'install', dryRun: false }),
     },
     command,
