@@ -3,10 +3,9 @@
  * again: only a new sign-in, which brings a new refresh token, can help. Owned by the daemon and handed to each token
  * keeper it makes; a run by hand has no use for one.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.js';
 
 // Only a hash is kept: the process holds no refresh token longer than it needs.
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Refresh tokens the service refused, by hash. */
 export class RefusedRefreshes {
@@ -14,11 +13,11 @@ export class RefusedRefreshes {
 
   /** The service refused this refresh token. */
   add(refreshToken: string): void {
-    this.refused.add(sha(refreshToken));
+    this.refused.add(sha256Hex(refreshToken));
   }
 
   /** True when the service already refused this refresh token. */
   has(refreshToken: string | undefined): boolean {
-    return refreshToken !== undefined && this.refused.has(sha(refreshToken));
+    return refreshToken !== undefined && this.refused.has(sha256Hex(refreshToken));
   }
 }

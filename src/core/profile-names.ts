@@ -1,7 +1,7 @@
 /** Where names are computed: assignments + rules -> profiles, with safe, unique, stable names. */
 import { createHash } from 'node:crypto';
 import { globMatcher } from './glob.js';
-import { Overrides, type AccountSettings, type RoleSettings } from './overrides.js';
+import { accountIdKey, Overrides, type AccountSettings, type RoleSettings } from './overrides.js';
 import { regionList, shortRegion } from './region-names.js';
 import type { Assignment, NameCase, Profile, ProfileRules, Regions, SessionDef } from './types.js';
 
@@ -35,7 +35,6 @@ export const namePlaceholders = [
 /** Longest profile name sso-sync generates, suffixes included; a name is cut to leave room for its suffix. */
 export const maxNameLength = 128;
 
-const accountIdPattern = /^\d{12}$/;
 // IAM role names (and so permission set names) use only these characters, at most 64 of them; anything else
 // cannot be a real role and could break a `key = value` line, so such an assignment is skipped instead of written.
 const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
@@ -449,7 +448,7 @@ function usable(assignments: readonly Assignment[], namer: Namer, skipped: Skipp
     if (!roles) accounts.set(a.accountId, (roles = new Set<string>()));
     if (roles.has(a.roleName)) continue; // the same assignment twice (a repeated page) is one profile
     roles.add(a.roleName);
-    if (!accountIdPattern.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
+    if (!accountIdKey.test(a.accountId)) skipped.push({ reason: 'invalid-account-id', assignment: a });
     else if (!roleNamePattern.test(a.roleName)) skipped.push({ reason: 'invalid-role-name', assignment: a });
     else {
       const k = namer.kept(a);

@@ -3,7 +3,7 @@
  * by hand are logged (the next sync repairs them); a new sso-session is synced at once. sso-sync's own writes are
  * recognised by their content and say nothing.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.js';
 import { scanConfig } from '../core/config-text.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -23,8 +23,6 @@ export interface ConfigWatchDeps {
   findNewSessions(): Promise<void>;
 }
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** Watches the AWS config's content: knows what the last sync left in it, and reports what others changed. */
 export class ConfigWatch {
   /** sha256 of the config as the last sync left it, or as last looked at after a change. */
@@ -36,14 +34,14 @@ export class ConfigWatch {
 
   /** The config as a sync left it (written or read): a change after this is someone else's. */
   synced(text: string): void {
-    this.seen = sha(text);
+    this.seen = sha256Hex(text);
   }
 
   /** The config file changed: reports what someone else did to it. */
   async changed(): Promise<void> {
     const read = await this.read();
     if (!read) return;
-    const hash = read.text === undefined ? undefined : sha(read.text);
+    const hash = read.text === undefined ? undefined : sha256Hex(read.text);
     if (hash === this.seen) return; // sso-sync's own write, or no change
     this.seen = hash;
     if (read.text === undefined) {

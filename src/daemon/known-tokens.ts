@@ -1,12 +1,11 @@
 /** The access tokens sso-sync has seen, so that its own refreshes are not taken for a sign-in. */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.js';
 import type { CachedToken } from '../token/cache.js';
 
 /** Told of a token sso-sync itself wrote. */
 export type Refreshed = (session: string, token: CachedToken) => void;
 
 // Only a hash is kept: the daemon holds no access token longer than it needs.
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Per session, the access token sso-sync last saw (found at start, written by a refresh, or seen appearing). */
 export class KnownTokens {
@@ -14,7 +13,7 @@ export class KnownTokens {
 
   /** Records the session's token as seen; true when it was not the one seen last (a new token). */
   see(session: string, accessToken: string): boolean {
-    const hash = sha(accessToken);
+    const hash = sha256Hex(accessToken);
     if (this.known.get(session) === hash) return false;
     this.known.set(session, hash);
     return true;

@@ -4,6 +4,7 @@
  */
 import type { ChainRule } from '../core/chains.js';
 import { defaultRules } from '../core/profile-names.js';
+import { regionList } from '../core/region-names.js';
 import type { ProfileStyleName } from '../core/profile-style.js';
 import type { ProfileRules, Regions, SessionDef } from '../core/types.js';
 import { resolveChains } from './chain-rules.js';
@@ -106,9 +107,7 @@ function regionNotices(raw: RawSettings): string[] {
   ];
   if (raw.profiles?.default_region !== undefined) given.push(['profiles.default_region', raw.profiles.default_region]);
   given.push(...overrideRegions(raw.profiles ?? {}));
-  return given.flatMap(([key, regions]) =>
-    (typeof regions === 'string' ? [regions] : regions).flatMap((r) => unknownRegion(r, key) ?? []),
-  );
+  return given.flatMap(([key, regions]) => regionList(regions).flatMap((r) => unknownRegion(r, key) ?? []));
 }
 
 /** Settings when no file exists. */
