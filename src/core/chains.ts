@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { globMatcher } from './glob.js';
-import { maxNameLength, safeName, suffixed, type NamingResult } from './profile-names.js';
+import { byName, maxNameLength, safeName, suffixed, type NamingResult } from './profile-names.js';
 import type { Profile } from './types.js';
 
 /** One entry of `chains`, validated. */
@@ -148,7 +148,7 @@ export function yieldToChains(
   const profiles = built.profiles.map((p) =>
     held.has(p.name) && claimed.has(p.name) ? { ...p, name: suffixed(p.name, p.accountId) } : p,
   );
-  profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  profiles.sort(byName);
   return { ...built, profiles };
 }
 
@@ -164,7 +164,7 @@ export function withChains(
 ): NamingResult {
   if (chains.length === 0) return { profiles: styled, skipped: built.skipped, unmatched: built.unmatched };
   const chained = chainProfiles(built.profiles, chains, taken);
-  const profiles = [...styled, ...chained.profiles].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const profiles = [...styled, ...chained.profiles].sort(byName);
   const skipped = [
     ...built.skipped,
     ...chained.skipped.map(({ source: { session, accountId, accountName, roleName }, name, takenBy }) => ({

@@ -14,7 +14,7 @@ import {
   type SectionRef,
 } from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { assignmentKey, buildProfiles, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
+import { assignmentKey, buildProfiles, keyOf, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
 import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
 import { withChains, yieldToChains, type ChainRule } from './chains.js';
 import { pairRenames, type ProfileRename } from './renames.js';
@@ -162,8 +162,6 @@ function readBackAsWritten(profiles: readonly Profile[]): boolean {
   return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
 }
 
-const roleArnOf = (p: Profile) => p.keys.find(([k]) => k === 'role_arn')?.[1];
-
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
 function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly Profile[]) {
   const added: Profile[] = [];
@@ -183,7 +181,7 @@ function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly P
     // A role-chain profile (its keys begin with source_profile) is another profile than an SSO one of that name,
     // and than a chain assuming another role.
     const arnBefore = old.get('role_arn');
-    const arnNow = arnBefore === undefined && p.keys[0]?.[0] !== 'source_profile' ? undefined : roleArnOf(p);
+    const arnNow = arnBefore === undefined && p.keys[0]?.[0] !== 'source_profile' ? undefined : keyOf(p, 'role_arn');
     if (
       (accountId !== undefined && accountId !== p.accountId) ||
       (roleName !== undefined && roleName !== p.roleName) ||

@@ -551,6 +551,14 @@ export interface PreviousNames {
 
 const noPreviousNames: PreviousNames = { names: [], get: () => undefined };
 
+/** Orders profiles by name, as a block holds them. */
+export const byName = (x: { name: string }, y: { name: string }): number =>
+  x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+
+/** The value of one of a profile's keys, if it has the key. */
+export const keyOf = (p: Pick<Profile, 'keys'>, key: string): string | undefined =>
+  p.keys.find(([k]) => k === key)?.[1];
+
 /**
  * Builds the profiles for a set of assignments.
  * `taken` maps the profile names already used by sections outside the blocks being rewritten to where they are:
@@ -599,6 +607,6 @@ export function buildProfiles(
     const { session, accountId, accountName, roleName } = s.a;
     profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
   });
-  profiles.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  profiles.sort(byName);
   return { profiles, skipped, unmatched: namer.overrides.unmatched() };
 }

@@ -3,6 +3,7 @@
  * and region is that profile renamed (new naming settings), not one removed and another added.
  */
 import type { ProfileChange, ProfileRecord } from './plan.js';
+import { keyOf } from './profile-names.js';
 import type { Profile } from './types.js';
 
 /** A profile that keeps its account, role and region under a new name. */
@@ -48,8 +49,8 @@ export function pairRenames(
   const paired = new Set<ProfileRecord>();
   const stillAdded: Profile[] = [];
   for (const p of added) {
-    const region = p.keys.find(([k]) => k === 'region')?.[1];
-    const roleArn = p.keys.find(([k]) => k === 'role_arn')?.[1];
+    const region = keyOf(p, 'region');
+    const roleArn = keyOf(p, 'role_arn');
     const old = gone.get(identity(p.accountId, p.roleName, region, roleArn))?.find((r) => !paired.has(r));
     if (old === undefined) {
       stillAdded.push(p);

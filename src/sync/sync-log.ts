@@ -1,7 +1,7 @@
 /** The log lines of a sync: every event it logs and the text a person reads for it, in one place. */
 import type { Damage } from '../core/config-text.js';
 import type { ProfileChange, SessionOutcome } from '../core/plan.js';
-import type { Skipped } from '../core/profile-names.js';
+import { keyOf, type Skipped } from '../core/profile-names.js';
 import type { SessionDef } from '../core/types.js';
 import { isSecretKey, masked } from '../core/secrets.js';
 import type { SessionConflict, SessionProblem } from './sessions.js';
@@ -210,7 +210,7 @@ function logChanges(log: Logger, o: SessionOutcome, dryRun: boolean): void {
   const verb = dryRun ? 'would be ' : '';
   for (const p of o.added) {
     // The region tells apart the profiles of an assignment with several regions.
-    const region = p.keys.find((pair) => pair[0] === 'region')?.[1];
+    const region = keyOf(p, 'region');
     log.info(
       { event: 'profile.added', ...base, profile: p.name, accountId: p.accountId, role: p.roleName, region },
       `${p.name} ${verb}added (account ${p.accountId}, role ${p.roleName})`,
