@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { writeBenchToken } from './bench-token.js';
+import { median, writeBenchToken } from './bench-kit.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator } from '../src/emulator/server.js';
 
@@ -56,8 +56,6 @@ function timed(
     );
   });
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the start-up benchmark and prints its figures; returns the medians in ms by label. */
 export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promise<Record<string, number>> {

@@ -25,7 +25,7 @@ import type { Timer } from '../src/clock/clock.js';
 import { drawFraction } from '../src/daemon/schedule-offset.js';
 import { scheduleTiming } from '../src/daemon/schedule-timing.js';
 import { SyncSchedule } from '../src/daemon/sync-schedule.js';
-import { writeBenchToken } from './bench-token.js';
+import { writeBenchToken } from './bench-kit.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { zeroSettings } from '../src/settings/schema.js';
@@ -249,7 +249,7 @@ async function onceProcess(emulator: Emulator) {
       path.join(home, '.aws', 'config'),
       `[sso-session bench]\nsso_start_url = ${startUrl}\nsso_region = eu-north-1\n`,
     );
-    writeBenchToken(home, emulator, startUrl);
+    writeBenchToken(home, emulator, { startUrl });
     let first: number | undefined;
     let last = 0;
     emulator.setReplyHook((_route, reply) => {

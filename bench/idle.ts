@@ -9,8 +9,8 @@
  *     scheduled syncs of the same 400 profiles; its RSS around cycle 10 and around the last, and the growth between
  *     them. MINUTES 0 runs this section only.
  */
+import { median, writeBenchToken } from './bench-kit.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,23 +63,13 @@ function daemonRss(pid: number): { mb: number; processes: number } {
 /** A temp HOME with the session, a valid token, and the settings given. */
 function home(emulator: Emulator, settings: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-idle-'));
-  mkdirSync(path.join(dir, '.aws', 'sso', 'cache'), { recursive: true });
   mkdirSync(path.join(dir, '.config', 'sso-sync'), { recursive: true });
   writeFileSync(
     path.join(dir, '.aws', 'config'),
     '[sso-session idle]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n',
   );
   writeFileSync(path.join(dir, '.config', 'sso-sync', 'settings.yaml'), settings);
-  const { accessToken, expiresAt } = emulator.issueAccessToken({ expiresInSeconds: 24 * 3600 });
-  writeFileSync(
-    path.join(dir, '.aws', 'sso', 'cache', `${createHash('sha1').update('idle').digest('hex')}.json`),
-    JSON.stringify({
-      startUrl: 'https://d-1234567890.awsapps.com/start',
-      region: 'eu-north-1',
-      accessToken,
-      expiresAt: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-    }),
-  );
+  writeBenchToken(dir, emulator, { session: 'idle', expiresInSeconds: 24 * 3600 });
   return dir;
 }
 
@@ -161,7 +151,6 @@ async function idle(emulator: Emulator, bare: number): Promise<void> {
 }
 
 /** The median of some figures. */
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Section 2: scheduled cycles, every 2 seconds. RSS is read as each cycle completes; a level is the median of ten

@@ -5,6 +5,7 @@
  * and read the result again for a section or key given twice. Figures from one run, on whatever else the machine
  * is doing: the median of several processes, with the range.
  */
+import { median } from './bench-kit.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +39,6 @@ async function bareRssMb(): Promise<number> {
   return Number(await runChild(['-e', 'console.log(process.resourceUsage().maxRSS / 1024)']));
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 /** The median of some figures, with their range. */
 const spread = (xs: readonly number[]) =>

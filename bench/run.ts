@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeBenchToken } from './bench-token.js';
+import { writeBenchToken } from './bench-kit.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { defaults } from '../src/settings/schema.js';
