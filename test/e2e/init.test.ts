@@ -3,13 +3,14 @@
  * emulator (its device flow approved at once), in a temp HOME; and as a script runs it, with options and no terminal.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { tokenCachePath } from '../../src/paths.js';
 import { mtimeNs, profileNames, sandbox, sessionSection, type Sandbox } from '../helpers/sandbox.js';
 import { onTerminal, scriptMissing, type Terminal } from '../helpers/terminal.js';
+import { fakeManagers } from '../service/fake-service-managers.js';
 
 /** The section init writes for the builtin portal in eu-west-1. */
 const mycorpSection =
@@ -214,16 +215,10 @@ test('a service install that fails leaves init successful, and says so', async (
   const box = await readyOnTerminal(t);
   if (!box) return;
   // A machine where no user service manager answers: systemctl fails as it does in a container.
-  const bin = path.join(box.home, 'bin');
-  mkdirSync(bin);
-  writeFileSync(
-    path.join(bin, 'systemctl'),
-    '#!/bin/sh\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n',
-  );
-  chmodSync(path.join(bin, 'systemctl'), 0o755);
-  const term = terminal(box, ['--start-url', 'https://mycorp.awsapps.com/start', '--region', 'eu-west-1'], {
-    PATH: `${bin}:${box.env.PATH ?? ''}`,
-  });
+  const managers = fakeManagers();
+  t.after(() => managers.close());
+  const env = managers.env({ FAKE_FAIL: 'systemctl *', FAKE_FAIL_STDERR: 'Failed to connect to bus: No medium found' });
+  const term = terminal(box, ['--start-url', 'https://mycorp.awsapps.com/start', '--region', 'eu-west-1'], env);
   await term.waitFor(/Install the background service, to keep the profiles in sync\? \[y\/N\] $/m, 30_000);
   term.type('y');
   const result = await term.done;
