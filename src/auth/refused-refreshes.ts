@@ -11,9 +11,32 @@ import { sha256Hex } from '../core/sha256.js';
 export class RefusedRefreshes {
   private readonly refused = new Set<string>();
 
-  /** The service refused this refresh token. */
+  /**
+   * Starts with the hashes of the refresh tokens already refused (in a worker: those the daemon knows);
+   * `onRefused` hears of each one refused from now on, by its hash (a worker tells the daemon).
+   */
+  constructor(
+    hashes: Iterable<string> = [],
+    private readonly onRefused?: (hash: string) => void,
+  ) {
+    for (const hash of hashes) this.refused.add(hash);
+  }
+
+  /** The service refused this refresh token; `onRefused` hears of its hash. */
   add(refreshToken: string): void {
-    this.refused.add(sha256Hex(refreshToken));
+    this.addHash(sha256Hex(refreshToken));
+  }
+
+  /** The service refused the refresh token of this hash. */
+  addHash(hash: string): void {
+    if (this.refused.has(hash)) return;
+    this.refused.add(hash);
+    this.onRefused?.(hash);
+  }
+
+  /** The hashes of every refresh token refused so far. */
+  hashes(): string[] {
+    return [...this.refused];
   }
 
   /** True when the service already refused this refresh token. */

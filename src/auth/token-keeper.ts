@@ -28,6 +28,15 @@ import {
 /** A sentence's advice with its first letter in capitals, to follow a full stop. */
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** Told of a token the keeper wrote. */
+export type TokenWritten = (session: string, token: CachedToken) => void;
+
+/** What refreshes a session's token: the keeper, or the daemon's worker that runs one. */
+export interface TokenRefresher {
+  /** Refreshes the session's token; resolves with the token the cache holds after it. */
+  refresh(session: SessionDef): Promise<CachedToken>;
+}
+
 /** What the keeper needs from outside. */
 export interface KeeperDeps {
   home: string;
@@ -39,7 +48,7 @@ export interface KeeperDeps {
   /** Where the per-session refresh locks live, so that sso-sync processes never refresh the same token at once. */
   lockDir: string;
   /** Told of every token this keeper writes (the daemon's cache watcher must not take it for a new sign-in). */
-  onRefreshed?: (session: string, token: CachedToken) => void;
+  onRefreshed?: TokenWritten;
   /** Refresh tokens the service refused before: never sent again (the daemon's, shared by its keepers). */
   refused?: RefusedRefreshes;
   /** Attempts for a refresh that fails for a passing reason (network, 5xx, throttling), and the first backoff. */

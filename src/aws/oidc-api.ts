@@ -113,14 +113,6 @@ const loadOidcSdk = () =>
   });
 
 /**
- * Loads the SDK's OIDC module now. For the daemon, which runs for weeks: an upgrade replaces the installed files
- * under it, and a module first loaded after that would be missing or of the other version.
- */
-export async function preloadOidcSdk(): Promise<void> {
-  await loadOidcSdk();
-}
-
-/**
  * An OidcApi on the SDK's SSO OIDC client for one region. The SDK module is loaded at the first call, not before:
  * most runs find a token that needs no refresh and never call, and loading it would lengthen every start.
  */

@@ -23,7 +23,8 @@ const requireLine = "import { createRequire } from 'node:module'; const require 
 async function bundle(): Promise<void> {
   for (const name of await readdir(outdir)) if (name.startsWith('bundled-')) await rm(path.join(outdir, name));
   await build({
-    entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
+    // The daemon's worker (worker.ts) is a command of its own that the daemon forks: its own entry, sharing chunks.
+    entryPoints: [path.join(root, 'src', 'cli', 'main.ts'), path.join(root, 'src', 'cli', 'worker.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -35,7 +36,7 @@ async function bundle(): Promise<void> {
   });
   let given = 0;
   for (const name of await readdir(outdir)) {
-    if (name !== 'main.js' && !name.startsWith('bundled-')) continue;
+    if (name !== 'main.js' && name !== 'worker.js' && !name.startsWith('bundled-')) continue;
     const file = path.join(outdir, name);
     const text = await readFile(file, 'utf8');
     if (!/^var __require = /m.test(text)) continue;

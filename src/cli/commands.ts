@@ -2,31 +2,22 @@
  * The composition root: wires the real clock, logger, file system and SDK clients to each command. main.ts loads it
  * only once it knows the command is not `--help` or `--version`.
  */
-import { execFile } from 'node:child_process';
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
-import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { refreshBlocker } from '../auth/token-keeper.js';
-import { createOidcApi, preloadOidcSdk } from '../aws/oidc-api.js';
-import { createSsoApi } from '../aws/sso-api.js';
+import { createOidcApi } from '../aws/oidc-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig, writeConfig } from '../config-file/config-file.js';
 import { scanConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
-import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
-import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
-import { scheduleOffset } from '../daemon/schedule-offset.js';
-import { claimDaemon } from '../daemon/single-instance.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
+import { configPath, homeDir, stateDir } from '../paths.js';
 import { defaultCliPath, execFileRunner, serviceCommand } from '../service/index.js';
 import { loadSettings } from '../settings/load.js';
-import { zeroSettings } from '../settings/schema.js';
 import { runOnce, type SyncDeps, type SyncRequest } from '../sync/run-once.js';
-import { allSessions } from '../sync/configured-sessions.js';
 import { selectSessions, sessionsFromConfig } from '../sync/sessions.js';
-import { recordNextRun, recordRunFailure, recordSync } from '../sync/sync-state.js';
+import { recordSync } from '../sync/sync-state.js';
 import { checkUsable, formatCacheTime, readToken } from '../token/cache.js';
 import { runInit } from '../init/init.js';
 import { terminalPrompter } from '../init/prompt.js';
@@ -34,130 +25,11 @@ import { warnOfTakeover } from '../log/takeover-warning.js';
 import { logOwnerLost, logWritersWait } from '../sync/sync-log.js';
 import type { Command } from './args.js';
 import { progressLineFor, type ProgressLine } from './progress-line.js';
-import { keeper, logger, readableOn } from './edges.js';
-
-/** What every command runs against: the process's environment and the clock. */
-interface Edge {
-  env: NodeJS.ProcessEnv;
-  clock: Clock;
-  /** The daemon's signals, caught by main.ts before this module loaded (see daemon/early-signals.ts). */
-  signals?: CaughtSignals | undefined;
-}
+import { logger, readableOn } from './edges.js';
+import { recordFailure, syncDeps, type Edge } from './sync-edges.js';
 
 /** The parsed command of a kind. */
 type CommandOf<K extends Command['kind']> = Extract<Command, { kind: K }>;
-
-function syncDeps(edge: Edge, log: Logger, onRefreshed?: Refreshed, refused?: RefusedRefreshes): SyncDeps {
-  return {
-    env: edge.env,
-    clock: edge.clock,
-    log,
-    createApi: (region, options) => createSsoApi(region, edge.clock, options),
-    createKeeper: (refreshWindowMs) => keeper(edge, log, refreshWindowMs, onRefreshed, refused),
-    out: (t) => process.stdout.write(t),
-  };
-}
-
-/** A desktop notification, without a shell; failures are only logged. */
-function notifier(log: Logger, enabled: () => boolean): (title: string, text: string) => void {
-  return (title, text) => {
-    if (!enabled()) return;
-    const quote = (t: string) => `"${t.replace(/[\\"]/g, '\\$&')}"`;
-    const [file, args] =
-      process.platform === 'darwin'
-        ? ['osascript', ['-e', `display notification ${quote(text)} with title ${quote(title)}`]]
-        : ['notify-send', ['--app-name=sso-sync', title, text]];
-    execFile(file, args, { timeout: 10_000 }, (error) => {
-      if (error)
-        log.debug({ event: 'notify.failed', error: error.message }, `desktop notification failed: ${error.message}`);
-    });
-  };
-}
-
-/** The schedule and the file watches: loaded by the daemon only, the one command that uses them. */
-async function daemonEdges(): Promise<Pick<DaemonDeps, 'schedule' | 'watch'>> {
-  const [{ default: cron }, { watchFiles }] = await Promise.all([
-    import('node-cron'),
-    import('../daemon/watch-files.js'),
-    // Loaded now rather than at the first refresh: see preloadOidcSdk.
-    preloadOidcSdk(),
-  ]);
-  return {
-    // node-cron keeps its own timer.
-    schedule: (expression, task) => {
-      const job = cron.schedule(expression, task);
-      return { stop: () => void job.stop(), nextRun: () => job.getNextRun() ?? undefined };
-    },
-    watch: watchFiles,
-  };
-}
-
-/** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
-async function daemon(edge: Edge, command: CommandOf<'daemon'>): Promise<ExitCode> {
-  const log = logger(1, command.logLevel, edge.env);
-  const claim = await claimDaemon(stateDir(edge.env), new Date(edge.clock.now()), log);
-  try {
-    return await runDaemon({ ...daemonDeps(edge, command, log), ...(await daemonEdges()) });
-  } finally {
-    await claim.release();
-  }
-}
-
-/** The daemon's real edges, but for the schedule and the watches (daemonEdges). */
-function daemonDeps(edge: Edge, command: CommandOf<'daemon'>, log: Logger): Omit<DaemonDeps, 'schedule' | 'watch'> {
-  const { env, clock } = edge;
-  const state = stateDir(env);
-  const home = homeDir(env);
-  let notify = false;
-  // The refresh tokens the service refused, for every keeper of this daemon: none is sent again.
-  const refused = new RefusedRefreshes();
-  return {
-    clock,
-    refused,
-    log,
-    home,
-    configFile: configPath(env),
-    settingsFile: settingsPath(command.settingsFile, env).file,
-    loadSettings: async () => {
-      const settings = await loadSettings(command.settingsFile, env);
-      notify = settings.notify;
-      return settings;
-    },
-    sessions: (settings) => allSessions(env, settings),
-    runSync: async (request, onRefreshed) => {
-      try {
-        const report = await runOnce(syncDeps(edge, log, onRefreshed, refused), {
-          ...request,
-          settingsFile: command.settingsFile,
-        });
-        if (!report.cancelled) await recordSync(state, report, new Date(clock.now()), { log, clock });
-        return report;
-      } catch (error) {
-        await recordFailure(edge, request, error, log);
-        throw error;
-      }
-    },
-    recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
-    createKeeper: (settings, onRefreshed) => keeper(edge, log, settings.refreshWindowMs, onRefreshed, refused),
-    scheduleOffset: () => scheduleOffset(state, log),
-    random: Math.random,
-    readToken: (session) => readToken(home, session).catch(() => undefined),
-    readConfig: async () => (await readConfig(configPath(env), { clock })).text,
-    signals: edge.signals ?? catchSignals(process),
-    notify: notifier(log, () => notify),
-  };
-}
-
-/** Records a run that failed as a whole (settings, a refused file) against every session it was to sync. */
-async function recordFailure({ env, clock }: Edge, request: SyncRequest, error: unknown, log: Logger): Promise<void> {
-  if (!(error instanceof SsoSyncError)) return;
-  const settings = request.settings ?? (await loadSettings(request.settingsFile, env).catch(() => zeroSettings()));
-  const sessions =
-    request.sessions.length > 0
-      ? request.sessions
-      : (await allSessions(env, settings).catch(() => [])).map((s) => s.name);
-  await recordRunFailure(stateDir(env), sessions, error, new Date(clock.now()), { log, clock }).catch(() => undefined);
-}
 
 /**
  * One sync by hand (`--once`, or after `login`), recorded for `status`. A session's failure is said once: the log
@@ -355,16 +227,15 @@ export interface Ending {
 export async function runCommand(
   command: Exclude<
     Command,
-    { kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' | 'credentials' }
+    {
+      kind: 'help' | 'version' | 'completion' | 'log' | 'status' | 'completion-sessions' | 'credentials' | 'daemon';
+    }
   >,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
-  signals?: CaughtSignals,
 ): Promise<Ending> {
-  const edge: Edge = { env, clock, signals };
+  const edge: Edge = { env, clock };
   switch (command.kind) {
-    case 'daemon':
-      return { code: await daemon(edge, command), end: true };
     case 'service':
       return { code: await service(edge, command) };
     case 'once':

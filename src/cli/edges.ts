@@ -4,18 +4,16 @@
  * only what it needs.
  */
 import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
-import { TokenKeeper } from '../auth/token-keeper.js';
+import { TokenKeeper, type TokenWritten } from '../auth/token-keeper.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import type { Clock } from '../clock/clock.js';
-import type { Refreshed } from '../daemon/known-tokens.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { createLogger, type Logger, type ScreenLine } from '../log/logger.js';
 import { homeDir, locksDir, stateDir } from '../paths.js';
 import { checkLogLevel } from './args.js';
+import { readableOn } from './readable-on.js';
 
-/** Whether log lines on this descriptor are shown to a person as text (a terminal), not written as JSON. */
-export const readableOn = (fd: 1 | 2): boolean =>
-  ((fd === 1 ? process.stdout : process.stderr) as { isTTY?: boolean }).isTTY === true;
+export { readableOn } from './readable-on.js';
 
 /**
  * The logger of a run on `fd`: `level`, else SSO_SYNC_LOG_LEVEL, else `fallback` (the logger's own default when
@@ -46,7 +44,7 @@ export function keeper(
   { env, clock }: { env: NodeJS.ProcessEnv; clock: Clock },
   log: Logger,
   refreshWindowMs: number,
-  onRefreshed?: Refreshed,
+  onRefreshed?: TokenWritten,
   refused?: RefusedRefreshes,
 ): TokenKeeper {
   return new TokenKeeper({

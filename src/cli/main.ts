@@ -55,13 +55,19 @@ async function main(argv: readonly string[]): Promise<Ending> {
       const out = (text: string) => process.stdout.write(text);
       return { code: (await logCommand({ since, session, json, env: process.env, now, out })) as ExitCode };
     }
-    default: {
+    case 'daemon': {
       // The daemon's stop and reload signals are caught before anything else loads: a SIGTERM in its first
       // moments is a clean stop (exit 0), not Node's default end by the signal.
-      const signals = command.kind === 'daemon' ? catchSignals(process) : undefined;
+      const signals = catchSignals(process);
+      useCompileCache(process.env);
+      const { runDaemonCommand } = await import('./daemon-command.js');
+      // Ended at once: handles a finished daemon left may keep the process up.
+      return { code: await runDaemonCommand(command, process.env, signals), end: true };
+    }
+    default: {
       useCompileCache(process.env);
       const { runCommand } = await import('./commands.js');
-      return runCommand(command, process.env, undefined, signals);
+      return runCommand(command, process.env);
     }
   }
 }

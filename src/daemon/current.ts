@@ -1,5 +1,5 @@
 /** What the daemon works with now: its settings, the sessions they cover, the keeper built from them. */
-import type { TokenKeeper } from '../auth/token-keeper.js';
+import type { TokenRefresher } from '../auth/token-keeper.js';
 import type { SessionDef } from '../core/types.js';
 import type { Settings } from '../settings/schema.js';
 
@@ -8,7 +8,7 @@ export class Current {
   constructor(
     public settings: Settings,
     public sessions: SessionDef[],
-    public keeper: TokenKeeper,
+    public keeper: TokenRefresher,
   ) {}
 
   /** The names of the sessions synced now. */

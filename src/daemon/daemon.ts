@@ -6,7 +6,7 @@
  * run and the next refresh, and file watches: nothing polls. This module wires the parts and handles the signals.
  */
 import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
-import type { TokenKeeper } from '../auth/token-keeper.js';
+import type { TokenRefresher } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
 import { ExitCode } from '../errors.js';
@@ -49,8 +49,10 @@ export interface DaemonDeps {
   runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncReport>;
   /** Records the next scheduled run for `status`. */
   recordNextRun(next: Date | undefined): Promise<void>;
-  createKeeper(settings: Settings, onRefreshed: Refreshed): TokenKeeper;
-  schedule(expression: string, task: () => void): Scheduled;
+  /** What refreshes the sessions' tokens on these settings; `onRefreshed` hears of every token it writes. */
+  createKeeper(settings: Settings, onRefreshed: Refreshed): TokenRefresher;
+  /** Runs `task` each time the cron expression comes; `changed` hears when the next time becomes known later. */
+  schedule(expression: string, task: () => void, changed: () => void): Scheduled;
   /** This installation's place in the schedule, from 0 to 1: drawn once and kept (see schedule-offset.ts). */
   scheduleOffset(): Promise<number>;
   /** A uniform draw from [0, 1), for the jitter of each scheduled run. */

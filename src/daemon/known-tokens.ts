@@ -1,9 +1,11 @@
 /** The access tokens sso-sync has seen, so that its own refreshes are not taken for a sign-in. */
 import { sha256Hex } from '../core/sha256.js';
-import type { CachedToken } from '../token/cache.js';
 
-/** Told of a token sso-sync itself wrote. */
-export type Refreshed = (session: string, token: CachedToken) => void;
+/**
+ * Told of a token sso-sync itself wrote, by the hash of its access token (a worker process wrote it: only the hash
+ * crosses to the daemon).
+ */
+export type Refreshed = (session: string, accessTokenHash: string) => void;
 
 // Only a hash is kept: the daemon holds no access token longer than it needs.
 
@@ -13,14 +15,18 @@ export class KnownTokens {
 
   /** Records the session's token as seen; true when it was not the one seen last (a new token). */
   see(session: string, accessToken: string): boolean {
-    const hash = sha256Hex(accessToken);
+    return this.seeHash(session, sha256Hex(accessToken));
+  }
+
+  /** `see`, by the access token's hash. */
+  private seeHash(session: string, hash: string): boolean {
     if (this.known.get(session) === hash) return false;
     this.known.set(session, hash);
     return true;
   }
 
-  /** For the token keeper: every token it writes is known, so the cache watcher ignores it. */
-  readonly refreshed: Refreshed = (session, token) => {
-    this.see(session, token.accessToken);
+  /** For the token refreshes: every token sso-sync writes is known, so the cache watcher ignores it. */
+  readonly refreshed: Refreshed = (session, accessTokenHash) => {
+    this.seeHash(session, accessTokenHash);
   };
 }

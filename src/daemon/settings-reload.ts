@@ -2,7 +2,7 @@
  * A reload of the daemon's settings (the settings file changed, or SIGHUP): valid settings replace the old ones and
  * a sync follows; invalid ones are logged, and the old ones stay.
  */
-import type { TokenKeeper } from '../auth/token-keeper.js';
+import type { TokenRefresher } from '../auth/token-keeper.js';
 import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -15,7 +15,7 @@ export interface ReloadDeps {
   log: Logger;
   current: Current;
   loadSettings(): Promise<Settings>;
-  createKeeper(settings: Settings): TokenKeeper;
+  createKeeper(settings: Settings): TokenRefresher;
   sessions(settings: Settings): Promise<SessionDef[]>;
   /** The schedule (or its splay) changed: sync on the new one. */
   reschedule(settings: Settings): void;

@@ -6,7 +6,7 @@
 import type { Clock, Timer } from '../clock/clock.js';
 import type { ScheduleTiming } from './schedule-timing.js';
 
-/** A scheduled job, as node-cron gives it. */
+/** A scheduled job: its next time, and a way to stop it. */
 export interface Scheduled {
   stop(): void;
   nextRun(): Date | undefined;
@@ -15,7 +15,8 @@ export interface Scheduled {
 /** What the schedule needs. */
 export interface SyncScheduleDeps {
   clock: Clock;
-  schedule(expression: string, task: () => void): Scheduled;
+  /** Runs `task` each time the expression comes; `changed` hears when the next time becomes known later. */
+  schedule(expression: string, task: () => void, changed: () => void): Scheduled;
   /** Records the next scheduled run for `status`. */
   recordNextRun(next: Date | undefined): Promise<void>;
   /** A uniform draw from [0, 1), for each run's jitter. */
@@ -40,7 +41,11 @@ export class SyncSchedule {
     this.stop();
     this.timing = timing;
     this.nextDelay = this.drawDelay();
-    this.task = this.deps.schedule(timing.expression, () => this.due());
+    this.task = this.deps.schedule(
+      timing.expression,
+      () => this.due(),
+      () => this.record(),
+    );
     this.record();
   }
 

@@ -1,10 +1,9 @@
 /**
- * The file watcher at the edge (chokidar): the daemon's watches of the AWS config, the settings file and the token
- * cache. Event-driven, nothing polls.
+ * The file watcher at the edge (Node's fs.watch: inotify on Linux, FSEvents on macOS): the daemon's watches of the
+ * AWS config, the settings file and the token cache. Event-driven, nothing polls.
  */
 import { existsSync, mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import chokidar from 'chokidar';
 
 /** A path to watch, and whether it is a file or a directory (a name says neither: `~/s.yml`, `settings`). */
 export interface WatchedPath {
@@ -20,54 +19,64 @@ export interface Watch {
 /**
  * Watches the paths; `onChange` hears of every file added, changed or removed in them. A file's directory is
  * watched (not the file), so that a file created later or replaced by a rename is seen. The directories are
- * created first (0700): chokidar does not see a directory that appears after the watch began. Their parents are
- * watched too, for a directory removed and made again (`rm -rf ~/.aws/sso/cache`, then `aws sso login`): the watch
- * of it is taken up again, and each file already in it is told as changed.
+ * created first (0700). Their parents are watched too, for a directory removed and made again (`rm -rf
+ * ~/.aws/sso/cache`, then `aws sso login`): the new directory is watched, and each file already in it is told as
+ * changed.
  */
 export function watchFiles(paths: readonly WatchedPath[], onChange: (file: string) => void): Watch {
   const dirs = [...new Set(paths.map((p) => path.resolve(p.kind === 'file' ? path.dirname(p.path) : p.path)))];
   for (const dir of dirs) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const watcher = chokidar.watch(dirs, { ignoreInitial: true, depth: 0 }).on('all', (_event, file) => onChange(file));
-  const parents = [...new Set(dirs.map((d) => path.dirname(d)))].filter((p) => !dirs.includes(p));
-  const watched = new Set(dirs);
-  const renewed = new Map<string, FSWatcher>();
-  // Node's own watch of each parent: a removal and a new directory at once come as one 'rename' of its name.
-  const comeBack = parents.flatMap((parent) => {
+  const watches = new Map<string, FSWatcher>();
+  const watchDir = (dir: string): boolean => {
+    watches.get(dir)?.close();
+    watches.delete(dir);
     try {
-      const w = watch(parent, (_event, name) => {
-        if (name !== null) renew(path.join(parent, name));
-      });
-      w.on('error', () => undefined);
-      return [w];
-    } catch {
-      return [];
-    }
-  });
-  const renew = (dir: string) => {
-    if (!watched.has(dir) || !existsSync(dir)) return;
-    // Node's own watch again: chokidar shares one handle per path among its watchers, and the lost one stays dead.
-    renewed.get(dir)?.close();
-    try {
-      const w = watch(dir, (_event, name) => {
+      const watcher = watch(dir, (_event, name) => {
         if (name !== null) onChange(path.join(dir, name));
       });
-      w.on('error', () => undefined);
-      renewed.set(dir, w);
+      // A directory removed ends its watch; its parent's watch sees it made again.
+      watcher.on('error', () => watcher.close());
+      watches.set(dir, watcher);
+      return true;
     } catch {
-      return; // Gone again before the watch began: its next appearance is heard of the same way.
+      return false; // Gone again before the watch began: its next appearance is heard of the same way.
     }
+  };
+  /**
+   * Its parent says something of the directory: if it is there, it may be a new one (its removal and making again
+   * can reach here as one event), so it is watched anew and every file in it told; telling a file that did not
+   * change costs the daemon a read.
+   */
+  const comeBack = (dir: string) => {
+    if (!existsSync(dir) || !watchDir(dir)) return;
     let names: string[] = [];
     try {
       names = readdirSync(dir);
     } catch {
-      // Gone again.
+      // Gone again: nothing in it to tell.
     }
     for (const name of names) onChange(path.join(dir, name));
   };
+  for (const dir of dirs) watchDir(dir);
+  const parents = [...new Set(dirs.map((d) => path.dirname(d)))].filter((p) => !dirs.includes(p));
+  const parentWatches = parents.flatMap((parent) => {
+    try {
+      const watcher = watch(parent, (_event, name) => {
+        if (name === null) return;
+        const dir = path.join(parent, name);
+        if (dirs.includes(dir)) comeBack(dir);
+      });
+      watcher.on('error', () => watcher.close());
+      return [watcher];
+    } catch {
+      return [];
+    }
+  });
   return {
-    close: async () => {
-      for (const w of [...renewed.values(), ...comeBack]) w.close();
-      await watcher.close();
+    close: () => {
+      for (const watcher of watches.values()) watcher.close();
+      for (const watcher of parentWatches) watcher.close();
+      return Promise.resolve();
     },
   };
 }

@@ -2,25 +2,15 @@
  * The logger at the edge: pino JSON lines, or readable lines on a terminal, and the log file; secrets are censored
  * by key.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import pretty, { prettyFactory } from 'pino-pretty';
 import type { Clock } from '../clock/clock.js';
 import { openLogFile, type LogFileOptions } from './rotating-file.js';
 import { warnOfTakeover } from './takeover-warning.js';
+import { secretKeys, type Logger } from './log-lines.js';
 
-export type { Logger } from 'pino';
+export { secretKeys, type Logger } from './log-lines.js';
 export type { LogFileOptions } from './rotating-file.js';
-
-/** Keys that could hold a secret, wherever they appear in a log object. */
-export const secretKeys = [
-  'accessToken',
-  'refreshToken',
-  'clientSecret',
-  'deviceCode',
-  'codeVerifier',
-  'authorizationCode',
-  'token',
-];
 
 /** Options for the logger. */
 export interface LoggerOptions {
@@ -119,7 +109,8 @@ function labelOf(value: number): string {
   return label;
 }
 
-function pinoOptions(level: string): pino.LoggerOptions {
+/** pino's options for every sso-sync logger: the shape log-lines.ts writes too (its test holds the two together). */
+export function pinoOptions(level: string): pino.LoggerOptions {
   return {
     level,
     base: undefined,

@@ -11,6 +11,7 @@ import { claimDaemon } from '../../src/daemon/single-instance.js';
 import { debounceMs } from '../../src/daemon/watchers.js';
 import { SsoSyncError } from '../../src/errors.js';
 import type { SyncReport } from '../../src/sync/run-once.js';
+import { sha256Hex } from '../../src/core/sha256.js';
 import { pidFile, tokenCacheDir } from '../../src/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { awsFailed, configWithBlocks, harness, ok, session, signInRequired, token } from './harness.js';
@@ -300,7 +301,8 @@ test('a stop waits for a refresh the token timer started (the service may have r
     refresh: async (name, onRefreshed) => {
       await h.clock.sleep(700);
       const next = token(h.clock.now(), 3600_000, 'new');
-      onRefreshed(name, { ...next, file: await h.writeToken(name, next) });
+      await h.writeToken(name, next);
+      onRefreshed(name, sha256Hex(next.accessToken));
       finished = true;
       return { ...next, file: h.tokenFile(name) };
     },
@@ -433,7 +435,7 @@ test("a new token in the cache is a sign-in and syncs that session; the daemon's
     refresh: async (name, onRefreshed) => {
       const next = token(h.clock.now(), lifeMs, `refreshed-${h.world.refreshes.length}`);
       const file = await h.writeToken(name, next);
-      onRefreshed(name, { ...next, file });
+      onRefreshed(name, sha256Hex(next.accessToken));
       return { ...next, file };
     },
   });
@@ -471,7 +473,7 @@ test("a refresh window as long as the token's life does not make the daemon refr
     refresh: async (name, onRefreshed) => {
       const next = token(h.clock.now(), lifeMs, `refreshed-${h.world.refreshes.length}`);
       const file = await h.writeToken(name, next);
-      onRefreshed(name, { ...next, file });
+      onRefreshed(name, sha256Hex(next.accessToken));
       return { ...next, file };
     },
   });
@@ -494,7 +496,7 @@ test('a refused refresh: sign-in required, notified once, no more refreshes unti
       if (refused) throw new SsoSyncError('sign-in.required', 'the refresh token was refused; sign in again');
       const next = token(h.clock.now(), 3600_000, `refreshed-${h.world.refreshes.length}`);
       const file = await h.writeToken(name, next);
-      onRefreshed(name, { ...next, file });
+      onRefreshed(name, sha256Hex(next.accessToken));
       return { ...next, file };
     },
   });

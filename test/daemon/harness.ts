@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { pino } from 'pino';
 import { RefusedRefreshes } from '../../src/auth/refused-refreshes.js';
-import type { TokenKeeper } from '../../src/auth/token-keeper.js';
 import type { Clock, Timer } from '../../src/clock/clock.js';
 import type { SessionDef } from '../../src/core/types.js';
 import { beginMarkerLine, bodyChecksum, endMarkerLine } from '../../src/core/config-text.js';
@@ -154,14 +153,13 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
     sessions: () => Promise.resolve(world.sessions),
     runSync,
     recordNextRun: () => Promise.resolve(),
-    createKeeper: (_settings, onRefreshed) =>
-      ({
-        refresh: (s: SessionDef) => {
-          world.refreshes.push(clock.now());
-          if (!options.refresh) return Promise.reject(new Error('no refresh was expected here'));
-          return options.refresh(s.name, onRefreshed);
-        },
-      }) as unknown as TokenKeeper,
+    createKeeper: (_settings, onRefreshed) => ({
+      refresh: (s: SessionDef) => {
+        world.refreshes.push(clock.now());
+        if (!options.refresh) return Promise.reject(new Error('no refresh was expected here'));
+        return options.refresh(s.name, onRefreshed);
+      },
+    }),
     schedule: fakeSchedule(clock, options.scheduleMs ?? 3600_000, expressions),
     scheduleOffset: () => Promise.resolve(options.offset ?? 0),
     random: options.random ?? (() => 0),

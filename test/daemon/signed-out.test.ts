@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { TokenKeeper } from '../../src/auth/token-keeper.js';
+import { sha256Hex } from '../../src/core/sha256.js';
 import type { OidcApi } from '../../src/aws/oidc-api.js';
 import type { SsoApi } from '../../src/aws/sso-api.js';
 import type { Refreshed } from '../../src/daemon/daemon.js';
@@ -81,7 +82,7 @@ function daemon(
       oidc: () => oidc,
       refreshWindowMs,
       lockDir: path.join(home, 'locks'),
-      onRefreshed,
+      onRefreshed: (session, written) => onRefreshed(session, sha256Hex(written.accessToken)),
       refused: deps.refused,
       baseDelayMs: 1_000,
     });

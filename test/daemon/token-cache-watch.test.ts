@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { TokenKeeper } from '../../src/auth/token-keeper.js';
+import { sha256Hex } from '../../src/core/sha256.js';
 import { Current } from '../../src/daemon/current.js';
 import { KnownTokens } from '../../src/daemon/known-tokens.js';
 import { TokenCacheWatch } from '../../src/daemon/token-cache-watch.js';
@@ -37,7 +38,7 @@ test('the tokens found at start and the ones sso-sync refreshed are not sign-ins
   await w.rememberAll();
   await w.changed(tokenCachePath(home, 'mycorp'));
   put('mycorp', 'refreshed');
-  known.refreshed('mycorp', { ...token(0, 3600_000, 'refreshed'), file: 'x' });
+  known.refreshed('mycorp', sha256Hex(token(0, 3600_000, 'refreshed').accessToken));
   await w.changed(tokenCachePath(home, 'mycorp'));
   assert.deepEqual(signedIn, []);
 

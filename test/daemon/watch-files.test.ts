@@ -1,4 +1,4 @@
-/** The real file watcher (chokidar): files of any name are watched through their directory, never created as one. */
+/** The real file watcher (fs.watch): files of any name are watched through their directory, never created as one. */
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,0 +1,137 @@
+/**
+ * `sso-sync` (the daemon) at the edge: its long-lived process holds the schedule, the file watches and the token
+ * timers, and nothing else that is heavy. Each sync, token refresh, read of the settings and reckoning of the
+ * schedule's next time runs in a short-lived worker process (worker.ts), so that the AWS SDK, zod, YAML, node-cron
+ * and pino never load here and the memory a sync of many profiles takes is given back when it ends. Its own log
+ * lines are JSON lines written without pino (log/log-lines.ts), or pino's readable lines on a terminal.
+ */
+import { execFile } from 'node:child_process';
+import { RefusedRefreshes } from '../auth/refused-refreshes.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { readConfig } from '../config-file/config-file.js';
+import { cronTimes } from '../daemon/cron-times.js';
+import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
+import type { CaughtSignals } from '../daemon/early-signals.js';
+import { scheduleOffset } from '../daemon/schedule-offset.js';
+import { claimDaemon } from '../daemon/single-instance.js';
+import { watchFiles } from '../daemon/watch-files.js';
+import { rebuildReport, type WorkerJob } from '../daemon/worker-protocol.js';
+import type { ExitCode } from '../errors.js';
+import { defaultLogFile } from '../log/log-file.js';
+import { jsonLines, type Logger } from '../log/log-lines.js';
+import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
+import { allSessions } from '../sync/configured-sessions.js';
+import { recordNextRun } from '../sync/sync-state.js';
+import { readToken } from '../token/cache.js';
+import { checkLogLevel, type Command } from './args.js';
+import { readableOn } from './readable-on.js';
+import { runWorker, type JobOf } from './worker-process.js';
+
+/** The daemon's command line. */
+type DaemonCommand = Extract<Command, { kind: 'daemon' }>;
+
+/** The daemon's log level: the option, else SSO_SYNC_LOG_LEVEL, else info. Its workers log at the same one. */
+function logLevel(command: DaemonCommand, env: NodeJS.ProcessEnv): string {
+  return command.logLevel ?? checkLogLevel(env.SSO_SYNC_LOG_LEVEL || undefined, 'SSO_SYNC_LOG_LEVEL') ?? 'info';
+}
+
+/** JSON lines on stdout and in the log file; on a terminal, pino's readable lines (loaded only then). */
+async function daemonLogger(level: string, env: NodeJS.ProcessEnv, clock: Clock): Promise<Logger> {
+  if (readableOn(1)) return (await import('./edges.js')).logger(1, level, env);
+  return jsonLines({ level, fd: 1, clock, file: defaultLogFile(env) });
+}
+
+/** A desktop notification, without a shell; failures are only logged. */
+function notifier(log: Logger, enabled: () => boolean): (title: string, text: string) => void {
+  return (title, text) => {
+    if (!enabled()) return;
+    const quote = (t: string) => `"${t.replace(/[\\"]/g, '\\$&')}"`;
+    const [file, args] =
+      process.platform === 'darwin'
+        ? ['osascript', ['-e', `display notification ${quote(text)} with title ${quote(title)}`]]
+        : ['notify-send', ['--app-name=sso-sync', title, text]];
+    execFile(file, args, { timeout: 10_000 }, (error) => {
+      if (error)
+        log.debug({ event: 'notify.failed', error: error.message }, `desktop notification failed: ${error.message}`);
+    });
+  };
+}
+
+/** The daemon's edges, its work done by workers. */
+function daemonDeps(
+  command: DaemonCommand,
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+  log: Logger,
+  level: string,
+): Omit<DaemonDeps, 'signals'> {
+  const state = stateDir(env);
+  const home = homeDir(env);
+  let notify = false;
+  // The refresh tokens the service refused: each worker starts with them and tells of any refused anew.
+  const refused = new RefusedRefreshes();
+  const base = { logLevel: level, settingsFile: command.settingsFile };
+  /** Runs a job; the tokens its worker writes are told to `onRefreshed`. */
+  const work = <K extends WorkerJob['kind']>(job: JobOf<K>, onRefreshed?: Refreshed, signal?: AbortSignal) =>
+    runWorker<K>(job, {
+      env,
+      signal,
+      heard: (message) => {
+        if (message.kind === 'refused') refused.addHash(message.refreshTokenHash);
+        else onRefreshed?.(message.session, message.accessTokenHash);
+      },
+    });
+  return {
+    clock,
+    refused,
+    log,
+    home,
+    configFile: configPath(env),
+    settingsFile: settingsPath(command.settingsFile, env).file,
+    loadSettings: async () => {
+      const settings = await work<'settings'>({ kind: 'settings', ...base });
+      notify = settings.notify;
+      return settings;
+    },
+    sessions: (settings) => allSessions(env, settings),
+    runSync: async ({ signal, ...request }, onRefreshed) => {
+      const job = { kind: 'sync' as const, ...base, request, refused: refused.hashes() };
+      return rebuildReport(await work<'sync'>(job, onRefreshed, signal));
+    },
+    recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
+    createKeeper: (settings, onRefreshed) => ({
+      refresh: async (session) => {
+        const job = { kind: 'refresh' as const, ...base, session, refreshWindowMs: settings.refreshWindowMs };
+        await work<'refresh'>({ ...job, refused: refused.hashes() }, onRefreshed);
+        return readToken(home, session.name);
+      },
+    }),
+    schedule: (expression, task, changed) => {
+      const nextTime = (e: string) => work<'next-run'>({ kind: 'next-run', ...base, expression: e });
+      return cronTimes({ clock, log, nextTime }, expression, task, changed);
+    },
+    scheduleOffset: () => scheduleOffset(state, log),
+    random: Math.random,
+    watch: watchFiles,
+    readToken: (session) => readToken(home, session).catch(() => undefined),
+    readConfig: async () => (await readConfig(configPath(env), { clock })).text,
+    notify: notifier(log, () => notify),
+  };
+}
+
+/** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
+export async function runDaemonCommand(
+  command: DaemonCommand,
+  env: NodeJS.ProcessEnv,
+  signals: CaughtSignals,
+  clock: Clock = systemClock,
+): Promise<ExitCode> {
+  const level = logLevel(command, env);
+  const log = await daemonLogger(level, env, clock);
+  const claim = await claimDaemon(stateDir(env), new Date(clock.now()), log);
+  try {
+    return await runDaemon({ ...daemonDeps(command, env, clock, log, level), signals });
+  } finally {
+    await claim.release();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The daemon's worker: a short-lived process that does one job for the daemon (a sync, a token refresh, reading the
+ * settings, the schedule's next time) and ends. The daemon forks it with an IPC channel (see daemon-command.ts and
+ * daemon/worker-protocol.ts), so that what a job loads (the AWS SDK, zod, node-cron) and the memory it uses leave
+ * with it. Its log lines go where the daemon's go. A SIGTERM or SIGINT (a service manager stops every process of
+ * the unit; Ctrl-C reaches the whole process group) cancels a sync that has not begun writing, as the daemon's
+ * `abort` does; a write in progress finishes.
+ */
+import { RefusedRefreshes } from '../auth/refused-refreshes.js';
+import { systemClock } from '../clock/clock.js';
+import { sha256Hex } from '../core/sha256.js';
+import { daemonSignals } from '../daemon/early-signals.js';
+import {
+  carryError,
+  carryReport,
+  protocolVersion,
+  type JobAnswers,
+  type WorkerJob,
+  type WorkerMessage,
+} from '../daemon/worker-protocol.js';
+import { SsoSyncError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { stateDir } from '../paths.js';
+import { loadSettings } from '../settings/load.js';
+import { runOnce } from '../sync/run-once.js';
+import { recordSync } from '../sync/sync-state.js';
+import { useCompileCache } from './compile-cache.js';
+import { keeper, logger } from './edges.js';
+import { recordFailure, syncDeps, type Edge } from './sync-edges.js';
+
+const edge: Edge = { env: process.env, clock: systemClock };
+/** Aborted by the daemon's `abort`, a stop signal, or the daemon gone: a sync that has not begun writing stops. */
+const stopping = new AbortController();
+
+/** Sends a message to the daemon; one that cannot go (the daemon is gone) is dropped. */
+function tell(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) {
+      resolve();
+      return;
+    }
+    process.send(message, undefined, {}, () => {
+      resolve();
+    });
+  });
+}
+
+/** The refresh tokens the daemon knows were refused; one refused now is told to it. */
+const refusedOf = (hashes: string[]) =>
+  new RefusedRefreshes(hashes, (refreshTokenHash) => void tell({ kind: 'refused', refreshTokenHash }));
+
+/** Each token a keeper writes is told to the daemon, by its hash, before its watch of the cache sees the file. */
+const refreshed = (session: string, token: { accessToken: string }) =>
+  void tell({ kind: 'refreshed', session, accessTokenHash: sha256Hex(token.accessToken) });
+
+/** The daemon's sync, as it ran in the daemon's own process before: recorded for `status`, a failure too. */
+async function sync(job: Extract<WorkerJob, { kind: 'sync' }>, log: Logger): Promise<JobAnswers['sync']> {
+  const { env, clock } = edge;
+  const request = { ...job.request, signal: stopping.signal };
+  try {
+    const report = await runOnce(syncDeps(edge, log, refreshed, refusedOf(job.refused)), request);
+    if (!report.cancelled) await recordSync(stateDir(env), report, new Date(clock.now()), { log, clock });
+    return carryReport(report);
+  } catch (error) {
+    await recordFailure(edge, request, error, log);
+    throw error;
+  }
+}
+
+/** The next time the expression comes, as node-cron reckons it. */
+async function nextRun(expression: string): Promise<JobAnswers['next-run']> {
+  const { default: cron } = await import('node-cron');
+  const task = cron.schedule(expression, () => undefined);
+  try {
+    return task.getNextRun()?.getTime() ?? null;
+  } finally {
+    await task.stop();
+  }
+}
+
+/** Does the job; its answer. */
+async function work(job: WorkerJob, log: Logger): Promise<unknown> {
+  switch (job.kind) {
+    case 'settings':
+      return loadSettings(job.settingsFile, edge.env);
+    case 'next-run':
+      return nextRun(job.expression);
+    case 'sync':
+      return sync(job, log);
+    case 'refresh':
+      await keeper(edge, log, job.refreshWindowMs, refreshed, refusedOf(job.refused)).refresh(job.session);
+      return null;
+  }
+}
+
+/** Takes the job, does it, answers, and ends. */
+function serve(): void {
+  for (const signal of daemonSignals) process.on(signal, () => signal !== 'SIGHUP' && stopping.abort());
+  process.on('disconnect', () => stopping.abort());
+  process.on('message', (message: { kind?: string; protocol?: unknown }) => {
+    if (message.kind === 'abort') {
+      stopping.abort();
+      return;
+    }
+    void answer(message).then(() => process.exit(0));
+  });
+}
+
+/** The job's answer, or its failure, told to the daemon. */
+async function answer(message: { protocol?: unknown }): Promise<void> {
+  try {
+    if (message.protocol !== protocolVersion) {
+      throw new SsoSyncError(
+        'usage',
+        'the sso-sync daemon that is running is of another version than the files installed now (an upgrade), ' +
+          'so it cannot use them. Restart it: `sso-sync service install` restarts the service.',
+      );
+    }
+    const job = message as WorkerJob;
+    const log = logger(1, job.logLevel, edge.env);
+    await tell({ kind: 'done', answer: await work(job, log) });
+  } catch (error) {
+    await tell({ kind: 'failed', error: carryError(error) });
+  }
+}
+
+useCompileCache(process.env);
+serve();
