@@ -2,16 +2,15 @@
  * `sso-sync status` and the session names a completion script offers: what the settings and the AWS config say is
  * configured, read without the AWS SDK, the logger or the watchers: main.ts loads this module for them instead of
  * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
- * check) is loaded only when there is a settings file to parse.
+ * check) is loaded only when there is a settings file to parse and the sessions cache does not hold its text.
  */
 import { systemClock, type Clock } from '../clock/clock.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { homeDir, stateDir } from '../paths.js';
-import { zeroSettings } from '../settings/resolved.js';
 import { statusCommand } from '../status/status.js';
 import { allSessions } from '../sync/configured-sessions.js';
 import type { Command } from './args.js';
-import { settingsOf } from './settings-of.js';
+import { settingsSessions } from './settings-of.js';
 
 /**
  * The sessions configured now, as status and the completion read them: with the defaults when the settings cannot
@@ -22,12 +21,12 @@ async function configured(
   settingsFile: string | undefined,
   onBrokenSettings?: (error: SsoSyncError) => void,
 ) {
-  const settings = await settingsOf(env, settingsFile).catch((error: unknown) => {
+  const settings = await settingsSessions(env, settingsFile).catch((error: unknown) => {
     if (onBrokenSettings) {
       if (!(error instanceof SsoSyncError)) throw error;
       onBrokenSettings(error);
     }
-    return zeroSettings();
+    return { sessions: [], source: undefined };
   });
   return allSessions(env, settings);
 }

@@ -7,7 +7,10 @@ import type { Settings } from '../settings/resolved.js';
 import { selectSessions, sessionsFromConfig } from './sessions.js';
 
 /** Every session a full sync covers now; none (rather than an error) when nothing is configured yet. */
-export async function allSessions(env: NodeJS.ProcessEnv, settings: Settings): Promise<SessionDef[]> {
+export async function allSessions(
+  env: NodeJS.ProcessEnv,
+  settings: Pick<Settings, 'sessions' | 'source'>,
+): Promise<SessionDef[]> {
   const scan = scanConfig((await readConfig(configPath(env)).catch(() => ({ text: '' }))).text ?? '');
   try {
     return selectSessions(
