@@ -43,5 +43,6 @@ export async function settingsSessions(
   if (cached) return { sessions: cached, source: file };
   // Anything else, a file that cannot be read included, is for the full load to read and, where it fails, to word.
   const { loadSettings } = await import('../settings/load.js');
-  return loadSettings(settingsFile, env);
+  const { sessions, source } = await loadSettings(settingsFile, env);
+  return { sessions, source };
 }

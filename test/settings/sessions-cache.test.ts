@@ -1,0 +1,171 @@
+/**
+ * The sessions cache `status` and the completion read the settings through: used only while the settings file's
+ * text is exactly the one it was made from (with the same file and sso-sync version); a missing, stale or damaged
+ * cache, or a file changed by one byte, means a full load, with the same result (or the same error) as
+ * loadSettings, and a cache written anew.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { settingsSessions } from '../../src/cli/settings-of.js';
+import { loadSettings } from '../../src/settings/load.js';
+import { settingsCacheFile } from '../../src/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const settingsText =
+  'sessions:\n' +
+  '  mycorp:\n    start_url: https://d-1234567890.awsapps.com/start\n    region: eu-west-1\n' +
+  '  partner:\n    start_url: https://d-0987654321.awsapps.com/start\n    region: us-east-1\n' +
+  '    scopes: [sso:account:access, extra:scope]\n' +
+  'profiles:\n  name: "{account}-{role}"\n  accounts:\n    "111111111111": { alias: prod, region: eu-central-1 }\n';
+
+/** A HOME with a settings file at the default place. */
+function home(t: TestContext, text = settingsText) {
+  const dir = tempDir(t, 'sso-sync-sessions-cache-');
+  const env: NodeJS.ProcessEnv = { HOME: dir };
+  const file = path.join(dir, '.config', 'sso-sync', 'settings.yaml');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  const cacheFile = settingsCacheFile(env);
+  const readCache = () => JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, unknown>;
+  /** What a full load finds, as status takes it. */
+  const fullLoad = async () => {
+    const s = await loadSettings(undefined, env);
+    return { sessions: s.sessions, source: s.source };
+  };
+  return { env, file, cacheFile, readCache, fullLoad };
+}
+
+/** A session that no settings file here defines: seen in a result only if a cache holding it was used. */
+const planted = {
+  name: 'planted',
+  startUrl: 'https://d-5555555555.awsapps.com/start',
+  region: 'eu-west-3',
+  scopes: [],
+};
+
+test('no cache: a full load, the sessions loadSettings finds, and the cache written (0600)', async (t) => {
+  const h = home(t);
+  const got = await settingsSessions(h.env, undefined);
+  assert.deepEqual(
+    got.sessions.map((s) => [s.name, s.region, s.scopes]),
+    [
+      ['mycorp', 'eu-west-1', ['sso:account:access']],
+      ['partner', 'us-east-1', ['sso:account:access', 'extra:scope']],
+    ],
+  );
+  assert.equal(got.source, h.file);
+  assert.deepEqual(got, await h.fullLoad());
+  assert.equal(statSync(h.cacheFile).mode & 0o777, 0o600);
+  assert.equal(h.readCache().text, settingsText);
+  assert.equal(h.readCache().file, h.file);
+  // Read again, from the cache this time: the same.
+  assert.deepEqual(await settingsSessions(h.env, undefined), got);
+});
+
+test('the cache is what is read while the text is the one it was made from', async (t) => {
+  const h = home(t);
+  await settingsSessions(h.env, undefined);
+  writeFileSync(h.cacheFile, JSON.stringify({ ...h.readCache(), sessions: [planted] }));
+  assert.deepEqual(await settingsSessions(h.env, undefined), { sessions: [planted], source: h.file });
+});
+
+test('a settings file changed by one byte: a full load, its new sessions, and the cache made anew', async (t) => {
+  const h = home(t);
+  await settingsSessions(h.env, undefined);
+  writeFileSync(h.cacheFile, JSON.stringify({ ...h.readCache(), sessions: [planted] }));
+  const edited = settingsText.replace('region: eu-west-1', 'region: eu-west-2');
+  assert.equal(edited.length, settingsText.length);
+  writeFileSync(h.file, edited);
+  const got = await settingsSessions(h.env, undefined);
+  assert.deepEqual(got, await h.fullLoad());
+  assert.equal(got.sessions[0]?.region, 'eu-west-2');
+  assert.equal(h.readCache().text, edited);
+  // One byte that makes the file invalid: the full load's error, word for word; the cache keeps the valid text.
+  const broken = edited.replace('start_url: https://d-0', 'start_urk: https://d-0');
+  writeFileSync(h.file, broken);
+  const error = await loadSettings(undefined, h.env).then(
+    () => assert.fail('the broken file loads'),
+    (e: unknown) => e as Error,
+  );
+  assert.match(error.message, /unknown key start_urk \(did you mean start_url\?\)/);
+  await assert.rejects(settingsSessions(h.env, undefined), { message: error.message });
+  assert.equal(h.readCache().text, edited, 'a file that does not pass is never kept');
+});
+
+test('a damaged, foreign or stale cache is not used: a full load, the same result, and a good cache again', async (t) => {
+  const h = home(t);
+  await settingsSessions(h.env, undefined);
+  const good = h.readCache();
+  const cases: [string, () => void][] = [
+    ['cut short', () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, sessions: [planted] }).slice(0, 60))],
+    ['empty', () => writeFileSync(h.cacheFile, '')],
+    ['not an object', () => writeFileSync(h.cacheFile, 'null')],
+    [
+      'of another format',
+      () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, format: 2, sessions: [planted] })),
+    ],
+    [
+      'of another sso-sync version',
+      () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, version: '0.0.1-other', sessions: [planted] })),
+    ],
+    [
+      'of another settings file with the same text',
+      () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, file: '/elsewhere.yaml', sessions: [planted] })),
+    ],
+    [
+      'a session of the wrong shape',
+      () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, sessions: [{ ...planted, scopes: 'sso' }] })),
+    ],
+    ['sessions not a list', () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, sessions: {} }))],
+    [
+      'a directory',
+      () => {
+        rmSync(h.cacheFile);
+        mkdirSync(h.cacheFile);
+      },
+    ],
+  ];
+  const expected = await h.fullLoad();
+  for (const [what, damage] of cases) {
+    damage();
+    assert.deepEqual(await settingsSessions(h.env, undefined), expected, what);
+    if (what === 'a directory') continue;
+    assert.deepEqual(h.readCache(), good, `${what}: written anew`);
+  }
+});
+
+test('a cache that cannot be written costs only time: status still gets the sessions', async (t) => {
+  const h = home(t);
+  // A file where the cache directory would be.
+  const blocked = path.join(path.dirname(h.file), 'not-a-dir');
+  writeFileSync(blocked, '');
+  const env = { ...h.env, XDG_CACHE_HOME: blocked };
+  assert.deepEqual(await settingsSessions(env, undefined), await h.fullLoad());
+  assert.deepEqual(await settingsSessions(env, undefined), await h.fullLoad());
+});
+
+test('no settings file: no sessions at the default place, the full load’s refusal for one named', async (t) => {
+  const h = home(t);
+  rmSync(h.file);
+  assert.deepEqual(await settingsSessions(h.env, undefined), { sessions: [], source: undefined });
+  const named = path.join(path.dirname(h.file), 'none.yaml');
+  await assert.rejects(settingsSessions(h.env, named), /cannot read the settings file .*none\.yaml: it does not exist/);
+  // A named pipe in the settings file's place is refused at once, as the full load refuses it, not read.
+  execFileSync('mkfifo', [h.file]);
+  await assert.rejects(settingsSessions(h.env, undefined), /it is a named pipe, not a file/);
+});
+
+test('an explicit settings file (--settings) is cached under its own path', async (t) => {
+  const h = home(t);
+  const other = path.join(path.dirname(h.file), 'other.yaml');
+  writeFileSync(other, settingsText);
+  const got = await settingsSessions(h.env, other);
+  assert.equal(got.source, other);
+  assert.equal(h.readCache().file, other);
+  // The default file has the same text, but another path: not taken from the cache of the other one.
+  writeFileSync(h.cacheFile, JSON.stringify({ ...h.readCache(), sessions: [planted] }));
+  assert.deepEqual(await settingsSessions(h.env, undefined), await h.fullLoad());
+});
