@@ -5,6 +5,7 @@ import { readRegularFile } from '../fs/read-regular-file.js';
 import { settingsPath } from '../paths.js';
 import { zeroSettings, type Settings } from '../settings/resolved.js';
 import { cachedSessions } from '../settings/sessions-cache.js';
+import type { SessionSettings } from '../sync/configured-sessions.js';
 
 /**
  * The settings as loadSettings reads them, with the parser (YAML, the schema, the cron check) loaded only when there
@@ -21,9 +22,6 @@ export async function settingsOf(env: NodeJS.ProcessEnv, settingsFile: string | 
   return loadSettings(settingsFile, env);
 }
 
-/** What status and the completion need of the settings: the sessions they define, and their file. */
-export type SettingsSessions = Pick<Settings, 'sessions' | 'source'>;
-
 /**
  * The sessions of the settings as loadSettings finds them (and its errors where it fails), taken from the cache of
  * its last full load when the file's text is the one kept there (see settings/sessions-cache.ts); with no file at
@@ -32,7 +30,7 @@ export type SettingsSessions = Pick<Settings, 'sessions' | 'source'>;
 export async function settingsSessions(
   env: NodeJS.ProcessEnv,
   settingsFile: string | undefined,
-): Promise<SettingsSessions> {
+): Promise<SessionSettings> {
   const { file, explicit } = settingsPath(settingsFile, env);
   const text = await readRegularFile(file).then(
     (read) => read.text,
