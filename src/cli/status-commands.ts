@@ -10,7 +10,7 @@ import { homeDir, stateDir } from '../paths.js';
 import { readStatusConfig, statusCommand } from '../status/status.js';
 import { allSessions, sessionsIn, type SessionSettings } from '../sync/configured-sessions.js';
 import type { Command } from './args.js';
-import { settingsSessions } from './settings-of.js';
+import { settingsSessions } from './status-settings.js';
 
 /**
  * The settings' sessions as status and the completion read them: none when the settings cannot be read (told to

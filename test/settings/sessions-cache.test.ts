@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { settingsSessions } from '../../src/cli/settings-of.js';
+import { settingsSessions } from '../../src/cli/status-settings.js';
 import { loadSettings } from '../../src/settings/load.js';
 import { settingsCacheFile } from '../../src/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
