@@ -1,12 +1,13 @@
 /**
- * The sessions of the settings file as the last full load of it found them, kept with the file's path, its whole
- * text and sso-sync's version in `$XDG_CACHE_HOME/sso-sync/settings-sessions.json`. `status` and the completion
- * need only the sessions, and checking the file fully (YAML, the schema, the cron check) would cost them more
- * start-up time than all the rest of their work; so they use this when the settings file's text is exactly the one
- * kept, and load the file fully otherwise (no cache, another file, another text, another version, a damaged cache),
- * which writes it anew. The full load is a function of the text and the path alone, so an equal text gives an
- * equal result; the text itself is kept rather than a hash of it because it is short, and a hash would load
- * node:crypto. A file that does not pass the check is never kept: every read of it is a full one, which reports it.
+ * The sessions of a settings file as the last full load of it found them, kept with the file's path, its whole
+ * text and sso-sync's version in `$XDG_CACHE_HOME/sso-sync/settings-sessions.json`, for the last few files loaded.
+ * `status` and the completion need only the sessions, and checking the file fully (YAML, the schema, the cron
+ * check) would cost them more start-up time than all the rest of their work; so they use this when the settings
+ * file's text is exactly the one kept, and load the file fully otherwise (no cache, another text, another version,
+ * a damaged cache), which writes it anew. The full load is a function of the text and the path alone, so an equal
+ * text gives an equal result; the text itself is kept rather than a hash of it because it is short, and a hash
+ * would load node:crypto. A file that does not pass the check is never kept: every read of it is a full one, which
+ * reports it.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,15 +15,26 @@ import type { SessionDef } from '../core/types.js';
 import { replaceFile } from '../fs/replace-file.js';
 import { settingsCacheFile } from '../paths.js';
 
-/** The cache file's content. */
-interface SessionsCache {
-  format: 1;
-  version: string;
+/** What the full load of one settings file found. */
+interface Entry {
   /** The settings file, an absolute path. */
   file: string;
   text: string;
   sessions: SessionDef[];
 }
+
+/** The cache file's content: the files loaded last first. */
+interface SessionsCache {
+  format: 1;
+  version: string;
+  entries: Entry[];
+}
+
+/**
+ * How many settings files are kept: more than one, so that runs with `--settings` beside the default file do not
+ * take each other's place; a few, since each is read whole at every status.
+ */
+const kept = 4;
 
 /** sso-sync's version: the schema and the defaults may change with it, and a cache of another version is not used. */
 async function ssoSyncVersion(): Promise<string> {
@@ -42,6 +54,14 @@ function isSession(value: unknown): value is SessionDef {
   );
 }
 
+function isEntry(value: unknown): value is Entry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    typeof e.file === 'string' && typeof e.text === 'string' && Array.isArray(e.sessions) && e.sessions.every(isSession)
+  );
+}
+
 /** The cache's content when it has the shape written below; undefined when missing, unreadable or damaged. */
 async function readCache(env: NodeJS.ProcessEnv): Promise<SessionsCache | undefined> {
   try {
@@ -49,10 +69,8 @@ async function readCache(env: NodeJS.ProcessEnv): Promise<SessionsCache | undefi
     const fine =
       data?.format === 1 &&
       typeof data.version === 'string' &&
-      typeof data.file === 'string' &&
-      typeof data.text === 'string' &&
-      Array.isArray(data.sessions) &&
-      data.sessions.every(isSession);
+      Array.isArray(data.entries) &&
+      data.entries.every(isEntry);
     return fine ? (data as SessionsCache) : undefined;
   } catch {
     return undefined;
@@ -69,14 +87,16 @@ export async function cachedSessions(
   text: string,
 ): Promise<SessionDef[] | undefined> {
   const cache = await readCache(env);
-  if (cache?.file !== file || cache.text !== text) return undefined;
-  if (cache.version !== (await ssoSyncVersion().catch(() => undefined))) return undefined;
-  return cache.sessions.map(({ name, startUrl, region, scopes }) => ({ name, startUrl, region, scopes }));
+  const entry = cache?.entries.find((e) => e.file === file);
+  if (entry?.text !== text) return undefined;
+  if (cache?.version !== (await ssoSyncVersion().catch(() => undefined))) return undefined;
+  return entry.sessions.map(({ name, startUrl, region, scopes }) => ({ name, startUrl, region, scopes }));
 }
 
 /**
- * Keeps what a full load found (0600, in a 0700 directory, replaced atomically), unless the cache holds it
- * already. Never fails: a cache that cannot be written only means the next `status` loads the file fully.
+ * Keeps what a full load found, first, with the entries of up to 3 other files (0600, in a 0700 directory,
+ * replaced atomically), unless the cache holds it already. Never fails: a cache that cannot be written only means
+ * the next `status` loads the file fully.
  */
 export async function keepSessions(
   env: NodeJS.ProcessEnv,
@@ -86,9 +106,14 @@ export async function keepSessions(
 ): Promise<void> {
   try {
     const version = await ssoSyncVersion();
-    const data: SessionsCache = { format: 1, version, file, text, sessions: [...sessions] };
-    const json = `${JSON.stringify(data)}\n`;
     const cache = await readCache(env);
+    const others = cache?.version === version ? cache.entries.filter((e) => e.file !== file) : [];
+    const data: SessionsCache = {
+      format: 1,
+      version,
+      entries: [{ file, text, sessions: [...sessions] }, ...others].slice(0, kept),
+    };
+    const json = `${JSON.stringify(data)}\n`;
     if (cache && `${JSON.stringify(cache)}\n` === json) return;
     const cacheFile = settingsCacheFile(env);
     await mkdir(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
