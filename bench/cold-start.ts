@@ -1,7 +1,10 @@
 /**
  * Start-up benchmark: section 2 of `npm run bench`; alone, `npm run build && node dist/bench/cold-start.js [ROUNDS
  * [CLI]]`. Each run is a new process of the installed command (package.json's `bin`): `--help`, `status`, `log` and
- * `--once` with 10 accounts x 2 roles against the emulator, beside a bare `node -e 0` as the yardstick. The
+ * `--once` with 10 accounts x 2 roles against the emulator, beside a bare `node -e 0` as the yardstick. `status`
+ * runs without a settings file, with a one-line one, with one as a person keeps it (two sessions signed in, a naming
+ * rule, an account override), and with that file edited before each run (the first status after an edit reads the
+ * file fully; the others find its sessions in the cache the last full read left). The
  * commands take turns, round after round, so that a busy moment of the machine falls on all of them alike; the
  * figures are medians, with the ratios between them from the same run. The first round is also shown alone: it is
  * the first start after an install, before Node's compile cache holds the command's modules. Beside the clock, the
@@ -64,11 +67,20 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
   const config = path.join(home, '.aws', 'config');
   const sessionOnly =
     '[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-north-1\n';
+  const settingsText =
+    'sessions:\n' +
+    '  mycorp:\n    start_url: https://d-2222222222.awsapps.com/start\n    region: eu-west-1\n' +
+    '  partner:\n    start_url: https://d-3333333333.awsapps.com/start\n    region: us-east-1\n' +
+    'profiles:\n  name: "{account}-{role}"\n  strip_prefix: [mycorp-]\n' +
+    '  role_alias: { AdministratorAccess: admin, ReadOnlyAccess: ro }\n' +
+    '  accounts:\n    "111111111111": { alias: prod, region: eu-central-1 }\n';
   try {
     mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
     writeBenchToken(home, emulator);
+    writeBenchToken(home, emulator, { session: 'mycorp', startUrl: 'https://d-2222222222.awsapps.com/start' });
+    writeBenchToken(home, emulator, { session: 'partner', startUrl: 'https://d-3333333333.awsapps.com/start' });
     mkdirSync(path.join(home, '.config', 'sso-sync'), { recursive: true });
-    // A settings file as a person has one, so that status reads and checks it as it would.
+    // A one-line settings file, which --once and log read too.
     writeFileSync(path.join(home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "*/30 * * * *"\n');
     const env = {
       PATH: process.env.PATH,
@@ -79,11 +91,18 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
     };
     // status where no settings file exists (zero configuration), and where one does.
     const noSettings = { ...env, XDG_CONFIG_HOME: path.join(home, 'no-settings') };
+    const [settings, edited] = ['settings', 'edited'].map((dir) => {
+      mkdirSync(path.join(home, dir, 'sso-sync'), { recursive: true });
+      writeFileSync(path.join(home, dir, 'sso-sync', 'settings.yaml'), settingsText);
+      return { ...env, XDG_CONFIG_HOME: path.join(home, dir) };
+    });
     const commands: [string, string[], NodeJS.ProcessEnv][] = [
       ['node -e 0', ['-e', '0'], env],
       ['sso-sync --help', [cli, '--help'], env],
       ['sso-sync status', [cli, 'status'], noSettings],
-      ['status, settings', [cli, 'status'], env],
+      ['status, 1 line', [cli, 'status'], env],
+      ['status, settings', [cli, 'status'], settings!],
+      ['status, edited', [cli, 'status'], edited!],
       ['sso-sync log', [cli, 'log'], env],
       ['sso-sync --once', [cli, '--once'], env],
     ];
@@ -91,6 +110,9 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
     const cpu = new Map<string, number[]>(commands.map(([label]) => [label, []]));
     for (let round = 0; round < rounds + 1; round++) {
       for (const [label, args, commandEnv] of commands) {
+        // One byte other than the run before.
+        if (label === 'status, edited')
+          writeFileSync(path.join(home, 'edited', 'sso-sync', 'settings.yaml'), `${settingsText}# ${round % 10}\n`);
         if (label === 'sso-sync --once') {
           // A fresh config each time, so that every run writes 20 profiles; left alone past the 100 ms a config
           // changed a moment ago is watched for (see readConfig), as a config usually is.
@@ -115,7 +137,8 @@ export async function coldStartBenchmarks(rounds = 9, cli = installedCli): Promi
     const helpCpu = cpuMeans['sso-sync --help']!;
     console.log(
       `   each a new process, ${rounds} rounds taking turns (median; the first round, before the compile cache ` +
-        'holds anything, apart); status without a settings file, then with one; --once: 10 accounts x 2 roles, ' +
+        'holds anything, apart); status without a settings file, with a one-line one, with two sessions and naming ' +
+        'rules, and with that file edited before each run; --once: 10 accounts x 2 roles, ' +
         '20 profiles written',
     );
     for (const [label] of commands) {

@@ -40,6 +40,19 @@ export function stateDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_STATE_HOME || path.join(homeDir(env), '.local', 'state'), 'sso-sync');
 }
 
+/** sso-sync's cache directory, `$XDG_CACHE_HOME/sso-sync`, else `~/.cache/sso-sync`: only what can be rebuilt. */
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  return path.join(
+    env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(homeDir(env), '.cache'),
+    'sso-sync',
+  );
+}
+
+/** The sessions of the settings file last loaded, kept for `status` (see settings/sessions-cache.ts). */
+export function settingsCacheFile(env: NodeJS.ProcessEnv): string {
+  return path.join(cacheDir(env), 'settings-sessions.json');
+}
+
 /** The AWS CLI's SSO token cache directory, `~/.aws/sso/cache`, shared with the CLI. */
 export function tokenCacheDir(home: string): string {
   return path.join(home, '.aws', 'sso', 'cache');

@@ -2,52 +2,57 @@
  * `sso-sync status` and the session names a completion script offers: what the settings and the AWS config say is
  * configured, read without the AWS SDK, the logger or the watchers: main.ts loads this module for them instead of
  * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
- * check) is loaded only when there is a settings file to parse.
+ * check) is loaded only when there is a settings file to parse and the sessions cache does not hold its text.
  */
 import { systemClock, type Clock } from '../clock/clock.js';
 import { ExitCode, SsoSyncError } from '../errors.js';
 import { homeDir, stateDir } from '../paths.js';
-import { zeroSettings } from '../settings/resolved.js';
-import { statusCommand } from '../status/status.js';
-import { allSessions } from '../sync/configured-sessions.js';
+import { readStatusConfig, statusCommand } from '../status/status.js';
+import { allSessions, sessionsIn, type SessionSettings } from '../sync/configured-sessions.js';
 import type { Command } from './args.js';
-import { settingsOf } from './settings-of.js';
+import { settingsSessions } from './status-settings.js';
 
 /**
- * The sessions configured now, as status and the completion read them: with the defaults when the settings cannot
- * be read (told to `onBrokenSettings` when given, which makes any other failure fatal).
+ * The settings' sessions as status and the completion read them: none when the settings cannot be read (told to
+ * `onBrokenSettings` when given, which makes any other failure fatal).
  */
-async function configured(
+function settingsOrNone(
   env: NodeJS.ProcessEnv,
   settingsFile: string | undefined,
   onBrokenSettings?: (error: SsoSyncError) => void,
-) {
-  const settings = await settingsOf(env, settingsFile).catch((error: unknown) => {
+): Promise<SessionSettings> {
+  return settingsSessions(env, settingsFile).catch((error: unknown) => {
     if (onBrokenSettings) {
       if (!(error instanceof SsoSyncError)) throw error;
       onBrokenSettings(error);
     }
-    return zeroSettings();
+    return { sessions: [], source: undefined };
   });
-  return allSessions(env, settings);
 }
 
-/** `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. */
+/**
+ * `sso-sync status`: most wanted when something is wrong, so a broken settings file is reported, not fatal. The
+ * settings and the AWS config are read at once, and the config once for both the sessions and the report.
+ */
 async function status(
   env: NodeJS.ProcessEnv,
   clock: Clock,
   command: Extract<Command, { kind: 'status' }>,
   out: (text: string) => void,
 ): Promise<ExitCode> {
-  const sessions = await configured(env, command.settingsFile, (error) =>
-    out(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`),
-  );
+  const [settings, config] = await Promise.all([
+    settingsOrNone(env, command.settingsFile, (error) =>
+      out(`settings: ${error.message.split('\n').slice(0, 2).join(' ')}\n`),
+    ),
+    readStatusConfig(env),
+  ]);
   return statusCommand({
     env,
     home: homeDir(env),
     stateDir: stateDir(env),
-    sessions,
+    sessions: sessionsIn(config.scan.outside, settings, config.file),
     now: new Date(clock.now()),
+    config,
     json: command.json,
     out,
   });
@@ -59,7 +64,7 @@ async function completionSessions(
   settingsFile: string | undefined,
   out: (text: string) => void,
 ): Promise<ExitCode> {
-  const names = (await configured(env, settingsFile)).map((s) => s.name);
+  const names = (await allSessions(env, await settingsOrNone(env, settingsFile))).map((s) => s.name);
   out(names.map((n) => `${n}\n`).join(''));
   return ExitCode.ok;
 }

@@ -6,6 +6,7 @@ import { NotAFileError, readRegularFile } from '../fs/read-regular-file.js';
 import { keysAt, meantKey, unquotedTemplate } from './hints.js';
 import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
 import { settingsPath } from '../paths.js';
+import { keepSessions } from './sessions-cache.js';
 
 function keyPath(issuePath: readonly PropertyKey[]): string {
   let out = '';
@@ -70,7 +71,10 @@ function invalid(file: string, problems: string[]): SsoSyncError {
   );
 }
 
-/** Loads the settings; with no file at the default place, zero configuration applies. */
+/**
+ * Loads the settings; with no file at the default place, zero configuration applies. The sessions of a file that
+ * passes are kept for `status` (see sessions-cache.ts).
+ */
 export async function loadSettings(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<Settings> {
   const { file, explicit: named } = settingsPath(explicit, env);
   let text: string;
@@ -84,5 +88,7 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
       `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`,
     );
   }
-  return parseSettings(text, file);
+  const settings = parseSettings(text, file);
+  await keepSessions(env, file, text, settings.sessions);
+  return settings;
 }

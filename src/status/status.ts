@@ -1,7 +1,7 @@
 /** `sso-sync status`: per session, the token, the last sync and the profiles managed; and whether a daemon runs. */
 import { refreshBlocker } from '../auth/token-keeper.js';
 import { readConfig } from '../config-file/config-file.js';
-import { scanConfig } from '../core/config-text.js';
+import { scanConfig, type ScannedConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';
 import { errorMessage, ExitCode, SsoSyncError } from '../errors.js';
 import { runningDaemon } from '../daemon/single-instance.js';
@@ -52,48 +52,73 @@ export interface StatusReport {
   sessions: SessionStatus[];
 }
 
-/** Gathers the report; reads only, never writes. */
+/** The AWS config as status reads it, once: its path, text and scan, or why no sync can use it. */
+export interface StatusConfig {
+  file: string;
+  /** Undefined when the file does not exist; empty when it cannot be used. */
+  text: string | undefined;
+  problem: string | undefined;
+  scan: ScannedConfig;
+}
+
+/** Reads the AWS config for status; never throws (a config no sync can use is a `problem`). */
+export async function readStatusConfig(env: NodeJS.ProcessEnv): Promise<StatusConfig> {
+  const file = configPath(env);
+  const read = await readConfig(file).then(
+    (c) => ({ text: c.text, problem: undefined }),
+    (error: unknown) => ({ text: '', problem: errorMessage(error) }),
+  );
+  return { file, ...read, scan: scanConfig(read.text ?? '') };
+}
+
+/** What status says of a session's token. */
+async function tokenOf(home: string, session: string, now: Date): Promise<SessionStatus['token']> {
+  const file = tokenCachePath(home, session);
+  try {
+    const t = await readToken(home, session);
+    const blocker = refreshBlocker(t, now);
+    return {
+      state: t.expiresAt.getTime() - now.getTime() >= expiryMarginMs ? 'valid' : 'expired',
+      file,
+      expiresAt: formatCacheTime(t.expiresAt),
+      refreshable: blocker === undefined,
+      ...(blocker ? { whyNot: blocker } : {}),
+    };
+  } catch (error) {
+    const missing = error instanceof SsoSyncError && /has no token|\(no /.test(error.message);
+    return {
+      state: missing ? 'missing' : 'unreadable',
+      file,
+      ...(missing ? {} : { problem: errorMessage(error).split(':').slice(0, 2).join(':') }),
+    };
+  }
+}
+
+/**
+ * Gathers the report; reads only, never writes. The files are read at once rather than one after the other: each
+ * read waits on the file system's threads, and status is wanted at once. `config` is the config when it has been
+ * read already.
+ */
 export async function gatherStatus(options: {
   env: NodeJS.ProcessEnv;
   home: string;
   stateDir: string;
   sessions: SessionDef[];
   now: Date;
+  config?: StatusConfig;
 }): Promise<StatusReport> {
   const { home, now } = options;
-  const configFile = configPath(options.env);
-  const read = await readConfig(configFile).then(
-    (c) => ({ text: c.text, problem: undefined }),
-    (error: unknown) => ({ text: '', problem: errorMessage(error) }),
-  );
-  const blocks = scanConfig(read.text ?? '').blocks;
-  const state = await readState(options.stateDir);
-  const daemon = await runningDaemon(options.stateDir);
-  const sessions: SessionStatus[] = [];
-  for (const s of options.sessions) {
-    const file = tokenCachePath(home, s.name);
-    let token: SessionStatus['token'];
-    try {
-      const t = await readToken(home, s.name);
-      const blocker = refreshBlocker(t, now);
-      token = {
-        state: t.expiresAt.getTime() - now.getTime() >= expiryMarginMs ? 'valid' : 'expired',
-        file,
-        expiresAt: formatCacheTime(t.expiresAt),
-        refreshable: blocker === undefined,
-        ...(blocker ? { whyNot: blocker } : {}),
-      };
-    } catch (error) {
-      const missing = error instanceof SsoSyncError && /has no token|\(no /.test(error.message);
-      token = {
-        state: missing ? 'missing' : 'unreadable',
-        file,
-        ...(missing ? {} : { problem: errorMessage(error).split(':').slice(0, 2).join(':') }),
-      };
-    }
+  const [config, state, daemon, found] = await Promise.all([
+    options.config ?? readStatusConfig(options.env),
+    readState(options.stateDir),
+    runningDaemon(options.stateDir),
+    Promise.all(options.sessions.map((s) => Promise.all([tokenOf(home, s.name, now), rolesOf(options.stateDir, s)]))),
+  ]);
+  const sessions = options.sessions.map((s, i): SessionStatus => {
+    const [token, roles] = found[i]!;
     const last = state.sessions[s.name];
-    const block = blocks.find((b) => b.session === s.name);
-    sessions.push({
+    const block = config.scan.blocks.find((b) => b.session === s.name);
+    return {
       name: s.name,
       startUrl: s.startUrl,
       region: s.region,
@@ -102,13 +127,13 @@ export async function gatherStatus(options: {
         ? { at: last.lastSync, outcome: last.outcome, ...(last.message ? { message: last.message } : {}) }
         : undefined,
       profiles: block?.sections.filter((x) => x.kind === 'profile').length ?? 0,
-      roles: await rolesOf(options.stateDir, s),
-    });
-  }
+      roles,
+    };
+  });
   return {
-    configFile,
-    ...(read.problem === undefined ? {} : { configProblem: read.problem }),
-    ...(read.text === undefined ? { configMissing: { fromEnv: Boolean(options.env.AWS_CONFIG_FILE) } } : {}),
+    configFile: config.file,
+    ...(config.problem === undefined ? {} : { configProblem: config.problem }),
+    ...(config.text === undefined ? { configMissing: { fromEnv: Boolean(options.env.AWS_CONFIG_FILE) } } : {}),
     daemon: daemon
       ? { running: true, pid: daemon.pid, startedAt: daemon.startedAt, nextRun: state.daemon?.nextRun }
       : { running: false },
@@ -196,6 +221,7 @@ export async function statusCommand(options: {
   stateDir: string;
   sessions: SessionDef[];
   now: Date;
+  config?: StatusConfig;
   json: boolean;
   out: (text: string) => void;
 }): Promise<ExitCode> {

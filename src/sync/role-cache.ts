@@ -6,12 +6,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as z from 'zod';
 import type { SessionDef, UnusableEntry } from '../core/types.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import { replaceFile } from '../fs/replace-file.js';
 import { roleCacheFile } from '../paths.js';
+import { checkRoleCacheFile } from './role-cache-shape.js';
 
 /** One account's roles, the entries of its listing that could not be used, and when they were listed. */
 export interface CachedRoles {
@@ -34,27 +34,6 @@ export type RoleCacheRead =
 
 const format = 1;
 
-const isoTime = z.iso.datetime();
-
-const fileSchema = z.strictObject({
-  format: z.literal(format),
-  session: z.string(),
-  startUrl: z.string(),
-  fullScanAt: isoTime,
-  accounts: z.record(
-    z.string().min(1),
-    z.strictObject({
-      roles: z.array(z.string().min(1)),
-      unusable: z
-        .array(
-          z.strictObject({ accountId: z.string().optional(), roleName: z.string().optional(), problem: z.string() }),
-        )
-        .optional(),
-      listedAt: isoTime,
-    }),
-  ),
-});
-
 /** Reads a session's cache; never throws. Another session's or start URL's file is `ignored`, as is a damaged one. */
 export async function readRoleCache(stateDir: string, session: SessionDef): Promise<RoleCacheRead> {
   const file = roleCacheFile(stateDir, session.name);
@@ -71,13 +50,13 @@ export async function readRoleCache(stateDir: string, session: SessionDef): Prom
   } catch {
     return { state: 'ignored', file, why: 'it is not valid JSON (damaged or cut short)' };
   }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') || 'the top level';
-    return { state: 'ignored', file, why: `it is not a role cache of this version (${where}: ${issue?.message})` };
+  const checked = checkRoleCacheFile(json);
+  if ('problem' in checked) {
+    const { where, message } = checked.problem;
+    const why = `it is not a role cache of this version (${where || 'the top level'}: ${message})`;
+    return { state: 'ignored', file, why };
   }
-  const data = parsed.data;
+  const data = checked.file;
   if (data.session !== session.name || data.startUrl !== session.startUrl) {
     return {
       state: 'ignored',
