@@ -7,7 +7,8 @@
  *     and the log lines written.
  *  2. Scheduled cycles: a daemon whose schedule fires every 2 seconds (cron's optional seconds field) runs CYCLES
  *     scheduled syncs of the same 400 profiles; its RSS around cycle 10 and around the last, and the growth between
- *     them. MINUTES 0 runs this section only.
+ *     them, each read once the cycle's worker processes have ended; and the most the daemon and its workers held
+ *     together as a sync completed. MINUTES 0 runs this section only.
  */
 import { median, writeBenchToken } from './bench-kit.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -56,8 +57,20 @@ function processTree(pid: number): number[] {
 
 /** The RSS of the daemon with every process it keeps, summed, in MB; and how many processes that is. */
 function daemonRss(pid: number): { mb: number; processes: number } {
-  const tree = processTree(pid);
-  return { mb: tree.reduce((sum, p) => sum + sample(p).rssMb, 0), processes: tree.length };
+  let mb = 0;
+  let processes = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const { rssMb } = sample(p);
+      // A worker that has ended and not yet been reaped has no RSS line.
+      if (Number.isNaN(rssMb)) continue;
+      mb += rssMb;
+      processes++;
+    } catch {
+      // A worker that ended since the tree was read.
+    }
+  }
+  return { mb, processes };
 }
 
 /** A temp HOME with the session, a valid token, and the settings given. */
