@@ -5,7 +5,7 @@
  * (logger.ts), which also draws readable lines on a terminal.
  */
 import type { Clock } from '../clock/clock.js';
-import { openLogFile, type LogFileOptions } from './rotating-file.js';
+import { openLogFile, type LogFile, type LogFileOptions } from './rotating-file.js';
 import { warnOfTakeover } from './takeover-warning.js';
 import { writeSync } from 'node:fs';
 
@@ -66,6 +66,25 @@ export function jsonLine(level: LevelName, time: number, fields: object, message
   return `${line},"msg":${JSON.stringify(message)}}\n`;
 }
 
+/**
+ * Opens the log file for a logger: a line that cannot be written is reported once (until one is again), and a
+ * rotation lock taken over from a process killed while rotating is reported after the line that rotated, both to
+ * the logger `log()` gives (it is made after its file).
+ */
+export function openReportedLogFile(options: LogFileOptions, log: () => Pick<Logger, 'warn'>, clock?: Clock): LogFile {
+  return openLogFile(
+    options,
+    (error) => {
+      log().warn(
+        { event: 'log.file_failed', file: options.path, error: error.message },
+        `could not write the log file ${options.path} (${error.message}); lines still go to the output, ` +
+          'and each new line tries the file again',
+      );
+    },
+    { onTakeover: (takeover) => warnOfTakeover(log())(takeover), ...(clock ? { clock } : {}) },
+  );
+}
+
 /** Options of `jsonLines`. */
 export interface JsonLinesOptions {
   /** The lowest level written to `fd`. */
@@ -82,19 +101,7 @@ export function jsonLines(options: JsonLinesOptions): Logger {
   if (outLevel === undefined) throw new Error(`unknown log level ${JSON.stringify(options.level)}`);
   const fileLevel = Math.min(outLevel, levelValues.info);
   const { file: fileOptions, clock } = options;
-  const file =
-    fileOptions &&
-    openLogFile(
-      fileOptions,
-      (error) => {
-        log.warn(
-          { event: 'log.file_failed', file: fileOptions.path, error: error.message },
-          `could not write the log file ${fileOptions.path} (${error.message}); lines still go to the output, ` +
-            'and each new line tries the file again',
-        );
-      },
-      { onTakeover: (takeover) => warnOfTakeover(log)(takeover), clock },
-    );
+  const file = fileOptions && openReportedLogFile(fileOptions, () => log, clock);
   const method =
     (level: LevelName): LogMethod =>
     (fields, message) => {

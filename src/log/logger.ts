@@ -5,9 +5,8 @@
 import { pino, type DestinationStream } from 'pino';
 import pretty, { prettyFactory } from 'pino-pretty';
 import type { Clock } from '../clock/clock.js';
-import { openLogFile, type LogFileOptions } from './rotating-file.js';
-import { warnOfTakeover } from './takeover-warning.js';
-import { secretKeys, type Logger } from './log-lines.js';
+import type { LogFileOptions } from './rotating-file.js';
+import { openReportedLogFile, secretKeys, type Logger } from './log-lines.js';
 
 export { secretKeys, type Logger } from './log-lines.js';
 export type { LogFileOptions } from './rotating-file.js';
@@ -73,19 +72,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const fileOptions = options.file;
   const outLevel = levelValue(level);
   const fileLevel = Math.min(outLevel, levelValue('info'));
-  const file = openLogFile(
-    fileOptions,
-    (error) => {
-      // Reported once until a line reaches the file again; this line itself only reaches the output.
-      log.warn(
-        { event: 'log.file_failed', file: fileOptions.path, error: error.message },
-        `could not write the log file ${fileOptions.path} (${error.message}); lines still go to the output, ` +
-          'and each new line tries the file again',
-      );
-    },
-    // A rotation lock left by a process killed while rotating, taken over: reported after the line that rotated.
-    { onTakeover: (takeover) => warnOfTakeover(log)(takeover), ...(options.clock ? { clock: options.clock } : {}) },
-  );
+  // A failed write's report reaches only the output (the file failed); see openReportedLogFile.
+  const file = openReportedLogFile(fileOptions, () => log, options.clock);
   // One serialisation (so one redaction) feeds both: pino hands each line's level to a stream that asks for it.
   const both = {
     [pino.symbols.needsMetadataGsym]: true as const,
