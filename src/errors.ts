@@ -33,15 +33,26 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   interrupted: ExitCode.interrupted,
 };
 
+/** Marks an SsoSyncError, whichever copy of this module made it. */
+const sameKind = Symbol.for('sso-sync.SsoSyncError');
+
 /** An error a person can act on: the message says what happened, where, and what to do next. */
 export class SsoSyncError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  readonly [sameKind] = true;
   constructor(code: ErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SsoSyncError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+  }
+  /**
+   * The daemon's process is built apart from the commands (build/bundle.ts), each with its own copy of this class:
+   * an error the daemon's copy made is one of these to the other copy too.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [sameKind]?: unknown })[sameKind] === true;
   }
   /** The process exit status for this error. */
   get exitCode(): ExitCode {

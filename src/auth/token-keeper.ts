@@ -12,6 +12,7 @@ import type { SessionDef } from '../core/types.js';
 import { describeFsError, errorName, fsRemedy, signInHint, SsoSyncError } from '../errors.js';
 import { acquireLock } from '../fs/lock-file.js';
 import type { RefusedRefreshes } from './refused-refreshes.js';
+import { refreshInputs, type RefreshInputs } from './refresh-blocker.js';
 import type { Logger } from '../log/logger.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import {
@@ -83,33 +84,6 @@ export function refreshLockPath(lockDir: string, session: string): string {
  * holder's lock fresh (one would keep a finished `--once` alive until it fired).
  */
 const refreshLockStaleMs = 10 * 60_000;
-
-/** What a refresh is made with: the client registration and the refresh token. */
-interface RefreshInputs {
-  registration: { clientId: string; clientSecret: string };
-  refreshToken: string;
-}
-
-/** Why a refresh token the service refused before is not sent again. */
-export const refusedBlocker = 'holds a refresh token the service already refused (only a new sign-in helps)';
-
-/** What a cached token can be refreshed with, or why it cannot be. */
-function refreshInputs(token: CachedToken, now: Date, refused?: RefusedRefreshes): RefreshInputs | { blocker: string } {
-  const { refreshToken, clientId, clientSecret, registrationExpiresAt } = token;
-  if (!refreshToken) return { blocker: 'holds no refresh token (it came from a sign-in that did not issue one)' };
-  if (refused?.has(refreshToken)) return { blocker: refusedBlocker };
-  if (!clientId || !clientSecret) return { blocker: 'holds no client registration to refresh with' };
-  if (registrationExpiresAt && registrationExpiresAt.getTime() <= now.getTime()) {
-    return { blocker: `holds a client registration that expired at ${formatCacheTime(registrationExpiresAt)}` };
-  }
-  return { registration: { clientId, clientSecret }, refreshToken };
-}
-
-/** Why a cached token cannot be refreshed (with `refused`: also one whose refresh token was refused), if it cannot. */
-export function refreshBlocker(token: CachedToken, now: Date, refused?: RefusedRefreshes): string | undefined {
-  const inputs = refreshInputs(token, now, refused);
-  return 'blocker' in inputs ? inputs.blocker : undefined;
-}
 
 function signInRequired(session: string, state: string, why: string): SsoSyncError {
   return new SsoSyncError(

@@ -8,7 +8,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outdir = path.join(root, 'dist', 'src', 'cli');
@@ -20,11 +20,52 @@ const outdir = path.join(root, 'dist', 'src', 'cli');
  */
 const requireLine = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n";
 
+/** A build that takes the module of this import path from beside it at run time instead of bundling it. */
+const apart = (file: string): Plugin => ({
+  name: `apart-${file}`,
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^\\./${file.replace('.', '\\.')}$`) }, () => ({
+      path: `./${file}`,
+      external: true,
+    }));
+  },
+});
+
+/** Gives esbuild's `__require` a `require` in the files that define it; how many files that was. */
+async function giveRequire(names: string[]): Promise<number> {
+  let given = 0;
+  for (const name of names) {
+    const file = path.join(outdir, name);
+    const text = await readFile(file, 'utf8');
+    if (!/^var __require = /m.test(text)) continue;
+    const hashbang = text.startsWith('#!') ? text.slice(0, text.indexOf('\n') + 1) : '';
+    await writeFile(file, hashbang + requireLine + text.slice(hashbang.length));
+    given++;
+  }
+  return given;
+}
+
 async function bundle(): Promise<void> {
   for (const name of await readdir(outdir)) if (name.startsWith('bundled-')) await rm(path.join(outdir, name));
+  // The daemon's long-lived process (daemon-command.ts) is built apart, into one file of its own at the path the tsc
+  // build gives it: each module of a split build costs the process that loads it memory for as long as it runs,
+  // and this one runs for weeks. The commands' build leaves its import to that file.
   await build({
-    // The daemon's worker (worker.ts) is a command of its own that the daemon forks: its own entry, sharing chunks.
-    entryPoints: [path.join(root, 'src', 'cli', 'main.ts'), path.join(root, 'src', 'cli', 'worker.ts')],
+    entryPoints: [path.join(root, 'src', 'cli', 'daemon-command.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile: path.join(outdir, 'daemon-command.js'),
+    // pino, for a terminal only, comes from the commands' build (terminal-log.js); the AWS SDK never loads here.
+    plugins: [apart('terminal-log.js')],
+    external: ['@aws-sdk/*', '@smithy/*'],
+    logLevel: 'warning',
+  });
+  await build({
+    plugins: [apart('daemon-command.js')],
+    // The daemon's worker (worker.ts), which the daemon forks, and its terminal logger are entries of their own.
+    entryPoints: ['main.ts', 'worker.ts', 'terminal-log.ts'].map((f) => path.join(root, 'src', 'cli', f)),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -34,17 +75,11 @@ async function bundle(): Promise<void> {
     chunkNames: 'bundled-[name]-[hash]',
     logLevel: 'warning',
   });
-  let given = 0;
-  for (const name of await readdir(outdir)) {
-    if (name !== 'main.js' && name !== 'worker.js' && !name.startsWith('bundled-')) continue;
-    const file = path.join(outdir, name);
-    const text = await readFile(file, 'utf8');
-    if (!/^var __require = /m.test(text)) continue;
-    const hashbang = text.startsWith('#!') ? text.slice(0, text.indexOf('\n') + 1) : '';
-    await writeFile(file, hashbang + requireLine + text.slice(hashbang.length));
-    given++;
-  }
+  const entries = ['main.js', 'worker.js', 'terminal-log.js'];
+  const chunks = (await readdir(outdir)).filter((n) => entries.includes(n) || n.startsWith('bundled-'));
+  const given = await giveRequire(chunks);
   if (given !== 1) throw new Error(`expected one chunk to define esbuild's __require, found ${given}`);
+  await giveRequire(['daemon-command.js']);
 }
 
 await bundle();

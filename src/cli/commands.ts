@@ -4,7 +4,7 @@
  */
 import { noBrowserHere, openBrowser } from '../auth/browser.js';
 import { login } from '../auth/login.js';
-import { refreshBlocker } from '../auth/token-keeper.js';
+import { refreshBlocker } from '../auth/refresh-blocker.js';
 import { createOidcApi } from '../aws/oidc-api.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { readConfig, writeConfig } from '../config-file/config-file.js';

@@ -37,8 +37,10 @@ function logLevel(command: DaemonCommand, env: NodeJS.ProcessEnv): string {
 
 /** JSON lines on stdout and in the log file; on a terminal, pino's readable lines (loaded only then). */
 async function daemonLogger(level: string, env: NodeJS.ProcessEnv, clock: Clock): Promise<Logger> {
-  if (readableOn(1)) return (await import('./edges.js')).logger(1, level, env);
-  return jsonLines({ level, fd: 1, clock, file: defaultLogFile(env) });
+  const file = defaultLogFile(env);
+  if (!readableOn(1)) return jsonLines({ level, fd: 1, clock, file });
+  const { createLogger } = await import('./terminal-log.js');
+  return createLogger({ fd: 1, human: true, color: !env.NO_COLOR, level, file, clock });
 }
 
 /** A desktop notification, without a shell; failures are only logged. */

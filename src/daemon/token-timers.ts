@@ -5,7 +5,7 @@
  * timer per session and nothing polls.
  */
 import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
-import { refreshBlocker } from '../auth/token-keeper.js';
+import { refreshBlocker } from '../auth/refresh-blocker.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import type { SessionDef } from '../core/types.js';
 import { errorMessage, SsoSyncError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** `sso-sync status`: per session, the token, the last sync and the profiles managed; and whether a daemon runs. */
-import { refreshBlocker } from '../auth/token-keeper.js';
+import { refreshBlocker } from '../auth/refresh-blocker.js';
 import { readConfig } from '../config-file/config-file.js';
 import { scanConfig, type ScannedConfig } from '../core/config-text.js';
 import type { SessionDef } from '../core/types.js';

@@ -82,6 +82,53 @@ test('the command runs from a read-only copy of the package without node_modules
   assert.deepEqual(snapshot(install), before, 'nothing in the installation was written, added or changed');
 });
 
+/** The daemon from `cli` until its first sync has completed, then stopped; its exit status and output. */
+async function daemonUntilSynced(cli: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: string }> {
+  const child = spawn(process.execPath, [cli], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const synced = new Promise<void>((resolve) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('"event":"sync.completed"')) resolve();
+    });
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)));
+  await Promise.race([synced, ended, late]);
+  clearTimeout(timer);
+  child.kill('SIGTERM');
+  return { status: await ended, out };
+}
+
+test('the daemon and the worker processes it forks run from that read-only copy too', async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  const install = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-install-'));
+  t.after(() => {
+    chmodTree(install, 0o644, 0o755);
+    rmSync(install, { recursive: true, force: true });
+    return box.close();
+  });
+  for (const part of ['package.json', 'dist/src'])
+    cpSync(path.join(root, part), path.join(install, part), { recursive: true });
+  chmodTree(install, 0o444, 0o555);
+  box.writeConfig(sessionSection());
+  box.signIn();
+  const { status, out } = await daemonUntilSynced(path.join(install, 'dist', 'src', 'cli', 'main.js'), box.env);
+  assert.match(out, /"event":"sync.completed"/, 'a worker synced');
+  assert.ok(profileNames(readFileSync(box.configFile, 'utf8')).length > 0, 'the sync wrote the profiles');
+  assert.equal(status, 0, out);
+});
+
+test("the daemon's own process is built apart, of sso-sync's own modules only (no dependency is in it)", () => {
+  const daemon = readFileSync(path.join(root, 'dist', 'src', 'cli', 'daemon-command.js'), 'utf8');
+  // esbuild names each module it bundles in a comment: sso-sync's under src/, a dependency's under node_modules/.
+  assert.match(daemon, /^\/\/ src\/daemon\/daemon\.ts$/m);
+  assert.doesNotMatch(daemon, /^\/\/ node_modules\//m, 'no dependency (the AWS SDK, node-cron, zod, pino, chokidar)');
+  assert.doesNotMatch(daemon, /from "\.\/bundled-/, 'no chunk of the commands build');
+});
+
 test("the compile cache is kept in the user's cache directory, or nowhere when that cannot be written", async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
