@@ -560,6 +560,77 @@ export const keyOf = (p: Pick<Profile, 'keys'>, key: string): string | undefined
   p.keys.find(([k]) => k === key)?.[1];
 
 /**
+ * The names settled for a set of assignments (see uniqueNames), before the names profiles have in the file now are
+ * weighed (keepPrevious), and the profiles they give (profilesOf). A plan that finds its blocks already as they
+ * would be written needs no more: the names in those blocks are the names settled now.
+ */
+export class Naming {
+  private readonly skipped: Skipped[] = [];
+  private readonly namer: Namer;
+  private readonly slots: Slot[];
+  private readonly bases: string[];
+  private readonly names: string[];
+  /** How many slots have each name (every count 1 unless out of suffixes). */
+  private readonly used: Map<string, number>;
+
+  constructor(assignments: readonly Assignment[], rules: ProfileRules, sessions: ReadonlyMap<string, SessionDef>) {
+    this.namer = new Namer(rules);
+    const kept = usable(assignments, this.namer, this.skipped);
+    ({ slots: this.slots, bases: this.bases } = slotsOf(kept, this.namer, sessions));
+    ({ names: this.names, counts: this.used } = settleNames(this.slots, this.bases));
+  }
+
+  /**
+   * Keeps the names profiles have in the file now where they carry more suffixes than the names settled now (see
+   * buildProfiles); `taken` names are never kept. True when a name changed.
+   */
+  keepPrevious(previous: PreviousNames, taken: Pick<ReadonlyMap<string, string>, 'has'>): boolean {
+    const { slots, names, used } = this;
+    // A name is kept only when no name settled now is the same: when every name in the file is one of those (a sync
+    // that changes nothing, say), none is, and the name of each profile need not be looked up.
+    let mayKeep = false;
+    for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
+    if (!mayKeep) return false;
+    let changed = false;
+    slots.forEach((s, i) => {
+      const before = previous.get(slotKey(s));
+      if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
+      const candidates = candidatesOf(s, this.bases[i]!);
+      if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
+        used.delete(names[i]!);
+        used.set(before, 1);
+        names[i] = before;
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  /**
+   * The profiles of the names as they stand, sorted by name, and what was skipped. `taken` maps the profile names
+   * already used by sections outside the blocks being rewritten to where they are: those win, and the generated
+   * profile is skipped (reported as `name-taken`).
+   */
+  profilesOf(taken: Pick<ReadonlyMap<string, string>, 'has' | 'get'>): NamingResult {
+    const keysOf = keysMaker();
+    const profiles: Profile[] = [];
+    const skipped = this.skipped.slice();
+    this.slots.forEach((s, i) => {
+      const name = this.names[i]!;
+      if (taken.has(name)) {
+        const region = s.several ? { region: s.region! } : {};
+        skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
+        return;
+      }
+      const { session, accountId, accountName, roleName } = s.a;
+      profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
+    });
+    profiles.sort(byName);
+    return { profiles, skipped, unmatched: this.namer.overrides.unmatched() };
+  }
+}
+
+/**
  * Builds the profiles for a set of assignments.
  * `taken` maps the profile names already used by sections outside the blocks being rewritten to where they are:
  * those win, and the generated profile is skipped (reported as `name-taken`).
@@ -575,38 +646,7 @@ export function buildProfiles(
   taken: Pick<ReadonlyMap<string, string>, 'has' | 'get'>,
   previous: PreviousNames = noPreviousNames,
 ): NamingResult {
-  const skipped: Skipped[] = [];
-  const namer = new Namer(rules);
-  const kept = usable(assignments, namer, skipped);
-  const { slots, bases } = slotsOf(kept, namer, sessions);
-  const { names, counts: used } = settleNames(slots, bases);
-  // A name is kept only when no name computed now is the same: when every name in the file is one of those (a sync
-  // that changes nothing, say), none is, and the name of each profile need not be looked up.
-  let mayKeep = false;
-  for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
-  if (mayKeep)
-    slots.forEach((s, i) => {
-      const before = previous.get(slotKey(s));
-      if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
-      const candidates = candidatesOf(s, bases[i]!);
-      if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
-        used.delete(names[i]!);
-        used.set(before, 1);
-        names[i] = before;
-      }
-    });
-  const keysOf = keysMaker();
-  const profiles: Profile[] = [];
-  slots.forEach((s, i) => {
-    const name = names[i]!;
-    if (taken.has(name)) {
-      const region = s.several ? { region: s.region! } : {};
-      skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
-      return;
-    }
-    const { session, accountId, accountName, roleName } = s.a;
-    profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
-  });
-  profiles.sort(byName);
-  return { profiles, skipped, unmatched: namer.overrides.unmatched() };
+  const naming = new Naming(assignments, rules, sessions);
+  naming.keepPrevious(previous, taken);
+  return naming.profilesOf(taken);
 }
