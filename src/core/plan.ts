@@ -165,6 +165,8 @@ function readBackAsWritten(profiles: readonly Profile[]): boolean {
 
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
 function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly Profile[]) {
+  // A block written for the first time (or emptied): every profile is added.
+  if (before.size === 0) return { added: [...after], changed: [], removed: [], renamed: [] };
   const added: Profile[] = [];
   const changed: ProfileChange[] = [];
   const afterNames = new Set(after.map((p) => p.name));
