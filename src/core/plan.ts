@@ -160,7 +160,12 @@ const plainValue = /^(?:[!-~](?:[ -~]*[!-~])?)?$/;
  * that would not read back as it is, with a trailing blank say, is compared the long way, as the AWS CLI reads it.)
  */
 function readBackAsWritten(profiles: readonly Profile[]): boolean {
-  return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
+  for (let n = 0; n < profiles.length; n++) {
+    const keys = profiles[n]!.keys;
+    for (let i = 0; i < keys.length; i++)
+      if (!plainKey.test(keys[i]![0]) || !plainValue.test(keys[i]![1])) return false;
+  }
+  return true;
 }
 
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */

@@ -39,7 +39,7 @@ export const maxNameLength = 128;
 // cannot be a real role and could break a `key = value` line, so such an assignment is skipped instead of written.
 const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 // Generated names that would stand for something else in the AWS config: `[profile default]` is the default profile.
-const reservedNames = new Set(['default']);
+const reservedNames = ['default'];
 // The JS SDK files `[services x]` under the key `services.x` and `[sso-session x]` under `sso-session.x`, the same
 // keys as `[profile services.x]` and `[profile sso-session.x]`: such a profile would replace that section there.
 const sdkSectionPrefix = /^(services|sso-session)\./i;
@@ -406,9 +406,11 @@ function settleNames(slots: readonly Slot[], bases: readonly string[]) {
   const names = bases.slice();
   for (const suffix of suffixes) {
     const counts = countNames(names);
+    // Every name given once and none reserved, as in most organisations: nothing to settle.
+    if (counts.size === names.length && !reservedNames.some((n) => counts.has(n))) return { names, counts };
     const clashing: number[] = [];
     names.forEach((n, i) => {
-      if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) clashing.push(i);
+      if ((counts.get(n) ?? 0) > 1 || reservedNames.includes(n)) clashing.push(i);
     });
     if (clashing.length === 0) return { names, counts };
     for (const i of clashing) names[i] = suffixed(names[i]!, suffix(slots[i]!));
@@ -427,9 +429,15 @@ function exclusion(
   if (k.role.exclude !== undefined)
     return k.role.exclude ? { reason: 'excluded-role', by: k.role.excludeKey! } : undefined;
   if (k.account.exclude === true) return { reason: 'excluded-account', by: k.account.excludeKey! };
-  if (k.account.exclude === undefined && excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
+  // (Most settings exclude nothing: the lists are looked at only when they hold something.)
+  if (
+    k.account.exclude === undefined &&
+    excludedAccounts.length > 0 &&
+    excludedAccounts.some((m) => m(a.accountName) || m(a.accountId))
+  )
     return { reason: 'excluded-account', by: 'profiles.exclude_accounts' };
-  if (excludedRoles.some((m) => m(a.roleName))) return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
+  if (excludedRoles.length > 0 && excludedRoles.some((m) => m(a.roleName)))
+    return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
   return undefined;
 }
 
@@ -506,7 +514,7 @@ function slotsOf(kept: readonly Kept[], namer: Namer, sessions: ReadonlyMap<stri
     const given =
       k.role.region ??
       k.account.region ??
-      regionRules.find((r) => r.matches(ruleName))?.region ??
+      (regionRules.length > 0 ? regionRules.find((r) => r.matches(ruleName))?.region : undefined) ??
       rules.defaultRegion ??
       sessions.get(k.a.session)?.region;
     const regions = given === undefined ? undefined : listOf(given);
