@@ -240,7 +240,8 @@ class Namer {
   private readonly roleTrims: RegExp[];
   /** True when the template places the region itself; otherwise several regions add a short region suffix. */
   readonly regionInTemplate: boolean;
-  private readonly accountNameInTemplate: boolean;
+  /** The placeholders the template has that are not needed by every name (see baseName). */
+  private readonly uses: { role_name: boolean; session: boolean; account_name: boolean };
   readonly overrides: Overrides;
   private readonly accountParts = new Map<string, string>();
   private readonly roleParts = new Map<string, string>();
@@ -254,7 +255,11 @@ class Namer {
     this.accountTrims = (rules.accountTrim ?? []).map(compileTrim);
     this.roleTrims = (rules.roleTrim ?? []).map(compileTrim);
     this.regionInTemplate = regionPlaceholder.test(rules.name);
-    this.accountNameInTemplate = rules.name.includes('{account_name}');
+    this.uses = {
+      role_name: rules.name.includes('{role_name}'),
+      session: rules.name.includes('{session}'),
+      account_name: rules.name.includes('{account_name}'),
+    };
     this.overrides = new Overrides(rules.accounts ?? []);
   }
 
@@ -275,11 +280,11 @@ class Namer {
       account: this.accountPart(a, k.account),
       account_id: a.accountId,
       role: this.rolePart(a.roleName, k.role),
-      role_name: this.safe(a.roleName),
-      session: this.safe(a.session),
     };
     // Only what the template uses: these run for every profile of a large organisation.
-    if (this.accountNameInTemplate) values.account_name = this.safe(a.accountName) || a.accountId;
+    if (this.uses.role_name) values.role_name = this.safe(a.roleName);
+    if (this.uses.session) values.session = this.safe(a.session);
+    if (this.uses.account_name) values.account_name = this.safe(a.accountName) || a.accountId;
     if (this.regionInTemplate) {
       values.region = region ?? '';
       values.region_short = region === undefined ? '' : shortRegion(region);
