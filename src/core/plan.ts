@@ -360,9 +360,16 @@ interface Draft {
   definedOutside: boolean;
 }
 
+/** What a plan draws its blocks from: the scan, the names settled, the names the file uses, the sessions by name. */
+interface Drawing {
+  scan: ScannedConfig;
+  naming: Naming;
+  names: ReturnType<typeof namesInUse>;
+  sessions: ReadonlyMap<string, SessionDef>;
+}
+
 /** The profiles of the names as they stand now, and each synced session's block drawn with them. */
-function draw(input: PlanInput, scan: ScannedConfig, naming: Naming, names: ReturnType<typeof namesInUse>) {
-  const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
+function draw(input: PlanInput, { scan, naming, names, sessions }: Drawing) {
   const named = naming.profilesOf(names.takenProfiles);
   const built = input.chains?.length ? yieldToChains(named, input.chains, names.chainHeld()) : named;
   const styled = styleProfiles(built.profiles, input.style, sessions);
@@ -439,12 +446,13 @@ export function planSync(input: PlanInput): Plan {
     input.rules,
     sessions,
   );
-  let drawn = draw(input, scan, naming, names);
+  const drawing: Drawing = { scan, naming, names, sessions };
+  let drawn = draw(input, drawing);
   // A block already as it would be written holds only names settled now, so the names the blocks have now are weighed
   // (which reads their sections) only when a block differs, or when chains, which rename after the names are settled,
   // are configured.
   const weigh = Boolean(input.chains?.length) || drawn.drafts.some((d) => d.region && !d.rendered.unchanged);
-  if (weigh && naming.keepPrevious(names.previous, names.takenProfiles)) drawn = draw(input, scan, naming, names);
+  if (weigh && naming.keepPrevious(names.previous, names.takenProfiles)) drawn = draw(input, drawing);
 
   const blocks = new Map<string, string>();
   const outcomes = drawn.drafts.map((draft) => {
