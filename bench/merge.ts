@@ -1,15 +1,26 @@
 /**
- * The merge benchmarks (section 3 of `npm run bench`; alone: `npm run build && node dist/bench/merge.js`). Each run
- * is a process of its own (merge-child.ts), started cold as `sso-sync --once` is, so that its peak RSS is its own.
- * A sync here is what `sso-sync --once` does after the fetch: read the file, scan it, plan, write it atomically,
- * and read the result again for a section or key given twice. Figures from one run, on whatever else the machine
- * is doing: the median of several processes, with the range.
+ * The merge benchmarks (section 3 of `npm run bench`; alone: `npm run build && node dist/bench/merge.js [BEFORE]`).
+ * Each run is a process of its own (merge-child.ts), started cold as `sso-sync --once` is, so that its peak RSS is
+ * its own. A sync here is what `sso-sync --once` does after the fetch: read the file, scan it, plan, write it
+ * atomically, and read the result again for a section or key given twice. Figures from one run, on whatever else the
+ * machine is doing: the median of several processes, with the range.
+ *
+ * BEFORE, when given, is the `dist/bench` directory of another build (the code before a change, built with the same
+ * bench files): its processes then take turns with this build's, and each figure is printed for both, with the ratio
+ * of this build's to the other's. Both are measured in one run, under the same load, as the ratio needs.
  */
 import { median } from './bench-kit.js';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const mergeChild = fileURLToPath(new URL('./merge-child.js', import.meta.url));
+/** A build to measure: its merge-child.js, and its name in the figures. */
+interface Build {
+  child: string;
+  label: string;
+}
+
+const thisBuild: Build = { child: fileURLToPath(new URL('./merge-child.js', import.meta.url)), label: 'now' };
 
 /** What one merge-child process reports; times in ms, one per round. */
 interface MergeRun {
@@ -31,8 +42,15 @@ function runChild(args: string[]): Promise<string> {
   });
 }
 
-const mergeRun = async (profiles: number, configMb: number, rounds: number): Promise<MergeRun> =>
-  JSON.parse(await runChild([mergeChild, String(profiles), String(configMb), String(rounds)])) as MergeRun;
+const mergeRun = async (build: Build, profiles: number, configMb: number, rounds: number): Promise<MergeRun> =>
+  JSON.parse(await runChild([build.child, String(profiles), String(configMb), String(rounds)])) as MergeRun;
+
+/** Runs of each build, taking turns: build A, build B, build A... so that both see the same load. */
+async function inTurns<T>(builds: readonly Build[], times: number, run: (build: Build) => Promise<T>): Promise<T[][]> {
+  const runs = builds.map((): T[] => []);
+  for (let i = 0; i < times; i++) for (let b = 0; b < builds.length; b++) runs[b]!.push(await run(builds[b]!));
+  return runs;
+}
 
 /** The peak RSS of a node process that only starts and ends, in MB. */
 async function bareRssMb(): Promise<number> {
@@ -44,50 +62,100 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const spread = (xs: readonly number[]) =>
   `${ms(median(xs))} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** This build's figure over the other's, when there is another. */
+const ratio = (now: number, before: number | undefined) =>
+  before === undefined ? '' : `   ${(now / before).toFixed(2)}x the one before`;
 
 /** 10,000 profiles into a 1.5 MB config, each process new: its first sync and its second. */
-async function coldSyncs(bare: number): Promise<void> {
-  const runs: MergeRun[] = [];
-  for (let i = 0; i < 5; i++) runs.push(await mergeRun(10_000, 1.5, 1));
-  const { inputBytes, outputBytes } = runs[0]!;
-  const peak = Math.max(...runs.map((r) => r.peakRssMb));
-  console.log(`   10,000 profiles into a ${mb(inputBytes)} config (${mb(outputBytes)} after), 5 new processes:`);
-  console.log(`     first sync (10,000 profiles added, written):   ${spread(runs.map((r) => r.write[0]!))}`);
-  console.log(`     second sync (no change, nothing written):      ${spread(runs.map((r) => r.unchanged[0]!))}`);
+async function coldSyncs(bare: number, builds: readonly Build[]): Promise<void> {
+  const processes = builds.length > 1 ? 9 : 5;
+  const runs = await inTurns(builds, processes, (build) => mergeRun(build, 10_000, 1.5, 1));
+  const { inputBytes, outputBytes } = runs[0]![0]!;
   console.log(
-    `     peak RSS of the process (the larger of 5):      ${peak.toFixed(0)} MB (bare node: ${bare.toFixed(0)} MB)`,
+    `   10,000 profiles into a ${mb(inputBytes)} config (${mb(outputBytes)} after), ${processes} new processes` +
+      (builds.length > 1 ? ' of each build, taking turns:' : ':'),
   );
+  const figures = [
+    ['first sync (10,000 profiles added, written)', (r: MergeRun) => r.write[0]!],
+    ['second sync (no change, nothing written)', (r: MergeRun) => r.unchanged[0]!],
+  ] as const;
+  for (const [what, of] of figures) {
+    const medians = runs.map((r) => median(r.map(of)));
+    builds.forEach((build, b) => {
+      const label = builds.length > 1 ? `${what}, ${build.label}:` : `${what}:`;
+      console.log(
+        `     ${label.padEnd(56)}${spread(runs[b]!.map(of))}${b === 0 ? ratio(medians[0]!, medians[1]) : ''}`,
+      );
+    });
+  }
+  const peaks = runs.map((r) => r.map((x) => x.peakRssMb));
+  builds.forEach((build, b) => {
+    const label = `peak RSS of the process${builds.length > 1 ? `, ${build.label}` : ''}:`;
+    const [mid, top] = [median(peaks[b]!), Math.max(...peaks[b]!)];
+    console.log(
+      `     ${label.padEnd(56)}${mid.toFixed(0)} MB, the largest of ${processes} ${top.toFixed(0)} MB ` +
+        `(bare node: ${bare.toFixed(0)} MB)${b === 0 ? ratio(mid, peaks[1] && median(peaks[1])) : ''}`,
+    );
+  });
 }
 
 /** The same syncs over and over in one process: the later rounds, once V8 has optimised the code. */
-async function warmSyncs(): Promise<void> {
-  const run = await mergeRun(10_000, 1.5, 8);
+async function warmSyncs(builds: readonly Build[]): Promise<void> {
+  const runs = await inTurns(builds, 1, (build) => mergeRun(build, 10_000, 1.5, 8));
   console.log(
     '   the same, 8 rounds in one process, rounds 4 to 8 (the code optimised, as in a long-running process):',
   );
-  console.log(`     first sync: ${spread(run.write.slice(3))}; second sync: ${spread(run.unchanged.slice(3))}`);
+  builds.forEach((build, b) => {
+    const run = runs[b]![0]!;
+    const label = builds.length > 1 ? `${build.label}: ` : '';
+    console.log(
+      `     ${label}first sync: ${spread(run.write.slice(3))}; second sync: ${spread(run.unchanged.slice(3))}`,
+    );
+  });
 }
 
-/** Growth with the number of profiles, into the same 1.5 MB config: the time per profile at each size. */
-async function growth(): Promise<void> {
+/** One build's growth figures: the median time of rounds 3 to 6 at each number of profiles. */
+interface Growth {
+  n: number;
+  write: number;
+  unchanged: number;
+}
+
+/**
+ * Growth with the number of profiles, into the same 1.5 MB config: at each size the time per profile, and the time
+ * per profile above the sync with none (the config's own part): the same figure at every size is linear growth.
+ */
+async function growth(builds: readonly Build[]): Promise<void> {
   console.log('   growth with the profiles, into the 1.5 MB config (median of rounds 3 to 6 of one process each):');
-  const times: { n: number; write: number; unchanged: number }[] = [];
-  for (const n of [0, 1_000, 10_000, 50_000]) {
-    const run = await mergeRun(n, 1.5, 6);
-    const [write, unchanged] = [median(run.write.slice(2)), median(run.unchanged.slice(2))];
-    const each = (t: number) => (n === 0 ? "the config's own part" : `${((t * 1000) / n).toFixed(1)} µs/profile`);
-    console.log(
-      `     ${n.toLocaleString('en-US').padStart(6)} profiles: first sync ${ms(write)} (${each(write)}), ` +
-        `second ${ms(unchanged)} (${each(unchanged)})`,
+  const sizes = [0, 1_000, 10_000, 50_000];
+  const all: Growth[][] = builds.map(() => []);
+  for (const n of sizes) {
+    const runs = await inTurns(builds, 1, (build) => mergeRun(build, n, 1.5, 6));
+    runs.forEach(([run], b) =>
+      all[b]!.push({ n, write: median(run!.write.slice(2)), unchanged: median(run!.unchanged.slice(2)) }),
     );
-    times.push({ n, write, unchanged });
   }
-  const [, , mid, top] = times as [unknown, unknown, (typeof times)[0], (typeof times)[0]];
-  const added = (a: number, b: number) => `${(((b - a) * 1000) / (top.n - mid.n)).toFixed(1)} µs`;
-  console.log(
-    `     each profile added from 10,000 to 50,000: ${added(mid.write, top.write)} (first sync), ` +
-      `${added(mid.unchanged, top.unchanged)} (second)`,
-  );
+  builds.forEach((build, b) => {
+    const times = all[b]!;
+    const none = times[0]!;
+    if (builds.length > 1) console.log(`     ${build.label}:`);
+    for (const t of times) {
+      const each = (x: number, base: number) =>
+        t.n === 0
+          ? "the config's own part"
+          : `${((x * 1000) / t.n).toFixed(1)} µs/profile, ${(((x - base) * 1000) / t.n).toFixed(1)} above none`;
+      console.log(
+        `     ${t.n.toLocaleString('en-US').padStart(6)} profiles: first sync ${ms(t.write)} (${each(t.write, none.write)}), ` +
+          `second ${ms(t.unchanged)} (${each(t.unchanged, none.unchanged)})`,
+      );
+    }
+    const [, , mid, top] = times as [Growth, Growth, Growth, Growth];
+    const added = (a: number, x: number) => `${(((x - a) * 1000) / (top.n - mid.n)).toFixed(1)} µs`;
+    console.log(
+      `     each profile added from 10,000 to 50,000: ${added(mid.write, top.write)} (first sync), ` +
+        `${added(mid.unchanged, top.unchanged)} (second)`,
+    );
+  });
 }
 
 /** Large configs, hand-written sections plus a block of 10,000 profiles: time and peak memory against the size. */
@@ -97,7 +165,7 @@ async function largeConfigs(bare: number): Promise<void> {
       'one new process each:',
   );
   for (const size of [12.5, 25, 50]) {
-    const run = await mergeRun(10_000, size, 1);
+    const run = await mergeRun(thisBuild, 10_000, size, 1);
     const above = run.peakRssMb - bare;
     const perMb = (t: number) => `${(t / (run.inputBytes / 1024 / 1024)).toFixed(1)} ms/MB`;
     console.log(
@@ -108,16 +176,20 @@ async function largeConfigs(bare: number): Promise<void> {
   }
 }
 
-/** Prints the merge benchmarks. */
-export async function mergeBenchmarks(): Promise<void> {
+/** Prints the merge benchmarks; `before`: the `dist/bench` directory of a build to compare with. */
+export async function mergeBenchmarks(before?: string): Promise<void> {
+  const builds =
+    before === undefined
+      ? [thisBuild]
+      : [thisBuild, { child: path.resolve(before, 'merge-child.js'), label: 'before' }];
   const bare = await bareRssMb();
-  await coldSyncs(bare);
-  await warmSyncs();
-  await growth();
+  await coldSyncs(bare, builds);
+  await warmSyncs(builds);
+  await growth(builds);
   await largeConfigs(bare);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`Merge benchmarks on Node ${process.version}; figures from one run, machine shared and noisy`);
-  await mergeBenchmarks();
+  await mergeBenchmarks(process.argv[2]);
 }

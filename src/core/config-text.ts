@@ -35,8 +35,8 @@ export interface BlockRegion {
   /** The checksum written in the BEGIN marker and the one the body has now; they differ after a hand edit. */
   declaredChecksum: string;
   actualChecksum: string;
-  /** Sections inside the block. */
-  sections: SectionRef[];
+  /** Sections inside the block, read when first asked for (a sync that finds it as it would write it needs none). */
+  readonly sections: SectionRef[];
 }
 
 /** Why a file cannot be merged; each names a 1-based line. */
@@ -201,8 +201,8 @@ function findBlocks(text: string): { blocks: BlockRegion[]; damage: Damage[] } {
       });
       open = undefined;
     } else {
-      const sections: SectionRef[] = [];
-      sectionsIn(text, open.marker.next, marker.start, open.marker.line + 1, sections);
+      const { marker: begin } = open;
+      let sections: SectionRef[] | undefined;
       blocks.push({
         session: open.session,
         begin: open.marker.line,
@@ -213,7 +213,13 @@ function findBlocks(text: string): { blocks: BlockRegion[]; damage: Damage[] } {
         afterAt: marker.next,
         declaredChecksum: open.checksum,
         actualChecksum: checksumOf(blockBody({ text }, { bodyAt: open.marker.next, endAt: marker.start })),
-        sections,
+        get sections() {
+          if (sections === undefined) {
+            sections = [];
+            sectionsIn(text, begin.next, marker.start, begin.line + 1, sections);
+          }
+          return sections;
+        },
       });
       open = undefined;
     }
@@ -272,8 +278,7 @@ export function scanConfig(file: string): ScannedConfig {
  */
 export function unreadableIn(file: string): Damage[] {
   const text = file.startsWith(bomBytes) ? file.slice(bomBytes.length) : file;
-  const ends = markerLines(text).flatMap((m) => (endMarker.test(m.text) ? [m.line] : []));
-  const repeats = new Repeats(ends);
+  const repeats = new Repeats(() => markerLines(text).flatMap((m) => (endMarker.test(m.text) ? [m.line] : [])));
   walkSections(text, 0, text.length, 0, repeats);
   return repeats.found();
 }

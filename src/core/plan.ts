@@ -2,19 +2,20 @@
  * The heart of a sync, pure: (file text, assignments, rules) -> new file text and what changed, or a refusal.
  * Called again on the new content when the file changed between reading and writing.
  */
-import { renderBlock, renderBody } from './block.js';
+import { renderBlock, renderBody, type BlockContent, type RenderedBlock } from './block.js';
 import {
   blockBody,
   bomBytes,
   classifyHeader,
   scanConfig,
   splitLines,
+  type BlockRegion,
   type Damage,
   type ScannedConfig,
   type SectionRef,
 } from './config-text.js';
 import { mergeBlocks } from './merge.js';
-import { assignmentKey, buildProfiles, keyOf, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
+import { assignmentKey, keyOf, Naming, profileKey, type PreviousNames, type Skipped } from './profile-names.js';
 import { sectionAssignment, styleProfiles, type ProfileStyle } from './profile-style.js';
 import { withChains, yieldToChains, type ChainRule } from './chains.js';
 import { pairRenames, type ProfileRename } from './renames.js';
@@ -159,11 +160,18 @@ const plainValue = /^(?:[!-~](?:[ -~]*[!-~])?)?$/;
  * that would not read back as it is, with a trailing blank say, is compared the long way, as the AWS CLI reads it.)
  */
 function readBackAsWritten(profiles: readonly Profile[]): boolean {
-  return profiles.every((p) => p.keys.every((pair) => plainKey.test(pair[0]) && plainValue.test(pair[1])));
+  for (let n = 0; n < profiles.length; n++) {
+    const keys = profiles[n]!.keys;
+    for (let i = 0; i < keys.length; i++)
+      if (!plainKey.test(keys[i]![0]) || !plainValue.test(keys[i]![1])) return false;
+  }
+  return true;
 }
 
 /** The profiles a block's sections (`before`, by name) gain, lose and change with the new profiles. */
 function diffProfiles(before: ReadonlyMap<string, SectionRef>, after: readonly Profile[]) {
+  // A block written for the first time (or emptied): every profile is added.
+  if (before.size === 0) return { added: [...after], changed: [], removed: [], renamed: [] };
   const added: Profile[] = [];
   const changed: ProfileChange[] = [];
   const afterNames = new Set(after.map((p) => p.name));
@@ -234,22 +242,31 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
     if (s.kind === 'profile') takenProfiles.outside(s.name, s.line);
     if (s.kind === 'sso-session') outsideSessions.set(s.name, s);
   }
-  const mine: { session: string; section: SectionRef }[] = [];
   for (const b of scan.blocks) {
+    if (syncing.has(b.session)) continue;
     for (let i = 0; i < b.sections.length; i++) {
       const section = b.sections[i]!;
-      if (section.kind !== 'profile') continue;
-      if (syncing.has(b.session)) mine.push({ session: b.session, section });
-      else takenProfiles.inBlock(section.name, b.session);
+      if (section.kind === 'profile') takenProfiles.inBlock(section.name, b.session);
     }
   }
+  // The profiles of the blocks rewritten now: their sections are read only when asked for (a block already as it
+  // would be written needs none of them).
+  let mine: { session: string; section: SectionRef }[] | undefined;
+  const mineNow = () =>
+    (mine ??= scan.blocks
+      .filter((b) => syncing.has(b.session))
+      .flatMap((b) =>
+        b.sections.filter((s) => s.kind === 'profile').map((section) => ({ session: b.session, section })),
+      ));
   // Reading each section's account and role takes a walk of its lines: done only when a name may be kept.
   let byAssignment: Map<string, string> | undefined;
   const previous: PreviousNames = {
-    names: mine.map((m) => m.section.name),
+    get names() {
+      return mineNow().map((m) => m.section.name);
+    },
     get: (key) => {
       byAssignment ??= new Map(
-        mine.flatMap(({ session, section }) => {
+        mineNow().flatMap(({ session, section }) => {
           const { accountId, roleName } = sectionAssignment(section.values);
           if (!accountId || !roleName) return [];
           const region = section.values.get('region');
@@ -264,7 +281,12 @@ function namesInUse(scan: ScannedConfig, syncing: ReadonlySet<string>) {
   };
   // The names role-chain profiles of the blocks rewritten now hold: a new generated profile does not take one.
   // Reading them walks every section's lines: done only when chains are configured.
-  const chainHeld = () => new Set(mine.filter((m) => m.section.values.has('role_arn')).map((m) => m.section.name));
+  const chainHeld = () =>
+    new Set(
+      mineNow()
+        .filter((m) => m.section.values.has('role_arn'))
+        .map((m) => m.section.name),
+    );
   return { takenProfiles, outsideSessions, previous, chainHeld };
 }
 
@@ -328,70 +350,116 @@ function scanOf(text: string, given: ScannedConfig | undefined): ScannedConfig {
     : scanConfig(text);
 }
 
+/** One synced session's block as the plan would write it. */
+interface Draft {
+  session: SessionDef;
+  region: BlockRegion | undefined;
+  content: BlockContent;
+  rendered: RenderedBlock;
+  /** True when a section outside the blocks defines the session, so the block does not repeat it. */
+  definedOutside: boolean;
+}
+
+/** What a plan draws its blocks from: the scan, the names settled, the names the file uses, the sessions by name. */
+interface Drawing {
+  scan: ScannedConfig;
+  naming: Naming;
+  names: ReturnType<typeof namesInUse>;
+  sessions: ReadonlyMap<string, SessionDef>;
+}
+
+/** The profiles of the names as they stand now, and each synced session's block drawn with them. */
+function draw(input: PlanInput, { scan, naming, names, sessions }: Drawing) {
+  const named = naming.profilesOf(names.takenProfiles);
+  const built = input.chains?.length ? yieldToChains(named, input.chains, names.chainHeld()) : named;
+  const styled = styleProfiles(built.profiles, input.style, sessions);
+  const result = withChains(styled, built, input.chains ?? [], names.takenProfiles);
+  const ordered = [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1));
+  const drafts = ordered.map(({ session }): Draft => {
+    const region = scan.blocks.find((b) => b.session === session.name);
+    const definedOutside = names.outsideSessions.has(session.name);
+    const content: BlockContent = {
+      session: session.name,
+      sessionSection: definedOutside ? undefined : session,
+      profiles: result.profiles.filter((p) => p.session === session.name),
+    };
+    const current = region && { body: blockBody(scan, region), checksum: region.actualChecksum };
+    return { session, region, content, rendered: renderBlock(content, scan.eol, current), definedOutside };
+  });
+  return { ...result, drafts };
+}
+
+/** The profile sections a block has now, by name (none without a block). */
+function profileSections(region: BlockRegion | undefined): Map<string, SectionRef> {
+  const before = new Map<string, SectionRef>();
+  for (const s of region?.sections ?? []) if (s.kind === 'profile') before.set(s.name, s);
+  return before;
+}
+
+/** The sections whose content a block's new text replaces, when the block was edited by hand since it was written. */
+function handEdits(scan: ScannedConfig, draft: Draft): SessionOutcome['handEdited'] {
+  const { region } = draft;
+  if (!region || region.declaredChecksum === region.actualChecksum) return undefined;
+  const old = sectionTexts(splitLines(scan.text.slice(region.bodyAt, region.endAt)).map((l) => l.text));
+  const now = sectionTexts(renderBody(draft.content));
+  const replaced = [...old].filter(([name, text]) => now.get(name) !== text).map(([name]) => name);
+  return { sections: replaced.sort() };
+}
+
+/** What the plan does to one session's block; `skipped`: its assignments that have no profile. */
+function outcomeOf(input: PlanInput, scan: ScannedConfig, draft: Draft, skipped: readonly Skipped[]): SessionOutcome {
+  const { session, region, rendered } = draft;
+  const mine = draft.content.profiles;
+  // A block already as it would be written, with keys and values that read back as written, holds exactly these
+  // profiles: nothing is added, removed or changed, the guard has nothing to hold, and its sections need no reading.
+  const same = rendered.unchanged && readBackAsWritten(mine);
+  const before = same ? undefined : profileSections(region);
+  const diff = before ? diffProfiles(before, mine) : { added: [], changed: [], removed: [], renamed: [] };
+  const held = before ? heldByGuard(input.guard, before.size, mine, diff.removed) : undefined;
+  const unusable = input.fetched.find((f) => f.session.name === session.name)?.unusable ?? [];
+  return {
+    session: session.name,
+    added: held ? [] : diff.added,
+    removed: held ? [] : diff.removed,
+    changed: held ? [] : diff.changed,
+    renamed: held ? [] : diff.renamed,
+    skipped: [
+      ...unusableSkips(session.name, unusable),
+      ...skipped.filter((s) => s.assignment.session === session.name),
+    ],
+    profileCount: held && before ? before.size : mine.length,
+    held,
+    handEdited: held ? undefined : handEdits(scan, draft),
+    sessionDefinedOutside: draft.definedOutside,
+  };
+}
+
 /** Plans one sync over a file's text; never reads or writes anything itself. */
 export function planSync(input: PlanInput): Plan {
   const scan = scanOf(input.text ?? '', input.scan);
   if (scan.damage.length > 0) return { ok: false, damage: scan.damage };
 
-  const syncing = new Set(input.fetched.map((f) => f.session.name));
-  const { takenProfiles, outsideSessions, previous, chainHeld } = namesInUse(scan, syncing);
-
+  const names = namesInUse(scan, new Set(input.fetched.map((f) => f.session.name)));
   const sessions = new Map(input.fetched.map((f) => [f.session.name, f.session]));
-  const named = buildProfiles(
+  const naming = new Naming(
     input.fetched.flatMap((f) => f.assignments),
     input.rules,
     sessions,
-    takenProfiles,
-    previous,
   );
-  const built = input.chains?.length ? yieldToChains(named, input.chains, chainHeld()) : named;
-  const styled = styleProfiles(built.profiles, input.style, sessions);
-  const { profiles, skipped, unmatched } = withChains(styled, built, input.chains ?? [], takenProfiles);
+  const drawing: Drawing = { scan, naming, names, sessions };
+  let drawn = draw(input, drawing);
+  // A block already as it would be written holds only names settled now, so the names the blocks have now are weighed
+  // (which reads their sections) only when a block differs, or when chains, which rename after the names are settled,
+  // are configured.
+  const weigh = Boolean(input.chains?.length) || drawn.drafts.some((d) => d.region && !d.rendered.unchanged);
+  if (weigh && naming.keepPrevious(names.previous, names.takenProfiles)) drawn = draw(input, drawing);
 
   const blocks = new Map<string, string>();
-  const outcomes: SessionOutcome[] = [];
-  for (const { session } of [...input.fetched].sort((a, b) => (a.session.name < b.session.name ? -1 : 1))) {
-    const region = scan.blocks.find((b) => b.session === session.name);
-    const before = new Map<string, SectionRef>();
-    for (const s of region?.sections ?? []) if (s.kind === 'profile') before.set(s.name, s);
-    const mine = profiles.filter((p) => p.session === session.name);
-    const outside = outsideSessions.get(session.name);
-    const content = { session: session.name, sessionSection: outside ? undefined : session, profiles: mine };
-    const current = region && { body: blockBody(scan, region), checksum: region.actualChecksum };
-    const rendered = renderBlock(content, scan.eol, current);
-    const diff =
-      rendered.unchanged && readBackAsWritten(mine)
-        ? { added: [], changed: [], removed: [], renamed: [] }
-        : diffProfiles(before, mine);
-
-    const held = heldByGuard(input.guard, before.size, mine, diff.removed);
-
-    let handEdited: SessionOutcome['handEdited'];
-    if (region && region.declaredChecksum !== region.actualChecksum) {
-      const old = sectionTexts(splitLines(scan.text.slice(region.bodyAt, region.endAt)).map((l) => l.text));
-      const now = sectionTexts(renderBody(content));
-      const replaced = [...old].filter(([name, text]) => now.get(name) !== text).map(([name]) => name);
-      handEdited = { sections: replaced.sort() };
-    }
-
-    if (!held) blocks.set(session.name, rendered.text);
-    outcomes.push({
-      session: session.name,
-      added: held ? [] : diff.added,
-      removed: held ? [] : diff.removed,
-      changed: held ? [] : diff.changed,
-      renamed: held ? [] : diff.renamed,
-      skipped: [
-        ...unusableSkips(session.name, input.fetched.find((f) => f.session.name === session.name)?.unusable ?? []),
-        ...skipped.filter((s) => s.assignment.session === session.name),
-      ],
-      profileCount: held ? before.size : mine.length,
-      held,
-      handEdited: held ? undefined : handEdited,
-      sessionDefinedOutside: outside !== undefined,
-    });
-  }
-
+  const outcomes = drawn.drafts.map((draft) => {
+    const outcome = outcomeOf(input, scan, draft, drawn.skipped);
+    if (!outcome.held) blocks.set(draft.session.name, draft.rendered.text);
+    return outcome;
+  });
   const configured = new Set(input.configuredSessions);
   const orphanBlocks = scan.blocks.filter((b) => !configured.has(b.session)).map((b) => b.session);
   const text = mergeBlocks(scan, blocks);
@@ -401,6 +469,6 @@ export function planSync(input: PlanInput): Plan {
     changed: text !== (input.text ?? ''),
     outcomes,
     orphanBlocks,
-    unmatchedOverrides: unmatched,
+    unmatchedOverrides: drawn.unmatched,
   };
 }

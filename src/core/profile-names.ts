@@ -39,7 +39,7 @@ export const maxNameLength = 128;
 // cannot be a real role and could break a `key = value` line, so such an assignment is skipped instead of written.
 const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 // Generated names that would stand for something else in the AWS config: `[profile default]` is the default profile.
-const reservedNames = new Set(['default']);
+const reservedNames = ['default'];
 // The JS SDK files `[services x]` under the key `services.x` and `[sso-session x]` under `sso-session.x`, the same
 // keys as `[profile services.x]` and `[profile sso-session.x]`: such a profile would replace that section there.
 const sdkSectionPrefix = /^(services|sso-session)\./i;
@@ -240,7 +240,8 @@ class Namer {
   private readonly roleTrims: RegExp[];
   /** True when the template places the region itself; otherwise several regions add a short region suffix. */
   readonly regionInTemplate: boolean;
-  private readonly accountNameInTemplate: boolean;
+  /** The placeholders the template has that are not needed by every name (see baseName). */
+  private readonly uses: { role_name: boolean; session: boolean; account_name: boolean };
   readonly overrides: Overrides;
   private readonly accountParts = new Map<string, string>();
   private readonly roleParts = new Map<string, string>();
@@ -254,7 +255,11 @@ class Namer {
     this.accountTrims = (rules.accountTrim ?? []).map(compileTrim);
     this.roleTrims = (rules.roleTrim ?? []).map(compileTrim);
     this.regionInTemplate = regionPlaceholder.test(rules.name);
-    this.accountNameInTemplate = rules.name.includes('{account_name}');
+    this.uses = {
+      role_name: rules.name.includes('{role_name}'),
+      session: rules.name.includes('{session}'),
+      account_name: rules.name.includes('{account_name}'),
+    };
     this.overrides = new Overrides(rules.accounts ?? []);
   }
 
@@ -275,11 +280,11 @@ class Namer {
       account: this.accountPart(a, k.account),
       account_id: a.accountId,
       role: this.rolePart(a.roleName, k.role),
-      role_name: this.safe(a.roleName),
-      session: this.safe(a.session),
     };
     // Only what the template uses: these run for every profile of a large organisation.
-    if (this.accountNameInTemplate) values.account_name = this.safe(a.accountName) || a.accountId;
+    if (this.uses.role_name) values.role_name = this.safe(a.roleName);
+    if (this.uses.session) values.session = this.safe(a.session);
+    if (this.uses.account_name) values.account_name = this.safe(a.accountName) || a.accountId;
     if (this.regionInTemplate) {
       values.region = region ?? '';
       values.region_short = region === undefined ? '' : shortRegion(region);
@@ -406,9 +411,11 @@ function settleNames(slots: readonly Slot[], bases: readonly string[]) {
   const names = bases.slice();
   for (const suffix of suffixes) {
     const counts = countNames(names);
+    // Every name given once and none reserved, as in most organisations: nothing to settle.
+    if (counts.size === names.length && !reservedNames.some((n) => counts.has(n))) return { names, counts };
     const clashing: number[] = [];
     names.forEach((n, i) => {
-      if ((counts.get(n) ?? 0) > 1 || reservedNames.has(n)) clashing.push(i);
+      if ((counts.get(n) ?? 0) > 1 || reservedNames.includes(n)) clashing.push(i);
     });
     if (clashing.length === 0) return { names, counts };
     for (const i of clashing) names[i] = suffixed(names[i]!, suffix(slots[i]!));
@@ -427,9 +434,15 @@ function exclusion(
   if (k.role.exclude !== undefined)
     return k.role.exclude ? { reason: 'excluded-role', by: k.role.excludeKey! } : undefined;
   if (k.account.exclude === true) return { reason: 'excluded-account', by: k.account.excludeKey! };
-  if (k.account.exclude === undefined && excludedAccounts.some((m) => m(a.accountName) || m(a.accountId)))
+  // (Most settings exclude nothing: the lists are looked at only when they hold something.)
+  if (
+    k.account.exclude === undefined &&
+    excludedAccounts.length > 0 &&
+    excludedAccounts.some((m) => m(a.accountName) || m(a.accountId))
+  )
     return { reason: 'excluded-account', by: 'profiles.exclude_accounts' };
-  if (excludedRoles.some((m) => m(a.roleName))) return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
+  if (excludedRoles.length > 0 && excludedRoles.some((m) => m(a.roleName)))
+    return { reason: 'excluded-role', by: 'profiles.exclude_roles' };
   return undefined;
 }
 
@@ -506,7 +519,7 @@ function slotsOf(kept: readonly Kept[], namer: Namer, sessions: ReadonlyMap<stri
     const given =
       k.role.region ??
       k.account.region ??
-      regionRules.find((r) => r.matches(ruleName))?.region ??
+      (regionRules.length > 0 ? regionRules.find((r) => r.matches(ruleName))?.region : undefined) ??
       rules.defaultRegion ??
       sessions.get(k.a.session)?.region;
     const regions = given === undefined ? undefined : listOf(given);
@@ -560,6 +573,77 @@ export const keyOf = (p: Pick<Profile, 'keys'>, key: string): string | undefined
   p.keys.find(([k]) => k === key)?.[1];
 
 /**
+ * The names settled for a set of assignments (see uniqueNames), before the names profiles have in the file now are
+ * weighed (keepPrevious), and the profiles they give (profilesOf). A plan that finds its blocks already as they
+ * would be written needs no more: the names in those blocks are the names settled now.
+ */
+export class Naming {
+  private readonly skipped: Skipped[] = [];
+  private readonly namer: Namer;
+  private readonly slots: Slot[];
+  private readonly bases: string[];
+  private readonly names: string[];
+  /** How many slots have each name (every count 1 unless out of suffixes). */
+  private readonly used: Map<string, number>;
+
+  constructor(assignments: readonly Assignment[], rules: ProfileRules, sessions: ReadonlyMap<string, SessionDef>) {
+    this.namer = new Namer(rules);
+    const kept = usable(assignments, this.namer, this.skipped);
+    ({ slots: this.slots, bases: this.bases } = slotsOf(kept, this.namer, sessions));
+    ({ names: this.names, counts: this.used } = settleNames(this.slots, this.bases));
+  }
+
+  /**
+   * Keeps the names profiles have in the file now where they carry more suffixes than the names settled now (see
+   * buildProfiles); `taken` names are never kept. True when a name changed.
+   */
+  keepPrevious(previous: PreviousNames, taken: Pick<ReadonlyMap<string, string>, 'has'>): boolean {
+    const { slots, names, used } = this;
+    // A name is kept only when no name settled now is the same: when every name in the file is one of those (a sync
+    // that changes nothing, say), none is, and the name of each profile need not be looked up.
+    let mayKeep = false;
+    for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
+    if (!mayKeep) return false;
+    let changed = false;
+    slots.forEach((s, i) => {
+      const before = previous.get(slotKey(s));
+      if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
+      const candidates = candidatesOf(s, this.bases[i]!);
+      if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
+        used.delete(names[i]!);
+        used.set(before, 1);
+        names[i] = before;
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  /**
+   * The profiles of the names as they stand, sorted by name, and what was skipped. `taken` maps the profile names
+   * already used by sections outside the blocks being rewritten to where they are: those win, and the generated
+   * profile is skipped (reported as `name-taken`).
+   */
+  profilesOf(taken: Pick<ReadonlyMap<string, string>, 'has' | 'get'>): NamingResult {
+    const keysOf = keysMaker();
+    const profiles: Profile[] = [];
+    const skipped = this.skipped.slice();
+    this.slots.forEach((s, i) => {
+      const name = this.names[i]!;
+      if (taken.has(name)) {
+        const region = s.several ? { region: s.region! } : {};
+        skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
+        return;
+      }
+      const { session, accountId, accountName, roleName } = s.a;
+      profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
+    });
+    profiles.sort(byName);
+    return { profiles, skipped, unmatched: this.namer.overrides.unmatched() };
+  }
+}
+
+/**
  * Builds the profiles for a set of assignments.
  * `taken` maps the profile names already used by sections outside the blocks being rewritten to where they are:
  * those win, and the generated profile is skipped (reported as `name-taken`).
@@ -575,38 +659,7 @@ export function buildProfiles(
   taken: Pick<ReadonlyMap<string, string>, 'has' | 'get'>,
   previous: PreviousNames = noPreviousNames,
 ): NamingResult {
-  const skipped: Skipped[] = [];
-  const namer = new Namer(rules);
-  const kept = usable(assignments, namer, skipped);
-  const { slots, bases } = slotsOf(kept, namer, sessions);
-  const { names, counts: used } = settleNames(slots, bases);
-  // A name is kept only when no name computed now is the same: when every name in the file is one of those (a sync
-  // that changes nothing, say), none is, and the name of each profile need not be looked up.
-  let mayKeep = false;
-  for (const name of previous.names) if ((mayKeep = !used.has(name))) break;
-  if (mayKeep)
-    slots.forEach((s, i) => {
-      const before = previous.get(slotKey(s));
-      if (before === undefined || before === names[i] || used.has(before) || taken.has(before)) return;
-      const candidates = candidatesOf(s, bases[i]!);
-      if (candidates.indexOf(before) > candidates.indexOf(names[i]!)) {
-        used.delete(names[i]!);
-        used.set(before, 1);
-        names[i] = before;
-      }
-    });
-  const keysOf = keysMaker();
-  const profiles: Profile[] = [];
-  slots.forEach((s, i) => {
-    const name = names[i]!;
-    if (taken.has(name)) {
-      const region = s.several ? { region: s.region! } : {};
-      skipped.push({ reason: 'name-taken', assignment: s.a, name, takenBy: taken.get(name)!, ...region });
-      return;
-    }
-    const { session, accountId, accountName, roleName } = s.a;
-    profiles.push({ name, session, accountId, accountName, roleName, keys: keysOf(s) });
-  });
-  profiles.sort(byName);
-  return { profiles, skipped, unmatched: namer.overrides.unmatched() };
+  const naming = new Naming(assignments, rules, sessions);
+  naming.keepPrevious(previous, taken);
+  return naming.profilesOf(taken);
 }

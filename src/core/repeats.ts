@@ -96,9 +96,11 @@ export class Repeats implements SectionVisitor {
   private readonly repeatedDefaults: Damage[] = [];
   /** How many END markers stand before the current line. */
   private endsBefore = 0;
+  /** The lines of sso-sync's END markers, in order: looked for only once a key is given twice. */
+  private ends: readonly number[] | undefined;
 
-  /** `ends`: the lines of sso-sync's END markers, in order. */
-  constructor(private readonly ends: readonly number[]) {}
+  /** `findEnds`: finds the lines of sso-sync's END markers, in order. */
+  constructor(private readonly findEnds: () => readonly number[]) {}
 
   header(str: string, start: number, end: number, line: number): boolean {
     this.flush();
@@ -116,10 +118,11 @@ export class Repeats implements SectionVisitor {
   option(str: string, keyStart: number, keyEnd: number, _vs: number, _ve: number, line: number): void {
     const repeated = this.keys.add(str, keyStart, keyEnd);
     if (repeated !== undefined) {
-      while (this.endsBefore < this.ends.length && this.ends[this.endsBefore]! < line) this.endsBefore++;
+      const ends = (this.ends ??= this.findEnds());
+      while (this.endsBefore < ends.length && ends[this.endsBefore]! < line) this.endsBefore++;
       // A key written after a block, before any header, is the block's last section's to the AWS CLI.
       const after =
-        this.endsBefore > 0 && this.ends[this.endsBefore - 1]! > this.headerLine
+        this.endsBefore > 0 && ends[this.endsBefore - 1]! > this.headerLine
           ? ", after the END marker of sso-sync's block, which the AWS CLI reads as part of that section"
           : '';
       this.repeatedKeys.push({ line: line + 1, problem: `${repeated} again in [${this.current}]${after}` });

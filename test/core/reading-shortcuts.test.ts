@@ -144,3 +144,30 @@ test('in a CRLF file only the block lines end in CRLF: a line break inside a val
   assert.ok(plan.ok);
   assert.ok(plan.text.includes('\r\nsso_region = eu-west-1\nx\r\nsso_start_url = '), JSON.stringify(plan.text));
 });
+
+test("a block's sections, read only when first asked for, are the ones read from its lines at once", () => {
+  const first = planSync(input('[default]\nregion = eu-west-1\n'));
+  assert.ok(first.ok);
+  // A hand edit inside the block: a quoted header, a UTF-8 name, a lone CR and a continuation line.
+  const file = first.text.replace(
+    '\n# END sso-sync',
+    bytes('\n\n[profile "quoted name"]\nregion = x\r[profile café]\ns3 =\n  max = 1\n# END sso-sync'),
+  );
+  const scan = scanConfig(file);
+  const block = scan.blocks[0]!;
+  const lines = splitLines(file);
+  const atOnce = readSections(lines, block.begin + 1, block.end);
+  const read = (s: (typeof atOnce)[number]) => [s.kind, s.name, s.line, s.header, Object.fromEntries(s.values)];
+  assert.deepEqual(block.sections.map(read), atOnce.map(read));
+  assert.deepEqual(
+    block.sections.map((s) => s.name),
+    ['corp', 'dev', 'prod-admin', 'quoted name', 'café'],
+  );
+  // The plan reads them, as the block differs from what it would write: the hand-made profiles are removed.
+  const again = planSync(input(file));
+  assert.ok(again.ok);
+  assert.deepEqual(
+    again.outcomes[0]!.removed.map((r) => r.name),
+    ['quoted name', 'café'],
+  );
+});
