@@ -10,9 +10,10 @@ import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { systemClock } from '../clock/clock.js';
 import { sha256Hex } from '../core/sha256.js';
 import { daemonSignals } from '../daemon/early-signals.js';
+import { summarize } from '../daemon/sync-summary.js';
 import {
   carryError,
-  carryReport,
+  carrySummary,
   protocolVersion,
   type JobAnswers,
   type WorkerJob,
@@ -60,7 +61,7 @@ async function sync(job: Extract<WorkerJob, { kind: 'sync' }>, log: Logger): Pro
   try {
     const report = await runOnce(syncDeps(edge, log, refreshed, refusedOf(job.refused)), request);
     if (!report.cancelled) await recordSync(stateDir(env), report, new Date(clock.now()), { log, clock });
-    return carryReport(report);
+    return carrySummary(summarize(report));
   } catch (error) {
     await recordFailure(edge, request, error, log);
     throw error;

@@ -32,9 +32,9 @@ export class ConfigWatch {
 
   constructor(private readonly deps: ConfigWatchDeps) {}
 
-  /** The config as a sync left it (written or read): a change after this is someone else's. */
-  synced(text: string): void {
-    this.seen = sha256Hex(text);
+  /** The config as a sync left it (written or read), by its sha256: a change after this is someone else's. */
+  synced(configSha256: string): void {
+    this.seen = configSha256;
   }
 
   /** The config file changed: reports what someone else did to it. */

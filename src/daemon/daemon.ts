@@ -12,7 +12,8 @@ import type { SessionDef } from '../core/types.js';
 import { ExitCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
-import type { SyncReport, SyncRequest } from '../sync/run-once.js';
+import type { SyncRequest } from '../sync/run-once.js';
+import type { SyncSummary } from './sync-summary.js';
 import type { CachedToken } from '../token/cache.js';
 import { ConfigWatch } from './config-watch.js';
 import type { CaughtSignals } from './early-signals.js';
@@ -46,7 +47,7 @@ export interface DaemonDeps {
   /** The sessions a sync of everything would cover now (settings plus the config's sso-sessions). */
   sessions(settings: Settings): Promise<SessionDef[]>;
   /** One sync; `onRefreshed` hears of every token its keeper writes. */
-  runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncReport>;
+  runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncSummary>;
   /** Records the next scheduled run for `status`. */
   recordNextRun(next: Date | undefined): Promise<void>;
   /** What refreshes the sessions' tokens on these settings; `onRefreshed` hears of every token it writes. */
@@ -237,7 +238,7 @@ class Daemon {
       refreshed: this.known.refreshed,
       signedOut: this.signedOut,
       readToken: (session: string) => this.deps.readToken(session),
-      synced: (text: string) => this.config.synced(text),
+      synced: (configSha256: string) => this.config.synced(configSha256),
       armTokens: () => this.tokens.arm(),
       recordNextRun: () => this.schedule.record(),
     };

@@ -5,7 +5,8 @@
  */
 import { errorStack, SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { SyncReport, SyncRequest } from '../sync/run-once.js';
+import type { SyncRequest } from '../sync/run-once.js';
+import type { SyncSummary } from './sync-summary.js';
 import type { Current } from './current.js';
 import type { Refreshed } from './known-tokens.js';
 import type { CachedToken } from '../token/cache.js';
@@ -18,15 +19,15 @@ export interface SyncJobDeps {
   current: Current;
   /** Aborted when the daemon stops: a sync that has not begun writing writes nothing. */
   signal: AbortSignal;
-  runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncReport>;
+  runSync(request: SyncRequest, onRefreshed: Refreshed): Promise<SyncSummary>;
   refreshed: Refreshed;
   notify(title: string, text: string): void;
   /** The sessions waiting for a sign-in: not synced; a sync that finds sign-in required begins a spell. */
   signedOut: SignedOut;
   /** The session's cached token; undefined when there is none or it cannot be read. */
   readToken(session: string): Promise<CachedToken | undefined>;
-  /** Told of the config as the sync left it. */
-  synced(configText: string): void;
+  /** Told of the config as the sync left it, by its sha256. */
+  synced(configSha256: string): void;
   /** Sets the token timers again. */
   armTokens(): Promise<void>;
   /** Records the next scheduled run for `status`. */
@@ -84,7 +85,7 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
   try {
     const report = await deps.runSync(request, deps.refreshed);
     // What the file holds as this sync left it: a change after this is someone else's.
-    if (report.configText !== undefined) deps.synced(report.configText);
+    if (report.configSha256 !== undefined) deps.synced(report.configSha256);
     if (report.cancelled) return 'nothing';
     retryable = await reportOutcome(deps, report, before);
   } catch (error) {
@@ -99,8 +100,8 @@ export async function runSyncJob(deps: SyncJobDeps, job: SyncJob): Promise<SyncR
  * Tells the person what a finished sync did; a session that needs sign-in begins its spell (the sync logged
  * `login.required`; the spell notifies). True when the sync failed for a passing reason.
  */
-async function reportOutcome(deps: SyncJobDeps, report: SyncReport, before: Map<string, string>): Promise<boolean> {
-  const changed = report.outcomes.reduce((n, o) => n + o.added.length + o.removed.length + o.renamed.length, 0);
+async function reportOutcome(deps: SyncJobDeps, report: SyncSummary, before: Map<string, string>): Promise<boolean> {
+  const { changed } = report;
   if (changed > 0)
     deps.notify(
       'sso-sync: profiles changed',

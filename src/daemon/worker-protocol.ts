@@ -8,7 +8,8 @@
 import { SsoSyncError, type ErrorCode } from '../errors.js';
 import type { SessionDef } from '../core/types.js';
 import type { Settings } from '../settings/resolved.js';
-import type { SyncReport, SyncRequest } from '../sync/run-once.js';
+import type { SyncRequest } from '../sync/run-once.js';
+import type { SyncSummary } from './sync-summary.js';
 
 /**
  * The shape of these messages. A daemon keeps running through an upgrade of the installed files, and then forks the
@@ -41,7 +42,7 @@ export interface JobAnswers {
   settings: Settings;
   /** The next time the cron expression comes, in ms since the epoch; null if never. */
   'next-run': number | null;
-  sync: CarriedReport;
+  sync: CarriedSummary;
   refresh: null;
 }
 
@@ -58,8 +59,8 @@ export interface CarriedError {
   retryable: boolean;
 }
 
-/** A sync report as it crosses: each failure's error carried. */
-export type CarriedReport = Omit<SyncReport, 'failures'> & { failures: { session: string; error: CarriedError }[] };
+/** A sync's summary as it crosses: each failure's error carried. */
+export type CarriedSummary = Omit<SyncSummary, 'failures'> & { failures: { session: string; error: CarriedError }[] };
 
 /** A message from a worker to the daemon. */
 export type WorkerMessage =
@@ -87,18 +88,18 @@ export function rebuildError(carried: CarriedError): Error {
   return error;
 }
 
-/** The report as it can cross. */
-export function carryReport(report: SyncReport): CarriedReport {
-  return { ...report, failures: report.failures.map((f) => ({ session: f.session, error: carryError(f.error) })) };
+/** The summary as it can cross. */
+export function carrySummary(summary: SyncSummary): CarriedSummary {
+  return { ...summary, failures: summary.failures.map((f) => ({ session: f.session, error: carryError(f.error) })) };
 }
 
-/** The report made again on this side, each failure an SsoSyncError again. */
-export function rebuildReport(carried: CarriedReport): SyncReport {
+/** The summary made again on this side, each failure an SsoSyncError again. */
+export function rebuildSummary(carried: CarriedSummary): SyncSummary {
   return {
     ...carried,
     failures: carried.failures.map((f) => {
       const error = rebuildError(f.error);
-      // A report's failures are SsoSyncErrors on the worker's side; one without a code would be a bug there.
+      // A sync's failures are SsoSyncErrors on the worker's side; one without a code would be a bug there.
       if (!(error instanceof SsoSyncError)) throw new Error(`a sync failure of ${f.session} came without a code`);
       return { session: f.session, error };
     }),

@@ -1,6 +1,7 @@
 /** What the daemon makes of a change to the AWS config, with the file's content given by the test. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sha256Hex } from '../../src/core/sha256.js';
 import { ConfigWatch } from '../../src/daemon/config-watch.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { configWithBlocks, recordingLog } from './harness.js';
@@ -31,7 +32,7 @@ function watch(names = ['mycorp']) {
 test("the config as a sync left it is sso-sync's own write, and says nothing; the same change twice is one", async () => {
   const { w, change, events, state } = watch(['mycorp', 'other']);
   const written = configWithBlocks('mycorp'); // other is not signed in: no block of its own
-  w.synced(written);
+  w.synced(sha256Hex(written));
   await change(written);
   assert.deepEqual(events(), []);
   assert.equal(state.lookedForSessions, 0);
@@ -43,7 +44,7 @@ test("the config as a sync left it is sso-sync's own write, and says nothing; th
 test('a removed file, damaged markers, a removed block and a block edited by hand are each reported', async () => {
   const { w, change, lines } = watch(['mycorp', 'other']);
   const whole = configWithBlocks('mycorp', 'other');
-  w.synced(whole);
+  w.synced(sha256Hex(whole));
   await change(undefined);
   await change(whole.replace('# END sso-sync other\n', ''));
   await change(configWithBlocks('other'));

@@ -16,6 +16,7 @@ import { SsoSyncError } from '../../src/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import { zeroSettings, type Settings } from '../../src/settings/schema.js';
 import type { SyncReport, SyncRequest } from '../../src/sync/run-once.js';
+import { summarize } from '../../src/daemon/sync-summary.js';
 import { readToken, writeToken, type CachedToken } from '../../src/token/cache.js';
 import { tokenCachePath } from '../../src/paths.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -151,7 +152,7 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
       return next instanceof Error ? Promise.reject(next) : Promise.resolve({ ...zeroSettings(), ...next });
     },
     sessions: () => Promise.resolve(world.sessions),
-    runSync,
+    runSync: async (request) => summarize(await runSync(request)),
     recordNextRun: () => Promise.resolve(),
     createKeeper: (_settings, onRefreshed) => ({
       refresh: (s: SessionDef) => {

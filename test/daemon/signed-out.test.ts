@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { TokenKeeper } from '../../src/auth/token-keeper.js';
+import { summarize } from '../../src/daemon/sync-summary.js';
 import { sha256Hex } from '../../src/core/sha256.js';
 import type { OidcApi } from '../../src/aws/oidc-api.js';
 import type { SsoApi } from '../../src/aws/sso-api.js';
@@ -93,7 +94,8 @@ function daemon(
     syncs++;
     requests.push(request);
     const createKeeper = (windowMs: number) => keeper(windowMs, onRefreshed);
-    return runOnce({ env, clock, log: deps.log, createApi: () => portal, createKeeper, out: () => undefined }, request);
+    const sync = { env, clock, log: deps.log, createApi: () => portal, createKeeper, out: () => undefined };
+    return runOnce(sync, request).then(summarize);
   };
   return { h, syncs: () => syncs, requests, config: () => readFileSync(deps.configFile, 'utf8') };
 }
