@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'sign-in.required'
   | 'config.refused'
   | 'service.failed'
+  | 'worker.failed'
   | 'interrupted';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
@@ -30,6 +31,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   'config.refused': ExitCode.configRefused,
   // A systemctl or launchctl command failed: a failure of the outside world, like a failed call to AWS.
   'service.failed': ExitCode.aws,
+  // A daemon's worker process that ended without its answer: the daemon tries the work again.
+  'worker.failed': ExitCode.aws,
   interrupted: ExitCode.interrupted,
 };
 

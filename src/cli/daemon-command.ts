@@ -25,6 +25,7 @@ import { allSessions } from '../sync/configured-sessions.js';
 import { recordNextRun } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
+import { packageVersion } from './package-version.js';
 import { readableOn } from './readable-on.js';
 import { runWorker, type JobOf } from './worker-process.js';
 
@@ -73,7 +74,14 @@ function daemonDeps(
   let notify = false;
   // The refresh tokens the service refused: each worker starts with them and tells of any refused anew.
   const refused = new RefusedRefreshes();
-  const base = { logLevel: level, settingsFile: command.settingsFile };
+  // The workers that may write a token (a sync, a refresh), while they run.
+  const writers = new Set<Promise<unknown>>();
+  const writing = <T>(work: Promise<T>): Promise<T> => {
+    writers.add(work);
+    void work.catch(() => undefined).finally(() => writers.delete(work));
+    return work;
+  };
+  const base = { version: packageVersion(), logLevel: level, settingsFile: command.settingsFile };
   /** Runs a job; the tokens its worker writes are told to `onRefreshed`. */
   const work = <K extends WorkerJob['kind']>(job: JobOf<K>, onRefreshed?: Refreshed, signal?: AbortSignal) =>
     runWorker<K>(job, {
@@ -99,13 +107,20 @@ function daemonDeps(
     sessions: (settings) => allSessions(env, settings),
     runSync: async ({ signal, ...request }, onRefreshed) => {
       const job = { kind: 'sync' as const, ...base, request, refused: refused.hashes() };
-      return rebuildSummary(await work<'sync'>(job, onRefreshed, signal));
+      try {
+        return rebuildSummary(await writing(work<'sync'>(job, onRefreshed, signal)));
+      } catch (error) {
+        // The daemon is stopping: a worker that ended without an answer (the stop signal reached it first, or it
+        // ran out of time) was cancelled with it, not a failure.
+        if (signal?.aborted) return { configSha256: undefined, cancelled: true, changed: 0, failures: [] };
+        throw error;
+      }
     },
     recordNextRun: (next) => recordNextRun(state, next, new Date(clock.now()), { log, clock }),
     createKeeper: (settings, onRefreshed) => ({
       refresh: async (session) => {
         const job = { kind: 'refresh' as const, ...base, session, refreshWindowMs: settings.refreshWindowMs };
-        await work<'refresh'>({ ...job, refused: refused.hashes() }, onRefreshed);
+        await writing(work<'refresh'>({ ...job, refused: refused.hashes() }, onRefreshed));
         return readToken(home, session.name);
       },
     }),
@@ -117,6 +132,9 @@ function daemonDeps(
     random: Math.random,
     watch: watchFiles,
     readToken: (session) => readToken(home, session).catch(() => undefined),
+    tokenWritesSettled: async () => {
+      await Promise.allSettled([...writers]);
+    },
     readConfig: async () => (await readConfig(configPath(env), { clock })).text,
     notify: notifier(log, () => notify),
   };

@@ -3,7 +3,6 @@
  * The command-line entry: parses the arguments, answers `--help` and `--version` at once, and loads the rest (the
  * AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
  */
-import { readFileSync } from 'node:fs';
 import { systemClock } from '../clock/clock.js';
 import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
@@ -12,14 +11,8 @@ import { useCompileCache } from './compile-cache.js';
 import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
+import { packageVersion } from './package-version.js';
 import type { Ending } from './commands.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 async function main(argv: readonly string[]): Promise<Ending> {
   const unsupported = unsupportedNode(process.versions.node, process.execPath);
@@ -30,7 +23,7 @@ async function main(argv: readonly string[]): Promise<Ending> {
       process.stdout.write(command.topic === undefined ? usage : commandHelp(command.topic));
       return { code: ExitCode.ok };
     case 'version':
-      process.stdout.write(`sso-sync ${version()}\n`);
+      process.stdout.write(`sso-sync ${packageVersion()}\n`);
       return { code: ExitCode.ok };
     case 'completion':
       process.stdout.write(completionScript(command.shell));

@@ -5,9 +5,10 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../errors.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { errorMessage, SsoSyncError } from '../errors.js';
+import { formatDuration } from '../settings/duration.js';
 import {
-  protocolVersion,
   rebuildError,
   type AbortMessage,
   type JobAnswers,
@@ -18,8 +19,8 @@ import {
 /** The worker's file: beside this module, in the tsc build and in the bundle alike (both put it in dist/src/cli). */
 export const workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
 
-/** A job without what every job carries (runWorker adds it). */
-export type JobOf<K extends WorkerJob['kind']> = Omit<Extract<WorkerJob, { kind: K }>, 'protocol'>;
+/** A job of a kind. */
+export type JobOf<K extends WorkerJob['kind']> = Extract<WorkerJob, { kind: K }>;
 
 /** How a job is run. */
 export interface WorkerOptions {
@@ -31,11 +32,60 @@ export interface WorkerOptions {
   signal?: AbortSignal | undefined;
   /** Hears what the worker tells before its answer. */
   heard?: (message: Extract<WorkerMessage, { kind: 'refreshed' | 'refused' }>) => void;
+  /** The clock of the deadline (default the system's). */
+  clock?: Clock;
+  /** How long the job may take before its worker is ended (default: the kind's, `deadlines`). */
+  deadlineMs?: number;
 }
 
-/** How a worker ended, in words. */
-function ending(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `was ended by ${signal}` : `exited with status ${code ?? 'unknown'}`;
+/**
+ * How long a job may take before its worker is ended and the job taken as failed: well beyond the longest real one
+ * (a refresh holds its lock under 2.5 minutes; a scheduled sync of 10,000 accounts at the portal's pace takes some
+ * minutes), so that only a worker that hangs (a bug, a file system that does not answer) meets it, and the daemon
+ * goes on instead of waiting for ever.
+ */
+export const deadlines: Record<WorkerJob['kind'], number> = {
+  settings: 60_000,
+  'next-run': 60_000,
+  refresh: 10 * 60_000,
+  sync: 60 * 60_000,
+};
+
+/** What comes of a job whose worker failed: what the daemon does next. */
+const next: Record<WorkerJob['kind'], string> = {
+  sync: 'the daemon tries the sync again',
+  refresh: 'the token timer tries the refresh again',
+  'next-run': 'the daemon asks again in a minute',
+  settings: 'the previous settings stay; save the file again or send SIGHUP to read it again',
+};
+
+/** Why a worker ended without its answer, in words, with what to do. */
+function ended(
+  kind: WorkerJob['kind'],
+  file: string,
+  started: Error | undefined,
+  code: number | null,
+  signal: string | null,
+): string {
+  const what = `the sso-sync worker process for the ${kind} job`;
+  if (started) {
+    return (
+      `${what} could not be started (${errorMessage(started)}): Node.js at ${process.execPath} may have been ` +
+      'moved or upgraded. Restart the daemon; where it runs as the service, `sso-sync service install` ' +
+      `writes the service again with the Node.js installed now. Until then ${next[kind]}`
+    );
+  }
+  if (signal === 'SIGKILL') {
+    return (
+      `${what} was killed (SIGKILL) before it answered: the system does that when memory runs out (the kernel's ` +
+      `log says so, \`journalctl -k\`), as does a person or a service manager that kills it; ${next[kind]}`
+    );
+  }
+  return (
+    `${what} ${signal ? `was ended by ${signal}` : `exited with status ${code ?? 'unknown'}`} before it ` +
+    `answered; the lines above say why. If sso-sync was upgraded or removed meanwhile (its file: ${file}), ` +
+    `restart the daemon; otherwise ${next[kind]}`
+  );
 }
 
 /** Runs the job in a new worker; resolves with its answer, rejects with its failure (made again on this side). */
@@ -43,6 +93,7 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
   return new Promise((resolve, reject) => {
     let answer: Extract<WorkerMessage, { kind: 'done' | 'failed' }> | undefined;
     let started: Error | undefined;
+    let late: number | undefined;
     const child = fork(options.file ?? workerFile, [], {
       env: options.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -56,9 +107,15 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
       else options.heard?.(message);
     });
     child.on('error', (error) => (started ??= error));
+    const deadlineMs = options.deadlineMs ?? deadlines[job.kind];
+    const deadline = (options.clock ?? systemClock).setTimer(deadlineMs, () => {
+      late = deadlineMs;
+      child.kill('SIGKILL');
+    });
     // 'close' comes once the process has ended and its IPC channel is closed: every message has been heard.
     child.on('close', (code, signal) => {
       options.signal?.removeEventListener('abort', abort);
+      deadline.cancel();
       if (answer?.kind === 'done') {
         resolve(answer.answer as JobAnswers[K]);
         return;
@@ -67,15 +124,14 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
         reject(rebuildError(answer.error));
         return;
       }
-      const why = started ? `could not be started (${errorMessage(started)})` : ending(code, signal);
-      reject(
-        new Error(
-          `the sso-sync worker process for the ${job.kind} job ${why} before it answered; ` +
-            `the lines above may say why. Its file: ${options.file ?? workerFile}`,
-        ),
-      );
+      const why =
+        late === undefined
+          ? ended(job.kind, options.file ?? workerFile, started, code, signal)
+          : `the sso-sync worker process for the ${job.kind} job did not answer in ${formatDuration(late)} and was ` +
+            `ended; ${next[job.kind]}. If it happens again, run with --log-level debug to see where it stops`;
+      reject(new SsoSyncError('worker.failed', why, { retryable: true }));
     });
-    child.send({ ...job, protocol: protocolVersion });
+    child.send(job);
     if (options.signal?.aborted) abort();
     else options.signal?.addEventListener('abort', abort, { once: true });
   });

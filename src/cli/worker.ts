@@ -14,7 +14,6 @@ import { summarize } from '../daemon/sync-summary.js';
 import {
   carryError,
   carrySummary,
-  protocolVersion,
   type JobAnswers,
   type WorkerJob,
   type WorkerMessage,
@@ -26,6 +25,8 @@ import { loadSettings } from '../settings/load.js';
 import { runOnce } from '../sync/run-once.js';
 import { recordSync } from '../sync/sync-state.js';
 import { useCompileCache } from './compile-cache.js';
+import { packageVersion } from './package-version.js';
+import { launchdLabel, systemdUnitName } from '../service/plan.js';
 import { keeper, logger } from './edges.js';
 import { recordFailure, syncDeps, type Edge } from './sync-edges.js';
 
@@ -94,11 +95,21 @@ async function work(job: WorkerJob, log: Logger): Promise<unknown> {
   }
 }
 
+/**
+ * After a stop, how long a job may still take before the worker ends anyway: as long as the daemon waits for it.
+ * A sync cancels itself before writing, but a long fetch (thousands of accounts) only ends there after a minute or
+ * more; nothing is written before that point, and a write takes milliseconds.
+ */
+const stopGraceMs = 5_000;
+
 /** Takes the job, does it, answers, and ends. */
 function serve(): void {
+  stopping.signal.addEventListener('abort', () => systemClock.setTimer(stopGraceMs, () => process.exit(0)), {
+    once: true,
+  });
   for (const signal of daemonSignals) process.on(signal, () => signal !== 'SIGHUP' && stopping.abort());
   process.on('disconnect', () => stopping.abort());
-  process.on('message', (message: { kind?: string; protocol?: unknown }) => {
+  process.on('message', (message: { kind?: string; version?: unknown }) => {
     if (message.kind === 'abort') {
       stopping.abort();
       return;
@@ -107,14 +118,24 @@ function serve(): void {
   });
 }
 
+/** How to restart the daemon, where it runs as the service here; and by hand. */
+function restartAdvice(): string {
+  const service =
+    process.platform === 'darwin'
+      ? `\`launchctl kickstart -k gui/${process.getuid?.() ?? '$(id -u)'}/${launchdLabel}\``
+      : `\`systemctl --user restart ${systemdUnitName}\``;
+  return `${service} where it runs as the service; otherwise stop it and run \`sso-sync\` again`;
+}
+
 /** The job's answer, or its failure, told to the daemon. */
-async function answer(message: { protocol?: unknown }): Promise<void> {
+async function answer(message: { version?: unknown }): Promise<void> {
   try {
-    if (message.protocol !== protocolVersion) {
+    const installed = packageVersion();
+    if (message.version !== installed) {
       throw new SsoSyncError(
         'usage',
-        'the sso-sync daemon that is running is of another version than the files installed now (an upgrade), ' +
-          'so it cannot use them. Restart it: `sso-sync service install` restarts the service.',
+        `sso-sync was upgraded under the running daemon (the daemon is ${String(message.version)}, the files ` +
+          `installed now are ${installed}), and the daemon cannot use the new files. Restart it: ${restartAdvice()}.`,
       );
     }
     const job = message as WorkerJob;

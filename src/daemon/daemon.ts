@@ -29,7 +29,7 @@ import { SyncQueue, type ScanKind } from './sync-queue.js';
 import { SyncSchedule, type Scheduled } from './sync-schedule.js';
 import { TokenCacheWatch } from './token-cache-watch.js';
 import { TokenTimers } from './token-timers.js';
-import type { Watch, WatchedPath } from './watch-files.js';
+import type { Watch, WatchedPath, WatchProblem } from './watch-files.js';
 import { Watchers } from './watchers.js';
 
 export type { Refreshed } from './known-tokens.js';
@@ -59,11 +59,16 @@ export interface DaemonDeps {
   /** A uniform draw from [0, 1), for the jitter of each scheduled run. */
   random(): number;
   /** Watches files and directories; `onChange` hears of every file that changed in them. */
-  watch(paths: WatchedPath[], onChange: (file: string) => void): Watch;
+  watch(paths: WatchedPath[], onChange: (file: string) => void, problem: WatchProblem): Watch;
   /** The session's cached token; undefined when there is none or it cannot be read. */
   readToken(session: string): Promise<CachedToken | undefined>;
   /** The AWS config's text as a sync reads it; undefined when there is no file; throws when it cannot be read. */
   readConfig(): Promise<string | undefined>;
+  /**
+   * Resolves once every worker that may write a token now (a sync, a refresh) has ended, so that each token it wrote
+   * has been told (`onRefreshed`) before the token cache's change is judged: a token sso-sync wrote is not a sign-in.
+   */
+  tokenWritesSettled(): Promise<void>;
   /** Where SIGTERM, SIGINT and SIGHUP come from. */
   signals: CaughtSignals;
   /** Desktop notification (off unless the settings turn it on). */
@@ -121,6 +126,8 @@ class Daemon {
   private readonly watchers: Watchers;
   /** Aborted at a stop: a sync that has not begun writing is cancelled. */
   private readonly controller = new AbortController();
+  /** The reload running now, if any: the next one waits for it. */
+  private reloading = Promise.resolve();
 
   constructor(
     private readonly deps: DaemonDeps,
@@ -141,6 +148,7 @@ class Daemon {
       known,
       readToken,
       signedIn: (session) => this.signedIn(session),
+      writesSettled: () => deps.tokenWritesSettled(),
     });
     this.config = new ConfigWatch({
       log,
@@ -186,8 +194,17 @@ class Daemon {
     this.queue.request('start');
   }
 
-  /** Reloads the settings (SIGHUP, or the settings file changed); the sync after it scans as `scan` says. */
+  /**
+   * Reloads the settings (SIGHUP, or the settings file changed); the sync after it scans as `scan` says. Reloads run
+   * one after another: a read of the file that takes a while must not finish after a later one and bring back what
+   * the file said before.
+   */
   reload(why: string, scan: ScanKind = 'incremental'): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadNow(why, scan));
+    return this.reloading;
+  }
+
+  private reloadNow(why: string, scan: ScanKind): Promise<void> {
     return reloadSettings(
       {
         ...this.deps,

@@ -43,6 +43,14 @@ export async function reloadSettings(deps: ReloadDeps, why: string): Promise<voi
     if (scheduleChanged) deps.reschedule(next);
     deps.requestSync('settings');
   } catch (error) {
+    if (error instanceof SsoSyncError && error.code === 'worker.failed') {
+      // Not the file's fault: its reading failed.
+      log.error(
+        { event: 'settings.reload_failed', reason: why },
+        `the settings were not read again, the previous ones stay: ${error.message}`,
+      );
+      return;
+    }
     // The loader's advice ends "Fix the file and run again"; the daemon reads the file again when it is saved.
     const message = (error instanceof SsoSyncError ? error.message : String(error)).replace(
       /\nFix (\S+) and run again[^\n]*$/,

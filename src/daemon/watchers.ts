@@ -7,10 +7,29 @@ import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { tokenCacheDir } from '../paths.js';
 import { Debouncer } from './debouncer.js';
-import type { Watch, WatchedPath } from './watch-files.js';
+import type { Watch, WatchedPath, WatchProblem } from './watch-files.js';
 
 /** How long a path must stay quiet before its change is handled. */
 export const debounceMs = 300;
+
+/** Says that a directory cannot be watched, why, and what to do; advice fitting the system's limits. */
+function logWatchProblem(log: Logger, dir: string, error: NodeJS.ErrnoException): void {
+  const limit =
+    error.code === 'ENOSPC'
+      ? 'fs.inotify.max_user_watches'
+      : error.code === 'EMFILE'
+        ? 'fs.inotify.max_user_instances'
+        : undefined;
+  const advice = limit
+    ? `the system's limit of file watches is reached (${limit}; editors and other watchers share it): raise it ` +
+      `(\`sudo sysctl ${limit}=524288\`, and in /etc/sysctl.d to keep it) and restart the daemon`
+    : 'restart the daemon once the cause is fixed';
+  log.warn(
+    { event: 'watch.failed', dir, code: error.code },
+    `cannot watch ${dir} (${error.code ?? error.message}): changes there are seen only at the next scheduled sync; ` +
+      advice,
+  );
+}
 
 /** What the watches need. */
 export interface WatchersDeps {
@@ -19,7 +38,7 @@ export interface WatchersDeps {
   home: string;
   configFile: string;
   settingsFile: string;
-  watch(paths: WatchedPath[], onChange: (file: string) => void): Watch;
+  watch(paths: WatchedPath[], onChange: (file: string) => void, problem: WatchProblem): Watch;
 }
 
 /** What is done when a watched path changed. */
@@ -48,11 +67,15 @@ export class Watchers {
       { path: settings, kind: 'file' },
       { path: cacheDir, kind: 'dir' },
     ];
-    this.watch = deps.watch(paths, (changed) => {
-      const file = path.resolve(changed);
-      const tokenFile = file.startsWith(cacheDir + path.sep) && file.endsWith('.json');
-      if (file === config || file === settings || tokenFile) this.debouncer.event(file);
-    });
+    this.watch = deps.watch(
+      paths,
+      (changed) => {
+        const file = path.resolve(changed);
+        const tokenFile = file.startsWith(cacheDir + path.sep) && file.endsWith('.json');
+        if (file === config || file === settings || tokenFile) this.debouncer.event(file);
+      },
+      (dir, error) => logWatchProblem(deps.log, dir, error),
+    );
   }
 
   /** No change is handled any more (the daemon is stopping). */

@@ -11,15 +11,14 @@ import type { Settings } from '../settings/resolved.js';
 import type { SyncRequest } from '../sync/run-once.js';
 import type { SyncSummary } from './sync-summary.js';
 
-/**
- * The shape of these messages. A daemon keeps running through an upgrade of the installed files, and then forks the
- * new worker: a job of another shape is refused with the advice to restart the daemon, instead of misread.
- */
-export const protocolVersion = 1;
-
 /** What every job carries: how the worker logs, and the settings file the daemon was started with. */
 interface JobBase {
-  protocol: typeof protocolVersion;
+  /**
+   * The daemon's version (package.json's, read when it started). A daemon keeps running through an upgrade of the
+   * installed files and then forks the new worker: a job from another version is refused with the advice to
+   * restart the daemon, instead of being misread (its settings, requests and answers may have another shape).
+   */
+  version: string;
   /** The daemon's log level, resolved: the worker's lines go where the daemon's go, at the same level. */
   logLevel: string;
   settingsFile: string | undefined;

@@ -8,11 +8,15 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { packageVersion } from '../../src/cli/package-version.js';
 import { runWorker, workerFile } from '../../src/cli/worker-process.js';
 import type { WorkerMessage } from '../../src/daemon/worker-protocol.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings/load.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+/** The version the daemon would send: the installed one. */
+const version = packageVersion();
 
 /** A home with a settings file of every kind of key; the environment a daemon there runs in. */
 function home(t: { after(fn: () => void): void }, settings: string) {
@@ -45,7 +49,7 @@ chains:
 
 test('the settings a worker reads are the settings read here, whole', async (t) => {
   const { env } = home(t, richSettings);
-  const base = { logLevel: 'silent', settingsFile: undefined };
+  const base = { version, logLevel: 'silent', settingsFile: undefined };
   const crossed = await runWorker<'settings'>({ kind: 'settings', ...base }, { env });
   const here = await loadSettings(undefined, env);
   assert.deepEqual(crossed, here);
@@ -54,7 +58,7 @@ test('the settings a worker reads are the settings read here, whole', async (t) 
 
 test('settings a worker refuses arrive as the same error: its code, exit status and message', async (t) => {
   const { env, file } = home(t, 'schedule: "not a cron"\n');
-  const base = { logLevel: 'silent', settingsFile: file };
+  const base = { version, logLevel: 'silent', settingsFile: file };
   const here = await loadSettings(file, env).catch((e: unknown) => e);
   assert.ok(here instanceof SsoSyncError);
   await assert.rejects(runWorker<'settings'>({ kind: 'settings', ...base }, { env }), (error) => {
@@ -70,7 +74,7 @@ test("the schedule's next time is the next one node-cron reckons", async (t) => 
   const { env } = home(t, '');
   const before = Date.now();
   const next = await runWorker<'next-run'>(
-    { kind: 'next-run', logLevel: 'silent', settingsFile: undefined, expression: '*/2 * * * * *' },
+    { kind: 'next-run', version, logLevel: 'silent', settingsFile: undefined, expression: '*/2 * * * * *' },
     { env },
   );
   assert.ok(next !== null && next > before, `${next} after ${before}`);
@@ -78,17 +82,50 @@ test("the schedule's next time is the next one node-cron reckons", async (t) => 
   assert.ok(next <= Date.now() + 2000);
 });
 
-test('a worker that ends without answering is a failure that says how it ended and where its file is', async (t) => {
+test('a worker that ends without answering is a failure that says how it ended, where its file is, and what comes next', async (t) => {
   const dir = tempDir(t, 'sso-sync-worker-');
   const broken = path.join(dir, 'worker.js');
   writeFileSync(broken, 'process.exit(3);\n');
+  const job = { kind: 'settings' as const, version, logLevel: 'silent', settingsFile: undefined };
+  await assert.rejects(runWorker<'settings'>(job, { env: {}, file: broken }), (error) => {
+    assert.ok(error instanceof SsoSyncError);
+    assert.equal(error.code, 'worker.failed');
+    assert.ok(error.retryable);
+    assert.equal(
+      error.message,
+      'the sso-sync worker process for the settings job exited with status 3 before it answered; the lines above ' +
+        `say why. If sso-sync was upgraded or removed meanwhile (its file: ${broken}), restart the daemon; ` +
+        'otherwise the previous settings stay; save the file again or send SIGHUP to read it again',
+    );
+    return true;
+  });
+  writeFileSync(broken, "process.kill(process.pid, 'SIGKILL');\n");
   await assert.rejects(
-    runWorker<'settings'>({ kind: 'settings', logLevel: 'silent', settingsFile: undefined }, { env: {}, file: broken }),
-    new RegExp(`the sso-sync worker process for the settings job exited with status 3 before it answered; .*${broken}`),
+    runWorker<'settings'>(job, { env: {}, file: broken }),
+    /was killed \(SIGKILL\) before it answered: the system does that when memory runs out/,
   );
 });
 
-test('a job from a daemon of another version is refused with the advice to restart the daemon', async (t) => {
+test('a worker that hangs is ended at its deadline, and the job fails saying so', async (t) => {
+  const dir = tempDir(t, 'sso-sync-worker-');
+  const hanging = path.join(dir, 'worker.js');
+  writeFileSync(hanging, 'setInterval(() => {}, 1000);\n');
+  const job = {
+    kind: 'next-run' as const,
+    version,
+    logLevel: 'silent',
+    settingsFile: undefined,
+    expression: '* * * * *',
+  };
+  const started = Date.now();
+  await assert.rejects(
+    runWorker<'next-run'>(job, { env: {}, file: hanging, deadlineMs: 1_000 }),
+    /^SsoSyncError: the sso-sync worker process for the next-run job did not answer in 1s and was ended; the daemon asks again in a minute/,
+  );
+  assert.ok(Date.now() - started < 10_000);
+});
+
+test('a job from a daemon of another version (an upgrade under it) is refused with the advice to restart it', async (t) => {
   const { env } = home(t, '');
   const child = fork(workerFile, [], {
     env,
@@ -97,12 +134,19 @@ test('a job from a daemon of another version is refused with the advice to resta
   });
   const messages: WorkerMessage[] = [];
   child.on('message', (m: WorkerMessage) => messages.push(m));
-  child.send({ kind: 'settings', protocol: 0, logLevel: 'silent', settingsFile: undefined });
+  child.send({ kind: 'settings', version: '0.0.1', logLevel: 'silent', settingsFile: undefined });
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0);
   assert.equal(messages.length, 1);
   const [answer] = messages;
   assert.ok(answer?.kind === 'failed');
   assert.equal(answer.error.code, 'usage');
-  assert.match(answer.error.message, /another version than the files installed now.*Restart it/s);
+  assert.match(
+    answer.error.message,
+    /upgraded under the running daemon \(the daemon is 0\.0\.1, the files installed now are \d/,
+  );
+  assert.match(
+    answer.error.message,
+    /Restart it: `systemctl --user restart sso-sync\.service` where it runs as the service; otherwise/,
+  );
 });

@@ -12,6 +12,7 @@ import { debounceMs } from '../../src/daemon/watchers.js';
 import { SsoSyncError } from '../../src/errors.js';
 import type { SyncReport } from '../../src/sync/run-once.js';
 import { sha256Hex } from '../../src/core/sha256.js';
+import { zeroSettings } from '../../src/settings/schema.js';
 import { pidFile, tokenCacheDir } from '../../src/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { awsFailed, configWithBlocks, harness, ok, session, signInRequired, token } from './harness.js';
@@ -586,4 +587,26 @@ test('a pid file holding this very pid (a container restarted as pid 1) does not
     '2026-01-01T00:00:00.000Z',
   );
   await claim.release();
+});
+
+test('reloads run one after another: a slow read of the settings never finishes after a later one', async (t) => {
+  const h = harness(t, { settings: [{}] });
+  const schedules = ['1 * * * *', '2 * * * *'];
+  let reads = 0;
+  // The first reload's read takes 5 s, the second's 1 s: side by side, the first would land last.
+  h.deps.loadSettings = async () => {
+    const n = reads++;
+    if (n === 0) return { ...zeroSettings() };
+    await h.clock.sleep(n === 1 ? 5_000 : 1_000);
+    return { ...zeroSettings(), schedule: schedules[n - 1]!, scheduleWritten: true };
+  };
+  await h.start();
+  h.signal('SIGHUP');
+  h.signal('SIGHUP');
+  await h.clock.advance(10_000);
+  assert.deepEqual(
+    h.events('settings.reloaded').map((e) => e.schedule),
+    ['1 * * * *', '2 * * * *'],
+  );
+  assert.equal(h.expressions.at(-1), '2 * * * *', 'the later file is the one in force');
 });

@@ -154,6 +154,7 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
     sessions: () => Promise.resolve(world.sessions),
     runSync: async (request) => summarize(await runSync(request)),
     recordNextRun: () => Promise.resolve(),
+    tokenWritesSettled: () => Promise.resolve(),
     createKeeper: (_settings, onRefreshed) => ({
       refresh: (s: SessionDef) => {
         world.refreshes.push(clock.now());

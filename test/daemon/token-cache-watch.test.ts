@@ -14,7 +14,7 @@ import { recordingLog, session, token } from './harness.js';
 
 const home = '/home/me';
 
-function watch() {
+function watch(writesSettled?: () => Promise<void>) {
   const { log, lines } = recordingLog();
   const cache = new Map<string, CachedToken>();
   const put = (name: string, access: string) => cache.set(name, { ...token(0, 3600_000, access), file: name });
@@ -28,6 +28,7 @@ function watch() {
     known,
     readToken: (name) => Promise.resolve(cache.get(name)),
     signedIn: (name) => signedIn.push(name),
+    ...(writesSettled ? { writesSettled } : {}),
   });
   return { w, put, known, signedIn, lines };
 }
@@ -64,4 +65,23 @@ test("another tool's cache files, sessions not synced and unreadable tokens are 
   await w.changed(path.join(tokenCacheDir(home), 'botocore-client-id-eu-north-1.json'));
   await w.changed(tokenCachePath(home, 'mycorp')); // no token there (or it cannot be read)
   assert.deepEqual(signedIn, []);
+});
+
+test("a token that lands before its writer has told of it (a worker's message still on its way) is no sign-in", async () => {
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const { w, put, known, signedIn } = watch(() => settled);
+  put('mycorp', 'at-start');
+  await w.rememberAll();
+  // The worker wrote the refreshed token; the watch sees the file before the worker's message arrives.
+  put('mycorp', 'refreshed');
+  const judged = w.changed(tokenCachePath(home, 'mycorp'));
+  known.refreshed('mycorp', sha256Hex(token(0, 3600_000, 'refreshed').accessToken));
+  settle();
+  await judged;
+  assert.deepEqual(signedIn, []);
+  // A token nobody told of is still a sign-in once the writes are settled.
+  put('mycorp', 'signed-in');
+  await w.changed(tokenCachePath(home, 'mycorp'));
+  assert.deepEqual(signedIn, ['mycorp']);
 });

@@ -1,6 +1,6 @@
 /** The real file watcher (fs.watch): files of any name are watched through their directory, never created as one. */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { watchFiles } from '../../src/daemon/watch-files.js';
@@ -58,4 +58,28 @@ test('a watched directory removed and made again is watched again, and the files
   // And later changes in it too.
   const later = path.join(cache, 'later.json');
   await until('a token written later', () => (appendFileSync(later, '#\n'), seen.has(later)));
+});
+
+test('a watched file that is a symbolic link (dotfiles) is told when its real file changes, and follows a new link', async (t) => {
+  const home = tempDir(t, 'sso-sync-watch-');
+  const dotfiles = path.join(home, 'dotfiles');
+  mkdirSync(path.join(home, '.aws'));
+  mkdirSync(dotfiles);
+  const real = path.join(dotfiles, 'aws-config');
+  const config = path.join(home, '.aws', 'config');
+  writeFileSync(real, '[default]\n');
+  symlinkSync(real, config);
+  const seen = new Set<string>();
+  const watch = watchFiles([{ path: config, kind: 'file' }], (file) => seen.add(path.resolve(file)));
+  t.after(() => watch.close());
+  await until('an edit of the real file, told as the config', () => (appendFileSync(real, '#\n'), seen.has(config)));
+
+  // The link made to point elsewhere: the new real file is watched.
+  const other = path.join(home, 'other-config');
+  writeFileSync(other, '[default]\n');
+  rmSync(config);
+  symlinkSync(other, config);
+  await until('the link changed', () => seen.has(config));
+  seen.clear();
+  await until('an edit of the new real file', () => (appendFileSync(other, '#\n'), seen.has(config)));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { debounceMs, Watchers } from '../../src/daemon/watchers.js';
-import type { WatchedPath } from '../../src/daemon/watch-files.js';
+import type { WatchedPath, WatchProblem } from '../../src/daemon/watch-files.js';
 import { tokenCacheDir, tokenCachePath } from '../../src/paths.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { recordingLog } from './harness.js';
@@ -17,6 +17,7 @@ function watchers(fail = false) {
   const { log, lines } = recordingLog();
   const handled: string[] = [];
   let onChange: (file: string) => void = () => undefined;
+  let onProblem: WatchProblem = () => undefined;
   let watched: WatchedPath[] = [];
   let closed = false;
   const handle = (what: string) => {
@@ -30,9 +31,10 @@ function watchers(fail = false) {
       home,
       configFile,
       settingsFile,
-      watch: (paths, fn) => {
+      watch: (paths, fn, problem) => {
         watched = paths;
         onChange = fn;
+        onProblem = problem;
         return { close: () => Promise.resolve(void (closed = true)) };
       },
     },
@@ -42,7 +44,17 @@ function watchers(fail = false) {
       token: (file) => handle(`token ${path.basename(file)}`),
     },
   );
-  return { w, clock, handled, lines, change: (f: string) => onChange(f), watched: () => watched, closed: () => closed };
+  const problem = (dir: string, code: string) => onProblem(dir, Object.assign(new Error(code), { code }));
+  return {
+    w,
+    clock,
+    handled,
+    lines,
+    change: (f: string) => onChange(f),
+    problem,
+    watched: () => watched,
+    closed: () => closed,
+  };
 }
 
 test('the config and the settings file are watched as files, whatever their names; the token cache as a directory', () => {
@@ -102,4 +114,27 @@ test('after halt, a change waiting for its debounce and any later one are droppe
   assert.deepEqual(clock.pending(), []);
   await w.close();
   assert.equal(closed(), true);
+});
+
+test('a directory that cannot be watched is said, with advice fitting the cause', () => {
+  const { problem, lines } = watchers();
+  problem('/home/me/.aws', 'ENOSPC');
+  problem('/home/me/.aws/sso/cache', 'EMFILE');
+  problem('/home/me/.config/sso-sync', 'EACCES');
+  assert.deepEqual(
+    lines.map((l) => [l.event, l.dir, l.code]),
+    [
+      ['watch.failed', '/home/me/.aws', 'ENOSPC'],
+      ['watch.failed', '/home/me/.aws/sso/cache', 'EMFILE'],
+      ['watch.failed', '/home/me/.config/sso-sync', 'EACCES'],
+    ],
+  );
+  assert.match(
+    String(lines[0]?.msg),
+    /cannot watch \/home\/me\/.aws \(ENOSPC\): changes there are seen only at the next/,
+  );
+  assert.match(String(lines[0]?.msg), /sudo sysctl fs\.inotify\.max_user_watches=524288/);
+  assert.match(String(lines[1]?.msg), /fs\.inotify\.max_user_instances/);
+  assert.match(String(lines[2]?.msg), /restart the daemon once the cause is fixed/);
+  assert.doesNotMatch(String(lines[2]?.msg), /sysctl/);
 });
