@@ -54,7 +54,11 @@ function snapshot(dir: string): string[] {
   return out.sort();
 }
 
-test('the command runs from a read-only copy of the package without node_modules, and writes nothing there', async (t) => {
+/**
+ * A sandbox, and a read-only copy of what `npm pack` ships (package.json "files") with no dependency installed
+ * beside it; both removed when the test ends.
+ */
+async function readOnlyInstall(t: { after(fn: () => Promise<void>): void }) {
   const box = await sandbox({ fixture: builtinFixture() });
   const install = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-install-'));
   t.after(() => {
@@ -62,10 +66,14 @@ test('the command runs from a read-only copy of the package without node_modules
     rmSync(install, { recursive: true, force: true });
     return box.close();
   });
-  // What `npm pack` ships (package.json "files"), with no dependency installed beside it.
   for (const part of ['package.json', 'dist/src', 'systemd', 'launchd'])
     cpSync(path.join(root, part), path.join(install, part), { recursive: true });
   chmodTree(install, 0o444, 0o555);
+  return { box, install };
+}
+
+test('the command runs from a read-only copy of the package without node_modules, and writes nothing there', async (t) => {
+  const { box, install } = await readOnlyInstall(t);
   const before = snapshot(install);
   const cli = path.join(install, 'dist', 'src', 'cli', 'main.js');
   box.writeConfig(sessionSection());
@@ -103,16 +111,7 @@ async function daemonUntilSynced(cli: string, env: NodeJS.ProcessEnv): Promise<{
 }
 
 test('the daemon and the worker processes it forks run from that read-only copy too', async (t) => {
-  const box = await sandbox({ fixture: builtinFixture() });
-  const install = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-install-'));
-  t.after(() => {
-    chmodTree(install, 0o644, 0o755);
-    rmSync(install, { recursive: true, force: true });
-    return box.close();
-  });
-  for (const part of ['package.json', 'dist/src'])
-    cpSync(path.join(root, part), path.join(install, part), { recursive: true });
-  chmodTree(install, 0o444, 0o555);
+  const { box, install } = await readOnlyInstall(t);
   box.writeConfig(sessionSection());
   box.signIn();
   const { status, out } = await daemonUntilSynced(path.join(install, 'dist', 'src', 'cli', 'main.js'), box.env);
