@@ -55,6 +55,8 @@ export class SsoSyncError extends Error {
    * an error the daemon's copy made is one of these to the other copy too.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass, should there be one, is matched as usual.
+    if (this !== SsoSyncError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as { [sameKind]?: unknown })[sameKind] === true;
   }
   /** The process exit status for this error. */

@@ -131,7 +131,15 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
             `ended; ${next[job.kind]}. If it happens again, run with --log-level debug to see where it stops`;
       reject(new SsoSyncError('worker.failed', why, { retryable: true }));
     });
-    child.send(job);
+    try {
+      child.send(job);
+    } catch (error) {
+      // A job that cannot be sent (it does not clone): the worker would wait for ever.
+      child.kill('SIGKILL');
+      deadline.cancel();
+      reject(new Error(`the ${job.kind} job could not be sent to its worker process: ${errorMessage(error)}`));
+      return;
+    }
     if (options.signal?.aborted) abort();
     else options.signal?.addEventListener('abort', abort, { once: true });
   });

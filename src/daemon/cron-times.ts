@@ -20,9 +20,6 @@ export interface CronTimesDeps {
 /** How long after a failed `nextTime` it is asked again. */
 export const retryMs = 60_000;
 
-/** A timer woken more than this before its time waits again (timers are not exact to the millisecond). */
-const earlyMs = 500;
-
 /** Runs `task` each time `expression` comes; `changed` hears when the next time becomes known. */
 export function cronTimes(deps: CronTimesDeps, expression: string, task: () => void, changed: () => void): Scheduled {
   let next: number | null = null;
@@ -32,7 +29,9 @@ export function cronTimes(deps: CronTimesDeps, expression: string, task: () => v
   const wait = (at: number) => {
     timer = deps.clock.setTimer(Math.max(0, at - deps.clock.now()), () => {
       if (stopped) return;
-      if (deps.clock.now() < at - earlyMs) {
+      // Woken before its time by the wall clock (set back, or timers and the wall clock apart by a few ms): waits
+      // again, so that the next time is never asked for before this one has come and the task never runs twice.
+      if (deps.clock.now() < at) {
         wait(at);
         return;
       }

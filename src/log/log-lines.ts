@@ -55,11 +55,20 @@ function censored(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** A value's JSON; a value JSON cannot hold (a BigInt, a loop) as its text, so that a log line never throws. */
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
+
 /** One JSON line as pino writes it: level, time, the fields, the message. */
 export function jsonLine(level: LevelName, time: number, fields: object, message: string): string {
   let line = `{"level":"${level}","time":"${new Date(time).toISOString()}"`;
   for (const [key, value] of Object.entries(fields)) {
-    const text = JSON.stringify(secretKeys.includes(key) ? '[redacted]' : censored(value, 1)) as string | undefined;
+    const text = jsonOf(secretKeys.includes(key) ? '[redacted]' : censored(value, 1));
     // JSON.stringify gives undefined for what has no JSON form (undefined, a function): pino leaves the key out.
     if (text !== undefined) line += `,${JSON.stringify(key)}:${text}`;
   }

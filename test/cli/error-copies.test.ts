@@ -15,4 +15,9 @@ test('an SsoSyncError of another copy of the module is an SsoSyncError here, and
   assert.ok(new SsoSyncError('usage', 'x') instanceof other.SsoSyncError);
   assert.ok(!(new Error('plain') instanceof SsoSyncError));
   assert.equal(theirs.exitCode, 2);
+  // A subclass is matched as any class is.
+  class Narrower extends SsoSyncError {}
+  assert.ok(new Narrower('usage', 'x') instanceof Narrower);
+  assert.ok(new Narrower('usage', 'x') instanceof SsoSyncError);
+  assert.ok(!(new SsoSyncError('usage', 'x') instanceof Narrower));
 });

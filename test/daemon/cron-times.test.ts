@@ -114,3 +114,32 @@ test('a next time that cannot be worked out is said once, asked again every minu
   assert.equal(runs, 2, 'the run at 10:00, after which the next time cannot be worked out');
   assert.equal(lines.length, 2, 'a new spell of failures is said again');
 });
+
+test('a timer woken a moment early (the wall clock set back 400 ms meanwhile) runs the task once, on time', async () => {
+  const timers = new FakeClock(Date.parse('2026-01-05T09:00:00Z'));
+  let setBack = 0;
+  const clock: Clock = {
+    now: () => timers.now() - setBack,
+    sleep: (ms) => timers.sleep(ms),
+    setTimer: (ms, fn) => timers.setTimer(ms, fn),
+  };
+  const { log } = recordingLog();
+  const { nextTime } = every30(clock);
+  let runs = 0;
+  cronTimes(
+    { clock, log, nextTime },
+    '0 */30 * * * *',
+    () => runs++,
+    () => undefined,
+  );
+  await timers.advance(10 * minute);
+  setBack = 400;
+  await timers.advance(20 * minute);
+  assert.equal(runs, 0, 'at 09:29:59.6 by the wall clock');
+  await timers.advance(400);
+  assert.equal(runs, 1, 'at 09:30 by the wall clock');
+  await timers.advance(29 * minute);
+  assert.equal(runs, 1, 'not again for 09:30');
+  await timers.advance(minute);
+  assert.equal(runs, 2, 'at 10:00');
+});

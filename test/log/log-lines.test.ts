@@ -65,3 +65,17 @@ test('the log file gets info and above whatever the level, and nothing below', (
 test('an unknown level is refused at once', () => {
   assert.throws(() => jsonLines({ level: 'loud', fd: 2, clock: new FakeClock() }), /unknown log level "loud"/);
 });
+
+test('a value JSON cannot hold (a BigInt, a loop) is written as its text instead of ending the process', () => {
+  const loop: Record<string, unknown> = { name: 'loop' };
+  loop.self = loop;
+  const line = jsonLine('warn', 0, { event: 'odd', big: 10n, loop }, 'still written');
+  assert.deepEqual(JSON.parse(line), {
+    level: 'warn',
+    time: '1970-01-01T00:00:00.000Z',
+    event: 'odd',
+    big: '10',
+    loop: '[object Object]',
+    msg: 'still written',
+  });
+});
