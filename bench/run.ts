@@ -8,6 +8,8 @@
  *  3. Merge, no network (merge.ts): 10,000 profiles into a 1.5 MB config, the sync that writes them and the one
  *     that finds nothing to change, cold and warm, with peak RSS; growth with the number of profiles; configs of
  *     12.5 to 50 MB.
+ *  4. The daemon (idle.ts): its RSS beside a bare node after a sync of 400 profiles and after an idle minute, and
+ *     over 100 scheduled cycles, with its growth.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { coldStartBenchmarks } from './cold-start.js';
 import { mergeBenchmarks } from './merge.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const idleBench = fileURLToPath(new URL('./idle.js', import.meta.url));
 
 function runNode(
   args: string[],
@@ -116,6 +119,13 @@ async function main(): Promise<void> {
       'result for a section or key given twice), each process new as `sso-sync --once` is; peak RSS from the kernel',
   );
   await mergeBenchmarks();
+  console.log('');
+
+  // Its own process, as `npm run bench:idle` runs it, with a short idle wait (the 10-minute one: bench:idle).
+  console.log('4. The daemon at rest and over scheduled cycles (idle.ts): 1 idle minute, then 100 cycles');
+  const idle = await runNode([idleBench, '1', '100'], process.env);
+  process.stdout.write(idle.stdout.replace(/^/gm, '   '));
+  if (idle.code !== 0) throw new Error(`the daemon benchmark failed (exit ${idle.code}): ${idle.stderr}`);
 }
 
 await main();
