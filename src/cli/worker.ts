@@ -25,9 +25,9 @@ import { loadSettings } from '../settings/load.js';
 import { runOnce } from '../sync/run-once.js';
 import { recordSync } from '../sync/sync-state.js';
 import { useCompileCache } from './compile-cache.js';
-import { packageVersion } from './package-version.js';
 import { launchdLabel, systemdUnitName } from '../service/plan.js';
 import { keeper, logger } from './edges.js';
+import { packageVersion } from './package-version.js';
 import { recordFailure, syncDeps, type Edge } from './sync-edges.js';
 
 const edge: Edge = { env: process.env, clock: systemClock };
@@ -51,7 +51,7 @@ function tell(message: WorkerMessage): Promise<void> {
 const refusedOf = (hashes: string[]) =>
   new RefusedRefreshes(hashes, (refreshTokenHash) => void tell({ kind: 'refused', refreshTokenHash }));
 
-/** Each token a keeper writes is told to the daemon, by its hash, before its watch of the cache sees the file. */
+/** Each token a keeper writes is told to the daemon, by its hash: its cache watch then knows it is no sign-in. */
 const refreshed = (session: string, token: { accessToken: string }) =>
   void tell({ kind: 'refreshed', session, accessTokenHash: sha256Hex(token.accessToken) });
 

@@ -19,11 +19,8 @@ export interface TokenCacheWatchDeps {
   readToken(session: string): Promise<CachedToken | undefined>;
   /** A sign-in happened (logged already): sync the session. */
   signedIn(session: string): void;
-  /**
-   * Resolves once sso-sync's own token writes now under way are known (see DaemonDeps.tokenWritesSettled); optional,
-   * for watches whose refreshes are told at once.
-   */
-  writesSettled?(): Promise<void>;
+  /** Resolves once sso-sync's own token writes now under way are known (see DaemonDeps.tokenWritesSettled). */
+  writesSettled(): Promise<void>;
 }
 
 /** Finds the sign-ins among the changes in the token cache. */
@@ -43,7 +40,7 @@ export class TokenCacheWatch {
     const { home, known, log } = this.deps;
     const name = this.deps.current.names().find((n) => path.resolve(tokenCachePath(home, n)) === path.resolve(file));
     if (name === undefined) return;
-    await this.deps.writesSettled?.();
+    await this.deps.writesSettled();
     const token = await this.deps.readToken(name);
     // Unreadable, or sso-sync's own refresh (or a token already seen).
     if (!token || !known.see(name, token.accessToken)) return;

@@ -39,10 +39,16 @@ export const levelValues = { trace: 10, debug: 20, info: 30, warn: 40, error: 50
 /** A level's name. */
 export type LevelName = keyof typeof levelValues;
 
-/** A level name's number; `silent` is above every level; undefined for a name that is no level. */
-export function levelNumber(level: string): number | undefined {
-  if (level === 'silent') return Infinity;
-  return Object.hasOwn(levelValues, level) ? levelValues[level as LevelName] : undefined;
+/**
+ * The lowest level a logger writes to its output (`silent` is above every level), and to the log file: info and
+ * above whatever the output's level, so that a quieter terminal or journal does not cost the history `sso-sync log`
+ * reads. An unknown level name is refused.
+ */
+export function levelsOf(level: string): { out: number; file: number } {
+  if (level !== 'silent' && !Object.hasOwn(levelValues, level))
+    throw new Error(`unknown log level ${JSON.stringify(level)}`);
+  const out = level === 'silent' ? Infinity : levelValues[level as LevelName];
+  return { out, file: Math.min(out, levelValues.info) };
 }
 
 /** The value with what sits under a secret key replaced, in it and in the objects up to `depth` below it. */
@@ -106,9 +112,7 @@ export interface JsonLinesOptions {
 
 /** A logger writing JSON lines to `fd` (and the log file) with one write each. */
 export function jsonLines(options: JsonLinesOptions): Logger {
-  const outLevel = levelNumber(options.level);
-  if (outLevel === undefined) throw new Error(`unknown log level ${JSON.stringify(options.level)}`);
-  const fileLevel = Math.min(outLevel, levelValues.info);
+  const { out: outLevel, file: fileLevel } = levelsOf(options.level);
   const { file: fileOptions, clock } = options;
   const file = fileOptions && openReportedLogFile(fileOptions, () => log, clock);
   const method =

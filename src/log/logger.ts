@@ -6,7 +6,7 @@ import { pino, type DestinationStream } from 'pino';
 import pretty, { prettyFactory } from 'pino-pretty';
 import type { Clock } from '../clock/clock.js';
 import type { LogFileOptions } from './rotating-file.js';
-import { openReportedLogFile, secretKeys, type Logger } from './log-lines.js';
+import { levelsOf, openReportedLogFile, secretKeys, type Logger } from './log-lines.js';
 
 export { secretKeys, type Logger } from './log-lines.js';
 export type { LogFileOptions } from './rotating-file.js';
@@ -70,8 +70,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (!options.file) return pino(pinoOptions(level), out);
 
   const fileOptions = options.file;
-  const outLevel = levelValue(level);
-  const fileLevel = Math.min(outLevel, levelValue('info'));
+  const { out: outLevel, file: fileLevel } = levelsOf(level);
   // A failed write's report reaches only the output (the file failed); see openReportedLogFile.
   const file = openReportedLogFile(fileOptions, () => log, options.clock);
   // One serialisation (so one redaction) feeds both: pino hands each line's level to a stream that asks for it.
@@ -107,12 +106,4 @@ export function pinoOptions(level: string): pino.LoggerOptions {
     redact: { paths: secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
   };
-}
-
-/** A level name's number; `silent` is above every level. */
-function levelValue(level: string): number {
-  if (level === 'silent') return Infinity;
-  const value = pino.levels.values[level];
-  if (value === undefined) throw new Error(`unknown log level ${JSON.stringify(level)}`);
-  return value;
 }

@@ -24,6 +24,30 @@ function every30(clock: Clock, fail: () => boolean = () => false) {
   return { asked, nextTime };
 }
 
+/**
+ * A schedule every 30 minutes on timers that count elapsed time (`timers`), the daemon reading a wall clock that can
+ * be set back from them (`setBack`); how many times it ran.
+ */
+function wallClockApart() {
+  const timers = new FakeClock(Date.parse('2026-01-05T09:00:00Z'));
+  let behind = 0;
+  const clock: Clock = {
+    now: () => timers.now() - behind,
+    sleep: (ms) => timers.sleep(ms),
+    setTimer: (ms, fn) => timers.setTimer(ms, fn),
+  };
+  const { log } = recordingLog();
+  const { nextTime } = every30(clock);
+  let runs = 0;
+  cronTimes(
+    { clock, log, nextTime },
+    '0 */30 * * * *',
+    () => runs++,
+    () => undefined,
+  );
+  return { timers, setBack: (ms: number) => (behind = ms), runs: () => runs };
+}
+
 test('each time the expression comes the task runs once, and the next time is asked for and told', async () => {
   const clock = new FakeClock(Date.parse('2026-01-05T09:00:00Z'));
   const { log, lines } = recordingLog();
@@ -55,29 +79,13 @@ test('each time the expression comes the task runs once, and the next time is as
 });
 
 test('a timer that wakes before its time (the wall clock was set back) waits again and runs the task on time', async () => {
-  const timers = new FakeClock(Date.parse('2026-01-05T09:00:00Z'));
-  let setBack = 0;
-  // The wall clock as the daemon reads it, and the timers, which count elapsed time.
-  const clock: Clock = {
-    now: () => timers.now() - setBack,
-    sleep: (ms) => timers.sleep(ms),
-    setTimer: (ms, fn) => timers.setTimer(ms, fn),
-  };
-  const { log } = recordingLog();
-  const { nextTime } = every30(clock);
-  let runs = 0;
-  cronTimes(
-    { clock, log, nextTime },
-    '0 */30 * * * *',
-    () => runs++,
-    () => undefined,
-  );
+  const { timers, setBack, runs } = wallClockApart();
   await timers.advance(10 * minute);
-  setBack = 5 * minute;
+  setBack(5 * minute);
   await timers.advance(20 * minute);
-  assert.equal(runs, 0, 'at 09:25 by the wall clock');
+  assert.equal(runs(), 0, 'at 09:25 by the wall clock');
   await timers.advance(5 * minute);
-  assert.equal(runs, 1, 'at 09:30 by the wall clock');
+  assert.equal(runs(), 1, 'at 09:30 by the wall clock');
 });
 
 test('a next time that cannot be worked out is said once, asked again every minute, and the schedule goes on when it works', async () => {
@@ -116,30 +124,15 @@ test('a next time that cannot be worked out is said once, asked again every minu
 });
 
 test('a timer woken a moment early (the wall clock set back 400 ms meanwhile) runs the task once, on time', async () => {
-  const timers = new FakeClock(Date.parse('2026-01-05T09:00:00Z'));
-  let setBack = 0;
-  const clock: Clock = {
-    now: () => timers.now() - setBack,
-    sleep: (ms) => timers.sleep(ms),
-    setTimer: (ms, fn) => timers.setTimer(ms, fn),
-  };
-  const { log } = recordingLog();
-  const { nextTime } = every30(clock);
-  let runs = 0;
-  cronTimes(
-    { clock, log, nextTime },
-    '0 */30 * * * *',
-    () => runs++,
-    () => undefined,
-  );
+  const { timers, setBack, runs } = wallClockApart();
   await timers.advance(10 * minute);
-  setBack = 400;
+  setBack(400);
   await timers.advance(20 * minute);
-  assert.equal(runs, 0, 'at 09:29:59.6 by the wall clock');
+  assert.equal(runs(), 0, 'at 09:29:59.6 by the wall clock');
   await timers.advance(400);
-  assert.equal(runs, 1, 'at 09:30 by the wall clock');
+  assert.equal(runs(), 1, 'at 09:30 by the wall clock');
   await timers.advance(29 * minute);
-  assert.equal(runs, 1, 'not again for 09:30');
+  assert.equal(runs(), 1, 'not again for 09:30');
   await timers.advance(minute);
-  assert.equal(runs, 2, 'at 10:00');
+  assert.equal(runs(), 2, 'at 10:00');
 });

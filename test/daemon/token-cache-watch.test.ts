@@ -14,7 +14,7 @@ import { recordingLog, session, token } from './harness.js';
 
 const home = '/home/me';
 
-function watch(writesSettled?: () => Promise<void>) {
+function watch(writesSettled: () => Promise<void> = () => Promise.resolve()) {
   const { log, lines } = recordingLog();
   const cache = new Map<string, CachedToken>();
   const put = (name: string, access: string) => cache.set(name, { ...token(0, 3600_000, access), file: name });
@@ -28,7 +28,7 @@ function watch(writesSettled?: () => Promise<void>) {
     known,
     readToken: (name) => Promise.resolve(cache.get(name)),
     signedIn: (name) => signedIn.push(name),
-    ...(writesSettled ? { writesSettled } : {}),
+    writesSettled,
   });
   return { w, put, known, signedIn, lines };
 }
