@@ -1,6 +1,6 @@
 /**
  * What a sync runs against at the edge, shared by the commands that sync by hand (commands.ts) and the daemon's
- * sync worker (worker.ts): the real SDK clients and token keeper, and the record of a run that failed as a whole.
+ * sync worker (worker-jobs.ts): the real SDK clients and token keeper, and the record of a run that failed as a whole.
  */
 import type { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { createSsoApi } from '../aws/sso-api.js';
