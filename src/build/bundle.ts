@@ -6,6 +6,7 @@
  * service templates, main.js itself) are the same as in the tsc build.
  */
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -30,6 +31,43 @@ const apart = (file: string): Plugin => ({
     }));
   },
 });
+
+/** The module that takes a built-in as its CommonJS object (see `builtins`). */
+const builtinModuleFile = path.join(root, 'src', 'build', 'builtin-module.ts');
+
+/**
+ * Node's built-in modules taken as CommonJS objects rather than through Node's ES-module facade for them. The facade
+ * reads every export of the module once it is imported, lazy getters included: an `import { watch } from 'node:fs'`
+ * loads fs/promises, readline and the streams (30 more of Node's internal modules, 3.2 MB more resident for as long
+ * as the process runs), and one of `node:util` or `node:process` as many. Each `import` of a built-in in the bundles
+ * is served instead by a module that takes the object once (builtin-module.ts) and reads an export only where the
+ * bundle uses it: each read is marked pure, and esbuild drops those nothing uses. A `require` of a built-in (the
+ * bundled CommonJS code's) is Node's own, and took no facade anyway.
+ */
+const builtins: Plugin = {
+  name: 'builtins',
+  setup(b) {
+    const known = new Set(builtinModules);
+    const bare = (id: string) => id.replace(/^node:/, '');
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, ({ path: id, kind, importer }) => {
+      if (kind !== 'import-statement' || !known.has(bare(id)) || importer === builtinModuleFile) return undefined;
+      return { path: bare(id), namespace: 'builtin' };
+    });
+    const requireBuiltin = createRequire(import.meta.url);
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path: id }) => {
+      const names = Object.keys(Object.getOwnPropertyDescriptors(requireBuiltin(`node:${id}`) as object)).filter(
+        (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default',
+      );
+      const contents =
+        `import { builtinModule } from ${JSON.stringify(builtinModuleFile)};\n` +
+        `const m = builtinModule('node:${id}');\n` +
+        'const builtinExport = (name) => m[name];\n' +
+        'export default m;\n' +
+        names.map((name) => `export const ${name} = /* @__PURE__ */ builtinExport('${name}');\n`).join('');
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+};
 
 /** Gives esbuild's `__require` a `require` in the files that define it; how many files that was. */
 async function giveRequire(names: string[]): Promise<number> {
@@ -58,12 +96,12 @@ async function bundle(): Promise<void> {
     target: 'node22',
     outfile: path.join(outdir, 'daemon-command.js'),
     // pino, for a terminal only, comes from the commands' build (terminal-log.js); the AWS SDK never loads here.
-    plugins: [apart('terminal-log.js')],
+    plugins: [apart('terminal-log.js'), builtins],
     external: ['@aws-sdk/*', '@smithy/*'],
     logLevel: 'warning',
   });
   await build({
-    plugins: [apart('daemon-command.js')],
+    plugins: [apart('daemon-command.js'), builtins],
     // The daemon's worker (worker.ts), which the daemon forks, and its terminal logger are entries of their own.
     entryPoints: ['main.ts', 'worker.ts', 'terminal-log.ts'].map((f) => path.join(root, 'src', 'cli', f)),
     bundle: true,
