@@ -3,9 +3,9 @@
  * token cache, and sso-sync's own state directory (logs, backups, registrations, locks, state.json, the pid file).
  * Nothing here touches the disk.
  */
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { shortSha1Hex } from './core/short-hash.js';
 
 /** The home directory: `HOME`, else the account's. */
 export function homeDir(env: NodeJS.ProcessEnv): string {
@@ -60,7 +60,7 @@ export function tokenCacheDir(home: string): string {
 
 /** Where the AWS CLI keeps the token of an sso-session: its cache directory, the sha1 of the name, `.json`. */
 export function tokenCachePath(home: string, session: string): string {
-  const key = createHash('sha1').update(session, 'utf8').digest('hex');
+  const key = shortSha1Hex(session);
   return path.join(tokenCacheDir(home), `${key}.json`);
 }
 

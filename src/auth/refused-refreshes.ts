@@ -3,7 +3,7 @@
  * again: only a new sign-in, which brings a new refresh token, can help. Owned by the daemon and handed to each token
  * keeper it makes; a run by hand has no use for one.
  */
-import { sha256Hex } from '../core/sha256.js';
+import { shortSha256Hex } from '../core/short-hash.js';
 
 // Only a hash is kept: the process holds no refresh token longer than it needs.
 
@@ -24,7 +24,7 @@ export class RefusedRefreshes {
 
   /** The service refused this refresh token; `onRefused` hears of its hash. */
   add(refreshToken: string): void {
-    this.addHash(sha256Hex(refreshToken));
+    this.addHash(shortSha256Hex(refreshToken));
   }
 
   /** The service refused the refresh token of this hash. */
@@ -41,6 +41,6 @@ export class RefusedRefreshes {
 
   /** True when the service already refused this refresh token. */
   has(refreshToken: string | undefined): boolean {
-    return refreshToken !== undefined && this.refused.has(sha256Hex(refreshToken));
+    return refreshToken !== undefined && this.refused.has(shortSha256Hex(refreshToken));
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The build of the installed command (`npm run bundle`, part of `npm run build`): src/cli/main.ts and everything it
- * loads, the dependencies included, bundled by esbuild into dist/src/cli/main.js, the path installs and service
- * units name, with each command's modules in `bundled-*.js` chunks beside it that load only when that command runs.
+ * The build of the installed command (`npm run bundle`, part of `npm run build`): src/cli/main.ts, the entry at
+ * dist/src/cli/main.js (the path installs and service units name), and everything it loads, the dependencies
+ * included, bundled by esbuild: the command line in cli.js, each command's modules in `bundled-*.js` chunks beside it
+ * that load only when that command runs.
  * The chunks sit in the same directory as main.js, so that paths found from a module's own place (package.json, the
  * service templates, main.js itself) are the same as in the tsc build.
  */
@@ -33,7 +34,7 @@ const apart = (file: string): Plugin => ({
 });
 
 /** The module that takes a built-in as its CommonJS object (see `builtins`). */
-const builtinModuleFile = path.join(root, 'src', 'build', 'builtin-module.ts');
+const builtinModuleFile = path.join(root, 'src', 'cli', 'builtin-module.ts');
 
 /**
  * Node's built-in modules taken as CommonJS objects rather than through Node's ES-module facade for them. The facade
@@ -100,10 +101,22 @@ async function bundle(): Promise<void> {
     external: ['@aws-sdk/*', '@smithy/*'],
     logLevel: 'warning',
   });
+  // The entry (main.ts) is built apart too, into a file that imports nothing before its first line runs: the daemon's
+  // process turns V8's compiling tiers off there (daemon-tiers.ts), and each module loaded before that is a cost.
+  await build({
+    entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile: path.join(outdir, 'main.js'),
+    plugins: [apart('cli.js')],
+    logLevel: 'warning',
+  });
   await build({
     plugins: [apart('daemon-command.js'), builtins],
     // The daemon's worker (worker.ts), which the daemon forks, and its terminal logger are entries of their own.
-    entryPoints: ['main.ts', 'worker.ts', 'terminal-log.ts'].map((f) => path.join(root, 'src', 'cli', f)),
+    entryPoints: ['cli.ts', 'worker.ts', 'terminal-log.ts'].map((f) => path.join(root, 'src', 'cli', f)),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -113,7 +126,7 @@ async function bundle(): Promise<void> {
     chunkNames: 'bundled-[name]-[hash]',
     logLevel: 'warning',
   });
-  const entries = ['main.js', 'worker.js', 'terminal-log.js'];
+  const entries = ['cli.js', 'worker.js', 'terminal-log.js'];
   const chunks = (await readdir(outdir)).filter((n) => entries.includes(n) || n.startsWith('bundled-'));
   const given = await giveRequire(chunks);
   if (given !== 1) throw new Error(`expected one chunk to define esbuild's __require, found ${given}`);

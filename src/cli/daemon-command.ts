@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { readConfig } from '../config-file/config-file.js';
 import { cronTimes } from '../daemon/cron-times.js';
 import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
 import type { CaughtSignals } from '../daemon/early-signals.js';
@@ -21,10 +20,10 @@ import type { ExitCode } from '../errors.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { jsonLines, type Logger } from '../log/log-lines.js';
 import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
-import { allSessions } from '../sync/configured-sessions.js';
 import { recordNextRun } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, type Command } from './args.js';
+import { idleTiers } from './daemon-tiers.js';
 import { packageVersion } from './package-version.js';
 import { readableOn } from './readable-on.js';
 import { runWorker, type JobOf } from './worker-process.js';
@@ -104,7 +103,7 @@ function daemonDeps(
       notify = settings.notify;
       return settings;
     },
-    sessions: (settings) => allSessions(env, settings),
+    sessions: ({ sessions, source }) => work<'sessions'>({ kind: 'sessions', ...base, settings: { sessions, source } }),
     runSync: async ({ signal, ...request }, onRefreshed) => {
       const job = { kind: 'sync' as const, ...base, request, refused: refused.hashes() };
       try {
@@ -135,19 +134,9 @@ function daemonDeps(
     tokenWritesSettled: async () => {
       await Promise.allSettled([...writers]);
     },
-    readConfig: async () => (await readConfig(configPath(env), { clock })).text,
+    inspectConfig: () => work<'config'>({ kind: 'config', ...base, configFile: configPath(env) }),
     notify: notifier(log, () => notify),
   };
-}
-
-/**
- * This process only waits and hands work on, the same few steps at every cycle: V8's compiling tiers, which would
- * compile those steps after enough cycles, only cost it memory (6.6 MB more after 30 cycles than after 10,
- * bench/idle.ts; none with the tiers off). So its code runs in the interpreter. The flags are V8's own, set for this
- * process alone: its workers are processes of their own and compile as usual.
- */
-function idleTiers(): void {
-  for (const flag of ['--no-opt', '--no-maglev', '--no-sparkplug']) setFlagsFromString(flag);
 }
 
 /** `sso-sync`: the daemon, once it has claimed its place as the user's only one. */
@@ -157,7 +146,7 @@ export async function runDaemonCommand(
   signals: CaughtSignals,
   clock: Clock = systemClock,
 ): Promise<ExitCode> {
-  idleTiers();
+  idleTiers(setFlagsFromString); // done already in main.ts when it recognised the command line
   const level = logLevel(command, env);
   const log = await daemonLogger(level, env, clock);
   const claim = await claimDaemon(stateDir(env), new Date(clock.now()), log);

@@ -6,7 +6,9 @@
  */
 import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { systemClock } from '../clock/clock.js';
-import { sha256Hex } from '../core/sha256.js';
+import { readConfig } from '../config-file/config-file.js';
+import { shortSha256Hex } from '../core/short-hash.js';
+import { configFacts } from '../daemon/config-facts.js';
 import { summarize } from '../daemon/sync-summary.js';
 import {
   carryError,
@@ -19,6 +21,7 @@ import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { stateDir } from '../paths.js';
 import { loadSettings } from '../settings/load.js';
+import { allSessions } from '../sync/configured-sessions.js';
 import { runOnce } from '../sync/run-once.js';
 import { recordSync } from '../sync/sync-state.js';
 import { launchdLabel, systemdUnitName } from '../service/plan.js';
@@ -47,7 +50,7 @@ const refusedOf = (hashes: string[]) =>
 
 /** Each token a keeper writes is told to the daemon, by its hash: its cache watch then knows it is no sign-in. */
 const refreshed = (session: string, token: { accessToken: string }) =>
-  void tell({ kind: 'refreshed', session, accessTokenHash: sha256Hex(token.accessToken) });
+  void tell({ kind: 'refreshed', session, accessTokenHash: shortSha256Hex(token.accessToken) });
 
 /** The daemon's sync, as it ran in the daemon's own process before: recorded for `status`, a failure too. */
 async function sync(
@@ -90,6 +93,10 @@ async function work(job: WorkerJob, log: Logger, stopping: AbortSignal): Promise
     case 'refresh':
       await keeper(edge, log, job.refreshWindowMs, refreshed, refusedOf(job.refused)).refresh(job.session);
       return null;
+    case 'config':
+      return configFacts((await readConfig(job.configFile, { clock: edge.clock })).text);
+    case 'sessions':
+      return allSessions(edge.env, job.settings);
   }
 }
 

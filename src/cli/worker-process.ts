@@ -47,6 +47,8 @@ export interface WorkerOptions {
 export const deadlines: Record<WorkerJob['kind'], number> = {
   settings: 60_000,
   'next-run': 60_000,
+  config: 60_000,
+  sessions: 60_000,
   refresh: 10 * 60_000,
   sync: 60 * 60_000,
 };
@@ -56,6 +58,8 @@ const next: Record<WorkerJob['kind'], string> = {
   sync: 'the daemon tries the sync again',
   refresh: 'the token timer tries the refresh again',
   'next-run': 'the daemon asks again in a minute',
+  config: 'the daemon looks again at its next change',
+  sessions: 'the daemon keeps the sessions it knew',
   settings: 'the previous settings stay; save the file again or send SIGHUP to read it again',
 };
 

@@ -3,20 +3,19 @@
  * by hand are logged (the next sync repairs them); a new sso-session is synced at once. sso-sync's own writes are
  * recognised by their content and say nothing.
  */
-import { sha256Hex } from '../core/sha256.js';
-import { scanConfig } from '../core/config-text.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { ConfigFacts } from './config-facts.js';
 
 /** What the config watcher needs. */
 export interface ConfigWatchDeps {
   log: Logger;
   configFile: string;
   /**
-   * The config's text as a sync reads it (so that a file caught half-rewritten by another program is not taken
-   * for a removed block); undefined when there is no file; throws when it cannot be read.
+   * What the config holds, read as a sync reads it (so that a file caught half-rewritten by another program is not
+   * taken for a removed block); throws when it cannot be read.
    */
-  readConfig(): Promise<string | undefined>;
+  inspectConfig(): Promise<ConfigFacts>;
   /** The names of the sessions synced now. */
   names(): string[];
   /** Looks again for the sessions to sync: a new `[sso-session]` section is synced at once. */
@@ -39,29 +38,29 @@ export class ConfigWatch {
 
   /** The config file changed: reports what someone else did to it. */
   async changed(): Promise<void> {
-    const read = await this.read();
-    if (!read) return;
-    const hash = read.text === undefined ? undefined : sha256Hex(read.text);
+    const facts = await this.read();
+    if (!facts) return;
+    const hash = facts.present ? facts.sha256 : undefined;
     if (hash === this.seen) return; // sso-sync's own write, or no change
     this.seen = hash;
-    if (read.text === undefined) {
+    if (!facts.present) {
       const file = this.deps.configFile;
       this.deps.log.warn({ event: 'config.removed', file }, `${file} was removed; the next sync writes it again`);
       return;
     }
-    if (!this.reportBlocks(read.text)) return;
+    if (!this.reportBlocks(facts)) return;
     await this.deps.findNewSessions();
   }
 
   /**
-   * The config's text, or undefined when it cannot be read: that is reported once, until it can be read again or
+   * What the config holds, or undefined when it cannot be read: that is reported once, until it can be read again or
    * the problem changes.
    */
-  private async read(): Promise<{ text: string | undefined } | undefined> {
+  private async read(): Promise<ConfigFacts | undefined> {
     try {
-      const text = await this.deps.readConfig();
+      const facts = await this.deps.inspectConfig();
       this.problem = undefined;
-      return { text };
+      return facts;
     } catch (error) {
       const message = error instanceof SsoSyncError ? error.message : String(error);
       if (message !== this.problem)
@@ -75,11 +74,10 @@ export class ConfigWatch {
   }
 
   /** Reports damaged markers, and blocks removed or edited by hand; false when the markers are damaged. */
-  private reportBlocks(text: string): boolean {
+  private reportBlocks(facts: Extract<ConfigFacts, { present: true }>): boolean {
     const { log, configFile: file } = this.deps;
-    const scan = scanConfig(text);
-    if (scan.damage.length > 0) {
-      const lines = scan.damage.map((d) => d.line);
+    if (facts.damagedLines.length > 0) {
+      const lines = facts.damagedLines;
       log.warn(
         { event: 'config.damaged', file, lines },
         `the sso-sync markers in ${file} were damaged (line ${lines.join(', ')}); ` +
@@ -87,14 +85,14 @@ export class ConfigWatch {
       );
       return false;
     }
-    const present = new Set(scan.blocks.map((b) => b.session));
+    const present = new Set(facts.blocks.map((b) => b.session));
     const missing = this.deps.names().filter((s) => !present.has(s));
     if (missing.length > 0)
       log.warn(
         { event: 'block.removed', sessions: missing, file },
         `the sso-sync block of ${missing.join(', ')} is gone from ${file}; the next sync writes it again`,
       );
-    const edited = scan.blocks.filter((b) => b.declaredChecksum !== b.actualChecksum).map((b) => b.session);
+    const edited = facts.blocks.filter((b) => b.edited).map((b) => b.session);
     if (edited.length > 0)
       log.warn(
         { event: 'block.edited_by_hand', sessions: edited, file },

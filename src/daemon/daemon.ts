@@ -15,11 +15,12 @@ import type { Settings } from '../settings/schema.js';
 import type { SyncRequest } from '../sync/run-once.js';
 import type { SyncSummary } from './sync-summary.js';
 import type { CachedToken } from '../token/cache.js';
+import type { ConfigFacts } from './config-facts.js';
 import { ConfigWatch } from './config-watch.js';
 import type { CaughtSignals } from './early-signals.js';
 import { Current } from './current.js';
 import { KnownTokens, type Refreshed } from './known-tokens.js';
-import { logSettingsNotices } from '../sync/sync-log.js';
+import { logSettingsNotices } from '../settings/settings-notices.js';
 import { reloadSettings } from './settings-reload.js';
 import { SignInNotices } from './sign-in-notices.js';
 import { SignedOut } from './signed-out.js';
@@ -62,8 +63,8 @@ export interface DaemonDeps {
   watch(paths: WatchedPath[], onChange: (file: string) => void, problem: WatchProblem): Watch;
   /** The session's cached token; undefined when there is none or it cannot be read. */
   readToken(session: string): Promise<CachedToken | undefined>;
-  /** The AWS config's text as a sync reads it; undefined when there is no file; throws when it cannot be read. */
-  readConfig(): Promise<string | undefined>;
+  /** What the AWS config holds, read as a sync reads it (in a worker); throws when it cannot be read. */
+  inspectConfig(): Promise<ConfigFacts>;
   /**
    * Resolves once every worker that may write a token now (a sync, a refresh) has ended, so that each token it wrote
    * has been told (`onRefreshed`) before the token cache's change is judged: a token sso-sync wrote is not a sign-in.
@@ -153,7 +154,7 @@ class Daemon {
     this.config = new ConfigWatch({
       log,
       configFile: deps.configFile,
-      readConfig: () => deps.readConfig(),
+      inspectConfig: () => deps.inspectConfig(),
       names: () => current.names(),
       findNewSessions: () => this.findNewSessions(),
     });

@@ -1,5 +1,5 @@
 /** The access tokens sso-sync has seen, so that its own refreshes are not taken for a sign-in. */
-import { sha256Hex } from '../core/sha256.js';
+import { shortSha256Hex } from '../core/short-hash.js';
 
 /**
  * Told of a token sso-sync itself wrote, by the hash of its access token (a worker process wrote it: only the hash
@@ -15,7 +15,7 @@ export class KnownTokens {
 
   /** Records the session's token as seen; true when it was not the one seen last (a new token). */
   see(session: string, accessToken: string): boolean {
-    return this.seeHash(session, sha256Hex(accessToken));
+    return this.seeHash(session, shortSha256Hex(accessToken));
   }
 
   /** `see`, by the access token's hash. */

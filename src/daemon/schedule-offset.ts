@@ -3,7 +3,6 @@
  * installations) and kept in the state directory, so that it stays the same across restarts. A file that cannot
  * be read or is damaged is replaced by a new draw, with a warning.
  */
-import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, errorMessage } from '../errors.js';
@@ -13,9 +12,12 @@ import { replaceFile } from '../fs/replace-file.js';
 import type { Logger } from '../log/logger.js';
 import { scheduleOffsetFile } from '../paths.js';
 
-/** A uniform draw from [0, 1) of the operating system's random source. */
+/**
+ * A uniform draw from [0, 1): Math.random, which V8 seeds from the system's random source in each process, so that
+ * installations draw apart.
+ */
 export function drawFraction(): number {
-  return randomInt(0, 2 ** 48 - 1) / 2 ** 48;
+  return Math.random();
 }
 
 /** The fraction a file holds, or undefined when it holds none. */

@@ -7,7 +7,7 @@ import type { SessionDef } from '../core/types.js';
 import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
-import { logSettingsNotices } from '../sync/sync-log.js';
+import { logSettingsNotices } from '../settings/settings-notices.js';
 import type { Current } from './current.js';
 
 /** What a reload needs. */

@@ -4,7 +4,7 @@
  * person is told once (one `login.required` line, one notification); the session's syncs are skipped and its token is
  * not refreshed, since the same file can only fail the same way; other sessions sync as usual.
  */
-import { createHash } from 'node:crypto';
+import { shortSha256Hex } from '../core/short-hash.js';
 import type { CachedToken } from '../token/cache.js';
 import type { SignInNotices } from './sign-in-notices.js';
 
@@ -14,9 +14,7 @@ import type { SignInNotices } from './sign-in-notices.js';
  */
 export function tokenFingerprint(token: CachedToken | undefined): string {
   if (!token) return '';
-  return createHash('sha256')
-    .update(`${token.accessToken}\n${token.refreshToken ?? ''}`)
-    .digest('hex');
+  return shortSha256Hex(`${token.accessToken}\n${token.refreshToken ?? ''}`);
 }
 
 /** What the spells need. */

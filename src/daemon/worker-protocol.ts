@@ -1,14 +1,18 @@
 /**
  * What the daemon and its worker processes say to each other. The daemon's long-lived process holds only the
- * schedule, the watches and the token timers; the work that loads the AWS SDK, zod or node-cron (a sync, a token
- * refresh, reading the settings, the schedule's next time) runs in a short-lived worker (src/cli/worker.ts), one per
+ * schedule, the watches and the token timers; the work that loads the AWS SDK, zod, node-cron or Node's crypto (a
+ * sync, a token refresh, reading the settings, the schedule's next time, looking at the AWS config for its blocks and
+ * sessions)
+ * runs in a short-lived worker (src/cli/worker.ts), one per
  * job, over Node's IPC channel with structured-clone serialization. What crosses it is plain data: errors are carried
  * as their code and message and made again on the other side, and tokens only as hashes.
  */
 import { SsoSyncError, type ErrorCode } from '../errors.js';
 import type { SessionDef } from '../core/types.js';
 import type { Settings } from '../settings/resolved.js';
+import type { SessionSettings } from '../sync/configured-sessions.js';
 import type { SyncRequest } from '../sync/run-once.js';
+import type { ConfigFacts } from './config-facts.js';
 import type { SyncSummary } from './sync-summary.js';
 
 /** What every job carries: how the worker logs, and the settings file the daemon was started with. */
@@ -34,6 +38,8 @@ export type WorkerJob = JobBase &
     | { kind: 'next-run'; expression: string }
     | { kind: 'sync'; request: CarriedRequest; refused: string[] }
     | { kind: 'refresh'; session: SessionDef; refreshWindowMs: number; refused: string[] }
+    | { kind: 'config'; configFile: string }
+    | { kind: 'sessions'; settings: SessionSettings }
   );
 
 /** What each kind of job answers with. */
@@ -43,6 +49,8 @@ export interface JobAnswers {
   'next-run': number | null;
   sync: CarriedSummary;
   refresh: null;
+  config: ConfigFacts;
+  sessions: SessionDef[];
 }
 
 /** A message from the daemon to a running worker: stop the sync before it writes (the daemon is stopping). */

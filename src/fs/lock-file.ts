@@ -19,7 +19,8 @@
  * The protocol is written once, as generators that yield each file-system step; a synchronous and an asynchronous
  * runner perform the steps, so that acquireLock and acquireLockSync judge and take over alike.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { shortSha256Hex } from '../core/short-hash.js';
+import { randomHex } from './unique-name.js';
 import { linkSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -191,10 +192,7 @@ function* judge(file: string, judging: Judging): Protocol<Judgement> {
  * lock (or dead gate) has a gate of its own, which exactly one writer's link() can create. Exported for tests.
  */
 export function gateFor(lockPath: string, target: string, judged: string | null): string {
-  return `${lockPath}.takeover.${createHash('sha256')
-    .update(`${target}\0${judged ?? '\0unreadable'}`)
-    .digest('hex')
-    .slice(0, 16)}`;
+  return `${lockPath}.takeover.${shortSha256Hex(`${target}\0${judged ?? '\0unreadable'}`).slice(0, 16)}`;
 }
 
 /**
@@ -278,7 +276,7 @@ function* removeLeftovers(lockPath: string, claim: string, judging: Judging): Pr
 
 /** Takes the lock with the claim file `mine` wrote, taking over a holder judged gone; throws LockBusyError. */
 function* acquire(lockPath: string, mine: string, options: LockOptions, judging: Judging): Protocol<void> {
-  const claim = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const claim = `${lockPath}.${process.pid}.${randomHex(4)}`;
   try {
     yield { op: 'write', file: claim, text: mine };
     for (let attempt = 0; ; attempt++) {
@@ -389,8 +387,7 @@ async function runAsync<T>(protocol: Protocol<T>, clock: Clock): Promise<T> {
 function prepare(options: LockOptions): { mine: string; judging: Judging } {
   const clock = options.clock ?? systemClock;
   const mine =
-    options.content ??
-    JSON.stringify({ pid: process.pid, at: new Date(clock.now()).toISOString(), id: randomBytes(6).toString('hex') });
+    options.content ?? JSON.stringify({ pid: process.pid, at: new Date(clock.now()).toISOString(), id: randomHex(6) });
   return { mine, judging: { alive: options.alive ?? processAlive, staleMs: options.staleMs ?? 60_000, clock } };
 }
 

@@ -9,7 +9,7 @@
  * page free: a 6 kB token file cut to 4096 bytes; its 8.0.0 still does so). FileHandle.writeFile goes on until every
  * byte is written, and then the full disk's ENOSPC is thrown.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './unique-name.js';
 import { constants } from 'node:fs';
 import { chown, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -81,7 +81,7 @@ export async function replaceFile(file: string, text: string, mode: number): Pro
   const target = await realpath(file).catch(() => file);
   await removeDeadTemps(target);
   const existing = await stat(target).catch(() => undefined);
-  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${target}.${process.pid}.${randomHex(4)}.tmp`;
   await newFile(temp, text, mode, existing);
   try {
     await rename(temp, target);

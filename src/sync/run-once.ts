@@ -17,12 +17,12 @@ import { ownCommand, planStyle } from './plan-style.js';
 import { printedBlocks } from './print-blocks.js';
 import { fetchSessions, type ApiOptions, type SessionFailure } from './fetch-sessions.js';
 import type { OnProgress } from './progress.js';
+import { logSettingsNotices } from '../settings/settings-notices.js';
 import type { ScanOptions, ScanReport } from './role-scan.js';
 import {
   logCancelled,
   logOutcome,
   logRaced,
-  logSettingsNotices,
   logStarted,
   warnBom,
   warnHandEdits,

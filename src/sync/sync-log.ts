@@ -8,7 +8,6 @@ import type { SessionConflict, SessionProblem } from './sessions.js';
 import { errorCode, errorMessage, type SsoSyncError } from '../errors.js';
 import { describeWriters, type OpenWriter } from '../fs/open-writers.js';
 import type { Logger } from '../log/logger.js';
-import type { Settings } from '../settings/schema.js';
 
 /** Quotes text that came from the API before it goes into a message, so it cannot fake a log line. */
 const q = (text: string | undefined) => JSON.stringify(text ?? '');
@@ -331,10 +330,4 @@ export function warnUnmatchedOverrides(log: Logger, source: string | undefined, 
         `check the ${role ? 'role name' : 'account id or name'} for a typo (or remove it if the assignment is gone)`,
     );
   }
-}
-
-/** What in the settings may be a mistake but is used as given (a region sso-sync does not know). */
-export function logSettingsNotices(log: Logger, settings: Pick<Settings, 'notices' | 'source'>): void {
-  for (const notice of settings.notices)
-    log.warn({ event: 'settings.notice', file: settings.source }, `${settings.source ?? 'settings'}: ${notice}`);
 }

@@ -124,8 +124,20 @@ test("the daemon's own process is built apart, of sso-sync's own modules only (n
   const daemon = readFileSync(path.join(root, 'dist', 'src', 'cli', 'daemon-command.js'), 'utf8');
   // esbuild names each module it bundles in a comment: sso-sync's under src/, a dependency's under node_modules/.
   assert.match(daemon, /^\/\/ src\/daemon\/daemon\.ts$/m);
-  assert.doesNotMatch(daemon, /^\/\/ node_modules\//m, 'no dependency (the AWS SDK, node-cron, zod, pino, chokidar)');
+  const dependencies = [...daemon.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]);
+  // The hashes of short texts (core/short-hash.ts) are the one dependency; the AWS SDK, node-cron, zod, pino and
+  // chokidar are never in it.
+  assert.deepEqual([...new Set(dependencies)], ['@noble/hashes']);
   assert.doesNotMatch(daemon, /from "\.\/bundled-/, 'no chunk of the commands build');
+  // Node's crypto is not loaded in it (short-hash.ts, fs/unique-name.ts): each built-in comes from builtinModule.
+  assert.match(daemon, /builtinModule\("node:fs"\)/);
+  assert.doesNotMatch(daemon, /node:crypto/);
+});
+
+test('the entry imports nothing before its first line runs, so that the daemon turns its tiers off first', () => {
+  const entry = readFileSync(path.join(root, 'dist', 'src', 'cli', 'main.js'), 'utf8');
+  assert.doesNotMatch(entry, /^import /m, 'no static import');
+  assert.match(entry, /await import\("\.\/cli\.js"\)/);
 });
 
 test("the compile cache is kept in the user's cache directory, or nowhere when that cannot be written", async (t) => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -13,6 +14,7 @@ import { runWorker, workerFile } from '../../src/cli/worker-process.js';
 import type { WorkerMessage } from '../../src/daemon/worker-protocol.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings/load.js';
+import { configWithBlocks } from '../daemon/harness.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** The version the daemon would send: the installed one. */
@@ -80,6 +82,49 @@ test("the schedule's next time is the next one node-cron reckons", async (t) => 
   assert.ok(next !== null && next > before, `${next} after ${before}`);
   assert.equal(next % 2000, 0, 'an even second');
   assert.ok(next <= Date.now() + 2000);
+});
+
+test("the AWS config's facts a worker finds: its hash, damaged markers, blocks edited by hand, or no file", async (t) => {
+  const { env } = home(t, '');
+  const configFile = path.join(env.HOME, '.aws', 'config');
+  const job = { kind: 'config' as const, version, logLevel: 'silent', settingsFile: undefined, configFile };
+  assert.deepEqual(await runWorker<'config'>(job, { env }), { present: false });
+
+  mkdirSync(path.dirname(configFile), { recursive: true });
+  const text = configWithBlocks('mycorp', 'other').replace('sso_account_id = 111111111111', 'sso_account_id = 2');
+  writeFileSync(configFile, text);
+  const facts = await runWorker<'config'>(job, { env });
+  assert.ok(facts.present);
+  assert.equal(facts.sha256, createHash('sha256').update(text).digest('hex'));
+  assert.deepEqual(facts.damagedLines, []);
+  assert.deepEqual(facts.blocks, [
+    { session: 'mycorp', edited: true },
+    { session: 'other', edited: false },
+  ]);
+
+  writeFileSync(configFile, text.replace(/^# END .*\n/m, ''));
+  const damaged = await runWorker<'config'>(job, { env });
+  assert.ok(damaged.present);
+  assert.ok(damaged.damagedLines.length > 0, JSON.stringify(damaged));
+});
+
+test("the sessions a worker finds are the settings' and the AWS config's sso-sessions", async (t) => {
+  const { env } = home(t, '');
+  const configFile = path.join(env.HOME, '.aws', 'config');
+  mkdirSync(path.dirname(configFile), { recursive: true });
+  writeFileSync(
+    configFile,
+    '[sso-session mycorp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\n',
+  );
+  const settings = await loadSettings(undefined, env);
+  const sessions = await runWorker<'sessions'>(
+    { kind: 'sessions', version, logLevel: 'silent', settingsFile: undefined, settings },
+    { env },
+  );
+  assert.deepEqual(
+    sessions.map((s) => [s.name, s.startUrl, s.region]),
+    [['mycorp', 'https://d-1234567890.awsapps.com/start', 'eu-west-1']],
+  );
 });
 
 test('a worker that ends without answering is a failure that says how it ended, where its file is, and what comes next', async (t) => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sha256Hex } from '../../src/core/sha256.js';
+import { configFacts } from '../../src/daemon/config-facts.js';
 import { ConfigWatch } from '../../src/daemon/config-watch.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { configWithBlocks, recordingLog } from './harness.js';
@@ -14,7 +15,8 @@ function watch(names = ['mycorp']) {
   const w = new ConfigWatch({
     log,
     configFile: file,
-    readConfig: () => (state.text instanceof Error ? Promise.reject(state.text) : Promise.resolve(state.text)),
+    inspectConfig: () =>
+      state.text instanceof Error ? Promise.reject(state.text) : Promise.resolve(configFacts(state.text)),
     names: () => names,
     findNewSessions: () => {
       state.lookedForSessions++;

@@ -10,6 +10,7 @@ import { RefusedRefreshes } from '../../src/auth/refused-refreshes.js';
 import type { Clock, Timer } from '../../src/clock/clock.js';
 import type { SessionDef } from '../../src/core/types.js';
 import { beginMarkerLine, bodyChecksum, endMarkerLine } from '../../src/core/config-text.js';
+import { configFacts } from '../../src/daemon/config-facts.js';
 import { runDaemon, type DaemonDeps, type Refreshed, type Scheduled } from '../../src/daemon/daemon.js';
 import type { WatchedPath } from '../../src/daemon/watch-files.js';
 import { SsoSyncError } from '../../src/errors.js';
@@ -171,7 +172,8 @@ export function harness(t: { after(fn: () => void): void }, options: HarnessOpti
       return { close: () => Promise.resolve() };
     },
     readToken: (name) => readToken(home, name).catch(() => undefined),
-    readConfig: () => (world.config instanceof Error ? Promise.reject(world.config) : Promise.resolve(world.config)),
+    inspectConfig: () =>
+      world.config instanceof Error ? Promise.reject(world.config) : Promise.resolve(configFacts(world.config)),
     signals: signals,
     notify: (title, text) => notifications.push(`${title}: ${text}`),
     refused: new RefusedRefreshes(),

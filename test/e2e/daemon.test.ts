@@ -434,9 +434,11 @@ test('a generator that writes a new sso-session, pauses and writes more: the dae
   const daemon = box.start([]);
   await daemon.waitFor(/"event":"sync.completed"/);
   const synced = readFileSync(box.configFile, 'utf8');
-  // The daemon sees the new [sso-session] and syncs at once, while the generator still holds the file to write.
+  // The daemon sees the new [sso-session] and syncs at once, while the generator still holds the file to write. Its
+  // pause outlasts the daemon's reaction on a busy machine: a worker looks at the config, another finds its sessions,
+  // and a third syncs, each a process that starts.
   const head = `${synced}\n${sessionSection('newcorp', 'https://d-9999999999.awsapps.com/start')}`;
-  const script = `{ printf '%s' '${head}'; sleep 1; printf '\\n[profile generated-late]\\nregion = us-east-1\\n'; } > '${box.configFile}'`;
+  const script = `{ printf '%s' '${head}'; sleep 3; printf '\\n[profile generated-late]\\nregion = us-east-1\\n'; } > '${box.configFile}'`;
   const generator = spawn('/bin/sh', ['-c', script], { stdio: 'ignore' });
   t.after(() => generator.kill('SIGKILL'));
   await new Promise((resolve) => generator.once('exit', resolve));
@@ -452,6 +454,6 @@ test('a generator that writes a new sso-session, pauses and writes more: the dae
     text.includes('[profile generated-late]\nregion = us-east-1\n'),
     `the generator's later lines are kept:\n${text}`,
   );
-  assert.ok(count(daemon.output(), 'config.busy') >= 1, 'the daemon waited for the generator');
+  assert.ok(count(daemon.output(), 'config.busy') >= 1, `the daemon waited for the generator:\n${daemon.output()}`);
   assert.equal((await stop(daemon)).code, 0);
 });
