@@ -4,7 +4,8 @@
  *  1. Idle: the daemon against the emulator with a schedule that does not fire during the run; after its first sync
  *     (400 profiles), and again after MINUTES idle: its RSS, with every process it keeps summed, beside a bare
  *     `node` that only waits on a timer, started with it: the ratio of the two. Also the CPU time used while idle
- *     and the log lines written.
+ *     and the log lines written; and the RSS of a daemon started by hand (no Node options) after its first sync.
+ *     Each daemon is started as the service units start it (node, their Node options, the script) unless said.
  *  2. Scheduled cycles: a daemon whose schedule fires every 2 seconds (cron's optional seconds field) runs CYCLES
  *     scheduled syncs of the same 400 profiles; its RSS around cycle 10 and around the last, and the growth between
  *     them, each read once the cycle's worker processes have ended; and the most the daemon and its workers held
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { daemonNodeFlags } from '../src/cli/daemon-tiers.js';
 import { generateFixture } from '../src/emulator/fixture.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
 
@@ -87,9 +89,12 @@ function home(emulator: Emulator, settings: string): string {
   return dir;
 }
 
-/** The daemon, started as the service unit starts it (node and the script), with its output collected. */
-function startDaemon(emulator: Emulator, dir: string) {
-  const child = spawn(process.execPath, [cli], {
+/**
+ * The daemon, started as the service units start it (node, the options they give it, and the script), or as a person
+ * starts `sso-sync` in a terminal (`byHand`: no options); with its output collected.
+ */
+function startDaemon(emulator: Emulator, dir: string, byHand = false) {
+  const child = spawn(process.execPath, [...(byHand ? [] : daemonNodeFlags), cli], {
     env: {
       PATH: process.env.PATH,
       HOME: dir,
@@ -121,8 +126,23 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const ratio = (daemon: number, bare: number) => `${(daemon / bare).toFixed(2)}x`;
 
-/** Section 1: after the first sync, and after the idle minutes. */
+/** The daemon started by hand (no Node options, as `sso-sync` in a terminal), after its first sync: its RSS. */
+async function byHand(emulator: Emulator): Promise<number> {
+  const dir = home(emulator, 'schedule: "0 0 1 1 *"\n');
+  const daemon = startDaemon(emulator, dir, true);
+  try {
+    await daemon.synced(1);
+    await sleep(2000);
+    return daemonRss(daemon.child.pid!).mb;
+  } finally {
+    await stop(daemon.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Section 1: after the first sync, and after the idle minutes; and the daemon started by hand, after its sync. */
 async function idle(emulator: Emulator, bare: number): Promise<void> {
+  const handMb = await byHand(emulator);
   const dir = home(emulator, 'schedule: "0 0 1 1 *"\n');
   const daemon = startDaemon(emulator, dir);
   try {
@@ -137,6 +157,10 @@ async function idle(emulator: Emulator, bare: number): Promise<void> {
     console.log(
       `   after the first sync: daemon ${start.mb.toFixed(1)} MB (${start.processes} process(es)), bare node ` +
         `${start.bare.toFixed(1)} MB: ${ratio(start.mb, start.bare)}`,
+    );
+    console.log(
+      `   started by hand instead (\`sso-sync\` in a terminal: without the service units' Node options), after its ` +
+        `first sync: ${handMb.toFixed(1)} MB: ${ratio(handMb, start.bare)}`,
     );
     await sleep(minutes * 60_000);
     const end = { ...sample(pid), ...daemonRss(pid), bare: sample(bare).rssMb };

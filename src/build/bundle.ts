@@ -103,6 +103,7 @@ async function bundle(): Promise<void> {
   });
   // The entry (main.ts) is built apart too, into a file that imports nothing before its first line runs: the daemon's
   // process turns V8's compiling tiers off there (daemon-tiers.ts), and each module loaded before that is a cost.
+  // It then loads the daemon's file or the command line's (cli.js).
   await build({
     entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
     bundle: true,
@@ -110,7 +111,7 @@ async function bundle(): Promise<void> {
     format: 'esm',
     target: 'node22',
     outfile: path.join(outdir, 'main.js'),
-    plugins: [apart('cli.js')],
+    plugins: [apart('cli.js'), apart('daemon-command.js')],
     logLevel: 'warning',
   });
   await build({

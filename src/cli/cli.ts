@@ -3,7 +3,7 @@
  * loads the rest (the AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
  */
 import { systemClock } from '../clock/clock.js';
-import { errorStack, ExitCode, exitCodeOf, SsoSyncError } from '../errors.js';
+import { ExitCode, SsoSyncError } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
 import { parseCommand, usage } from './args.js';
 import { useCompileCache } from './compile-cache.js';
@@ -11,7 +11,7 @@ import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
 import { unsupportedNode } from './node-version.js';
 import { packageVersion } from './package-version.js';
-import type { Ending } from './commands.js';
+import { endWith, type Ending } from './ending.js';
 
 async function main(argv: readonly string[]): Promise<Ending> {
   const unsupported = unsupportedNode(process.versions.node, process.execPath);
@@ -64,14 +64,4 @@ async function main(argv: readonly string[]): Promise<Ending> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  ({ code, end }) => {
-    process.exitCode = code;
-    if (end) process.exit(code);
-  },
-  (error: unknown) => {
-    const message = error instanceof SsoSyncError ? error.message : `internal error: ${errorStack(error)}`;
-    process.stderr.write(`sso-sync: ${message}\n`);
-    process.exitCode = exitCodeOf(error);
-  },
-);
+endWith(main(process.argv.slice(2)));

@@ -213,11 +213,7 @@ async function init(edge: Edge, command: CommandOf<'init'>): Promise<ExitCode> {
   );
 }
 
-/** How the process ends: with this code, and at once (`end`) when handles a finished daemon left may keep it up. */
-export interface Ending {
-  code: ExitCode;
-  end?: boolean;
-}
+import type { Ending } from './ending.js';
 
 /**
  * Runs a parsed command other than help, version, a completion script (main.ts answers those without loading this

@@ -11,19 +11,21 @@ import { RefusedRefreshes } from '../auth/refused-refreshes.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { cronTimes } from '../daemon/cron-times.js';
 import { runDaemon, type DaemonDeps, type Refreshed } from '../daemon/daemon.js';
-import type { CaughtSignals } from '../daemon/early-signals.js';
+import { catchSignals, type CaughtSignals } from '../daemon/early-signals.js';
 import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
 import { rebuildSummary, type WorkerJob } from '../daemon/worker-protocol.js';
-import type { ExitCode } from '../errors.js';
+import { SsoSyncError, type ExitCode } from '../errors.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { jsonLines, type Logger } from '../log/log-lines.js';
 import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
 import { recordNextRun } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
-import { checkLogLevel, type Command } from './args.js';
+import { checkLogLevel, parseCommand, type Command } from './args.js';
 import { idleTiers } from './daemon-tiers.js';
+import { endWith } from './ending.js';
+import { unsupportedNode } from './node-version.js';
 import { packageVersion } from './package-version.js';
 import { readableOn } from './readable-on.js';
 import { runWorker, type JobOf } from './worker-process.js';
@@ -155,4 +157,23 @@ export async function runDaemonCommand(
   } finally {
     await claim.release();
   }
+}
+
+/**
+ * The daemon, started by main.ts when it recognised the daemon's command line: read and run here, without the code of
+ * the other commands (cli.ts and its modules), which its process would hold for as long as it runs (0.6 MB,
+ * bench/idle.ts). The command line is parsed as cli.ts parses it, a mistake in it said the same way.
+ */
+export function daemonMain(argv: readonly string[]): void {
+  // Caught first: a SIGTERM while the daemon starts is a clean stop (exit 0), not Node's default end by the signal.
+  const signals = catchSignals(process);
+  const run = async () => {
+    const unsupported = unsupportedNode(process.versions.node, process.execPath);
+    if (unsupported) throw new SsoSyncError('usage', unsupported);
+    const command = parseCommand(argv);
+    if (command.kind !== 'daemon')
+      throw new Error(`main.ts took ${JSON.stringify(argv)} for the daemon's command line`);
+    return { code: await runDaemonCommand(command, process.env, signals), end: true };
+  };
+  endWith(run());
 }

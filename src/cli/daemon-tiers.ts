@@ -13,6 +13,19 @@
 
 import type * as V8 from 'node:v8';
 
+/** The flags that turn V8's compiling tiers off. */
+export const daemonTierFlags: readonly string[] = ['--no-opt', '--no-maglev', '--no-sparkplug'];
+
+/**
+ * Node's options the service units start the daemon's node with (systemd/sso-sync.service,
+ * launchd/io.github.sso-sync.plist): the tier flags, so that the tiers are off before Node itself resolves the
+ * script's path (at an install's usual depth, `…/lib/node_modules/sso-sync/dist/src/cli/`, that alone makes Node's
+ * path functions hot enough for Maglev, whose first compile leaves 2 MB of its code resident), and a young generation
+ * of at most 1 MB, which a process that allocates little in bursts never needs larger. The daemon's workers are
+ * forked without them.
+ */
+export const daemonNodeFlags: readonly string[] = [...daemonTierFlags, '--max-semi-space-size=1'];
+
 /** The options the daemon takes, each with a value (`--settings FILE`, `--log-level=debug`). */
 const daemonOptions = ['--settings', '--log-level'];
 
@@ -43,6 +56,6 @@ interface MaybeGetBuiltin {
 export function idleTiers(v8Flags?: (flag: string) => void): boolean {
   const setFlags = v8Flags ?? (process as MaybeGetBuiltin).getBuiltinModule?.('node:v8').setFlagsFromString;
   if (setFlags === undefined) return false;
-  for (const flag of ['--no-opt', '--no-maglev', '--no-sparkplug']) setFlags(flag);
+  for (const flag of daemonTierFlags) setFlags(flag);
   return true;
 }

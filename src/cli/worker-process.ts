@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { errorMessage, SsoSyncError } from '../errors.js';
 import { formatDuration } from '../settings/duration.js';
+import { daemonNodeFlags } from './daemon-tiers.js';
 import {
   rebuildError,
   type AbortMessage,
@@ -18,6 +19,14 @@ import {
 
 /** The worker's file: beside this module, in the tsc build and in the bundle alike (both put it in dist/src/cli). */
 export const workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/**
+ * Node's options for a worker: the daemon's own, less those the service units start the daemon with (daemon-tiers.ts):
+ * a worker's sync of thousands of profiles needs its code compiled, and room to allocate.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((arg) => !daemonNodeFlags.includes(arg));
+}
 
 /** A job of a kind. */
 export type JobOf<K extends WorkerJob['kind']> = Extract<WorkerJob, { kind: K }>;
@@ -100,6 +109,7 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
     let late: number | undefined;
     const child = fork(options.file ?? workerFile, [], {
       env: options.env,
+      execArgv: workerExecArgv(process.execArgv),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

@@ -41,6 +41,7 @@ export function renderLaunchdPlist(template: string, plan: ServicePlan): string 
     .join('\n');
   return fillTemplate(template, {
     NODE: xmlText('the Node.js binary', plan.nodePath),
+    NODE_FLAGS: plan.nodeFlags.map((flag) => `\t\t<string>${xmlText("Node.js's option", flag)}</string>`).join('\n'),
     CLI: xmlText('the sso-sync script', plan.cliPath),
     ENVIRONMENT: environment,
     LOG_DIR: xmlText('the log directory', plan.logDir),

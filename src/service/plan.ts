@@ -3,6 +3,7 @@
  * environment it pins, the directories it may write. No I/O here; the caller resolves symbolic links.
  */
 import path from 'node:path';
+import { daemonNodeFlags } from '../cli/daemon-tiers.js';
 import { configHome, configPath, stateDir } from '../paths.js';
 
 /** The launchd label, also the agent's file name; reverse-DNS as launchd expects. */
@@ -35,6 +36,8 @@ export interface ServiceInputs {
 /** The service as install would write it. */
 export interface ServicePlan {
   nodePath: string;
+  /** Node's options for the daemon's process, before the script (see daemon-tiers.ts). */
+  nodeFlags: readonly string[];
   cliPath: string;
   /** Variables pinned in the service, in a fixed order. */
   environment: ReadonlyArray<readonly [string, string]>;
@@ -91,6 +94,7 @@ export function servicePlan(inputs: ServiceInputs): ServicePlan {
   ]);
   return {
     nodePath: inputs.nodePath,
+    nodeFlags: daemonNodeFlags,
     cliPath: inputs.cliPath,
     environment,
     writablePaths,

@@ -64,6 +64,7 @@ export function systemdPath(value: string): string {
 export function renderSystemdUnit(template: string, plan: ServicePlan): string {
   return fillTemplate(template, {
     NODE: systemdExecutable(plan.nodePath),
+    NODE_FLAGS: plan.nodeFlags.map((flag) => systemdArgument(flag, "Node.js's option")).join(' '),
     CLI: systemdArgument(plan.cliPath),
     ENVIRONMENT: plan.environment.map(([name, value]) => systemdAssignment(name, value)).join(' '),
     READ_WRITE_PATHS: plan.writablePaths.map(systemdPath).join(' '),

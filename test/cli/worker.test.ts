@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { packageVersion } from '../../src/cli/package-version.js';
-import { runWorker, workerFile } from '../../src/cli/worker-process.js';
+import { runWorker, workerExecArgv, workerFile } from '../../src/cli/worker-process.js';
 import type { WorkerMessage } from '../../src/daemon/worker-protocol.js';
 import { SsoSyncError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings/load.js';
@@ -194,4 +194,11 @@ test('a job from a daemon of another version (an upgrade under it) is refused wi
     answer.error.message,
     /Restart it: `systemctl --user restart sso-sync\.service` where it runs as the service; otherwise/,
   );
+});
+
+test("a worker gets the daemon's Node options, less those the service units give the daemon", () => {
+  const daemon = ['--no-opt', '--max-old-space-size=512', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1'];
+  daemon.push('--trace-warnings');
+  assert.deepEqual(workerExecArgv(daemon), ['--max-old-space-size=512', '--trace-warnings']);
+  assert.deepEqual(workerExecArgv([]), []);
 });

@@ -35,7 +35,15 @@ test('the agent parses as a property list with the keys launchd needs, every pat
 
   const plist = parsePlist(text);
   assert.equal(plist.Label, launchdLabel);
-  assert.deepEqual(plist.ProgramArguments, [nodePath, cliPath]);
+  // Node's options before the script: V8's compiling tiers off in the daemon's own process.
+  assert.deepEqual(plist.ProgramArguments, [
+    nodePath,
+    '--no-opt',
+    '--no-maglev',
+    '--no-sparkplug',
+    '--max-semi-space-size=1',
+    cliPath,
+  ]);
   assert.equal(plist.RunAtLoad, true);
   assert.deepEqual(plist.KeepAlive, { SuccessfulExit: false });
   assert.equal(plist.ProcessType, 'Background');

@@ -122,6 +122,7 @@ function processFacts(pid: number) {
     seccomp: field('Seccomp'),
     umask: field('Umask'),
     exe: readlinkSync(`/proc/${pid}/exe`),
+    args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1, -1),
     mountNamespace: readlinkSync(`/proc/${pid}/ns/mnt`),
     rootMountOptions: rootMount?.[5] ?? '',
   };
@@ -236,6 +237,11 @@ async function checkHardening(t: TestContext, user: UserManager, pid: number): P
   const facts = processFacts(pid);
   t.diagnostic(`daemon pid ${pid}: ${JSON.stringify(facts)}`);
   assert.equal(facts.exe, userNode(user), 'the daemon is the Node the install ran with');
+  assert.deepEqual(
+    facts.args.slice(0, 4),
+    ['--no-opt', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1'],
+    "the unit's Node options: V8's tiers off from the start, a young generation of 1 MB",
+  );
   assert.equal(facts.noNewPrivs, '1', 'NoNewPrivileges=yes applied');
   assert.equal(facts.seccomp, '2', 'a seccomp filter applied (SystemCallFilter= and its kin)');
   assert.equal(facts.umask, '0077', 'UMask=0077 applied');
