@@ -7,7 +7,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, errorCode, SsoSyncError } from '../errors.js';
-import { refused } from './refusals.js';
+import { keptChanging, refused } from './refusals.js';
 import type { FindWriters } from '../fs/open-writers.js';
 import { beingWrittenCheck, readPath, settled, trustedAtOnce } from './settle.js';
 
@@ -178,4 +178,25 @@ export async function readConfig(file: string, options: ReadOptions = {}): Promi
     if (errorCode(error) === 'ENOENT') return { path: file, realPath, text: undefined };
     throw refused(`cannot read ${file}: ${describeFsError(error)}. Fix its permissions, then run again.`, error);
   }
+}
+
+/** How many times, and how far apart, readStill reads the file again for two reads that agree. */
+const stillTries = 10;
+const stillPauseMs = 50;
+
+/**
+ * The AWS config read again until two reads in a row agree, for a first reading that may be half of another
+ * program's write (it shows damaged markers, say): a file that held still between two reads is as that program left
+ * it. Refused as kept changing (exit 4) when no two reads agree within a bounded number of tries.
+ */
+export async function readStill(first: ConfigSnapshot, options: ReadOptions = {}): Promise<ConfigSnapshot> {
+  const clock = options.clock ?? systemClock;
+  let last = first;
+  for (let tries = 0; tries < stillTries; tries++) {
+    await clock.sleep(stillPauseMs);
+    const again = await readConfig(first.path, options);
+    if (again.text === last.text) return again;
+    last = again;
+  }
+  throw keptChanging(first.path);
 }
