@@ -142,8 +142,9 @@ function finish(
 /**
  * The AWS config, read and scanned; damaged markers are refused, before any network call. A read that shows them may
  * be half of another program's write (one that rewrites the file in place, caught mid-write): the file is read again
- * until it holds still, and only damage still there then is refused as damaged. A file that keeps changing is
- * refused as such (exit 4, nothing written); one that held still undamaged is synced.
+ * until it holds still (see readStill), and only damage still there then is refused as damaged. A file that keeps
+ * changing, or that a program holds open for writing, is refused as such (exit 4, nothing written); one that held
+ * still undamaged is synced.
  */
 async function readScanned(file: string, clock: Clock): Promise<{ snapshot: ConfigSnapshot; scan: ScannedConfig }> {
   const first = await readConfig(file, { clock });
