@@ -7,8 +7,8 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, errorCode, SsoSyncError } from '../errors.js';
-import { refused } from './refusals.js';
-import type { FindWriters } from '../fs/open-writers.js';
+import { keptChanging, refused, stillBeingWritten } from './refusals.js';
+import { describeWriters, openWriters, writersVisible, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
 import { beingWrittenCheck, readPath, settled, trustedAtOnce } from './settle.js';
 
 export { readingOf, settled, type Reading, type StatTimes } from './settle.js';
@@ -178,4 +178,35 @@ export async function readConfig(file: string, options: ReadOptions = {}): Promi
     if (errorCode(error) === 'ENOENT') return { path: file, realPath, text: undefined };
     throw refused(`cannot read ${file}: ${describeFsError(error)}. Fix its permissions, then run again.`, error);
   }
+}
+
+/** How many times, and how far apart, readStill reads the file again: 2 s at most, as long as a read settles. */
+const stillTries = 20;
+const stillPauseMs = 100;
+
+/**
+ * The AWS config read again until two reads in a row agree with no program holding the file open for writing
+ * between them (where that can be seen), for a first reading that may be half of another program's write (it
+ * shows damaged markers, say): a writer caught mid-write and held up for a moment leaves the same half for both
+ * reads, but it still holds the file. Refused (exit 4, nothing written) when that does not happen within 2 s: as
+ * kept changing, or as still open for writing when the reads agreed but a program held the file.
+ */
+export async function readStill(first: ConfigSnapshot, options: ReadOptions = {}): Promise<ConfigSnapshot> {
+  const clock = options.clock ?? systemClock;
+  const find = options.findWriters === undefined ? (writersVisible ? openWriters : null) : options.findWriters;
+  const started = clock.now();
+  let last = first;
+  let holding: OpenWriter[] = [];
+  for (let tries = 0; tries < stillTries; tries++) {
+    await clock.sleep(stillPauseMs);
+    // Looked for between the two reads: a writer that finished after the first read has changed the file by the
+    // second.
+    const writers = find ? await find(first.realPath) : [];
+    const again = await readConfig(first.path, options);
+    if (again.text === last.text && writers.length === 0) return again;
+    holding = again.text === last.text ? writers : [];
+    last = again;
+  }
+  if (holding.length > 0) throw stillBeingWritten(first.path, describeWriters(holding), clock.now() - started);
+  throw keptChanging(first.path);
 }

@@ -3,7 +3,7 @@
  * writes it after, perhaps in parts, and a read in between must never be merged on.
  */
 import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { errorCode } from '../errors.js';
 import { openWriters, writersVisible, type FindWriters } from '../fs/open-writers.js';
@@ -13,6 +13,11 @@ import { keptChanging } from './refusals.js';
 export interface Reading {
   text: string | undefined;
   changedMs: number | undefined;
+  /**
+   * The file's size and times just after the read, when they describe exactly the text read (undefined otherwise):
+   * a later stat that differs says the file changed since.
+   */
+  stamp?: string | undefined;
 }
 
 /** The parts of a stat a reading is judged on. */
@@ -33,25 +38,37 @@ const quiet = (r: Reading, nowMs: number) =>
   r.changedMs === undefined || (r.text !== '' && nowMs - r.changedMs >= quietMs);
 
 /**
- * Whether any program has the file open for writing now (on Linux, from /proc); undefined where that cannot be
- * seen. A file that changed a moment ago but that no program holds is whole: an in-place writer holds the file
- * from the truncation to its last byte, and a writer that renames never holds the file on the path at all.
+ * Whether a reading may be half of another program's write: a program has the file open for writing now (on Linux,
+ * from /proc), or the file is no longer as the reading found it; undefined where writers cannot be seen. A file that
+ * changed a moment ago but that no program holds is whole: an in-place writer holds the file from the truncation to
+ * its last byte, and a writer that renames never holds the file on the path at all. But the look comes after the
+ * read, and a writer caught mid-write by the read may finish and close before the look (seen under load: a read of
+ * half the file, trusted, then refused as damaged markers); its last bytes change the file's size, so a file that
+ * still has the reading's size and times was not being written during the read.
  */
-export type WritersCheck = (() => Promise<boolean>) | undefined;
+export type WritersCheck = ((reading: Reading) => Promise<boolean>) | undefined;
+
+/** A file's size and times as one comparable value. */
+const stampOf = (info: StatTimes) => `${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 
 /**
- * Whether any program holds the file at `realPath` open for writing; undefined where that cannot be seen (elsewhere
- * than Linux, or `null` given: the times alone then decide).
+ * Whether a reading of the file at `realPath` may be half a write (see WritersCheck); undefined where writers cannot
+ * be seen (elsewhere than Linux, or `null` given: the times alone then decide).
  */
 export function beingWrittenCheck(realPath: string, find: FindWriters | null = openWriters): WritersCheck {
   if (find === null || (find === openWriters && !writersVisible)) return undefined;
-  return async () => (await find(realPath)).length > 0;
+  return async (reading) => {
+    if ((await find(realPath)).length > 0) return true;
+    // Looked at after the writers: a writer that let go before that look has changed the file by then.
+    const now = await stat(realPath).catch(() => undefined);
+    return reading.stamp === undefined || now === undefined || stampOf(now) !== reading.stamp;
+  };
 }
 
-/** Whether a reading can be trusted: left alone long enough, or (not empty) held open by no writer. */
+/** Whether a reading can be trusted: left alone long enough, or (not empty) not being written (see WritersCheck). */
 async function trusted(r: Reading, nowMs: number, beingWritten: WritersCheck): Promise<boolean> {
   if (quiet(r, nowMs)) return true;
-  return r.text !== undefined && r.text !== '' && beingWritten !== undefined && !(await beingWritten());
+  return r.text !== undefined && r.text !== '' && beingWritten !== undefined && !(await beingWritten(r));
 }
 
 /** Whether a first reading can be trusted without reading again. */
@@ -93,6 +110,7 @@ export async function holds(handle: FileHandle, text: string): Promise<boolean> 
  * Times alone miss one change: on ext4 a file truncated by open(…, 'w') is empty for a moment while still showing
  * its old times (measured here: up to about a millisecond, often enough that one read in a few thousand sees it).
  * So a size that moved during the read counts as a change now, and an empty file must be seen empty for a second.
+ * A file rewritten between two of the read's pieces moves too: the text then is not the size that either stat saw.
  */
 export async function readHandle(handle: FileHandle, clock: Clock): Promise<Reading> {
   const before = await handle.stat();
@@ -105,10 +123,12 @@ export async function readHandle(handle: FileHandle, clock: Clock): Promise<Read
  * file's own times, so it must run on the wall clock's time base. Exported for tests.
  */
 export function readingOf(text: string, before: StatTimes, after: StatTimes, clock: Clock = systemClock): Reading {
-  const moved = before.size !== after.size;
+  const moved = before.size !== after.size || text.length !== after.size;
+  if (moved) return { text, changedMs: clock.now() };
   return {
     text,
-    changedMs: moved ? clock.now() : Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs),
+    changedMs: Math.max(before.mtimeMs, before.ctimeMs, after.mtimeMs, after.ctimeMs),
+    stamp: stampOf(after),
   };
 }
 

@@ -2,7 +2,13 @@
 import type { SsoApi } from '../aws/sso-api.js';
 import type { TokenKeeper } from '../auth/token-keeper.js';
 import type { Clock } from '../clock/clock.js';
-import { readConfig, removeLeftovers, type WriteOptions } from '../config-file/config-file.js';
+import {
+  readConfig,
+  readStill,
+  removeLeftovers,
+  type ConfigSnapshot,
+  type WriteOptions,
+} from '../config-file/config-file.js';
 import { warnOfTakeover } from '../log/takeover-warning.js';
 import { scanConfig, unreadableIn, type Damage, type ScannedConfig } from '../core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan, type SessionOutcome } from '../core/plan.js';
@@ -134,6 +140,23 @@ function finish(
 }
 
 /**
+ * The AWS config, read and scanned; damaged markers are refused, before any network call. A read that shows them may
+ * be half of another program's write (one that rewrites the file in place, caught mid-write): the file is read again
+ * until it holds still (see readStill), and only damage still there then is refused as damaged. A file that keeps
+ * changing, or that a program holds open for writing, is refused as such (exit 4, nothing written); one that held
+ * still undamaged is synced.
+ */
+async function readScanned(file: string, clock: Clock): Promise<{ snapshot: ConfigSnapshot; scan: ScannedConfig }> {
+  const first = await readConfig(file, { clock });
+  const scan = scanConfig(first.text ?? '');
+  if (scan.damage.length === 0) return { snapshot: first, scan };
+  const snapshot = await readStill(first, { clock });
+  const still = snapshot.text === first.text ? scan : scanConfig(snapshot.text ?? '');
+  if (still.damage.length > 0) throw damageError(file, still.damage);
+  return { snapshot, scan: still };
+}
+
+/**
  * No AWS config, and no session in the settings either: nothing can be synced. Says where the path came from, so
  * that an AWS_CONFIG_FILE naming the wrong file is seen for what it is.
  */
@@ -160,11 +183,8 @@ export async function runOnce(deps: SyncDeps, request: SyncRequest): Promise<Syn
   // Settings the daemon gives were reported when it read them; read here, they are reported here.
   if (request.settings === undefined) logSettingsNotices(log, settings);
   const file = configPath(env);
-  const snapshot = await readConfig(file, { clock });
+  const { snapshot, scan } = await readScanned(file, clock);
   if (snapshot.text === undefined && settings.sessions.length === 0) throw noConfig(file, env);
-  const scan = scanConfig(snapshot.text ?? '');
-  // A damaged file is refused before any network call.
-  if (scan.damage.length > 0) throw damageError(file, scan.damage);
   if (scan.bom) warnBom(log, file);
   const chosen = chooseSessions(log, settings, scan.outside, request.sessions, file);
   const { configured } = chosen;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,15 @@ test('a read whose size moved between the stats counts as a change made now', ()
   // Without a clock given, the system clock's now.
   const before = Date.now();
   assert.ok(readingOf('abc', stats(3, old), stats(9, old)).changedMs! >= before);
+});
+
+test('a read whose text is not the size the stats saw (rewritten between two pieces of the read) is a change now', () => {
+  const clock = fakeClock();
+  const old = clock.now() - 3_600_000;
+  // The old content's start, then the new content's end: both stats saw 9 bytes, the text has 5.
+  const mixed = readingOf('abc\nd', stats(9, old), stats(9, old), clock);
+  assert.equal(mixed.changedMs, clock.now());
+  assert.equal(mixed.stamp, undefined, 'nothing to compare a later stat with');
 });
 
 /** A scripted file: each read returns the next reading, the last one for ever after. */
@@ -171,4 +180,27 @@ test('against the kernel: a program truncating and rewriting the file in place s
   assert.ok(rounds >= 20, `the writer truncated and rewrote the file only ${rounds} times`);
   assert.ok(reads > 100, `the reads kept going (${reads})`);
   assert.deepEqual(wrong, [], 'no read returned an emptied or half-written file');
+});
+
+test('a read caught mid-write whose writer lets go before the look for writers is read again, not trusted', async (t) => {
+  const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
+  const whole = `[profile other]\nregion = eu-west-1\n\n${'# a long comment\n'.repeat(300)}[profile last]\nregion = x\n`;
+  writeFileSync(file, whole);
+  // Another program rewrites the file in place: truncated, and the first half written when sso-sync reads it...
+  const writer = openSync(file, 'w');
+  let closed = false;
+  t.after(() => {
+    if (!closed) closeSync(writer);
+  });
+  writeSync(writer, whole.slice(0, whole.length / 2));
+  // ...and the rest written, and the file closed, just before sso-sync looks for open writers: none is seen.
+  const findWriters = () => {
+    if (!closed) {
+      writeSync(writer, whole.slice(whole.length / 2));
+      closeSync(writer);
+      closed = true;
+    }
+    return Promise.resolve([]);
+  };
+  assert.equal((await readConfig(file, { clock: fakeClock(), findWriters })).text, whole);
 });

@@ -12,8 +12,10 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { systemClock, type Clock } from '../../src/clock/clock.js';
 import { builtinFixture } from '../../src/emulator/fixture.js';
 import { startEmulator } from '../../src/emulator/server.js';
+import { SsoSyncError } from '../../src/errors.js';
 import { runOnce, type SyncDeps } from '../../src/sync/run-once.js';
 import { signInHome, syncDeps, useEmulatorEndpoint } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -40,7 +42,7 @@ async function setUp(t: TestContext) {
       allowMassRemoval: false,
       settingsFile: undefined,
     });
-  return { config, sync };
+  return { config, home, sync };
 }
 
 test("a file changed and changed back while sso-sync writes keeps the person's content, not the intermediate one", async (t) => {
@@ -104,4 +106,73 @@ test('a sync with nothing to write still clears the temp file and the lock a kil
   assert.equal(report.written, false, 'nothing to write');
   const left = readdirSync(dir).filter((n) => n !== 'sso'); // the token cache
   assert.deepEqual(left.sort(), [`.config.sso-sync-${process.pid}-0a1b2c3d.tmp`, 'config'].sort());
+});
+
+/** The real clock, with `step` (another program's write, say) run as each of its waits ends; counts the waits. */
+function clockWith(step: (wait: number) => void): Clock & { waits: () => number } {
+  let waits = 0;
+  return {
+    ...systemClock,
+    sleep: async (ms) => {
+      await systemClock.sleep(ms);
+      step(++waits);
+    },
+    waits: () => waits,
+  };
+}
+
+/** What a read of a file caught mid-write by another program sees: sso-sync's block cut short, no END marker. */
+const torn = `${a}\n# BEGIN sso-sync mycorp (managed: edits inside are replaced; checksum 00000000)\n[profile one]\nsso_ses`;
+
+const request = { sessions: [], dryRun: false, allowMassRemoval: false, settingsFile: undefined };
+
+test('a read cut short by a program rewriting the file in place is refused as kept changing, not as damaged', async (t) => {
+  const { config, home } = await setUp(t);
+  writeFileSync(config, torn);
+  // The program goes on rewriting the file, whole each time, while sso-sync reads it again.
+  let last = torn;
+  const clock = clockWith((n) => writeFileSync(config, (last = `${a}# edit ${n}\n`)));
+  const error = await runOnce(syncDeps(home, { clock }), request).then(
+    () => assert.fail('a file that never holds still is not synced'),
+    (e: unknown) => e as SsoSyncError,
+  );
+  assert.match(error.message, /config kept changing while sso-sync read it[^\n]*nothing was written/);
+  assert.doesNotMatch(error.message, /damaged/, 'the person is not told to repair markers that are fine');
+  assert.equal(error.exitCode, 4);
+  assert.equal(readFileSync(config, 'latin1'), last, 'nothing was written');
+});
+
+test('a read cut short by a program that then finishes its write is synced on the whole file', async (t) => {
+  const { config, home } = await setUp(t);
+  writeFileSync(config, torn);
+  const whole = `${a}\n[profile theirs]\nregion = us-east-1\n`;
+  const clock = clockWith((n) => {
+    if (n === 1) writeFileSync(config, whole);
+  });
+  const report = await runOnce(syncDeps(home, { clock }), request);
+  assert.equal(report.exitCode, 0);
+  assert.equal(report.written, true);
+  const text = readFileSync(config, 'latin1');
+  assert.ok(text.startsWith(whole), `the other program's file is kept whole:\n${text.slice(0, 300)}`);
+  assert.match(text, /# END sso-sync mycorp/);
+});
+
+test('a file whose markers really are damaged is still refused as damaged, after one more read', async (t) => {
+  const { config, home } = await setUp(t);
+  writeFileSync(config, torn);
+  const clock = clockWith(() => undefined);
+  const error = await runOnce(syncDeps(home, { clock }), request).then(
+    () => assert.fail('damaged markers are refused'),
+    (e: unknown) => e as SsoSyncError,
+  );
+  assert.equal(
+    error.message,
+    `the sso-sync markers in ${config} are damaged, so it was not written:\n` +
+      `  ${config}:8: the block for "mycorp" has no END marker\n` +
+      "Repair or delete the damaged block by hand (every line between a BEGIN and its END marker is sso-sync's), " +
+      'then run again.',
+  );
+  assert.equal(error.exitCode, 4);
+  assert.equal(clock.waits(), 1, 'confirmed on the first read again, which found the file as it was');
+  assert.equal(readFileSync(config, 'latin1'), torn, 'nothing was written');
 });
