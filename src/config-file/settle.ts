@@ -91,16 +91,20 @@ export async function readHeld(handle: FileHandle): Promise<string> {
 
 /**
  * Whether an open file holds exactly `text` (a byte string), read from its start a piece at a time: telling that a
- * large file is unchanged does not need a second copy of it.
+ * large file is unchanged does not need a second copy of it. Each piece is compared as bytes, the text's piece
+ * written into a second buffer (one byte a character, as latin1 reads them back): no string is made of the file.
  */
 export async function holds(handle: FileHandle, text: string): Promise<boolean> {
-  const buffer = Buffer.allocUnsafe(256 * 1024);
+  const piece = 256 * 1024;
+  const read = Buffer.allocUnsafe(piece);
+  const expected = Buffer.allocUnsafe(piece);
   let position = 0;
   for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    const { bytesRead } = await handle.read(read, 0, piece, position);
     if (bytesRead === 0) return position === text.length;
     if (position + bytesRead > text.length) return false;
-    if (buffer.toString('latin1', 0, bytesRead) !== text.slice(position, position + bytesRead)) return false;
+    expected.write(text.slice(position, position + bytesRead), 0, bytesRead, 'latin1');
+    if (read.compare(expected, 0, bytesRead, 0, bytesRead) !== 0) return false;
     position += bytesRead;
   }
 }

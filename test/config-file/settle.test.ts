@@ -7,11 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/clock/clock.js';
 import { readConfig, readingOf, settled, type Reading } from '../../src/config-file/config-file.js';
+import { holds } from '../../src/config-file/settle.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -203,4 +205,29 @@ test('a read caught mid-write whose writer lets go before the look for writers i
     return Promise.resolve([]);
   };
   assert.equal((await readConfig(file, { clock: fakeClock(), findWriters })).text, whole);
+});
+
+test('the content check before and after the rename tells a file byte for byte, over pieces of any size', async (t) => {
+  const dir = tempDir(t, 'sso-sync-holds-');
+  const file = path.join(dir, 'config');
+  // Every byte value, over more than one piece of the check (256 KiB each), as a byte string.
+  const text = Buffer.from(Array.from({ length: 600 * 1024 }, (_, i) => (i * 7) % 256)).toString('latin1');
+  const check = async (content: string, expected: string) => {
+    writeFileSync(file, Buffer.from(content, 'latin1'));
+    const handle = await open(file, 'r');
+    try {
+      return await holds(handle, expected);
+    } finally {
+      await handle.close();
+    }
+  };
+  assert.equal(await check(text, text), true);
+  assert.equal(await check('', ''), true);
+  for (const at of [0, 256 * 1024 - 1, 256 * 1024, 400_000, text.length - 1]) {
+    const changed = text.slice(0, at) + String.fromCharCode((text.charCodeAt(at) + 1) % 256) + text.slice(at + 1);
+    assert.equal(await check(changed, text), false, `a byte changed at ${at}`);
+  }
+  assert.equal(await check(text.slice(0, -1), text), false, 'the file one byte shorter');
+  assert.equal(await check(`${text}x`, text), false, 'the file one byte longer');
+  assert.equal(await check(text, ''), false, 'a file where none was expected to hold anything');
 });
