@@ -9,7 +9,9 @@
  * the file, scan it for the sessions it defines, plan, write atomically (nothing to write: only the leftover
  * check), then read the file as it left it for a section or key given twice (the AWS CLI's warning).
  *
- * Prints one JSON line: the times of each round (ms), the input and output sizes, and the peak RSS (MB).
+ * Prints one JSON line: the times of each round (ms), and the CPU time of the process during each sync (ms, its
+ * threads' together: V8 compiles and collects garbage on threads of its own), the input and output sizes, and the
+ * peak RSS (MB). On a busy machine the CPU time moves less than the time from start to end.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -39,11 +41,12 @@ const assignments: Assignment[] = Array.from({ length: profiles }, (_, i) => ({
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-merge-'));
 
 /** One sync after the fetch, step by step as runOnce takes it; resolves with its time and whether it wrote. */
-async function sync(file: string): Promise<{ ms: number; written: boolean; profiles: number }> {
+async function sync(file: string): Promise<{ ms: number; cpuMs: number; written: boolean; profiles: number }> {
   // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
   // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
   await sleep(150);
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const snapshot = await readConfig(file);
   const scan = scanConfig(snapshot.text ?? '');
   if (scan.damage.length > 0) throw new Error('refused');
@@ -74,7 +77,9 @@ async function sync(file: string): Promise<{ ms: number; written: boolean; profi
   }
   const repeats = unreadableIn(plan.text);
   if (repeats.length > 0) throw new Error(`the bench config has repeats: ${JSON.stringify(repeats[0])}`);
-  return { ms: performance.now() - started, written, profiles: plan.outcomes[0]!.profileCount };
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuAtStart);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, written, profiles: plan.outcomes[0]!.profileCount };
 }
 
 try {
@@ -87,6 +92,8 @@ try {
   ]);
   const write: number[] = [];
   const unchanged: number[] = [];
+  const writeCpu: number[] = [];
+  const unchangedCpu: number[] = [];
   let inputBytes = 0;
   for (let round = 0; round < rounds; round++) {
     copyFileSync(pristine, file);
@@ -96,10 +103,14 @@ try {
     if (!first.written || second.written || first.profiles !== profiles) throw new Error('unexpected sync result');
     write.push(first.ms);
     unchanged.push(second.ms);
+    writeCpu.push(first.cpuMs);
+    unchangedCpu.push(second.cpuMs);
   }
   const outputBytes = statSync(file).size;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ profiles, inputBytes, outputBytes, write, unchanged, peakRssMb }));
+  console.log(
+    JSON.stringify({ profiles, inputBytes, outputBytes, write, unchanged, writeCpu, unchangedCpu, peakRssMb }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

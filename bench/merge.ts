@@ -2,8 +2,10 @@
  * The merge benchmarks (section 3 of `npm run bench`; alone: `npm run build && node dist/bench/merge.js [BEFORE]`).
  * Each run is a process of its own (merge-child.ts), started cold as `sso-sync --once` is, so that its peak RSS is
  * its own. A sync here is what `sso-sync --once` does after the fetch: read the file, scan it, plan, write it
- * atomically, and read the result again for a section or key given twice. Figures from one run, on whatever else the
- * machine is doing: the median of several processes, with the range.
+ * atomically, and check the result for a section or key given twice (reading it again, but for the block the sync
+ * has just written, see src/core/merged-repeats.ts). Figures from one run, on whatever else the
+ * machine is doing: the median of several processes, with the range, and the median CPU time of those syncs
+ * (which a busy machine moves less than the time from start to end; printed for a build that reports it).
  *
  * BEFORE, when given, is the `dist/bench` directory of another build (the code before a change, built with the same
  * bench files): its processes then take turns with this build's, and each figure is printed for both, with the ratio
@@ -29,6 +31,9 @@ interface MergeRun {
   outputBytes: number;
   write: number[];
   unchanged: number[];
+  /** The CPU time of each sync (ms); absent from a build whose merge-child.js does not report it. */
+  writeCpu?: number[];
+  unchangedCpu?: number[];
   peakRssMb: number;
 }
 
@@ -62,6 +67,12 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const spread = (xs: readonly number[]) =>
   `${ms(median(xs))} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** The median CPU time of some syncs, when every one has it. */
+function cpuMedian(xs: readonly (number | undefined)[]): number | undefined {
+  const known = xs.filter((x) => x !== undefined);
+  return known.length === xs.length ? median(known) : undefined;
+}
+
 /** This build's figure over the other's, when there is another. */
 const ratio = (now: number, before: number | undefined) =>
   before === undefined ? '' : `   ${(now / before).toFixed(2)}x the one before`;
@@ -76,15 +87,21 @@ async function coldSyncs(bare: number, builds: readonly Build[]): Promise<void> 
       (builds.length > 1 ? ' of each build, taking turns:' : ':'),
   );
   const figures = [
-    ['first sync (10,000 profiles added, written)', (r: MergeRun) => r.write[0]!],
-    ['second sync (no change, nothing written)', (r: MergeRun) => r.unchanged[0]!],
+    ['first sync (10,000 profiles added, written)', (r: MergeRun) => r.write[0]!, (r: MergeRun) => r.writeCpu?.[0]],
+    [
+      'second sync (no change, nothing written)',
+      (r: MergeRun) => r.unchanged[0]!,
+      (r: MergeRun) => r.unchangedCpu?.[0],
+    ],
   ] as const;
-  for (const [what, of] of figures) {
+  for (const [what, of, cpuOf] of figures) {
     const medians = runs.map((r) => median(r.map(of)));
+    const cpus = runs.map((r) => cpuMedian(r.map(cpuOf)));
     builds.forEach((build, b) => {
       const label = builds.length > 1 ? `${what}, ${build.label}:` : `${what}:`;
+      const cpu = cpus[b] === undefined ? '' : `; CPU ${ms(cpus[b])}${b === 0 ? ratio(cpus[0]!, cpus[1]) : ''}`;
       console.log(
-        `     ${label.padEnd(56)}${spread(runs[b]!.map(of))}${b === 0 ? ratio(medians[0]!, medians[1]) : ''}`,
+        `     ${label.padEnd(56)}${spread(runs[b]!.map(of))}${b === 0 ? ratio(medians[0]!, medians[1]) : ''}${cpu}`,
       );
     });
   }
