@@ -84,6 +84,9 @@ async function giveRequire(names: string[]): Promise<number> {
   return given;
 }
 
+/** What every build here is: ES modules for Node 22 and later, everything they import bundled. */
+const esmForNode = { bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'warning' } as const;
+
 async function bundle(): Promise<void> {
   for (const name of await readdir(outdir)) if (name.startsWith('bundled-')) await rm(path.join(outdir, name));
   // The daemon's long-lived process (daemon-command.ts) is built apart, into one file of its own at the path the tsc
@@ -91,41 +94,29 @@ async function bundle(): Promise<void> {
   // and this one runs for weeks. The commands' build leaves its import to that file.
   await build({
     entryPoints: [path.join(root, 'src', 'cli', 'daemon-command.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
+    ...esmForNode,
     outfile: path.join(outdir, 'daemon-command.js'),
     // pino, for a terminal only, comes from the commands' build (terminal-log.js); the AWS SDK never loads here.
     plugins: [apart('terminal-log.js'), builtins],
     external: ['@aws-sdk/*', '@smithy/*'],
-    logLevel: 'warning',
   });
   // The entry (main.ts) is built apart too, into a file that imports nothing before its first line runs: the daemon's
   // process turns V8's compiling tiers off there (daemon-tiers.ts), and each module loaded before that is a cost.
   // It then loads the daemon's file or the command line's (cli.js).
   await build({
     entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
+    ...esmForNode,
     outfile: path.join(outdir, 'main.js'),
     plugins: [apart('cli.js'), apart('daemon-command.js')],
-    logLevel: 'warning',
   });
   await build({
     plugins: [apart('daemon-command.js'), builtins],
     // The daemon's worker (worker.ts), which the daemon forks, and its terminal logger are entries of their own.
     entryPoints: ['cli.ts', 'worker.ts', 'terminal-log.ts'].map((f) => path.join(root, 'src', 'cli', f)),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
+    ...esmForNode,
     splitting: true,
     outdir,
     chunkNames: 'bundled-[name]-[hash]',
-    logLevel: 'warning',
   });
   const entries = ['cli.js', 'worker.js', 'terminal-log.js'];
   const chunks = (await readdir(outdir)).filter((n) => entries.includes(n) || n.startsWith('bundled-'));

@@ -6,28 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { Clock } from '../../src/clock/clock.js';
 import { readConfig, readStill } from '../../src/config-file/config-file.js';
 import type { OpenWriter } from '../../src/fs/open-writers.js';
+import { sleepingClock } from '../helpers/sleeping-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/**
- * A clock that moves only when sso-sync sleeps, 10 s after the real now: every file the test writes has been left
- * alone long enough by its times, so only the looks for writers and the texts decide.
- */
-function sleepingClock(): Clock & { elapsed: () => number } {
-  const start = Date.now() + 10_000;
-  let now = start;
-  return {
-    now: () => now,
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-    setTimer: () => assert.fail('no timer is set while reading'),
-    elapsed: () => now - start,
-  };
-}
 
 const half = '[default]\nregion = eu-west-1\n\n# BEGIN sso-sync mycorp (managed: edits inside are replaced; checksum 0';
 const whole = `${half}0000000)\n[profile one]\nregion = x\n# END sso-sync mycorp\n`;
@@ -37,12 +19,12 @@ const writer: OpenWriter = { pid: 4242, command: 'writer' };
 async function configWith(t: TestContext, text: string) {
   const file = path.join(tempDir(t, 'sso-sync-still-'), 'config');
   writeFileSync(file, text);
-  return { file, first: await readConfig(file, { clock: sleepingClock(), findWriters: null }) };
+  return { file, first: await readConfig(file, { clock: sleepingClock(10_000), findWriters: null }) };
 }
 
 test('a file that holds still, with no program writing it, is confirmed on the first read again', async (t) => {
   const { first } = await configWith(t, half);
-  const clock = sleepingClock();
+  const clock = sleepingClock(10_000);
   const still = await readStill(first, { clock, findWriters: () => Promise.resolve([]) });
   assert.equal(still.text, half);
   assert.equal(clock.elapsed(), 100);
@@ -57,14 +39,14 @@ test('a half a held-up writer leaves alike for two reads is not confirmed while 
     writeFileSync(file, whole);
     return Promise.resolve([]);
   };
-  const still = await readStill(first, { clock: sleepingClock(), findWriters });
+  const still = await readStill(first, { clock: sleepingClock(10_000), findWriters });
   assert.equal(still.text, whole);
   assert.equal(looks, 4, 'confirmed by two reads alike with no writer between them');
 });
 
 test('a file that a program keeps open for writing past 2 s is refused as such, naming it', async (t) => {
   const { first } = await configWith(t, half);
-  const clock = sleepingClock();
+  const clock = sleepingClock(10_000);
   await assert.rejects(
     readStill(first, { clock, findWriters: () => Promise.resolve([writer]) }),
     (e: Error & { exitCode?: number }) => {
@@ -79,7 +61,7 @@ test('a file that a program keeps open for writing past 2 s is refused as such, 
 
 test('a file rewritten between every two reads is refused as kept changing after 2 s, not sooner', async (t) => {
   const { file, first } = await configWith(t, half);
-  const clock = sleepingClock();
+  const clock = sleepingClock(10_000);
   let round = 0;
   const findWriters = () => {
     writeFileSync(file, `${whole}# round ${++round}\n`);

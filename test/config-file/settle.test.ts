@@ -11,34 +11,15 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Clock } from '../../src/clock/clock.js';
 import { readConfig, readingOf, settled, type Reading } from '../../src/config-file/config-file.js';
 import { holds } from '../../src/config-file/settle.js';
+import { sleepingClock } from '../helpers/sleeping-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/**
- * A clock that only moves when sso-sync sleeps: the made-up readings below are judged on it, so the tests take no
- * time and every duration is exact. It starts at the real time, the time base of file times.
- */
-function fakeClock(): Clock & { elapsed: () => number } {
-  const start = Date.now();
-  let now = start;
-  return {
-    now: () => now,
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-    // readConfig only sleeps; a timer here would be a bug.
-    setTimer: () => assert.fail('no timer is set while reading'),
-    elapsed: () => now - start,
-  };
-}
 
 const stats = (size: number, atMs: number) => ({ size, mtimeMs: atMs, ctimeMs: atMs });
 
 test('a read whose size moved between the stats counts as a change made now', () => {
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const old = clock.now() - 3_600_000;
   assert.equal(
     readingOf('abc', stats(3, old), stats(3, old), clock).changedMs,
@@ -55,7 +36,7 @@ test('a read whose size moved between the stats counts as a change made now', ()
 });
 
 test('a read whose text is not the size the stats saw (rewritten between two pieces of the read) is a change now', () => {
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const old = clock.now() - 3_600_000;
   // The old content's start, then the new content's end: both stats saw 9 bytes, the text has 5.
   const mixed = readingOf('abc\nd', stats(9, old), stats(9, old), clock);
@@ -70,7 +51,7 @@ function script(...readings: Reading[]): () => Promise<Reading> {
 }
 
 test('an empty file whose times look old is watched until it is written, not merged on as empty', async () => {
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const anHourAgo = clock.now() - 3_600_000;
   const emptied: Reading = { text: '', changedMs: anHourAgo };
   const whole: Reading = { text: '[default]\nregion = eu-west-1\n', changedMs: anHourAgo };
@@ -81,7 +62,7 @@ test('an empty file whose times look old is watched until it is written, not mer
 });
 
 test("a file that really is empty is trusted once it has stayed empty for a second by sso-sync's own clock", async () => {
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const anHourAgo = clock.now() - 3_600_000;
   const empty: Reading = { text: '', changedMs: anHourAgo };
   assert.equal(await settled('config', script(empty), empty, clock), '');
@@ -95,7 +76,7 @@ test("a file that really is empty is trusted once it has stayed empty for a seco
 });
 
 test('a non-empty file read twice alike with old times is trusted at once; one that never holds still is refused', async () => {
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const anHourAgo = clock.now() - 3_600_000;
   const whole: Reading = { text: 'x = 1\n', changedMs: anHourAgo };
   assert.equal(await settled('config', script(whole), whole, clock), whole.text);
@@ -115,7 +96,7 @@ test('a file changed a moment ago is read again until it holds still, on the clo
   writeFileSync(file, 'x = 1\n');
   // Just written: by the file's own times it has not been left alone for 100 ms yet at the clock's start. Open
   // writers are not looked for here, as on a system where they cannot be seen: the times alone decide.
-  const clock = fakeClock();
+  const clock = sleepingClock();
   assert.equal((await readConfig(file, { clock, findWriters: null })).text, 'x = 1\n');
   assert.ok(clock.elapsed() > 0, "it waited on sso-sync's clock before reading again");
   assert.ok(clock.elapsed() <= 110, `and trusted once quiet for 100 ms (${clock.elapsed()} ms)`);
@@ -124,7 +105,7 @@ test('a file changed a moment ago is read again until it holds still, on the clo
 test('where open writers can be seen, a file changed a moment ago that no program holds is trusted at once', async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
   writeFileSync(file, 'x = 1\n');
-  const clock = fakeClock();
+  const clock = sleepingClock();
   const asked: string[] = [];
   const findWriters = (p: string) => {
     asked.push(p);
@@ -138,7 +119,7 @@ test('where open writers can be seen, a file changed a moment ago that no progra
 test('a file changed a moment ago that a program holds open for writing is read again until it lets go', async (t) => {
   const file = path.join(tempDir(t, 'sso-sync-settle-'), 'config');
   writeFileSync(file, 'x = 1\n');
-  const clock = fakeClock();
+  const clock = sleepingClock();
   let calls = 0;
   // Held for the first 5 looks (a program between its truncation and its last byte), then closed.
   const findWriters = () => Promise.resolve(++calls <= 5 ? [{ pid: 4242, command: 'writer' }] : []);
@@ -204,7 +185,7 @@ test('a read caught mid-write whose writer lets go before the look for writers i
     }
     return Promise.resolve([]);
   };
-  assert.equal((await readConfig(file, { clock: fakeClock(), findWriters })).text, whole);
+  assert.equal((await readConfig(file, { clock: sleepingClock(), findWriters })).text, whole);
 });
 
 test('the content check before and after the rename tells a file byte for byte, over pieces of any size', async (t) => {
