@@ -23,7 +23,7 @@ import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
 import { recordNextRun } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
 import { checkLogLevel, parseCommand, type Command } from './args.js';
-import { idleTiers } from './daemon-tiers.js';
+import { collectGarbage, idleTiers } from './daemon-tiers.js';
 import { endWith } from './ending.js';
 import { unsupportedNode } from './node-version.js';
 import { packageVersion } from './package-version.js';
@@ -92,7 +92,7 @@ function daemonDeps(
         if (message.kind === 'refused') refused.addHash(message.refreshTokenHash);
         else onRefreshed?.(message.session, message.accessTokenHash);
       },
-    });
+    }).finally(collectGarbage);
   return {
     clock,
     refused,

@@ -198,7 +198,7 @@ test('a job from a daemon of another version (an upgrade under it) is refused wi
 
 test("a worker gets the daemon's Node options, less those the service units give the daemon", () => {
   const daemon = ['--no-opt', '--max-old-space-size=512', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1'];
-  daemon.push('--trace-warnings');
+  daemon.push('--expose-gc', '--trace-warnings');
   assert.deepEqual(workerExecArgv(daemon), ['--max-old-space-size=512', '--trace-warnings']);
   assert.deepEqual(workerExecArgv([]), []);
 });

@@ -42,6 +42,7 @@ test('the agent parses as a property list with the keys launchd needs, every pat
     '--no-maglev',
     '--no-sparkplug',
     '--max-semi-space-size=1',
+    '--expose-gc',
     cliPath,
   ]);
   assert.equal(plist.RunAtLoad, true);

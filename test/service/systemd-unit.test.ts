@@ -93,6 +93,7 @@ test('a user manager reads back exactly the paths that were put in', async () =>
     '--no-maglev',
     '--no-sparkplug',
     '--max-semi-space-size=1',
+    '--expose-gc',
     script.replace(/\$/g, '$$$$'),
   ]);
   assert.deepEqual(dump.get('ProtectSystem'), ['strict']);

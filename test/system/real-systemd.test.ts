@@ -238,9 +238,9 @@ async function checkHardening(t: TestContext, user: UserManager, pid: number): P
   t.diagnostic(`daemon pid ${pid}: ${JSON.stringify(facts)}`);
   assert.equal(facts.exe, userNode(user), 'the daemon is the Node the install ran with');
   assert.deepEqual(
-    facts.args.slice(0, 4),
-    ['--no-opt', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1'],
-    "the unit's Node options: V8's tiers off from the start, a young generation of 1 MB",
+    facts.args.slice(0, 5),
+    ['--no-opt', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1', '--expose-gc'],
+    "the unit's Node options: V8's tiers off from the start, a young generation of 1 MB, V8's gc",
   );
   assert.equal(facts.noNewPrivs, '1', 'NoNewPrivileges=yes applied');
   assert.equal(facts.seccomp, '2', 'a seccomp filter applied (SystemCallFilter= and its kin)');
