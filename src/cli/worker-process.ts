@@ -101,9 +101,36 @@ function ended(
   );
 }
 
+/**
+ * How many times a job is started in a new worker when the one before was ended by SIGHUP in its first moments. A
+ * reload's SIGHUP reaches every process of the unit (`systemctl --user kill -s HUP`), and systemd sends it again to
+ * any process forked while it sends: the worker the daemon starts for that very reload can get it before worker.ts
+ * has caught it (seen under load: "could not be started (write EPIPE)", and no reload). A worker that has caught
+ * it goes on.
+ */
+const hangupTries = 3;
+
 /** Runs the job in a new worker; resolves with its answer, rejects with its failure (made again on this side). */
-export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: WorkerOptions): Promise<JobAnswers[K]> {
-  return new Promise((resolve, reject) => {
+export async function runWorker<K extends WorkerJob['kind']>(
+  job: JobOf<K>,
+  options: WorkerOptions,
+): Promise<JobAnswers[K]> {
+  for (let tries = 1; ; tries++) {
+    const outcome = await runWorkerOnce(job, options);
+    if (outcome.hungUp && tries < hangupTries) continue;
+    if (outcome.ok) return outcome.answer;
+    throw outcome.error;
+  }
+}
+
+/** One worker's run of the job: its answer, or its failure and whether SIGHUP ended it before it answered. */
+type Outcome<K extends WorkerJob['kind']> =
+  { ok: true; answer: JobAnswers[K]; hungUp: false } | { ok: false; error: Error; hungUp: boolean };
+
+function runWorkerOnce<K extends WorkerJob['kind']>(job: JobOf<K>, options: WorkerOptions): Promise<Outcome<K>> {
+  const resolve = (answer: JobAnswers[K]) => ({ ok: true as const, answer, hungUp: false as const });
+  const fail = (error: Error, hungUp = false) => ({ ok: false as const, error, hungUp });
+  return new Promise((settle) => {
     let answer: Extract<WorkerMessage, { kind: 'done' | 'failed' }> | undefined;
     let started: Error | undefined;
     let late: number | undefined;
@@ -131,11 +158,11 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
       options.signal?.removeEventListener('abort', abort);
       deadline.cancel();
       if (answer?.kind === 'done') {
-        resolve(answer.answer as JobAnswers[K]);
+        settle(resolve(answer.answer as JobAnswers[K]));
         return;
       }
       if (answer?.kind === 'failed') {
-        reject(rebuildError(answer.error));
+        settle(fail(rebuildError(answer.error)));
         return;
       }
       const why =
@@ -143,7 +170,7 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
           ? ended(job.kind, options.file ?? workerFile, started, code, signal)
           : `the sso-sync worker process for the ${job.kind} job did not answer in ${formatDuration(late)} and was ` +
             `ended; ${next[job.kind]}. If it happens again, run with --log-level debug to see where it stops`;
-      reject(new SsoSyncError('worker.failed', why, { retryable: true }));
+      settle(fail(new SsoSyncError('worker.failed', why, { retryable: true }), signal === 'SIGHUP'));
     });
     try {
       child.send(job);
@@ -151,7 +178,7 @@ export function runWorker<K extends WorkerJob['kind']>(job: JobOf<K>, options: W
       // A job that cannot be sent (it does not clone): the worker would wait for ever.
       child.kill('SIGKILL');
       deadline.cancel();
-      reject(new Error(`the ${job.kind} job could not be sent to its worker process: ${errorMessage(error)}`));
+      settle(fail(new Error(`the ${job.kind} job could not be sent to its worker process: ${errorMessage(error)}`)));
       return;
     }
     if (options.signal?.aborted) abort();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { packageVersion } from '../../src/cli/package-version.js';
@@ -201,4 +201,35 @@ test("a worker gets the daemon's Node options, less those the service units give
   daemon.push('--expose-gc', '--trace-warnings');
   assert.deepEqual(workerExecArgv(daemon), ['--max-old-space-size=512', '--trace-warnings']);
   assert.deepEqual(workerExecArgv([]), []);
+});
+
+test("a worker ended by a reload's SIGHUP before it caught it is started again; one that always is, fails saying so", async (t) => {
+  const dir = tempDir(t, 'sso-sync-worker-');
+  const worker = path.join(dir, 'worker.cjs');
+  const marker = path.join(dir, 'started-once');
+  // Ended by SIGHUP (its default action) the first time, as a worker is in its first moments; then it answers.
+  writeFileSync(
+    worker,
+    `const fs = require('node:fs');\n` +
+      `if (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); ` +
+      `process.kill(process.pid, 'SIGHUP'); }\n` +
+      `process.on('message', () => process.send({ kind: 'done', answer: 42 }, () => process.exit(0)));\n`,
+  );
+  const job = {
+    kind: 'next-run' as const,
+    version,
+    logLevel: 'silent',
+    settingsFile: undefined,
+    expression: '* * * * *',
+  };
+  assert.equal(await runWorker<'next-run'>(job, { env: {}, file: worker }), 42);
+  assert.ok(existsSync(marker), 'the first worker was ended by SIGHUP');
+
+  writeFileSync(worker, "process.kill(process.pid, 'SIGHUP');\n");
+  await assert.rejects(runWorker<'next-run'>(job, { env: {}, file: worker }), (error) => {
+    assert.ok(error instanceof SsoSyncError);
+    assert.equal(error.code, 'worker.failed');
+    assert.match(error.message, /was ended by SIGHUP before it answered/);
+    return true;
+  });
 });

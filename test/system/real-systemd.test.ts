@@ -168,8 +168,29 @@ async function probeHardening(user: UserManager, unitText: string) {
 }
 
 /** Waits (polling, bounded) for a positive outcome; 15 s unless told. */
-function waitFor<T>(what: string, probe: () => T | Promise<T>, done: (v: T) => boolean, timeoutMs = 15_000) {
-  return poll(what, probe, done, { timeoutMs });
+function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 15_000,
+  detail?: () => string,
+) {
+  return poll(what, probe, done, { timeoutMs, detail });
+}
+
+/** The last lines of the daemon's log file, each its time, level, event and message: what a timeout shows. */
+function logTail(user: UserManager, lines = 20): string {
+  const file = path.join(user.home, '.local', 'state', 'sso-sync', 'sso-sync.log');
+  if (!existsSync(file)) return `(no log file at ${file})`;
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => {
+      const l = JSON.parse(line) as Record<string, unknown>;
+      return [l.time, l.level, l.pid, l.event, l.msg].map(String).join(' ');
+    })
+    .join('\n');
 }
 
 /** `sso-sync service status` as the user: exit 0, and what it printed. */
@@ -281,6 +302,8 @@ async function checkReload(user: UserManager, pid: number): Promise<void> {
     'settings.reloaded in the log file',
     () => logEvents(user, 'settings.reloaded').length,
     (n) => n > reloads,
+    15_000,
+    () => logTail(user),
   );
   await waitFor(
     'the sync after the reload',
