@@ -20,6 +20,15 @@ import { tempDir } from '../helpers/temp-dir.js';
 /** The version the daemon would send: the installed one. */
 const version = packageVersion();
 
+/** A job for workers made up by a test, which only answer or end. */
+const nextRunJob = {
+  kind: 'next-run' as const,
+  version,
+  logLevel: 'silent',
+  settingsFile: undefined,
+  expression: '* * * * *',
+};
+
 /** A home with a settings file of every kind of key; the environment a daemon there runs in. */
 function home(t: { after(fn: () => void): void }, settings: string) {
   const dir = tempDir(t, 'sso-sync-worker-');
@@ -155,16 +164,9 @@ test('a worker that hangs is ended at its deadline, and the job fails saying so'
   const dir = tempDir(t, 'sso-sync-worker-');
   const hanging = path.join(dir, 'worker.js');
   writeFileSync(hanging, 'setInterval(() => {}, 1000);\n');
-  const job = {
-    kind: 'next-run' as const,
-    version,
-    logLevel: 'silent',
-    settingsFile: undefined,
-    expression: '* * * * *',
-  };
   const started = Date.now();
   await assert.rejects(
-    runWorker<'next-run'>(job, { env: {}, file: hanging, deadlineMs: 1_000 }),
+    runWorker<'next-run'>(nextRunJob, { env: {}, file: hanging, deadlineMs: 1_000 }),
     /^SsoSyncError: the sso-sync worker process for the next-run job did not answer in 1s and was ended; the daemon asks again in a minute/,
   );
   assert.ok(Date.now() - started < 10_000);
@@ -215,18 +217,11 @@ test("a worker ended by a reload's SIGHUP before it caught it is started again; 
       `process.kill(process.pid, 'SIGHUP'); }\n` +
       `process.on('message', () => process.send({ kind: 'done', answer: 42 }, () => process.exit(0)));\n`,
   );
-  const job = {
-    kind: 'next-run' as const,
-    version,
-    logLevel: 'silent',
-    settingsFile: undefined,
-    expression: '* * * * *',
-  };
-  assert.equal(await runWorker<'next-run'>(job, { env: {}, file: worker }), 42);
+  assert.equal(await runWorker<'next-run'>(nextRunJob, { env: {}, file: worker }), 42);
   assert.ok(existsSync(marker), 'the first worker was ended by SIGHUP');
 
   writeFileSync(worker, "process.kill(process.pid, 'SIGHUP');\n");
-  await assert.rejects(runWorker<'next-run'>(job, { env: {}, file: worker }), (error) => {
+  await assert.rejects(runWorker<'next-run'>(nextRunJob, { env: {}, file: worker }), (error) => {
     assert.ok(error instanceof SsoSyncError);
     assert.equal(error.code, 'worker.failed');
     assert.match(error.message, /was ended by SIGHUP before it answered/);

@@ -35,7 +35,7 @@ test('the agent parses as a property list with the keys launchd needs, every pat
 
   const plist = parsePlist(text);
   assert.equal(plist.Label, launchdLabel);
-  // Node's options before the script: V8's compiling tiers off in the daemon's own process.
+  // Node's options before the script, for the daemon's own process (daemon-tiers.ts), spelled out here.
   assert.deepEqual(plist.ProgramArguments, [
     nodePath,
     '--no-opt',

@@ -86,7 +86,7 @@ test('a user manager reads back exactly the paths that were put in', async () =>
     [`${home}/.aws`, `${home}/.local/state/sso-sync`, `${base}/dotfiles/aws`].join(' '),
   ]);
   // In arguments systemd turns `$$` into `$` when it starts the program; the dump shows them before that.
-  // Node's options before the script: V8's compiling tiers off in the daemon's own process.
+  // Node's options before the script, for the daemon's own process (daemon-tiers.ts), spelled out here.
   assert.deepEqual(splitCommandLine(dump.get('ExecStart Command Line')![0]!), [
     nodePath,
     '--no-opt',
