@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
 import { nearest } from '../core/nearest.js';
 import { helpTopics, type HelpTopic } from './help.js';
+import { unsupportedNode } from './node-version.js';
 
 /** The shells sso-sync writes a completion script for. */
 export const completionShells = ['bash', 'zsh', 'fish'] as const;
@@ -375,4 +376,11 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   return parseSync(v);
+}
+
+/** The command line, read as every command reads it: refused on a Node.js sso-sync does not run on, then parsed. */
+export function readCommandLine(argv: readonly string[]): Command {
+  const unsupported = unsupportedNode(process.versions.node, process.execPath);
+  if (unsupported) throw new SsoSyncError('usage', unsupported);
+  return parseCommand(argv);
 }

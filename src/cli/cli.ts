@@ -3,20 +3,17 @@
  * loads the rest (the AWS SDK, the watchers, the logger) only for a command that needs it. The only place that exits.
  */
 import { systemClock } from '../clock/clock.js';
-import { ExitCode, SsoSyncError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { catchSignals } from '../daemon/early-signals.js';
-import { parseCommand, usage } from './args.js';
+import { readCommandLine, usage } from './args.js';
 import { useCompileCache } from './compile-cache.js';
 import { completionScript } from './completion.js';
 import { commandHelp } from './help.js';
-import { unsupportedNode } from './node-version.js';
 import { packageVersion } from './package-version.js';
 import { endWith, type Ending } from './ending.js';
 
 async function main(argv: readonly string[]): Promise<Ending> {
-  const unsupported = unsupportedNode(process.versions.node, process.execPath);
-  if (unsupported) throw new SsoSyncError('usage', unsupported);
-  const command = parseCommand(argv);
+  const command = readCommandLine(argv);
   switch (command.kind) {
     case 'help':
       process.stdout.write(command.topic === undefined ? usage : commandHelp(command.topic));

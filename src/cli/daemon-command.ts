@@ -16,16 +16,15 @@ import { scheduleOffset } from '../daemon/schedule-offset.js';
 import { claimDaemon } from '../daemon/single-instance.js';
 import { watchFiles } from '../daemon/watch-files.js';
 import { rebuildSummary, type WorkerJob } from '../daemon/worker-protocol.js';
-import { SsoSyncError, type ExitCode } from '../errors.js';
+import type { ExitCode } from '../errors.js';
 import { defaultLogFile } from '../log/log-file.js';
 import { jsonLines, type Logger } from '../log/log-lines.js';
 import { configPath, homeDir, settingsPath, stateDir } from '../paths.js';
 import { recordNextRun } from '../sync/sync-state.js';
 import { readToken } from '../token/cache.js';
-import { checkLogLevel, parseCommand, type Command } from './args.js';
+import { checkLogLevel, readCommandLine, type Command } from './args.js';
 import { collectGarbage, idleTiers } from './daemon-tiers.js';
 import { endWith } from './ending.js';
-import { unsupportedNode } from './node-version.js';
 import { packageVersion } from './package-version.js';
 import { readableOn } from './readable-on.js';
 import { runWorker, type JobOf } from './worker-process.js';
@@ -168,9 +167,7 @@ export function daemonMain(argv: readonly string[]): void {
   // Caught first: a SIGTERM while the daemon starts is a clean stop (exit 0), not Node's default end by the signal.
   const signals = catchSignals(process);
   const run = async () => {
-    const unsupported = unsupportedNode(process.versions.node, process.execPath);
-    if (unsupported) throw new SsoSyncError('usage', unsupported);
-    const command = parseCommand(argv);
+    const command = readCommandLine(argv);
     if (command.kind !== 'daemon')
       throw new Error(`main.ts took ${JSON.stringify(argv)} for the daemon's command line`);
     return { code: await runDaemonCommand(command, process.env, signals), end: true };

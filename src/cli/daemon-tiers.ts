@@ -14,7 +14,7 @@
 import type * as V8 from 'node:v8';
 
 /** The flags that turn V8's compiling tiers off. */
-export const daemonTierFlags: readonly string[] = ['--no-opt', '--no-maglev', '--no-sparkplug'];
+const daemonTierFlags: readonly string[] = ['--no-opt', '--no-maglev', '--no-sparkplug'];
 
 /**
  * Node's options the service units start the daemon's node with (systemd/sso-sync.service,
@@ -60,12 +60,10 @@ interface MaybeGetBuiltin {
 }
 
 /**
- * Turns V8's compiling tiers off in this process; false on a Node.js before 22.3, which cannot be asked for V8's
+ * Turns V8's compiling tiers off in this process; nothing on a Node.js before 22.3, which cannot be asked for V8's
  * module without an import (the daemon then turns them off as it starts, with v8 imported: `v8Flags`).
  */
-export function idleTiers(v8Flags?: (flag: string) => void): boolean {
+export function idleTiers(v8Flags?: (flag: string) => void): void {
   const setFlags = v8Flags ?? (process as MaybeGetBuiltin).getBuiltinModule?.('node:v8').setFlagsFromString;
-  if (setFlags === undefined) return false;
-  for (const flag of daemonTierFlags) setFlags(flag);
-  return true;
+  if (setFlags) for (const flag of daemonTierFlags) setFlags(flag);
 }

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { describeFsError, errorCode, SsoSyncError } from '../errors.js';
 import { keptChanging, refused, stillBeingWritten } from './refusals.js';
-import { describeWriters, openWriters, writersVisible, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
-import { beingWrittenCheck, readPath, settled, trustedAtOnce } from './settle.js';
+import { describeWriters, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
+import { beingWrittenCheck, readPath, settled, trustedAtOnce, writerLook } from './settle.js';
 
 export { readingOf, settled, type Reading, type StatTimes } from './settle.js';
 export { removeLeftovers, writeConfig, type Rewrite, type WriteOptions, type WriteResult } from './write-config.js';
@@ -193,7 +193,7 @@ const stillPauseMs = 100;
  */
 export async function readStill(first: ConfigSnapshot, options: ReadOptions = {}): Promise<ConfigSnapshot> {
   const clock = options.clock ?? systemClock;
-  const find = options.findWriters === undefined ? (writersVisible ? openWriters : null) : options.findWriters;
+  const find = writerLook(options.findWriters);
   const started = clock.now();
   let last = first;
   let holding: OpenWriter[] = [];

@@ -52,11 +52,20 @@ export type WritersCheck = ((reading: Reading) => Promise<boolean>) | undefined;
 const stampOf = (info: StatTimes) => `${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 
 /**
+ * The look for programs that hold a file open for writing: the one given, or the system's (`openWriters`); none
+ * where writers cannot be seen (elsewhere than Linux, or `null` given).
+ */
+export function writerLook(find: FindWriters | null = openWriters): FindWriters | undefined {
+  return find === null || (find === openWriters && !writersVisible) ? undefined : find;
+}
+
+/**
  * Whether a reading of the file at `realPath` may be half a write (see WritersCheck); undefined where writers cannot
  * be seen (elsewhere than Linux, or `null` given: the times alone then decide).
  */
-export function beingWrittenCheck(realPath: string, find: FindWriters | null = openWriters): WritersCheck {
-  if (find === null || (find === openWriters && !writersVisible)) return undefined;
+export function beingWrittenCheck(realPath: string, given?: FindWriters | null): WritersCheck {
+  const find = writerLook(given);
+  if (find === undefined) return undefined;
   return async (reading) => {
     if ((await find(realPath)).length > 0) return true;
     // Looked at after the writers: a writer that let go before that look has changed the file by then.

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SsoSyncError } from '../../src/errors.js';
 import { launchdLabel, readServiceTemplate, renderLaunchdPlist, servicePlan } from '../../src/service/index.js';
+import { unitNodeOptions } from './node-options.js';
 
 /** Parses a property list with Python's plistlib (a real parser, the one python3 ships) and returns it as JSON. */
 function parsePlist(text: string): Record<string, unknown> {
@@ -36,15 +37,7 @@ test('the agent parses as a property list with the keys launchd needs, every pat
   const plist = parsePlist(text);
   assert.equal(plist.Label, launchdLabel);
   // Node's options before the script, for the daemon's own process (daemon-tiers.ts), spelled out here.
-  assert.deepEqual(plist.ProgramArguments, [
-    nodePath,
-    '--no-opt',
-    '--no-maglev',
-    '--no-sparkplug',
-    '--max-semi-space-size=1',
-    '--expose-gc',
-    cliPath,
-  ]);
+  assert.deepEqual(plist.ProgramArguments, [nodePath, ...unitNodeOptions, cliPath]);
   assert.equal(plist.RunAtLoad, true);
   assert.deepEqual(plist.KeepAlive, { SuccessfulExit: false });
   assert.equal(plist.ProcessType, 'Background');

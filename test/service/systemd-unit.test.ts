@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SsoSyncError } from '../../src/errors.js';
 import { readServiceTemplate, renderSystemdUnit, servicePlan } from '../../src/service/index.js';
+import { unitNodeOptions } from './node-options.js';
 import { analyzeVerify, splitCommandLine, userManagerDump } from './systemd-tools.js';
 
 const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -89,11 +90,7 @@ test('a user manager reads back exactly the paths that were put in', async () =>
   // Node's options before the script, for the daemon's own process (daemon-tiers.ts), spelled out here.
   assert.deepEqual(splitCommandLine(dump.get('ExecStart Command Line')![0]!), [
     nodePath,
-    '--no-opt',
-    '--no-maglev',
-    '--no-sparkplug',
-    '--max-semi-space-size=1',
-    '--expose-gc',
+    ...unitNodeOptions,
     script.replace(/\$/g, '$$$$'),
   ]);
   assert.deepEqual(dump.get('ProtectSystem'), ['strict']);

@@ -15,6 +15,7 @@ import { builtinFixture } from '../../src/emulator/fixture.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { tokenCachePath } from '../../src/paths.js';
 import { filesUnder, profileNames, sessionSection } from '../helpers/sandbox.js';
+import { unitNodeOptions } from '../service/node-options.js';
 import {
   describeRun,
   findProgram,
@@ -259,8 +260,8 @@ async function checkHardening(t: TestContext, user: UserManager, pid: number): P
   t.diagnostic(`daemon pid ${pid}: ${JSON.stringify(facts)}`);
   assert.equal(facts.exe, userNode(user), 'the daemon is the Node the install ran with');
   assert.deepEqual(
-    facts.args.slice(0, 5),
-    ['--no-opt', '--no-maglev', '--no-sparkplug', '--max-semi-space-size=1', '--expose-gc'],
+    facts.args.slice(0, unitNodeOptions.length),
+    unitNodeOptions,
     "the unit's Node options: V8's tiers off from the start, a young generation of 1 MB, V8's gc",
   );
   assert.equal(facts.noNewPrivs, '1', 'NoNewPrivileges=yes applied');
