@@ -13,30 +13,22 @@
  * threads' together: V8 compiles and collects garbage on threads of its own), the input and output sizes, and the
  * peak RSS (MB). On a busy machine the CPU time moves less than the time from start to end.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { readConfig, removeLeftovers, writeConfig } from '../src/config-file/config-file.js';
 import { scanConfig, unreadableIn, type ScannedConfig } from '../src/core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan } from '../src/core/plan.js';
 import { defaultRules } from '../src/core/profile-names.js';
-import type { Assignment } from '../src/core/types.js';
 import { sessionsFromConfig } from '../src/sync/sessions.js';
+import { benchAssignments, writePersonsConfig } from './merge-inputs.js';
 
 const profiles = Number(process.argv[2] ?? 10_000);
 const configMb = Number(process.argv[3] ?? 1.5);
 const rounds = Number(process.argv[4] ?? 5);
 
-const roles = ['AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess', 'Billing'];
-const assignments: Assignment[] = Array.from({ length: profiles }, (_, i) => ({
-  session: 'bench',
-  accountId: String(200000000000 + Math.floor(i / 4)),
-  accountName: `Bench Account ${Math.floor(i / 4)}`,
-  roleName: roles[i % 4]!,
-}));
+const assignments = benchAssignments(profiles);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-merge-'));
 
@@ -85,11 +77,7 @@ async function sync(file: string): Promise<{ ms: number; cpuMs: number; written:
 try {
   const file = path.join(dir, 'config');
   const pristine = path.join(dir, 'persons-config');
-  execFileSync(process.execPath, [
-    fileURLToPath(new URL('./persons-config.js', import.meta.url)),
-    pristine,
-    String(configMb),
-  ]);
+  writePersonsConfig(pristine, configMb);
   const write: number[] = [];
   const unchanged: number[] = [];
   const writeCpu: number[] = [];

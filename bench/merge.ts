@@ -2,10 +2,11 @@
  * The merge benchmarks (section 3 of `npm run bench`; alone: `npm run build && node dist/bench/merge.js [BEFORE]`).
  * Each run is a process of its own (merge-child.ts), started cold as `sso-sync --once` is, so that its peak RSS is
  * its own. A sync here is what `sso-sync --once` does after the fetch: read the file, scan it, plan, write it
- * atomically, and check the result for a section or key given twice (reading it again, but for the block the sync
- * has just written, see src/core/merged-repeats.ts). Figures from one run, on whatever else the
- * machine is doing: the median of several processes, with the range, and the median CPU time of those syncs
- * (which a busy machine moves less than the time from start to end; printed for a build that reports it).
+ * atomically, and check the result for a section or key given twice (reading the whole file again). Figures from one
+ * run, on whatever else the machine is doing: the median of several processes, with the range, and the median CPU time
+ * of those syncs (which a busy machine moves less than the time from start to end; printed for a build that reports
+ * it). The cold syncs are run beside the floor (floor-sync.ts): the least work the same sync takes, corners cut, as
+ * tightly as it can be written, so that each figure is also given as a multiple of what any Node program pays here.
  *
  * BEFORE, when given, is the `dist/bench` directory of another build (the code before a change, built with the same
  * bench files): its processes then take turns with this build's, and each figure is printed for both, with the ratio
@@ -73,19 +74,34 @@ function cpuMedian(xs: readonly (number | undefined)[]): number | undefined {
   return known.length === xs.length ? median(known) : undefined;
 }
 
-/** This build's figure over the other's, when there is another. */
-const ratio = (now: number, before: number | undefined) =>
-  before === undefined ? '' : `   ${(now / before).toFixed(2)}x the one before`;
+/**
+ * The floor (floor-sync.ts): not sso-sync, but the least work this sync takes, written as tightly as it goes, corners
+ * cut; run beside the builds, it says how far above what any Node program pays on this machine their figures are.
+ */
+const floor: Build = { child: fileURLToPath(new URL('./merge-floor.js', import.meta.url)), label: 'the floor' };
 
-/** 10,000 profiles into a 1.5 MB config, each process new: its first sync and its second. */
+/** `now` as a multiple of `base`, in words, when there is a base. */
+const times = (now: number, base: number | undefined, of: string) =>
+  base === undefined ? '' : `   ${(now / base).toFixed(2)}x ${of}`;
+
+/**
+ * 10,000 profiles into a 1.5 MB config, each process new: its first sync and its second; the floor's processes take
+ * turns with the builds'.
+ */
 async function coldSyncs(bare: number, builds: readonly Build[]): Promise<void> {
-  const processes = builds.length > 1 ? 9 : 5;
-  const runs = await inTurns(builds, processes, (build) => mergeRun(build, 10_000, 1.5, 1));
+  const processes = builds.length > 1 ? 9 : 7;
+  const all = [...builds, floor];
+  const runs = await inTurns(all, processes, (build) => mergeRun(build, 10_000, 1.5, 1));
   const { inputBytes, outputBytes } = runs[0]![0]!;
   console.log(
-    `   10,000 profiles into a ${mb(inputBytes)} config (${mb(outputBytes)} after), ${processes} new processes` +
-      (builds.length > 1 ? ' of each build, taking turns:' : ':'),
+    `   10,000 profiles into a ${mb(inputBytes)} config (${mb(outputBytes)} after), ${processes} new processes of ` +
+      `${builds.length > 1 ? 'each build and ' : 'sso-sync and '}of the floor (bench/floor-sync.ts), taking turns:`,
   );
+  const f = all.length - 1;
+  /** The ratios printed after build b's figure: this build to the one before, and to the floor. */
+  const ratios = (figures: readonly (number | undefined)[], b: number) =>
+    (b === 0 ? times(figures[0]!, builds.length > 1 ? figures[1] : undefined, 'the one before') : '') +
+    (b < f ? times(figures[b]!, figures[f], 'the floor') : '');
   const figures = [
     ['first sync (10,000 profiles added, written)', (r: MergeRun) => r.write[0]!, (r: MergeRun) => r.writeCpu?.[0]],
     [
@@ -97,21 +113,19 @@ async function coldSyncs(bare: number, builds: readonly Build[]): Promise<void> 
   for (const [what, of, cpuOf] of figures) {
     const medians = runs.map((r) => median(r.map(of)));
     const cpus = runs.map((r) => cpuMedian(r.map(cpuOf)));
-    builds.forEach((build, b) => {
-      const label = builds.length > 1 ? `${what}, ${build.label}:` : `${what}:`;
-      const cpu = cpus[b] === undefined ? '' : `; CPU ${ms(cpus[b])}${b === 0 ? ratio(cpus[0]!, cpus[1]) : ''}`;
+    all.forEach((build, b) => {
+      const cpu = cpus[b] === undefined ? '' : `; CPU ${ms(cpus[b])}${ratios(cpus, b)}`;
       console.log(
-        `     ${label.padEnd(56)}${spread(runs[b]!.map(of))}${b === 0 ? ratio(medians[0]!, medians[1]) : ''}${cpu}`,
+        `     ${`${what}, ${build.label}:`.padEnd(66)}${spread(runs[b]!.map(of))}${ratios(medians, b)}${cpu}`,
       );
     });
   }
-  const peaks = runs.map((r) => r.map((x) => x.peakRssMb));
-  builds.forEach((build, b) => {
-    const label = `peak RSS of the process${builds.length > 1 ? `, ${build.label}` : ''}:`;
-    const [mid, top] = [median(peaks[b]!), Math.max(...peaks[b]!)];
+  const peaks = runs.map((r) => median(r.map((x) => x.peakRssMb)));
+  all.forEach((build, b) => {
+    const top = Math.max(...runs[b]!.map((x) => x.peakRssMb));
     console.log(
-      `     ${label.padEnd(56)}${mid.toFixed(0)} MB, the largest of ${processes} ${top.toFixed(0)} MB ` +
-        `(bare node: ${bare.toFixed(0)} MB)${b === 0 ? ratio(mid, peaks[1] && median(peaks[1])) : ''}`,
+      `     ${`peak RSS of the process, ${build.label}:`.padEnd(66)}${peaks[b]!.toFixed(0)} MB, the largest of ` +
+        `${processes} ${top.toFixed(0)} MB (bare node: ${bare.toFixed(0)} MB)${ratios(peaks, b)}`,
     );
   });
 }
