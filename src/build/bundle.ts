@@ -45,6 +45,24 @@ const builtinModuleFile = path.join(root, 'src', 'cli', 'builtin-module.ts');
  * bundle uses it: each read is marked pure, and esbuild drops those nothing uses. A `require` of a built-in (the
  * bundled CommonJS code's) is Node's own, and took no facade anyway.
  */
+/** What `read` gives, without the deprecation warning a built-in's getter may print (`crypto.fips`). */
+function quietly<T>(read: () => T): T {
+  const before = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    return read();
+  } finally {
+    process.noDeprecation = before;
+  }
+}
+
+/**
+ * Built-ins taken only when one of their functions is first called. `node:crypto` is 20 of Node's internal modules and
+ * 4-5 ms to load, which `status`, `log` and `--help` never need (sso-sync's short hashes are @noble/hashes', see
+ * short-hash.ts), yet the modules they share with the sync import it.
+ */
+const loadedWhenCalled = new Set(['crypto']);
+
 const builtins: Plugin = {
   name: 'builtins',
   setup(b) {
@@ -56,15 +74,34 @@ const builtins: Plugin = {
     });
     const requireBuiltin = createRequire(import.meta.url);
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path: id }) => {
-      const names = Object.keys(Object.getOwnPropertyDescriptors(requireBuiltin(`node:${id}`) as object)).filter(
+      const real = requireBuiltin(`node:${id}`) as Record<string, unknown>;
+      const names = Object.keys(Object.getOwnPropertyDescriptors(real)).filter(
         (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default',
       );
+      const header = `import { builtinModule } from ${JSON.stringify(builtinModuleFile)};\n`;
+      if (!loadedWhenCalled.has(id)) {
+        const contents =
+          header +
+          `const m = builtinModule('node:${id}');\n` +
+          'const builtinExport = (name) => m[name];\n' +
+          'export default m;\n' +
+          names.map((name) => `export const ${name} = /* @__PURE__ */ builtinExport('${name}');\n`).join('');
+        return { contents, loader: 'js', resolveDir: root };
+      }
+      // Its functions (not its classes) load it on their first call; its other exports, where used, when the bundle
+      // that uses them starts; a default import of it fails the build.
+      const called = (name: string) => /^[a-z]/.test(name) && typeof quietly(() => real[name]) === 'function';
       const contents =
-        `import { builtinModule } from ${JSON.stringify(builtinModuleFile)};\n` +
-        `const m = builtinModule('node:${id}');\n` +
-        'const builtinExport = (name) => m[name];\n' +
-        'export default m;\n' +
-        names.map((name) => `export const ${name} = /* @__PURE__ */ builtinExport('${name}');\n`).join('');
+        header +
+        `let m;\nconst loaded = () => (m ??= builtinModule('node:${id}'));\n` +
+        'const builtinExport = (name) => loaded()[name];\n' +
+        names
+          .map((name) =>
+            called(name)
+              ? `export function ${name}(...args) { return loaded().${name}(...args); }\n`
+              : `export const ${name} = /* @__PURE__ */ builtinExport('${name}');\n`,
+          )
+          .join('');
       return { contents, loader: 'js', resolveDir: root };
     });
   },

@@ -34,7 +34,7 @@ export interface BlockRegion {
   afterAt: number;
   /** The checksum written in the BEGIN marker and the one the body has now; they differ after a hand edit. */
   declaredChecksum: string;
-  actualChecksum: string;
+  readonly actualChecksum: string;
   /** Sections inside the block, read when first asked for (a sync that finds it as it would write it needs none). */
   readonly sections: SectionRef[];
 }
@@ -203,6 +203,7 @@ function findBlocks(text: string): { blocks: BlockRegion[]; damage: Damage[] } {
     } else {
       const { marker: begin } = open;
       let sections: SectionRef[] | undefined;
+      let checksum: string | undefined;
       blocks.push({
         session: open.session,
         begin: open.marker.line,
@@ -212,7 +213,11 @@ function findBlocks(text: string): { blocks: BlockRegion[]; damage: Damage[] } {
         endAt: marker.start,
         afterAt: marker.next,
         declaredChecksum: open.checksum,
-        actualChecksum: checksumOf(blockBody({ text }, { bodyAt: open.marker.next, endAt: marker.start })),
+        // Made when first asked for: `status` reads the blocks' sections, never their checksums.
+        get actualChecksum() {
+          checksum ??= checksumOf(blockBody({ text }, { bodyAt: begin.next, endAt: marker.start }));
+          return checksum;
+        },
         get sections() {
           if (sections === undefined) {
             sections = [];

@@ -175,3 +175,34 @@ test("the compile cache is kept in the user's cache directory, or nowhere when t
   assert.equal(disabled.status, 0, disabled.stderr);
   assert.deepEqual(filesUnder(off), [], "Node's NODE_DISABLE_COMPILE_CACHE is obeyed");
 });
+
+test("status, log and --help never load Node's crypto, even for a config with blocks (its functions load it when called)", async (t) => {
+  const box = await sandbox({ fixture: builtinFixture() });
+  t.after(() => box.close());
+  box.writeConfig(sessionSection());
+  box.signIn();
+  const synced = await box.run(['--once']);
+  assert.equal(synced.code, 0, synced.stderr);
+  assert.match(readFileSync(box.configFile, 'utf8'), /# BEGIN sso-sync/);
+  // A preload that writes down, as the process ends, every internal module of Node's it loaded.
+  const recorder = path.join(box.home, 'record-modules.cjs');
+  writeFileSync(
+    recorder,
+    "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_FILE, process.moduleLoadList.join('\\n')));\n",
+  );
+  const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+  for (const args of [['status'], ['log'], ['--help'], ['--once']]) {
+    const modules = path.join(box.home, `modules-${args[0]}`);
+    const child = spawn(process.execPath, ['-r', recorder, cli, ...args], {
+      env: { ...box.env, MODULES_FILE: modules },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 0, `${args.join(' ')}: ${stderr}`);
+    const loaded = readFileSync(modules, 'utf8').includes('NativeModule crypto');
+    // --once checksums the blocks it writes: there crypto is loaded, which shows the look would see it.
+    assert.equal(loaded, args[0] === '--once', `${args.join(' ')} ${loaded ? 'loaded' : 'did not load'} crypto`);
+  }
+});
