@@ -48,9 +48,9 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
   );
 }
 
-/** The sessions of the settings file last loaded, kept for `status` (see settings/sessions-cache.ts). */
+/** What the full loads of the last settings files found, kept for the commands after them (settings/settings-cache.ts). */
 export function settingsCacheFile(env: NodeJS.ProcessEnv): string {
-  return path.join(cacheDir(env), 'settings-sessions.json');
+  return path.join(cacheDir(env), 'settings.json');
 }
 
 /** The AWS CLI's SSO token cache directory, `~/.aws/sso/cache`, shared with the CLI. */

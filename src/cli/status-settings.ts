@@ -5,12 +5,12 @@
 import { errorCode } from '../errors.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import { settingsPath } from '../paths.js';
-import { cachedSessions } from '../settings/sessions-cache.js';
+import { cachedSessions } from '../settings/settings-cache.js';
 import type { SessionSettings } from '../sync/configured-sessions.js';
 
 /**
  * The sessions of the settings as loadSettings finds them (and its errors where it fails), taken from the cache of
- * its last full load when the file's text is the one kept there (see settings/sessions-cache.ts); with no file at
+ * its last full load when the file's text is the one kept there (see settings/settings-cache.ts); with no file at
  * the default place, none.
  */
 export async function settingsSessions(

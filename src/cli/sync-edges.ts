@@ -10,7 +10,7 @@ import { SsoSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { stateDir } from '../paths.js';
 import { loadSettings } from '../settings/load.js';
-import { zeroSettings } from '../settings/schema.js';
+import { zeroSettings } from '../settings/resolved.js';
 import { allSessions } from '../sync/configured-sessions.js';
 import type { SyncDeps, SyncRequest } from '../sync/run-once.js';
 import { recordRunFailure } from '../sync/sync-state.js';

@@ -1,7 +1,7 @@
 /** The checks on the region and session name `sso-sync init` is given: a problem in words, or the answer to use. */
 import { nearest } from '../core/nearest.js';
 import { regionNames } from '../settings/regions.js';
-import { sessionNamePattern } from '../settings/schema.js';
+import { sessionNamePattern } from '../settings/resolved.js';
 
 /** A checked answer: the value to use, or why not (with the value probably meant, to offer next). */
 export type Checked = { value: string } | { problem: string; meant?: string };

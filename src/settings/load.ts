@@ -1,34 +1,12 @@
-/** Finding and reading the settings file; every problem is reported at once, naming the file and the key. */
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+/**
+ * Finding and reading the settings file. A text the settings cache holds (the one its last full load checked) is
+ * taken from there, with none of the code that checks it; any other is checked fully (check-settings.ts), and kept.
+ */
 import { errorCode, errorMessage, SsoSyncError } from '../errors.js';
 import { NotAFileError, readRegularFile } from '../fs/read-regular-file.js';
-import { keysAt, meantKey, unquotedTemplate } from './hints.js';
-import { resolveSettings, settingsSchema, zeroSettings, type Settings } from './schema.js';
+import { resolveSettings, zeroSettings, type Settings } from './resolved.js';
 import { settingsPath } from '../paths.js';
-import { keepSessions } from './sessions-cache.js';
-
-function keyPath(issuePath: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of issuePath)
-    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
-  return out || '(top level)';
-}
-
-/** Formats zod issues as `file: key: problem` lines. */
-export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => {
-    const where = keyPath(i.path);
-    if (i.code === 'unrecognized_keys') {
-      const known = keysAt(settingsSchema, i.path);
-      const keys = i.keys.map((k) => `${k}${meantKey(k, known)}`).join(', ');
-      return `${file}: ${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${keys}`;
-    }
-    // A bad record key (a session name, a `set` key) carries the reason in its own nested issues.
-    if (i.code === 'invalid_key') return `${file}: ${where}: invalid key: ${i.issues.map((n) => n.message).join('; ')}`;
-    return `${file}: ${where}: ${i.message}`;
-  });
-}
+import { cachedSettings, keepSettings } from './settings-cache.js';
 
 /** Why a settings file could not be read, in words. */
 function whyUnreadable(error: unknown): string {
@@ -43,37 +21,9 @@ function whyUnreadable(error: unknown): string {
   }
 }
 
-/** Parses and validates settings text; throws one error listing every problem. */
-export function parseSettings(text: string, file: string): Settings {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  const template = unquotedTemplate(text);
-  const quote = template
-    ? [
-        `${file}:${template.line}: ${template.key}: a value that starts with { must be quoted in YAML ` +
-          `(${template.key}: "{account}-{role}"), or YAML reads it as a mapping`,
-      ]
-    : [];
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
-    throw invalid(file, [...quote, ...lines]);
-  }
-  const result = settingsSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success) throw invalid(file, [...quote, ...describeIssues(file, result.error.issues)]);
-  return resolveSettings(result.data, file);
-}
-
-function invalid(file: string, problems: string[]): SsoSyncError {
-  return new SsoSyncError(
-    'settings.invalid',
-    `the settings file is not valid:\n  ${problems.join('\n  ')}\nFix ${file} and run again (see the settings ` +
-      `reference in the README).`,
-  );
-}
-
 /**
- * Loads the settings; with no file at the default place, zero configuration applies. The sessions of a file that
- * passes are kept for `status` (see sessions-cache.ts).
+ * Loads the settings; with no file at the default place, zero configuration applies. What the full load of a file
+ * that passes finds is kept for the next command (see settings-cache.ts).
  */
 export async function loadSettings(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<Settings> {
   const { file, explicit: named } = settingsPath(explicit, env);
@@ -88,7 +38,11 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
       `cannot read the settings file ${file}: ${why}. Check the path given by --settings or SSO_SYNC_SETTINGS.`,
     );
   }
-  const settings = parseSettings(text, file);
-  await keepSessions(env, file, text, settings.sessions);
+  const kept = await cachedSettings(env, file, text);
+  if (kept) return resolveSettings(kept, file);
+  const { checkSettings } = await import('./check-settings.js');
+  const checked = checkSettings(text, file);
+  const settings = resolveSettings(checked, file);
+  await keepSettings(env, file, text, checked, settings.sessions);
   return settings;
 }

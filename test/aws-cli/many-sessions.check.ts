@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { planSync } from '../../src/core/plan.js';
 import type { Profile, SessionDef } from '../../src/core/types.js';
 import { generateFixture, seededRandom, type Fixture } from '../../src/emulator/fixture.js';
-import { parseSettings } from '../../src/settings/load.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 import { assignmentsOf } from '../core/hostile-input.js';
 import { sandbox } from '../helpers/sandbox.js';
 import { awsCli, fullConfig } from './cli-tools.js';

@@ -12,7 +12,7 @@ import type { ChainRule } from '../../src/core/chains.js';
 import { scanConfig } from '../../src/core/config-text.js';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
-import { parseSettings } from '../../src/settings/load.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { accountName, readWithSdk, roleName } from './hostile-input.js';
 

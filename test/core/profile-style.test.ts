@@ -13,7 +13,7 @@ import { scanConfig } from '../../src/core/config-text.js';
 import { planSync } from '../../src/core/plan.js';
 import { defaultRules } from '../../src/core/profile-names.js';
 import { credentialCommandProblem, credentialProcessValue, type ProfileStyle } from '../../src/core/profile-style.js';
-import { parseSettings } from '../../src/settings/load.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 import { planStyle } from '../../src/sync/plan-style.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { readWithSdk } from './hostile-input.js';

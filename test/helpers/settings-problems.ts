@@ -1,6 +1,6 @@
 /** The problems a settings text is refused with (exit 2), each `/s.yaml: key: what` as the message lists them. */
 import assert from 'node:assert/strict';
-import { parseSettings } from '../../src/settings/load.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 
 export function settingsProblems(text: string): string[] {
   try {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSettings } from '../../src/settings/load.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 import { settingsProblems } from '../helpers/settings-problems.js';
 
 const problems = settingsProblems;

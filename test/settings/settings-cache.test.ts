@@ -1,15 +1,16 @@
 /**
- * The sessions cache `status` and the completion read the settings through: used only while the settings file's
- * text is exactly the one it was made from (with the same file and sso-sync version); a missing, stale or damaged
- * cache, or a file changed by one byte, means a full load, with the same result (or the same error) as
- * loadSettings, and a cache written anew.
+ * The settings cache every command reads the settings through (see src/settings/settings-cache.ts): used only while
+ * the settings file's text is exactly the one it was made from (with the same file and sso-sync version); a missing,
+ * stale or damaged cache, or a file changed by one byte, means a full load, with the same result (or the same error),
+ * and a cache written anew. Taken from the cache, the settings are those a full load gives, whatever keys they use.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { settingsSessions } from '../../src/cli/status-settings.js';
+import { parseSettings } from '../../src/settings/check-settings.js';
 import { loadSettings } from '../../src/settings/load.js';
 import { settingsCacheFile } from '../../src/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -24,12 +25,12 @@ const settingsText =
 /** The cache file's content. */
 interface Cache {
   version: string;
-  entries: { file: string; text: string; sessions: unknown[] }[];
+  entries: { file: string; text: string; checked: Record<string, unknown>; sessions: unknown[] }[];
 }
 
 /** A HOME with a settings file at the default place. */
 function home(t: TestContext, text = settingsText) {
-  const dir = tempDir(t, 'sso-sync-sessions-cache-');
+  const dir = tempDir(t, 'sso-sync-settings-cache-');
   const env: NodeJS.ProcessEnv = { HOME: dir };
   const file = path.join(dir, '.config', 'sso-sync', 'settings.yaml');
   mkdirSync(path.dirname(file), { recursive: true });
@@ -128,8 +129,20 @@ test('a damaged, foreign or stale cache is not used: a full load, the same resul
     ['empty', () => writeFileSync(h.cacheFile, '')],
     ['not an object', () => writeFileSync(h.cacheFile, 'null')],
     [
-      'of another format',
-      () => writeFileSync(h.cacheFile, JSON.stringify({ ...good, format: 2, sessions: [planted] })),
+      'of the format before (sessions only)',
+      () =>
+        writeFileSync(
+          h.cacheFile,
+          JSON.stringify({ ...good, format: 1, entries: [{ ...entry, checked: undefined, sessions: [planted] }] }),
+        ),
+    ],
+    [
+      'checked settings that are not an object',
+      () =>
+        writeFileSync(
+          h.cacheFile,
+          JSON.stringify({ ...good, entries: [{ ...entry, checked: null, sessions: [planted] }] }),
+        ),
     ],
     [
       'of another sso-sync version',
@@ -174,6 +187,35 @@ test('a damaged, foreign or stale cache is not used: a full load, the same resul
     assert.deepEqual(await settingsSessions(h.env, undefined), expected, what);
     if (what === 'a directory') continue;
     assert.deepEqual(h.readCache().entries[0], entry, `${what}: written anew`);
+  }
+});
+
+test('a cache another user could have written is not used: the settings taken from it would reach the AWS config', async (t) => {
+  const h = home(t);
+  await loadSettings(undefined, h.env);
+  const full = await h.fullLoad();
+  const cache = h.readCache();
+  const tampered = JSON.stringify({ ...cache, entries: [{ ...cache.entries[0], sessions: [planted] }] });
+  writeFileSync(h.cacheFile, tampered);
+  assert.deepEqual((await settingsSessions(h.env, undefined)).sessions, [planted], "this user's own: used");
+  // Writable by the group or by everyone: not used (a full load, which writes a cache of this user's anew).
+  for (const mode of [0o666, 0o620]) {
+    writeFileSync(h.cacheFile, tampered);
+    chmodSync(h.cacheFile, mode);
+    assert.deepEqual(await settingsSessions(h.env, undefined), full, `mode ${mode.toString(8)}`);
+    assert.equal(statSync(h.cacheFile).mode & 0o777, 0o600);
+  }
+  // Another user's (only root can make one here).
+  if (process.getuid?.() === 0) {
+    writeFileSync(h.cacheFile, tampered);
+    chmodSync(h.cacheFile, 0o600);
+    chownSync(h.cacheFile, 65534, 65534);
+    assert.deepEqual(await settingsSessions(h.env, undefined), full, 'owned by nobody');
+    // Written anew, it stays its owner's (as every file sso-sync replaces does: `sudo sso-sync` takes no user's
+    // file), so it is never used here.
+    writeFileSync(h.cacheFile, tampered);
+    assert.equal(statSync(h.cacheFile).uid, 65534);
+    assert.deepEqual(await settingsSessions(h.env, undefined), full, 'still owned by nobody');
   }
 });
 
@@ -236,4 +278,75 @@ test('settings files named with --settings are kept beside the default one, each
     h.readCache().entries.map((e) => e.file),
     [others[3], others[2], others[1], others[0]],
   );
+});
+
+/** Settings that use every kind of key: naming rules and overrides, regions, chains, a style, durations, sync. */
+const everyKey = `schedule: "0 9 * * 1-5"
+splay: 10m
+sessions:
+  mycorp:
+    start_url: https://d-1234567890.awsapps.com/start
+    region: eu-north-1
+    scopes: [sso:account:access, extra:scope]
+profiles:
+  name: "{account_name}.{role}.{region_short}"
+  case: keep
+  role_case: lower
+  strip_prefix: [mycorp-]
+  account_trim: ["-(eu|us)$"]
+  role_trim: [Access$]
+  role_alias: { AdministratorAccess: admin, ReadOnlyAccess: "" }
+  exclude_roles: ["*Billing*"]
+  exclude_accounts: ["*sandbox*"]
+  regions:
+    - { match: "prod*", region: [eu-west-1, us-east-1] }
+  default_region: [eu-north-1]
+  set: { duration_seconds: 43200, output: json }
+  style: credential-process
+  accounts:
+    "111111111111":
+      alias: prod
+      region: eu-central-1
+      set: { output: text }
+      roles:
+        AdministratorAccess: { alias: admin, region: [us-east-1, us-west-2] }
+        "Billing*": { exclude: true }
+chains:
+  - name: "{profile}-deployer"
+    role_arn: "arn:aws:iam::{account_id}:role/Deployer"
+    roles: [AdministratorAccess]
+    duration_seconds: 3600
+sync: { concurrency: 4, max_removal_share: 0.3, request_timeout_seconds: 20, roles_max_age: 1h30m }
+`;
+
+test('every command takes the settings from the cache while the text is the one kept: as a full load gives them', async (t) => {
+  for (const text of [settingsText, everyKey, 'schedule: "*/30 * * * *"\n', '']) {
+    const h = home(t, text);
+    const full = await loadSettings(undefined, h.env);
+    assert.deepEqual(full, parseSettings(text, h.file), 'a full load the first time');
+    assert.equal(h.readCache().entries[0]?.text, text);
+    assert.deepEqual(await loadSettings(undefined, h.env), full, 'the same from the cache');
+    // Taken from the cache indeed: what is planted there is what loads.
+    const cache = h.readCache();
+    const entry = cache.entries[0]!;
+    writeFileSync(
+      h.cacheFile,
+      JSON.stringify({ ...cache, entries: [{ ...entry, checked: { ...entry.checked, schedule: '5 4 * * *' } }] }),
+    );
+    assert.equal((await loadSettings(undefined, h.env)).schedule, '5 4 * * *');
+    // One byte more in the file: a full load again.
+    writeFileSync(h.file, `${text}\n`);
+    assert.deepEqual(await loadSettings(undefined, h.env), parseSettings(`${text}\n`, h.file));
+  }
+});
+
+test('a settings file the full load refuses is refused every time, word for word, and never kept', async (t) => {
+  const h = home(t, everyKey.replace('style: credential-process', 'style: credential-proces'));
+  const first = await loadSettings(undefined, h.env).then(
+    () => assert.fail('the file loads'),
+    (e: unknown) => e as Error,
+  );
+  assert.match(first.message, /profiles\.style/);
+  await assert.rejects(loadSettings(undefined, h.env), { message: first.message });
+  assert.throws(() => readFileSync(h.cacheFile), { code: 'ENOENT' });
 });
