@@ -36,15 +36,6 @@ const apart = (file: string): Plugin => ({
 /** The module that takes a built-in as its CommonJS object (see `builtins`). */
 const builtinModuleFile = path.join(root, 'src', 'cli', 'builtin-module.ts');
 
-/**
- * Node's built-in modules taken as CommonJS objects rather than through Node's ES-module facade for them. The facade
- * reads every export of the module once it is imported, lazy getters included: an `import { watch } from 'node:fs'`
- * loads fs/promises, readline and the streams (30 more of Node's internal modules, 3.2 MB more resident for as long
- * as the process runs), and one of `node:util` or `node:process` as many. Each `import` of a built-in in the bundles
- * is served instead by a module that takes the object once (builtin-module.ts) and reads an export only where the
- * bundle uses it: each read is marked pure, and esbuild drops those nothing uses. A `require` of a built-in (the
- * bundled CommonJS code's) is Node's own, and took no facade anyway.
- */
 /** What `read` gives, without the deprecation warning a built-in's getter may print (`crypto.fips`). */
 function quietly<T>(read: () => T): T {
   const before = process.noDeprecation;
@@ -63,6 +54,15 @@ function quietly<T>(read: () => T): T {
  */
 const loadedWhenCalled = new Set(['crypto']);
 
+/**
+ * Node's built-in modules taken as CommonJS objects rather than through Node's ES-module facade for them. The facade
+ * reads every export of the module once it is imported, lazy getters included: an `import { watch } from 'node:fs'`
+ * loads fs/promises, readline and the streams (30 more of Node's internal modules, 3.2 MB more resident for as long
+ * as the process runs), and one of `node:util` or `node:process` as many. Each `import` of a built-in in the bundles
+ * is served instead by a module that takes the object once (builtin-module.ts) and reads an export only where the
+ * bundle uses it: each read is marked pure, and esbuild drops those nothing uses. A `require` of a built-in (the
+ * bundled CommonJS code's) is Node's own, and took no facade anyway.
+ */
 const builtins: Plugin = {
   name: 'builtins',
   setup(b) {
