@@ -48,7 +48,7 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
   );
 }
 
-/** What the full loads of the last settings files found, kept for the commands after them (settings/settings-cache.ts). */
+/** What the last full reads of settings files found, kept for the commands after them (settings/settings-cache.ts). */
 export function settingsCacheFile(env: NodeJS.ProcessEnv): string {
   return path.join(cacheDir(env), 'settings.json');
 }
