@@ -2,7 +2,7 @@
  * `sso-sync status` and the session names a completion script offers: what the settings and the AWS config say is
  * configured, read without the AWS SDK, the logger or the watchers: main.ts loads this module for them instead of
  * commands.ts, so that they start almost as fast as `--help`. The settings' parser (YAML, the schema, the cron
- * check) is loaded only when there is a settings file to parse and the sessions cache does not hold its text.
+ * check) is loaded only when there is a settings file to parse and the settings cache does not hold its text.
  */
 import { systemClock, type Clock } from '../clock/clock.js';
 import { ExitCode, SsoSyncError } from '../errors.js';

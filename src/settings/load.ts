@@ -39,7 +39,14 @@ export async function loadSettings(explicit: string | undefined, env: NodeJS.Pro
     );
   }
   const kept = await cachedSettings(env, file, text);
-  if (kept) return resolveSettings(kept, file);
+  if (kept) {
+    // A cache of a shape this code does not expect (a build of the same version with another schema) is read again.
+    try {
+      return resolveSettings(kept, file);
+    } catch {
+      // A full load below.
+    }
+  }
   const { checkSettings } = await import('./check-settings.js');
   const checked = checkSettings(text, file);
   const settings = resolveSettings(checked, file);

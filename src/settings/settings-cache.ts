@@ -1,17 +1,19 @@
 /**
- * What the last full load of a settings file found, kept with the file's path, its whole text and sso-sync's version
- * in `$XDG_CACHE_HOME/sso-sync/settings.json`, for the last few files loaded: the settings as the schema checked them
- * (before defaults), and their sessions. Checking the file fully (YAML, the schema, the cron check) takes a command
- * more time than most of the rest of its work (about 25 ms of `--once`, and more than all of `status`), and the file
- * rarely changes: so every command uses this while the settings file's text is exactly the one kept, and loads the
- * file fully otherwise (no cache, another text, another version, a damaged cache), which writes it anew. The check is
- * a function of the text and the path alone, so an equal text gives an equal result; the text itself is kept rather
+ * What the last full load of a settings file found, kept with the file's path, its whole text and the versions of
+ * sso-sync and Node in `$XDG_CACHE_HOME/sso-sync/settings.json`, for the last few files loaded: the settings as the
+ * schema checked them (before defaults), and their sessions. Checking the file fully (YAML, the schema, the cron
+ * check) takes a command more time than most of the rest of its work (about 25 ms of `--once`, and more than all of
+ * `status`), and the file rarely changes: so every command uses this while the settings file's text is exactly the
+ * one kept, and loads the file fully otherwise (no cache, another text, another version of sso-sync or Node, a
+ * damaged cache), which writes it anew. The check is a function of the text, the path and the checker alone (nothing it reads depends on the
+ * environment, the clock or other files), so an equal text gives an equal result; the text itself is kept rather
  * than a hash of it because it is short, and a hash would load node:crypto. A file that does not pass the check is
  * never kept: every read of it is a full one, which reports it. The cache is only ever written whole by sso-sync
- * (replaced atomically, 0600): what it holds was checked when it was kept.
+ * (replaced atomically, 0600): what it holds was checked when it was kept. A cache file or directory that is not this
+ * user's alone is neither read nor written (see ownedAlone).
  */
-import type { Stats } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SessionDef } from '../core/types.js';
 import { replaceFile } from '../fs/replace-file.js';
@@ -42,11 +44,15 @@ interface SettingsCache {
  */
 const kept = 4;
 
-/** sso-sync's version: the schema and the defaults may change with it, and a cache of another version is not used. */
-async function ssoSyncVersion(): Promise<string> {
+/**
+ * What checked the settings: sso-sync's version (the schema and the defaults may change with it) and Node's (whose
+ * regular expressions decide which `account_trim` and `role_trim` pass, and the service may run another Node than the
+ * shell). A cache made by another is not used.
+ */
+async function checkerVersion(): Promise<string> {
   // The package's root is three levels above this module in both builds (dist/src/settings, dist/src/cli).
   const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
-  return String((JSON.parse(text) as { version?: unknown }).version);
+  return `${String((JSON.parse(text) as { version?: unknown }).version)} on Node ${process.version}`;
 }
 
 const isStrings = (value: unknown): value is string[] =>
@@ -74,25 +80,38 @@ function isEntry(value: unknown): value is Entry {
 }
 
 /**
- * Whether the cache file is this user's and nobody else's to write: the settings taken from it reach the AWS config
- * (a `credential_process`, say), so one that another user could have made or changed (a cache directory under a
- * shared temp directory) is not used.
+ * Whether a file or directory is this user's and nobody else's to write. The settings taken from the cache reach the
+ * AWS config (a `credential_process`, say), and a cache file is written where it is found: so a cache another user
+ * could have made or changed, or could make sso-sync write through (a cache directory under a shared temp directory,
+ * made by someone else first), is neither read nor written.
  */
 function ownedAlone(info: Stats): boolean {
   const uid = process.getuid?.();
-  return info.isFile() && (uid === undefined || info.uid === uid) && (info.mode & 0o022) === 0;
+  return (uid === undefined || info.uid === uid) && (info.mode & 0o022) === 0;
 }
 
+/** Whether the cache's directory is a directory (not a link to one) that is this user's alone. */
+async function usableDir(dir: string): Promise<boolean> {
+  const info = await lstat(dir).catch(() => undefined);
+  return info !== undefined && info.isDirectory() && ownedAlone(info);
+}
+
+/** Opened for reading without following a link, and without waiting on a named pipe. */
+const readFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
- * The cache's content when it has the shape written below and is this user's alone; undefined when missing,
- * unreadable, damaged or another's.
+ * The cache's content when it has the shape written below and it and its directory are this user's alone; undefined
+ * when missing, unreadable, damaged, not a file, or another's.
  */
 async function readCache(env: NodeJS.ProcessEnv): Promise<SettingsCache | undefined> {
   try {
-    const handle = await open(settingsCacheFile(env), 'r');
+    const file = settingsCacheFile(env);
+    if (!(await usableDir(path.dirname(file)))) return undefined;
+    const handle = await open(file, readFlags);
     let text: string;
     try {
-      if (!ownedAlone(await handle.stat())) return undefined;
+      const info = await handle.stat();
+      if (!info.isFile() || !ownedAlone(info)) return undefined;
       text = await handle.readFile('utf8');
     } finally {
       await handle.close();
@@ -114,7 +133,7 @@ async function entryOf(env: NodeJS.ProcessEnv, file: string, text: string): Prom
   const cache = await readCache(env);
   const entry = cache?.entries.find((e) => e.file === file);
   if (entry?.text !== text) return undefined;
-  if (cache?.version !== (await ssoSyncVersion().catch(() => undefined))) return undefined;
+  if (cache?.version !== (await checkerVersion().catch(() => undefined))) return undefined;
   return entry;
 }
 
@@ -153,7 +172,7 @@ export async function keepSettings(
   sessions: readonly SessionDef[],
 ): Promise<void> {
   try {
-    const version = await ssoSyncVersion();
+    const version = await checkerVersion();
     const cache = await readCache(env);
     const others = cache?.version === version ? cache.entries.filter((e) => e.file !== file) : [];
     const data: SettingsCache = {
@@ -165,6 +184,7 @@ export async function keepSettings(
     if (cache && `${JSON.stringify(cache)}\n` === json) return;
     const cacheFile = settingsCacheFile(env);
     await mkdir(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    if (!(await usableDir(path.dirname(cacheFile)))) return;
     await replaceFile(cacheFile, json, 0o600);
   } catch {
     // Only slower: the next command loads the settings file fully, and tries to keep them again.

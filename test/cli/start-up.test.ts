@@ -4,7 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -176,10 +186,13 @@ test("the compile cache is kept in the user's cache directory, or nowhere when t
   assert.deepEqual(filesUnder(off), [], "Node's NODE_DISABLE_COMPILE_CACHE is obeyed");
 });
 
-test("status, log and --help never load Node's crypto, even for a config with blocks (its functions load it when called)", async (t) => {
+test("status, log and --help never load Node's crypto, with a config of blocks and a settings file (its functions load it when called)", async (t) => {
   const box = await sandbox({ fixture: builtinFixture() });
   t.after(() => box.close());
   box.writeConfig(sessionSection());
+  // A settings file too: --once reads it in full and keeps it, and the commands after it take it from the cache.
+  mkdirSync(path.join(box.home, '.config', 'sso-sync'), { recursive: true });
+  writeFileSync(path.join(box.home, '.config', 'sso-sync', 'settings.yaml'), 'schedule: "*/30 * * * *"\n');
   box.signIn();
   const synced = await box.run(['--once']);
   assert.equal(synced.code, 0, synced.stderr);

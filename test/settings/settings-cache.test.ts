@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { settingsSessions } from '../../src/cli/status-settings.js';
@@ -137,6 +137,42 @@ test('a damaged, foreign or stale cache is not used: a full load, the same resul
         ),
     ],
     [
+      'of the format before, settings and all',
+      () =>
+        writeFileSync(
+          h.cacheFile,
+          JSON.stringify({ ...good, format: 1, entries: [{ ...entry, sessions: [planted] }] }),
+        ),
+    ],
+    [
+      'made on another Node (its regular expressions decide which trims pass)',
+      () =>
+        writeFileSync(
+          h.cacheFile,
+          JSON.stringify({
+            ...good,
+            version: good.version.replace(/on Node \S+$/, 'on Node v0.0.0'),
+            entries: [{ ...entry, sessions: [planted] }],
+          }),
+        ),
+    ],
+    [
+      'a link to a file of the right content',
+      () => {
+        const elsewhere = path.join(path.dirname(h.file), 'elsewhere.json');
+        writeFileSync(elsewhere, JSON.stringify({ ...good, entries: [{ ...entry, sessions: [planted] }] }));
+        rmSync(h.cacheFile);
+        symlinkSync(elsewhere, h.cacheFile);
+      },
+    ],
+    [
+      'a named pipe (not waited on)',
+      () => {
+        rmSync(h.cacheFile);
+        execFileSync('mkfifo', [h.cacheFile]);
+      },
+    ],
+    [
       'checked settings that are not an object',
       () =>
         writeFileSync(
@@ -186,7 +222,9 @@ test('a damaged, foreign or stale cache is not used: a full load, the same resul
     damage();
     assert.deepEqual(await settingsSessions(h.env, undefined), expected, what);
     if (what === 'a directory') continue;
-    assert.deepEqual(h.readCache().entries[0], entry, `${what}: written anew`);
+    if (!what.startsWith('a link')) assert.deepEqual(h.readCache().entries[0], entry, `${what}: written anew`);
+    rmSync(h.cacheFile, { force: true });
+    writeFileSync(h.cacheFile, JSON.stringify(good));
   }
 });
 
@@ -205,6 +243,14 @@ test('a cache another user could have written is not used: the settings taken fr
     assert.deepEqual(await settingsSessions(h.env, undefined), full, `mode ${mode.toString(8)}`);
     assert.equal(statSync(h.cacheFile).mode & 0o777, 0o600);
   }
+  // In a directory others may write in (made by someone else first under a shared directory, say): neither read
+  // nor written.
+  writeFileSync(h.cacheFile, tampered);
+  chmodSync(h.cacheFile, 0o600);
+  chmodSync(path.dirname(h.cacheFile), 0o777);
+  assert.deepEqual(await settingsSessions(h.env, undefined), full, 'a directory everyone may write in');
+  assert.equal(readFileSync(h.cacheFile, 'utf8'), tampered, 'nothing written there');
+  chmodSync(path.dirname(h.cacheFile), 0o700);
   // Another user's (only root can make one here).
   if (process.getuid?.() === 0) {
     writeFileSync(h.cacheFile, tampered);
@@ -334,6 +380,9 @@ test('every command takes the settings from the cache while the text is the one 
       JSON.stringify({ ...cache, entries: [{ ...entry, checked: { ...entry.checked, schedule: '5 4 * * *' } }] }),
     );
     assert.equal((await loadSettings(undefined, h.env)).schedule, '5 4 * * *');
+    // Kept settings of a shape this code cannot take (a build of the same version with another schema): a full load.
+    writeFileSync(h.cacheFile, JSON.stringify({ ...cache, entries: [{ ...entry, checked: { chains: 5 } }] }));
+    assert.deepEqual(await loadSettings(undefined, h.env), full, 'a shape it cannot take');
     // One byte more in the file: a full load again.
     writeFileSync(h.file, `${text}\n`);
     assert.deepEqual(await loadSettings(undefined, h.env), parseSettings(`${text}\n`, h.file));
