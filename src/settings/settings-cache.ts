@@ -1,16 +1,16 @@
 /**
  * What the last full load of a settings file found, kept with the file's path, its whole text and the versions of
  * sso-sync and Node in `$XDG_CACHE_HOME/sso-sync/settings.json`, for the last few files loaded: the settings as the
- * schema checked them (before defaults), and their sessions. Checking the file fully (YAML, the schema, the cron
- * check) takes a command more time than most of the rest of its work (about 25 ms of `--once`, and more than all of
- * `status`), and the file rarely changes: so every command uses this while the settings file's text is exactly the
- * one kept, and loads the file fully otherwise (no cache, another text, another version of sso-sync or Node, a
- * damaged cache), which writes it anew. The check is a function of the text, the path and the checker alone (nothing it reads depends on the
- * environment, the clock or other files), so an equal text gives an equal result; the text itself is kept rather
- * than a hash of it because it is short, and a hash would load node:crypto. A file that does not pass the check is
- * never kept: every read of it is a full one, which reports it. The cache is only ever written whole by sso-sync
- * (replaced atomically, 0600): what it holds was checked when it was kept. A cache file or directory that is not this
- * user's alone is neither read nor written (see ownedAlone).
+ * schema checked them (before defaults), and their sessions. Checking the file fully (YAML, the schema, the cron check)
+ * takes a command more time than most of the rest of its work (about 25 ms of `--once`, and more than all of `status`),
+ * and the file rarely changes: so every command uses this while the settings file's text is exactly the one kept, and
+ * loads the file fully otherwise (no cache, another text, another version of sso-sync or Node, a damaged cache), which
+ * writes it anew. The check is a function of the text, the path and the checker alone (nothing it reads depends on the
+ * environment, the clock or other files), so an equal text gives an equal result; the text itself is kept rather than a
+ * hash of it because it is short, and a hash would load node:crypto. A file that does not pass the check is never kept:
+ * every read of it is a full one, which reports it. The cache is only ever written whole by sso-sync (replaced
+ * atomically, 0600): what it holds was checked when it was kept. A cache file or directory that is not this user's
+ * alone is neither read nor written (see ownedAlone).
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readFile } from 'node:fs/promises';
