@@ -13,27 +13,18 @@
  * threads' together: V8 compiles and collects garbage on threads of its own), the input and output sizes, and the
  * peak RSS (MB). On a busy machine the CPU time moves less than the time from start to end.
  */
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfig, removeLeftovers, writeConfig } from '../src/config-file/config-file.js';
 import { scanConfig, unreadableIn, type ScannedConfig } from '../src/core/config-text.js';
 import { planSync, type PlanInput, type ReadyPlan } from '../src/core/plan.js';
 import { defaultRules } from '../src/core/profile-names.js';
 import { sessionsFromConfig } from '../src/sync/sessions.js';
-import { benchAssignments, writePersonsConfig } from './merge-inputs.js';
+import { benchAssignments, mergeArgs, mergeRounds, type TimedSync } from './merge-kit.js';
 
-const profiles = Number(process.argv[2] ?? 10_000);
-const configMb = Number(process.argv[3] ?? 1.5);
-const rounds = Number(process.argv[4] ?? 5);
-
-const assignments = benchAssignments(profiles);
-
-const dir = mkdtempSync(path.join(os.tmpdir(), 'sso-sync-merge-'));
+const assignments = benchAssignments(mergeArgs().profiles);
 
 /** One sync after the fetch, step by step as runOnce takes it; resolves with its time and whether it wrote. */
-async function sync(file: string): Promise<{ ms: number; cpuMs: number; written: boolean; profiles: number }> {
+async function sync(file: string): Promise<TimedSync> {
   // A file changed in the last 100 ms is first watched until it holds still (see readConfig); a config is
   // normally last written minutes before a sync, so the merge is timed on a file left alone that long.
   await sleep(150);
@@ -74,31 +65,4 @@ async function sync(file: string): Promise<{ ms: number; cpuMs: number; written:
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, written, profiles: plan.outcomes[0]!.profileCount };
 }
 
-try {
-  const file = path.join(dir, 'config');
-  const pristine = path.join(dir, 'persons-config');
-  writePersonsConfig(pristine, configMb);
-  const write: number[] = [];
-  const unchanged: number[] = [];
-  const writeCpu: number[] = [];
-  const unchangedCpu: number[] = [];
-  let inputBytes = 0;
-  for (let round = 0; round < rounds; round++) {
-    copyFileSync(pristine, file);
-    inputBytes = statSync(file).size;
-    const first = await sync(file);
-    const second = await sync(file);
-    if (!first.written || second.written || first.profiles !== profiles) throw new Error('unexpected sync result');
-    write.push(first.ms);
-    unchanged.push(second.ms);
-    writeCpu.push(first.cpuMs);
-    unchangedCpu.push(second.cpuMs);
-  }
-  const outputBytes = statSync(file).size;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(
-    JSON.stringify({ profiles, inputBytes, outputBytes, write, unchanged, writeCpu, unchangedCpu, peakRssMb }),
-  );
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+await mergeRounds(sync);

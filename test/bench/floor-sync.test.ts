@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { floorSync } from '../../bench/floor-sync.js';
-import { benchAssignments, writePersonsConfig } from '../../bench/merge-inputs.js';
+import { benchAssignments, writePersonsConfig } from '../../bench/merge-kit.js';
 import { readConfig, writeConfig } from '../../src/config-file/config-file.js';
 import { scanConfig, unreadableIn } from '../../src/core/config-text.js';
 import { planSync, type ReadyPlan } from '../../src/core/plan.js';
