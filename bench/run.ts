@@ -6,8 +6,8 @@
  *  2. Start-up (cold-start.ts): `--help`, `status`, `log` and `--once` with 10 accounts, as new processes, beside
  *     `node -e 0`, with the ratios.
  *  3. Merge, no network (merge.ts): 10,000 profiles into a 1.5 MB config, the sync that writes them and the one
- *     that finds nothing to change, cold and warm, with peak RSS; growth with the number of profiles; configs of
- *     12.5 to 50 MB.
+ *     that finds nothing to change, cold (beside the floor, floor-sync.ts, with the ratios) and warm, with peak RSS;
+ *     growth with the number of profiles; configs of 12.5 to 50 MB.
  *  4. The daemon (idle.ts): its RSS beside a bare node after a sync of 400 profiles and after an idle minute, and
  *     over 100 scheduled cycles, with its growth.
  */
