@@ -7,7 +7,6 @@
  * The rest follows the same recipe: real path first, mode and owner kept, temp file beside the target,
  * fsync, rename, temp file removed on every path.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, renameSync, statSync, type BigIntStats } from 'node:fs';
 import { access, mkdir, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 import { acquireLock, LockBusyError, processAlive, type LockTakeover } from '../fs/lock-file.js';
 import { describeWriters, openWriters, writersVisible, type FindWriters, type OpenWriter } from '../fs/open-writers.js';
 import { fsyncDir, newFile, type Owner } from '../fs/replace-file.js';
+import { randomHex } from '../fs/unique-name.js';
 import type { ConfigSnapshot } from './config-file.js';
 import { gaveUp, keptChanging, refused, stillBeingWritten, writtenWhileChanging } from './refusals.js';
 import { beingWrittenCheck, holds, openHeld, readHandle, readPath, settled } from './settle.js';
@@ -146,10 +146,7 @@ async function removeDeadTemps(realPath: string): Promise<void> {
 /** The temp file written, and the owner the target had when it could not be kept (only root can give a file away). */
 async function writeTemp(realPath: string, text: string): Promise<{ temp: string; lostOwner?: Owner }> {
   const info = await stat(realPath).catch(() => undefined);
-  const temp = path.join(
-    path.dirname(realPath),
-    `${tempPrefix(realPath)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const temp = path.join(path.dirname(realPath), `${tempPrefix(realPath)}${process.pid}-${randomHex(4)}.tmp`);
   const kept = await newFile(temp, Buffer.from(text, 'latin1'), info ? info.mode & 0o7777 : 0o600, info);
   return kept || !info ? { temp } : { temp, lostOwner: { uid: info.uid, gid: info.gid } };
 }

@@ -2,10 +2,9 @@
  * What the daemon and its worker processes say to each other. The daemon's long-lived process holds only the
  * schedule, the watches and the token timers; the work that loads the AWS SDK, zod, node-cron or Node's crypto (a
  * sync, a token refresh, reading the settings, the schedule's next time, looking at the AWS config for its blocks and
- * sessions)
- * runs in a short-lived worker (src/cli/worker.ts), one per
- * job, over Node's IPC channel with structured-clone serialization. What crosses it is plain data: errors are carried
- * as their code and message and made again on the other side, and tokens only as hashes.
+ * sessions) runs in a short-lived worker (src/cli/worker.ts), one per job, over Node's IPC channel with
+ * structured-clone serialization. What crosses it is plain data: errors are carried as their code and message and
+ * made again on the other side, and tokens only as hashes.
  */
 import { SsoSyncError, type ErrorCode } from '../errors.js';
 import type { SessionDef } from '../core/types.js';

@@ -128,7 +128,7 @@ async function readCache(env: NodeJS.ProcessEnv): Promise<SettingsCache | undefi
   }
 }
 
-/** The entry kept for the settings file `file` (an absolute path) when its text was `text`, for this version. */
+/** The entry kept for the settings file `file` (an absolute path) when its text was `text`, for these versions. */
 async function entryOf(env: NodeJS.ProcessEnv, file: string, text: string): Promise<Entry | undefined> {
   const cache = await readCache(env);
   const entry = cache?.entries.find((e) => e.file === file);
@@ -139,7 +139,7 @@ async function entryOf(env: NodeJS.ProcessEnv, file: string, text: string): Prom
 
 /**
  * The sessions a full load of the settings file `file` (an absolute path) found when its text was `text`, if the
- * cache holds them for this version of sso-sync; undefined otherwise.
+ * cache holds them for these versions of sso-sync and Node; undefined otherwise.
  */
 export async function cachedSessions(
   env: NodeJS.ProcessEnv,
@@ -150,7 +150,7 @@ export async function cachedSessions(
   return entry?.sessions.map(({ name, startUrl, region, scopes }) => ({ name, startUrl, region, scopes }));
 }
 
-/** The settings the schema gave for `file` when its text was `text`, if the cache holds them for this version. */
+/** The settings the schema gave for `file` when its text was `text`, if the cache holds them for these versions. */
 export async function cachedSettings(
   env: NodeJS.ProcessEnv,
   file: string,

@@ -1,17 +1,17 @@
 /** Copies of the AWS config saved in the state directory's backups before sso-sync replaces what it cannot merge. */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock/clock.js';
 import { describeFsError, fsRemedy, SsoSyncError } from '../errors.js';
 import { fsyncDir, newFile } from '../fs/replace-file.js';
+import { randomHex } from '../fs/unique-name.js';
 import { backupsDir, stateDir } from '../paths.js';
 
 /** Saves a copy of the config's text in the state directory's backups, durably; resolves with its path. */
 export async function saveCopy(env: NodeJS.ProcessEnv, clock: Clock, text: string): Promise<string> {
   const dir = backupsDir(stateDir(env));
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `config-${stamp}-${randomBytes(3).toString('hex')}.bak`);
+  const file = path.join(dir, `config-${stamp}-${randomHex(3)}.bak`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await newFile(file, Buffer.from(text, 'latin1'), 0o600);
   await fsyncDir(dir);
